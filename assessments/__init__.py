@@ -1,0 +1,1 @@
+"""Assessments and their runs, sovereignty scoring, PDF reports and emails."""

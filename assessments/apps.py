@@ -1,0 +1,7 @@
+"""App config of assessments."""
+
+from django.apps import AppConfig
+
+
+class AssessmentsConfig(AppConfig):
+    name = "assessments"

@@ -1,0 +1,1 @@
+"""Assessments and their immutable runs (filled in with the assessment pipeline)."""

@@ -1,0 +1,1 @@
+"""Sovereignty scoring from a criteria library: plain Python, no Django."""

@@ -1,0 +1,1 @@
+"""Vendor price catalogs and the pure TCO engine (costing/engine)."""

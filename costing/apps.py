@@ -1,0 +1,7 @@
+"""App config of costing."""
+
+from django.apps import AppConfig
+
+
+class CostingConfig(AppConfig):
+    name = "costing"

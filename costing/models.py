@@ -1,0 +1,1 @@
+"""Price catalogs: providers, offers, GPU specs and FX rates (filled in with the engine)."""

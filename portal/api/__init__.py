@@ -1,0 +1,1 @@
+"""REST API v1 of the tenancy core and inventory."""

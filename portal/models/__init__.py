@@ -1,0 +1,17 @@
+"""Models of the tenancy core and the workload inventory."""
+
+from portal.models.modelspec import ModelSpec
+from portal.models.organization import Membership, Organization, Role
+from portal.models.token import ApiToken
+from portal.models.workload import Workload
+from portal.models.workload_import import WorkloadImport
+
+__all__ = [
+    "ApiToken",
+    "Membership",
+    "ModelSpec",
+    "Organization",
+    "Role",
+    "Workload",
+    "WorkloadImport",
+]

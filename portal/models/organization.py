@@ -1,0 +1,135 @@
+"""Organizations (the tenants), their default assumptions, and members with roles."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django_countries.fields import CountryField
+
+# ISO 4217 codes the portal can price in (conversion rates live in the price catalogs).
+CURRENCIES = [
+    ("EUR", "EUR: euro"),
+    ("USD", "USD: US dollar"),
+    ("GBP", "GBP: pound sterling"),
+    ("CHF", "CHF: Swiss franc"),
+    ("JPY", "JPY: Japanese yen"),
+    ("SEK", "SEK: Swedish krona"),
+    ("NOK", "NOK: Norwegian krone"),
+    ("DKK", "DKK: Danish krone"),
+    ("PLN", "PLN: Polish zloty"),
+    ("CAD", "CAD: Canadian dollar"),
+    ("AUD", "AUD: Australian dollar"),
+]
+
+
+class Role(models.TextChoices):
+    """What a member may do; each role includes the ones below it."""
+
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    ANALYST = "analyst", "Analyst"
+    VIEWER = "viewer", "Viewer"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self.value]
+
+    def at_least(self, other: Role | str) -> bool:
+        return ROLE_RANK[self.value] >= ROLE_RANK[Role(other).value]
+
+
+ROLE_RANK = {"viewer": 1, "analyst": 2, "admin": 3, "owner": 4}
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    "Use 1-50 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
+)
+
+
+class Organization(models.Model):
+    """A tenant: the company whose workloads are assessed, with its default assumptions."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    country = CountryField(help_text="Where the organization is established (ISO 3166).")
+    currency = models.CharField(
+        max_length=3, choices=CURRENCIES, default="EUR", help_text="ISO 4217 reporting currency."
+    )
+    discount_rate_pct = models.DecimalField(
+        "discount rate (%/year)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("8.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+        help_text="Yearly rate used to discount future cash flows to a net present value.",
+    )
+    horizon_years = models.PositiveSmallIntegerField(
+        "horizon (years)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(15)],
+        help_text="How many years the cost comparison covers.",
+    )
+    electricity_price_per_kwh = models.DecimalField(
+        "electricity price (per kWh)",
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.1900"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5"))],
+        help_text="Tariff in the organization's currency per kWh, taxes included.",
+    )
+    pue = models.DecimalField(
+        "PUE",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.40"),
+        validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("3.0"))],
+        help_text="Power usage effectiveness of the own facility (total power / IT power).",
+    )
+    staff_cost_per_fte_year = models.DecimalField(
+        "staff cost (per FTE-year)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("110000.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5000000"))],
+        help_text="Loaded yearly cost of one operations engineer, in the organization's currency.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organization; a user may belong to several."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="uniq_membership")
+        ]
+        ordering = ["organization__name", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} as {self.role}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def has_role(self, minimum: Role | str) -> bool:
+        return self.role_enum.at_least(minimum)

@@ -1,0 +1,72 @@
+"""Tenant scoping in one place: managers that fail closed unless told which organization."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from portal.models.organization import Organization
+
+
+class UnscopedQueryError(RuntimeError):
+    """Raised when tenant data is queried without naming the organization."""
+
+
+class TenantManager(models.Manager):
+    """``Model.objects``: every query must say ``for_organization(org)``.
+
+    A plain ``Model.objects.all()`` or ``.filter()`` raises, so a forgotten scope is a crash in
+    the tests, never a leak in production. ``unscoped()`` is the loud escape hatch for the Django
+    admin, management commands and migrations.
+    """
+
+    def get_queryset(self):
+        raise UnscopedQueryError(
+            f"{self.model.__name__}.objects must be scoped: use "
+            f".for_organization(org) (or .unscoped() in admin and commands)."
+        )
+
+    def for_organization(self, organization: Organization) -> models.QuerySet:
+        if organization is None or getattr(organization, "pk", None) is None:
+            raise UnscopedQueryError(f"{self.model.__name__}: no organization to scope to.")
+        return self._scoped(organization)
+
+    def _scoped(self, organization: Organization) -> models.QuerySet:
+        return super().get_queryset().filter(organization=organization)
+
+    def unscoped(self) -> models.QuerySet:
+        return super().get_queryset()
+
+
+class SharedOrTenantManager(TenantManager):
+    """For rows that are either public (no organization) or owned by one organization."""
+
+    def _scoped(self, organization: Organization) -> models.QuerySet:
+        return models.Manager.get_queryset(self).filter(
+            models.Q(organization__isnull=True) | models.Q(organization=organization)
+        )
+
+    def public(self) -> models.QuerySet:
+        return models.Manager.get_queryset(self).filter(organization__isnull=True)
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned row: an organization and a manager that fails closed.
+
+    Django's own machinery (admin, unique checks, deletion) uses ``_default_manager``, which is
+    a plain manager named ``dangerously_unscoped``; project code never touches it (a test checks).
+    """
+
+    organization = models.ForeignKey(
+        "portal.Organization", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    objects = TenantManager()
+    dangerously_unscoped = models.Manager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "dangerously_unscoped"
+        base_manager_name = "dangerously_unscoped"

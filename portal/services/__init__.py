@@ -1,0 +1,1 @@
+"""Writes of the tenancy core and inventory (reads live in ``portal.selectors``)."""

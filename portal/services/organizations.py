@@ -1,0 +1,114 @@
+"""Organizations and their members: creation, invitations by email, roles, removal."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from portal.models import Membership, Organization, Role
+
+
+class LastOwnerError(ValidationError):
+    """An organization must keep at least one owner."""
+
+
+def organization_create(
+    *, name: str, slug: str, country: str, currency: str, owner
+) -> Organization:
+    """Create an organization with ``owner`` as its first owner."""
+    with transaction.atomic():
+        organization = Organization(name=name, slug=slug, country=country, currency=currency)
+        organization.full_clean()
+        organization.save()
+        Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    return organization
+
+
+def organization_update(*, organization: Organization, **fields) -> Organization:
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+def _ensure_may_grant(*, actor: Membership, role: str) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only owners and admins manage members.")
+    if role == Role.OWNER and not actor.has_role(Role.OWNER):
+        raise PermissionDenied("Only an owner can make someone an owner.")
+
+
+def membership_add(
+    *, organization: Organization, actor: Membership, email: str, role: str
+) -> Membership:
+    """Add a user, found by email, to the organization with a role.
+
+    Users are not created here: a person signs up (or is created by staff) first, so that an
+    email typo never creates an account.
+    """
+    _ensure_may_grant(actor=actor, role=role)
+    if actor.organization_id != organization.pk:
+        raise PermissionDenied("You are not a member of this organization.")
+    user = get_user_model().objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ValidationError({"email": f"No user has the address {email.strip()!r}."})
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({"email": f"{email.strip()} is already a member."})
+    if role not in Role.values:
+        raise ValidationError({"role": f"{role!r} is not a role."})
+    return Membership.objects.create(organization=organization, user=user, role=role)
+
+
+def _lock_owners(organization_id: int) -> None:
+    # Two admins demoting the last two owners at once must not both succeed.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=organization_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+
+
+def _owners_left_without(membership: Membership) -> int:
+    return (
+        Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    if membership.organization_id != actor.organization_id:
+        raise PermissionDenied("That member belongs to another organization.")
+    if role not in Role.values:
+        raise ValidationError({"role": f"{role!r} is not a role."})
+    _ensure_may_grant(actor=actor, role=role)
+    if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
+        raise PermissionDenied("Only an owner can change an owner's role.")
+    with transaction.atomic():
+        _lock_owners(membership.organization_id)
+        demoting_owner = membership.role == Role.OWNER and role != Role.OWNER
+        if demoting_owner and _owners_left_without(membership) == 0:
+            raise LastOwnerError(
+                {"role": "The last owner cannot be demoted; add another owner first."}
+            )
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    """Remove a member; anyone may leave, admins remove others, owners remove owners."""
+    if membership.organization_id != actor.organization_id:
+        raise PermissionDenied("That member belongs to another organization.")
+    leaving_self = membership.pk == actor.pk
+    if not leaving_self:
+        _ensure_may_grant(actor=actor, role=Role.ADMIN)
+        if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
+            raise PermissionDenied("Only an owner can remove an owner.")
+    with transaction.atomic():
+        _lock_owners(membership.organization_id)
+        if membership.role == Role.OWNER and _owners_left_without(membership) == 0:
+            raise LastOwnerError("The last owner cannot be removed; make someone else owner first.")
+        membership.delete()

@@ -1,0 +1,25 @@
+"""Small parsers for settings values that django-environ does not cover."""
+
+from __future__ import annotations
+
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def parse_size_bytes(value: str | int) -> int:
+    """Read a size such as ``20MB``, ``512 KB`` or ``1048576`` as bytes (binary multiples)."""
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("size must not be negative")
+        return value
+    text = value.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGB")
+    unit = text[len(number) :]
+    if unit not in _UNITS or not number:
+        raise ValueError(f"cannot read {value!r} as a size: use e.g. 20MB, 512KB or bytes")
+    try:
+        amount = float(number)
+    except ValueError as exc:
+        raise ValueError(f"cannot read {value!r} as a size: use e.g. 20MB, 512KB or bytes") from exc
+    if amount < 0:
+        raise ValueError("size must not be negative")
+    return int(amount * _UNITS[unit])

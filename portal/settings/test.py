@@ -1,0 +1,16 @@
+"""Test settings: the real PostgreSQL by default, fast hashing, mail kept in memory."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sovra")
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")

@@ -1,0 +1,157 @@
+"""The one place that decides which organization a request acts for, and with what role.
+
+Every tenant page derives from ``OrgScopedView`` and every tenant API view from
+``OrgScopedAPIView``/``OrgScopedViewSet``. They resolve the organization from the URL's
+``org_slug`` and the user's membership, answer 404 to anyone who is not a member (no
+enumeration), check the role the method needs, and own ``get_queryset``/``get_object``:
+subclasses only narrow the scoped queryset through ``scoped_queryset(organization)``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import viewsets
+from rest_framework.generics import GenericAPIView
+
+from portal.models import Membership, Organization, Role
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_SEALED = ("get_queryset", "get_object", "dispatch", "initial", "check_permissions")
+
+
+def membership_for(user, org_slug: str) -> Membership:
+    """The user's membership in the organization named by the slug, or 404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such organization.")
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization__slug=org_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such organization.")
+    return membership
+
+
+class _Sealed:
+    """Refuses subclasses that override the scoping hooks (they must use ``scoped_queryset``)."""
+
+    _sealed_owner: type | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "_is_scope_base", False):
+            cls._is_scope_base = False
+            cls._sealed_owner = cls
+            return
+        for name in _SEALED:
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(); tenant views narrow their data "
+                    f"through scoped_queryset(organization) only."
+                )
+
+
+class _RoleRules:
+    """Which role each HTTP method needs; views raise the bar with ``write_role``/``read_role``."""
+
+    read_role: Role = Role.VIEWER
+    write_role: Role = Role.ANALYST
+    method_roles: dict[str, Role] = {}
+
+    def required_role(self, method: str) -> Role:
+        if method in self.method_roles:
+            return self.method_roles[method]
+        return self.read_role if method in SAFE_METHODS else self.write_role
+
+    def scoped_queryset(self, organization: Organization) -> QuerySet:
+        """The subclass's data for this organization, from a manager's ``for_organization``."""
+        raise NotImplementedError(f"{type(self).__name__} lists no data")
+
+
+class OrgScopedView(_Sealed, _RoleRules, LoginRequiredMixin):
+    """Base of every tenant web page (mix into a Django generic view, this class first)."""
+
+    _is_scope_base = True
+    organization: Organization
+    membership: Membership
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.membership = membership_for(request.user, kwargs["org_slug"])
+        self.organization = self.membership.organization
+        request.organization = self.organization
+        request.membership = self.membership
+        if not self.membership.has_role(self.required_role(request.method)):
+            raise PermissionDenied("Your role in this organization does not allow this.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.scoped_queryset(self.organization)
+
+    def get_object(self, queryset=None):
+        queryset = self.get_queryset() if queryset is None else queryset
+        try:
+            return queryset.get(pk=self.kwargs["pk"])
+        except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404("Not found.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organization"] = self.organization
+        context["membership"] = self.membership
+        return context
+
+
+class _ApiScope(_RoleRules):
+    """Organization resolution and role checks shared by the API bases."""
+
+    organization: Organization
+    membership: Membership
+    model: type  # the model listed, for schema generation (which has no organization)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and IsAuthenticated
+        try:
+            self.membership = membership_for(request.user, kwargs["org_slug"])
+        except Http404 as exc:
+            raise drf_exceptions.NotFound("No such organization.") from exc
+        self.organization = self.membership.organization
+        request.organization = self.organization
+        if not self.membership.has_role(self.required_role(request.method)):
+            raise drf_exceptions.PermissionDenied(
+                f"This needs the {self.required_role(request.method).label} role or above; "
+                f"yours is {self.membership.role_enum.label}."
+            )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no request org
+            return self.model._default_manager.none()
+        return self.scoped_queryset(self.organization)
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        try:
+            obj = queryset.get(**{self.lookup_field: lookup})
+        except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise drf_exceptions.NotFound("Not found.") from exc
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class OrgScopedAPIView(_Sealed, _ApiScope, GenericAPIView):
+    """Base of every tenant API command view (bulk upsert, start a run...)."""
+
+    _is_scope_base = True
+
+
+class OrgScopedViewSet(_Sealed, _ApiScope, viewsets.GenericViewSet):
+    """Base of every tenant API viewset; add the mixins (list, create...) it offers."""
+
+    _is_scope_base = True

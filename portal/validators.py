@@ -1,0 +1,44 @@
+"""Validators shared by the inventory's forms, API and imports."""
+
+from django.core.exceptions import ValidationError
+
+FORMULA_PREFIXES = ("=",)
+
+
+def validate_no_formula(value: str) -> None:
+    """Refuse text that a spreadsheet would run as a formula when the data is exported."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        raise ValidationError(
+            "Starts with '=' like a spreadsheet formula; remove the '=' or paste the value.",
+            code="formula",
+        )
+
+
+def validate_no_control_chars(value: str) -> None:
+    """Refuse NUL and other control characters (tabs and line breaks allowed)."""
+    if isinstance(value, str) and any(
+        (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value
+    ):
+        raise ValidationError(
+            "Contains control characters (such as NUL); remove them.", code="control_chars"
+        )
+
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+
+
+def validate_tags(value) -> None:
+    """Tags are a list of up to 20 short labels."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise ValidationError("Give tags as a list of text labels.", code="invalid")
+    if len(value) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags; {len(value)} given.", code="max_tags")
+    for tag in value:
+        if not tag.strip() or len(tag) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                f"Each tag has 1 to {MAX_TAG_LENGTH} characters; {tag[:50]!r} has {len(tag)}.",
+                code="tag_length",
+            )
+        validate_no_formula(tag)
+        validate_no_control_chars(tag)

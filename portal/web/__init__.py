@@ -1,0 +1,1 @@
+"""The portal's web pages: the shell, accounts, organizations and the inventory."""

@@ -1,0 +1,3 @@
+"""Web routes; every tenant page sits under ``/o/<org_slug>/``."""
+
+urlpatterns: list = []

@@ -1,0 +1,74 @@
+"""Shared fixtures: two organizations (alice's and mallory's), users of every role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from portal.models import Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+# Sync Playwright runs an event loop in the test thread; Django refuses ORM calls inside one.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Alice Media", slug="alice-media", country="FR")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Mallory Bank", slug="mallory-bank", country="DE")
+
+
+@pytest.fixture
+def make_member(db):
+    def make(organization, role: str, username: str | None = None):
+        user = UserFactory(username=username) if username else UserFactory()
+        MembershipFactory(organization=organization, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def owner(org, make_member):
+    return make_member(org, Role.OWNER, "olivia")
+
+
+@pytest.fixture
+def admin_user(org, make_member):
+    return make_member(org, Role.ADMIN, "adam")
+
+
+@pytest.fixture
+def analyst(org, make_member):
+    return make_member(org, Role.ANALYST, "alice")
+
+
+@pytest.fixture
+def viewer(org, make_member):
+    return make_member(org, Role.VIEWER, "victor")
+
+
+@pytest.fixture
+def outsider(other_org, make_member):
+    """Mallory: an owner, but of another organization."""
+    return make_member(other_org, Role.OWNER, "mallory")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    def login(user):
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return login

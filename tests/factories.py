@@ -1,0 +1,79 @@
+"""factory-boy factories for the suite."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from portal.models import Membership, ModelSpec, Organization, Role, Workload
+
+
+class ScopedModelFactory(factory.django.DjangoModelFactory):
+    """Tenant models' ``objects`` fail closed; factories write through the plain manager."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class._default_manager
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    country = "FR"
+    currency = "EUR"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.VIEWER
+
+
+class ModelSpecFactory(ScopedModelFactory):
+    class Meta:
+        model = ModelSpec
+
+    organization = None
+    name = factory.Sequence(lambda n: f"Test model {n}")
+    open_weights = True
+    params_b = Decimal("8")
+    active_params_b = Decimal("8")
+    layers = 32
+    kv_heads = 8
+    head_dim = 128
+    context_tokens = 131072
+
+
+class WorkloadFactory(ScopedModelFactory):
+    class Meta:
+        model = Workload
+
+    organization = factory.SubFactory(OrganizationFactory)
+    external_id = factory.Sequence(lambda n: f"WL-{n:05d}")
+    name = factory.Sequence(lambda n: f"Workload {n}")
+    owner_team = "Platform"
+    kind = "chat"
+    avg_input_tokens = 1500
+    avg_output_tokens = 300
+    requests_per_day = 20000
+    peak_factor = Decimal("3.00")
+    data_classification = "internal"
