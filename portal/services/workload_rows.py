@@ -52,7 +52,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("external_id", "name", "kind")
 
 _TRUE = frozenset({"true", "yes", "y", "1", "x", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "", "off"})
-_INT_RE = re.compile(r"^[+]?\d+$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNIT_HINT_RE = re.compile(r"^[+-]?[\d.,\s]+[a-zA-Z%/ ]+$")
 
@@ -74,7 +74,8 @@ class RowError:
 
 
 def _number_hint(text: str) -> str:
-    if "," in text and _DECIMAL_RE.match(text.replace(",", "")):
+    compact = re.sub(r"[,\s\u00a0\u202f']", "", text)
+    if compact != text and _DECIMAL_RE.match(compact):
         return (
             f"{text!r} is not a plain number: write it without thousands separators "
             f"and with a dot for decimals."

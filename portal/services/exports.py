@@ -1,0 +1,159 @@
+"""Inventory exports and the import template, as CSV and XLSX, safe to open in a spreadsheet.
+
+Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return) is prefixed with an apostrophe, as OWASP advises against CSV
+injection; imports remove that apostrophe again, so an export re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from portal.models import Workload
+from portal.services.workload_rows import WORKLOAD_COLUMNS, column_help
+
+_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_COLUMNS = frozenset(
+    {"external_id", "name", "owner_team", "model", "gpu_class", "tags", "notes"}
+)
+
+TEMPLATE_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "external_id": "CMDB-0001",
+        "name": "Internal chat assistant",
+        "owner_team": "Digital workplace",
+        "kind": "chat",
+        "model": "Llama 3.3 70B",
+        "precision": "fp8",
+        "avg_input_tokens": 1200,
+        "avg_output_tokens": 350,
+        "requests_per_day": 6000,
+        "peak_factor": Decimal("3.5"),
+        "ttft_target_ms": 800,
+        "output_tokens_per_second_target": 25,
+        "growth_pct_per_year": Decimal("30"),
+        "data_classification": "confidential",
+        "personal_data": True,
+        "special_category_data": False,
+        "sector_regulation": "none",
+        "residency_requirement": "eu_eea",
+        "tags": ["assistant", "staff"],
+        "notes": "Drafting, summaries and search over internal documents.",
+    },
+    {
+        "external_id": "CMDB-0002",
+        "name": "Archive audio restoration",
+        "owner_team": "Archive",
+        "kind": "speech",
+        "gpu_hours_per_month": Decimal("900"),
+        "peak_gpus": 4,
+        "gpu_class": "L40S",
+        "data_classification": "internal",
+        "residency_requirement": "none",
+        "tags": ["archive"],
+    },
+]
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix text a spreadsheet would evaluate, so it shows as text."""
+    return "'" + text if text.startswith(_DANGEROUS_PREFIXES) else text
+
+
+def _cell(column: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if column == "tags":
+        value = "; ".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if column in _TEXT_COLUMNS or isinstance(value, str):
+        return neutralise_formula(str(value))
+    return value
+
+
+def _workload_values(workload: Workload) -> dict[str, Any]:
+    values = {column: getattr(workload, column) for column in WORKLOAD_COLUMNS if column != "model"}
+    values["model"] = workload.model.name if workload.model_id else ""
+    return values
+
+
+def _rows(records: Iterable[dict[str, Any]]) -> Iterable[list[Any]]:
+    for record in records:
+        yield [_cell(column, record.get(column)) for column in WORKLOAD_COLUMNS]
+
+
+def _csv(records: Iterable[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(WORKLOAD_COLUMNS)
+    for row in _rows(records):
+        writer.writerow(["" if value is None else value for value in row])
+    # A BOM makes Excel open the file as UTF-8 rather than the local code page.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = "workloads"
+    sheet.append(list(WORKLOAD_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in _rows(records):
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never let a stored value become a live formula
+    if with_help:
+        for index, column in enumerate(WORKLOAD_COLUMNS, start=1):
+            field = Workload._meta.get_field(column)
+            if field.choices:
+                allowed = ",".join(str(v) for v, _ in field.choices if v != "")
+                if len(allowed) < 250:
+                    letter = sheet.cell(row=1, column=index).column_letter
+                    check = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True)
+                    check.add(f"{letter}2:{letter}10000")
+                    sheet.add_data_validation(check)
+        help_sheet = workbook.create_sheet("help")
+        help_sheet.append(["column", "label", "required", "allowed values", "help"])
+        for cell in help_sheet[1]:
+            cell.font = Font(bold=True)
+        for entry in column_help():
+            help_sheet.append(
+                [
+                    entry["column"],
+                    entry["label"],
+                    entry["required"],
+                    entry["allowed"],
+                    entry["help"],
+                ]
+            )
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def workloads_csv(*, workloads: Iterable[Workload]) -> bytes:
+    return _csv(_workload_values(w) for w in workloads)
+
+
+def workloads_xlsx(*, workloads: Iterable[Workload]) -> bytes:
+    return _xlsx((_workload_values(w) for w in workloads), with_help=False)
+
+
+def template_csv() -> bytes:
+    return _csv(TEMPLATE_EXAMPLES)
+
+
+def template_xlsx() -> bytes:
+    return _xlsx(TEMPLATE_EXAMPLES, with_help=True)
