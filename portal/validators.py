@@ -1,5 +1,7 @@
 """Validators shared by the inventory's forms, API and imports."""
 
+import re
+
 from django.core.exceptions import ValidationError
 
 FORMULA_PREFIXES = ("=",)
@@ -14,11 +16,12 @@ def validate_no_formula(value: str) -> None:
         )
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def validate_no_control_chars(value: str) -> None:
     """Refuse NUL and other control characters (tabs and line breaks allowed)."""
-    if isinstance(value, str) and any(
-        (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value
-    ):
+    if isinstance(value, str) and _CONTROL_CHARS.search(value):
         raise ValidationError(
             "Contains control characters (such as NUL); remove them.", code="control_chars"
         )

@@ -36,6 +36,11 @@ class TenantManager(models.Manager):
     def _scoped(self, organization: Organization) -> models.QuerySet:
         return super().get_queryset().filter(organization=organization)
 
+    def create_in(self, organization: Organization, **fields) -> models.Model:
+        """Create a row owned by ``organization`` (``objects.create`` would be unscoped)."""
+        self.for_organization(organization)  # refuses a missing organization
+        return super().get_queryset().create(organization=organization, **fields)
+
     def unscoped(self) -> models.QuerySet:
         return super().get_queryset()
 

@@ -225,8 +225,8 @@ def workload_import_stage(*, organization: Organization, user, upload) -> Worklo
     data = _read_upload(upload)
     filename = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:255]
     parsed = parse_workload_file(filename=filename, data=data)
-    return WorkloadImport.dangerously_unscoped.create(
-        organization=organization,
+    return WorkloadImport.objects.create_in(
+        organization,
         uploaded_by=user,
         filename=filename,
         content=data,

@@ -78,6 +78,23 @@ def _owners_left_without(membership: Membership) -> int:
     )
 
 
+def membership_owner_guard(*, membership: Membership, new_role: str | None) -> None:
+    """Refuse to leave an organization without an owner (``new_role=None`` means removal).
+
+    Shared by the services below and the Django admin, so staff cannot bypass the rule either.
+    """
+    if membership.pk is None:
+        return
+    stored_role = Membership.objects.filter(pk=membership.pk).values_list("role", flat=True).first()
+    if stored_role != Role.OWNER or new_role == Role.OWNER:
+        return
+    _lock_owners(membership.organization_id)
+    if _owners_left_without(membership) == 0:
+        if new_role is None:
+            raise LastOwnerError("The last owner cannot be removed; make someone else owner first.")
+        raise LastOwnerError({"role": "The last owner cannot be demoted; add another owner first."})
+
+
 def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
     if membership.organization_id != actor.organization_id:
         raise PermissionDenied("That member belongs to another organization.")
@@ -87,12 +104,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise PermissionDenied("Only an owner can change an owner's role.")
     with transaction.atomic():
-        _lock_owners(membership.organization_id)
-        demoting_owner = membership.role == Role.OWNER and role != Role.OWNER
-        if demoting_owner and _owners_left_without(membership) == 0:
-            raise LastOwnerError(
-                {"role": "The last owner cannot be demoted; add another owner first."}
-            )
+        membership_owner_guard(membership=membership, new_role=role)
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -108,7 +120,5 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
             raise PermissionDenied("Only an owner can remove an owner.")
     with transaction.atomic():
-        _lock_owners(membership.organization_id)
-        if membership.role == Role.OWNER and _owners_left_without(membership) == 0:
-            raise LastOwnerError("The last owner cannot be removed; make someone else owner first.")
+        membership_owner_guard(membership=membership, new_role=None)
         membership.delete()

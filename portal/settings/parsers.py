@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 _UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
@@ -20,6 +22,9 @@ def parse_size_bytes(value: str | int) -> int:
         amount = float(number)
     except ValueError as exc:
         raise ValueError(f"cannot read {value!r} as a size: use e.g. 20MB, 512KB or bytes") from exc
+    # float() also reads "inf" and "nan", which no size can be.
+    if not math.isfinite(amount):
+        raise ValueError(f"cannot read {value!r} as a size: use e.g. 20MB, 512KB or bytes")
     if amount < 0:
         raise ValueError("size must not be negative")
     return int(amount * _UNITS[unit])

@@ -1,0 +1,108 @@
+# Sovra: install, demo, serve, test. GNU make; `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+# Re-installing is skipped until pyproject.toml changes (or the venv is removed).
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+
+# WeasyPrint's libraries and fonts, the browser for the `browser` tests, and poppler's
+# pdftotext/pdffonts that the report tests read PDFs with.
+SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
+
+# The embedded default: SQLite in var/ and Celery tasks in-process, whatever the shell exports.
+EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+	DJANGO_SETTINGS_MODULE=portal.settings.base
+
+.PHONY: help install system-deps demo run test bench lint format clean
+
+help:
+	@echo "make install      create .venv and install Sovra with its dev tools"
+	@echo "make demo         embedded database, demo organization and users, then the login"
+	@echo "make run          serve the portal on http://$(HOST):$(PORT)/"
+	@echo "make test         migrations check, lint, and the whole suite on PostgreSQL"
+	@echo "make bench        run the benchmarks"
+	@echo "make lint         ruff check and ruff format --check"
+	@echo "make format       ruff format and ruff check --fix"
+	@echo "make system-deps  install the Debian packages the reports and tests need"
+	@echo "make clean        remove caches and collected static files (keeps .venv and data)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	@$(BIN)/uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(PY) -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+system-deps:
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+		dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		echo "System packages: all present."; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "System packages missing:$$missing (no apt-get here: install them by hand)."; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "System packages missing:$$missing"; \
+		echo "Skipping: installing them needs root (sudo make system-deps)."; \
+		echo "PDF reports and browser tests need them; the demo does not."; \
+	else \
+		echo "Installing system packages:$$missing"; \
+		apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+var:
+	@mkdir -p var
+
+demo: install | var
+	$(EMBEDDED) $(MANAGE) migrate --noinput
+	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(EMBEDDED) $(MANAGE) seed_public_models
+	@$(EMBEDDED) $(MANAGE) demo
+
+run: install | var
+	$(EMBEDDED) $(MANAGE) migrate --noinput --verbosity 0
+	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(EMBEDDED) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install system-deps | var
+	$(EMBEDDED) $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
+	@# pytest exits 5 when it collects nothing: an empty run is a failure, not a pass.
+	@echo "$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db"
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db || { \
+		status=$$?; \
+		if [ $$status -eq 5 ]; then echo "pytest collected no tests." >&2; fi; \
+		exit $$status; }
+
+bench: install
+	$(PY) benchmarks/run.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/staticfiles .ruff_cache .pytest_cache .coverage htmlcov build *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Scripts that print measured figures (``make bench``); not timed tests."""
