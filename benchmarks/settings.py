@@ -8,4 +8,4 @@ from portal.settings.test import *  # noqa: F403
 
 ROOT_URLCONF = "benchmarks.urls"
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from portal.models import Membership, ModelSpec, Organization, Workload
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models.functions import Cast
+
+from portal.models import ApiToken, Membership, ModelSpec, Organization, Workload
+from portal.models.workload import DataClassification, WorkloadKind
 
 
 def memberships_for_user(*, user) -> QuerySet[Membership]:
@@ -17,3 +21,67 @@ def workloads_for(*, organization: Organization) -> QuerySet[Workload]:
 
 def model_specs_for(*, organization: Organization) -> QuerySet[ModelSpec]:
     return ModelSpec.objects.for_organization(organization)
+
+
+def members_of(*, organization: Organization) -> QuerySet[Membership]:
+    """The organization's members with their users, for the members page."""
+    return Membership.objects.filter(organization=organization).select_related("user")
+
+
+def api_tokens_for_user(*, user) -> QuerySet[ApiToken]:
+    """A user's own API tokens (tokens belong to the user, not to an organization)."""
+    return ApiToken.objects.filter(user=user)
+
+
+@dataclass(frozen=True)
+class WorkloadSummary:
+    """Headline figures of an inventory, for the dashboard."""
+
+    total: int
+    requests_per_day: int
+    tokens_per_day: int
+    with_personal_data: int
+    with_special_category_data: int
+    by_kind: list[tuple[str, str, int]]  # (value, label, count), largest first
+    by_classification: list[tuple[str, str, int]]  # (value, label, count), in sensitivity order
+
+
+def workloads_summary(*, workloads: QuerySet[Workload]) -> WorkloadSummary:
+    """Counts and daily demand over an already scoped workload queryset (three queries)."""
+    # requests x tokens can pass the range of bigint when summed, so multiply as numeric.
+    tokens = Cast("requests_per_day", DecimalField(max_digits=30, decimal_places=0)) * (
+        F("avg_input_tokens") + F("avg_output_tokens")
+    )
+    totals = workloads.order_by().aggregate(
+        total=Count("id"),
+        requests=Sum("requests_per_day"),
+        tokens=Sum(tokens, output_field=DecimalField(max_digits=40, decimal_places=0)),
+        personal=Count("id", filter=Q(personal_data=True)),
+        special=Count("id", filter=Q(special_category_data=True)),
+    )
+    kinds = dict(WorkloadKind.choices)
+    by_kind = sorted(
+        (
+            (row["kind"], str(kinds.get(row["kind"], row["kind"])), row["n"])
+            for row in workloads.order_by().values("kind").annotate(n=Count("id"))
+        ),
+        key=lambda item: (-item[2], item[1]),
+    )
+    counts = {
+        row["data_classification"]: row["n"]
+        for row in workloads.order_by().values("data_classification").annotate(n=Count("id"))
+    }
+    by_classification = [
+        (value, str(label), counts[value])
+        for value, label in DataClassification.choices
+        if counts.get(value)
+    ]
+    return WorkloadSummary(
+        total=totals["total"],
+        requests_per_day=int(totals["requests"] or 0),
+        tokens_per_day=int(totals["tokens"] or 0),
+        with_personal_data=totals["personal"],
+        with_special_category_data=totals["special"],
+        by_kind=by_kind,
+        by_classification=by_classification,
+    )

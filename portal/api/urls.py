@@ -1,4 +1,37 @@
 """API v1 routes; every tenant route sits under ``orgs/<org_slug>/``."""
 
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from portal.api import schema  # noqa: F401 (registers the token scheme with drf-spectacular)
+from portal.api.members import MemberViewSet
+from portal.api.model_specs import ModelSpecViewSet
+from portal.api.organizations import MyOrganizationListView, OrganizationViewSet
+from portal.api.workloads import WorkloadViewSet
+from portal.api.workloads_bulk import WorkloadBulkUpsertView
+
 app_name = "api"
-urlpatterns: list = []
+
+tenant_router = SimpleRouter()
+tenant_router.register("members", MemberViewSet, basename="member")
+tenant_router.register("model-specs", ModelSpecViewSet, basename="model-spec")
+tenant_router.register("workloads", WorkloadViewSet, basename="workload")
+
+organization_detail = OrganizationViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update"}
+)
+
+tenant_urls = [
+    path("", organization_detail, name="organization-detail"),
+    path(
+        "workloads/bulk-upsert/",
+        WorkloadBulkUpsertView.as_view(),
+        name="workload-bulk-upsert",
+    ),
+    *tenant_router.urls,
+]
+
+urlpatterns = [
+    path("orgs/", MyOrganizationListView.as_view(), name="organization-list"),
+    path("orgs/<slug:org_slug>/", include(tenant_urls)),
+]

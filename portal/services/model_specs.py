@@ -6,7 +6,7 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from portal.models import ModelSpec, Organization
@@ -78,9 +78,39 @@ def model_specs_seed_public() -> tuple[int, int]:
     return created, updated
 
 
+class ModelSpecInUse(ValidationError):
+    """A spec that workloads still point at cannot be deleted."""
+
+
+def _check_own(*, organization: Organization, spec: ModelSpec) -> None:
+    if spec.organization_id != organization.pk:
+        raise PermissionDenied("Public model specs are shared and read-only.")
+
+
 def model_spec_create(*, organization: Organization, spec: ModelSpec) -> ModelSpec:
     """Add an organization's own model spec (names are unique within what it can see)."""
     spec.organization = organization
+    return _validate_and_save(organization=organization, spec=spec)
+
+
+def model_spec_update(*, organization: Organization, spec: ModelSpec) -> ModelSpec:
+    """Change one of the organization's own specs; public specs cannot be edited."""
+    _check_own(organization=organization, spec=spec)
+    return _validate_and_save(organization=organization, spec=spec)
+
+
+def model_spec_delete(*, organization: Organization, spec: ModelSpec) -> None:
+    """Delete one of the organization's own specs, unless workloads still use it."""
+    _check_own(organization=organization, spec=spec)
+    in_use = spec.workloads.count()
+    if in_use:
+        raise ModelSpecInUse(
+            f"{in_use} workload(s) use this model; point them at another model first."
+        )
+    spec.delete()
+
+
+def _validate_and_save(*, organization: Organization, spec: ModelSpec) -> ModelSpec:
     spec.full_clean(exclude=["organization"])
     clash = (
         ModelSpec.objects.for_organization(organization)

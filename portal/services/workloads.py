@@ -6,14 +6,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from portal.models import ModelSpec, Organization, Workload
 from portal.services.workload_rows import RowError, WorkloadRowCleaner
 
 WRITE_BATCH_ROWS = 5_000
 MAX_ERRORS_LISTED = 1_000
+_UPSERT_KEY = ("organization", "external_id")
+_TEMP_TABLE = "sovra_workload_upsert"
 
 
 class WorkloadRowsInvalid(Exception):
@@ -56,6 +60,15 @@ def workload_save(*, organization: Organization, workload: Workload) -> Workload
         raise CrossOrganizationLink("The workload belongs to another organization.")
     _check_model_visible(organization=organization, model=workload.model)
     workload.full_clean(exclude=["organization"], validate_unique=False)
+    taken = (
+        Workload.objects.for_organization(organization)
+        .filter(external_id=workload.external_id)
+        .exclude(pk=workload.pk)
+        .exists()
+    )
+    if taken:
+        message = f"{workload.external_id!r} is already used by another workload."
+        raise ValidationError({"external_id": message})
     workload.save()
     return workload
 
@@ -83,27 +96,31 @@ def workloads_upsert(
     if errors:
         raise WorkloadRowsInvalid(errors)
     external_ids = [values["external_id"] for _, values in cleaned]
-    existing = _existing_external_ids(organization, external_ids)
-    created_ids = [eid for eid in external_ids if eid not in existing]
     if dry_run:
-        return UpsertResult(
-            created=len(created_ids),
-            updated=len(external_ids) - len(created_ids),
-            dry_run=True,
-            external_ids_created=created_ids,
-        )
-    with transaction.atomic():
-        for columns, group in _group_by_columns(cleaned).items():
-            _write(organization, columns, group)
+        existing = _existing_external_ids(organization, external_ids)
+    else:
+        with transaction.atomic():
+            existing = _write(organization, _group_by_columns(cleaned))
+    created_ids = [eid for eid in external_ids if eid not in existing]
     return UpsertResult(
         created=len(created_ids),
         updated=len(external_ids) - len(created_ids),
-        dry_run=False,
+        dry_run=dry_run,
         external_ids_created=created_ids,
     )
 
 
 def _existing_external_ids(organization: Organization, external_ids: list[str]) -> set[str]:
+    if connection.vendor == "postgresql":
+        # One array parameter instead of 5,000 bound values: several times faster to send.
+        table = connection.ops.quote_name(Workload._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT external_id FROM {table} "  # noqa: S608 (the model's own table)
+                f"WHERE organization_id = %s AND external_id = ANY(%s)",
+                [organization.pk, external_ids],
+            )
+            return {external_id for (external_id,) in cursor.fetchall()}
     existing: set[str] = set()
     scoped = Workload.objects.for_organization(organization)
     for start in range(0, len(external_ids), WRITE_BATCH_ROWS):
@@ -121,8 +138,22 @@ def _group_by_columns(
     return groups
 
 
-def _write(organization: Organization, columns: tuple[str, ...], rows: list[dict]) -> None:
+def _write(organization: Organization, groups: dict[tuple[str, ...], list[dict]]) -> set[str]:
+    """Write the rows; returns the external IDs that existed before."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _write_copy(organization, groups, now)
+    external_ids = [values["external_id"] for rows in groups.values() for values in rows]
+    existing = _existing_external_ids(organization, external_ids)
+    for columns, rows in groups.items():
+        _write_bulk_create(organization, columns, rows, now)
+    return existing
+
+
+def _write_bulk_create(
+    organization: Organization, columns: tuple[str, ...], rows: list[dict], now
+) -> None:
+    """The portable path (SQLite): INSERT ... ON CONFLICT through the ORM, in batches."""
     update_fields = [c for c in columns if c != "external_id"] + ["updated_at"]
     for start in range(0, len(rows), WRITE_BATCH_ROWS):
         batch = [
@@ -135,3 +166,66 @@ def _write(organization: Organization, columns: tuple[str, ...], rows: list[dict
             unique_fields=["organization", "external_id"],
             update_fields=update_fields,
         )
+
+
+def _copy_columns() -> list[models.Field]:
+    return [f for f in Workload._meta.concrete_fields if not f.primary_key]
+
+
+def _write_copy(
+    organization: Organization, groups: dict[tuple[str, ...], list[dict]], now
+) -> set[str]:
+    """PostgreSQL: COPY every row into a temporary table, then one INSERT ... ON CONFLICT per
+    group of rows sharing the same columns (so each updates only the columns it gave).
+
+    COPY skips building a model instance and a bound parameter per cell, several times faster
+    than ``bulk_create`` for thousands of rows. New rows get the model's defaults for the
+    columns they leave out, exactly as ``Workload(**values)`` would give them.
+    """
+    fields = _copy_columns()
+    quote = connection.ops.quote_name
+    table = quote(Workload._meta.db_table)
+    names = [f.column for f in fields]
+    column_list = ", ".join(quote(n) for n in names)
+    defaults = {f.attname: f.get_default() for f in fields}
+    defaults.update(organization_id=organization.pk, created_at=now, updated_at=now)
+    order = [f.attname for f in fields]
+    json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    unique = ", ".join(quote(Workload._meta.get_field(n).column) for n in _UPSERT_KEY)
+    # Every name below comes from the model's metadata, none from the request (S608).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {_TEMP_TABLE} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {column_list}, 0::integer AS upsert_group FROM {table} WITH NO DATA"
+        )
+        copy_sql = f"COPY {_TEMP_TABLE} ({column_list}, upsert_group) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for group_number, rows in enumerate(groups.values()):
+                for values in rows:
+                    row = {**defaults, **values}
+                    for name in json_columns:
+                        row[name] = Jsonb(row[name])
+                    copy.write_row([row[name] for name in order] + [group_number])
+        # Which rows exist, by a join on the server rather than thousands of parameters.
+        cursor.execute(
+            f"SELECT t.external_id FROM {_TEMP_TABLE} t JOIN {table} w "  # noqa: S608
+            f"ON w.organization_id = %s AND w.external_id = t.external_id",
+            [organization.pk],
+        )
+        existing = {external_id for (external_id,) in cursor.fetchall()}
+        for group_number, columns in enumerate(groups):
+            updated = [_column_of(c) for c in columns if c != "external_id"] + ["updated_at"]
+            assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updated)
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) "  # noqa: S608
+                f"SELECT {column_list} FROM {_TEMP_TABLE} WHERE upsert_group = %s "
+                f"ON CONFLICT ({unique}) DO UPDATE SET {assignments}",
+                [group_number],
+            )
+        # ON COMMIT DROP alone would leave it to the next call inside a longer transaction.
+        cursor.execute(f"DROP TABLE {_TEMP_TABLE}")
+    return existing
+
+
+def _column_of(attname: str) -> str:
+    return Workload._meta.get_field("model" if attname == "model_id" else attname).column

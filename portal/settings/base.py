@@ -157,6 +157,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Our ApiToken replaces knox's model, but knox's own migrations would still create its table
+# (with a foreign key to users); without migrations, the swapped model gets no table at all.
+MIGRATION_MODULES = {"knox": None}
 KNOX_TOKEN_MODEL = "portal.ApiToken"  # noqa: S105 (a model name, not a secret)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=SOVRA_API_TOKEN_DEFAULT_DAYS),

@@ -1,3 +1,134 @@
 """Web routes; every tenant page sits under ``/o/<org_slug>/``."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal.web.views import (
+    dashboard,
+    home,
+    imports,
+    members,
+    model_specs,
+    org_settings,
+    tokens,
+    workloads,
+)
+
+account_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html",
+            email_template_name="accounts/password_reset_email.txt",
+            subject_template_name="accounts/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+]
+
+token_patterns = [
+    path("", tokens.TokenListView.as_view(), name="tokens"),
+    path("new/", tokens.TokenCreateView.as_view(), name="token-create"),
+    path("<str:token_key>/revoke/", tokens.TokenRevokeView.as_view(), name="token-revoke"),
+]
+
+workload_patterns = [
+    path("", workloads.WorkloadListView.as_view(), name="workload-list"),
+    path("new/", workloads.WorkloadCreateView.as_view(), name="workload-create"),
+    path(
+        "export.csv",
+        imports.WorkloadExportView.as_view(file_format="csv"),
+        name="workload-export-csv",
+    ),
+    path(
+        "export.xlsx",
+        imports.WorkloadExportView.as_view(file_format="xlsx"),
+        name="workload-export-xlsx",
+    ),
+    path("import/", imports.ImportUploadView.as_view(), name="import-upload"),
+    path(
+        "import/template.csv",
+        imports.ImportTemplateView.as_view(file_format="csv"),
+        name="import-template-csv",
+    ),
+    path(
+        "import/template.xlsx",
+        imports.ImportTemplateView.as_view(file_format="xlsx"),
+        name="import-template-xlsx",
+    ),
+    path("import/<int:pk>/", imports.ImportPreviewView.as_view(), name="import-preview"),
+    path("import/<int:pk>/apply/", imports.ImportApplyView.as_view(), name="import-apply"),
+    path("import/<int:pk>/discard/", imports.ImportDiscardView.as_view(), name="import-discard"),
+    path("<int:pk>/", workloads.WorkloadDetailView.as_view(), name="workload-detail"),
+    path("<int:pk>/edit/", workloads.WorkloadUpdateView.as_view(), name="workload-update"),
+    path("<int:pk>/delete/", workloads.WorkloadDeleteView.as_view(), name="workload-delete"),
+]
+
+model_patterns = [
+    path("", model_specs.ModelSpecListView.as_view(), name="model-list"),
+    path("new/", model_specs.ModelSpecCreateView.as_view(), name="model-create"),
+    path("<int:pk>/", model_specs.ModelSpecDetailView.as_view(), name="model-detail"),
+]
+
+member_patterns = [
+    path("", members.MemberListView.as_view(), name="member-list"),
+    path("add/", members.MemberAddView.as_view(), name="member-add"),
+    path("<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),
+    path("<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member-remove"),
+]
+
+tenant_patterns = [
+    path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("workloads/", include(workload_patterns)),
+    path("models/", include(model_patterns)),
+    path("members/", include(member_patterns)),
+    path("settings/", org_settings.OrganizationSettingsView.as_view(), name="org-settings"),
+]
+
+urlpatterns = [
+    path("", home.HomeView.as_view(), name="home"),
+    path("accounts/", include(account_patterns)),
+    path("account/tokens/", include(token_patterns)),
+    path("orgs/", home.OrganizationListView.as_view(), name="org-list"),
+    path("orgs/switch/", home.OrganizationSwitchView.as_view(), name="org-switch"),
+    path("o/<slug:org_slug>/", include(tenant_patterns)),
+]

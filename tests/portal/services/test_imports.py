@@ -1,4 +1,4 @@
-"""Inventory imports: every kind of bad file gets an error naming the row and field; all or nothing."""
+"""Inventory imports: each bad file gets an error naming row and field; all or nothing."""
 
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""Serializer building blocks: strict bodies and model specs named instead of numbered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import F
+from rest_framework import serializers
+
+from portal.models import ModelSpec
+
+
+class StrictFieldsMixin:
+    """Refuses keys the serializer does not know, so a typo is a 400 and not silently dropped."""
+
+    def to_internal_value(self, data):
+        # Read-only fields count as known: a client may send back what it read.
+        if isinstance(data, Mapping):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        str(key): [
+                            serializers.ErrorDetail(
+                                "is not a field of this resource.", code="unknown_field"
+                            )
+                        ]
+                        for key in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A ModelSerializer that refuses unknown keys."""
+
+
+class DecimalsAsNumbersMixin:
+    """Quantities (factors, percentages, GPU-hours) travel as JSON numbers, not strings."""
+
+    # Money keeps DRF's exact decimal strings; these are measurements that inventories and
+    # CMDBs hold as numbers.
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.DecimalField):
+            field_kwargs["coerce_to_string"] = False
+        return field_class, field_kwargs
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A Serializer that refuses unknown keys."""
+
+
+class ModelSpecNameField(serializers.SlugRelatedField):
+    """A model spec given by its name, among those the request's organization can see."""
+
+    # Names match without regard to case and an organization's own spec wins over a public
+    # one of the same name, as in file imports.
+
+    default_error_messages = {
+        "does_not_exist": "No model named {value!r}; use a name listed by model-specs/.",
+        "invalid": "Give the model's name as text.",
+    }
+
+    def __init__(self, **kwargs):
+        # The real queryset depends on the organization: see get_queryset.
+        kwargs.setdefault("queryset", ModelSpec.objects.public())
+        super().__init__(slug_field="name", **kwargs)
+
+    def get_queryset(self):
+        return ModelSpec.objects.for_organization(self.context["organization"])
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses NUL in a query parameter: answer 400 before asking it.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        spec = (
+            self.get_queryset()
+            .filter(name__iexact=data.strip())
+            .order_by(F("organization").asc(nulls_last=True))
+            .first()
+        )
+        if spec is None:
+            self.fail("does_not_exist", value=data.strip()[:80])
+        return spec

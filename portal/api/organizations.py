@@ -1,0 +1,117 @@
+"""Organizations: the caller's list with their role, and one organization's settings."""
+
+from __future__ import annotations
+
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers
+
+from portal.api.fields import StrictModelSerializer
+from portal.api.parsers import OrjsonParser
+from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.models import Membership, Organization, Role
+from portal.selectors import memberships_for_user
+from portal.services.organizations import organization_update
+from portal.tenancy import OrgScopedViewSet
+
+
+class MyOrganizationSerializer(serializers.ModelSerializer):
+    """An organization the caller belongs to, with the caller's role in it."""
+
+    slug = serializers.CharField(source="organization.slug", read_only=True)
+    name = serializers.CharField(source="organization.name", read_only=True)
+    country = CountryField(source="organization.country", read_only=True)
+    currency = serializers.CharField(source="organization.currency", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["slug", "name", "country", "currency", "role"]
+
+
+class OrganizationSerializer(StrictModelSerializer):
+    """An organization and the default assumptions its assessments start from."""
+
+    country = CountryField()
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            "country",
+            "currency",
+            "discount_rate_pct",
+            "horizon_years",
+            "electricity_price_per_kwh",
+            "pue",
+            "staff_cost_per_fte_year",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["slug", "created_at", "updated_at"]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["organizations"],
+        operation_id="organizations_list",
+        summary="List your organizations",
+        description="Every organization you belong to, with your role in it. Tenant routes "
+        "take the organization's `slug`.",
+        responses={200: MyOrganizationSerializer(many=True), **errors(401)},
+    )
+)
+class MyOrganizationListView(generics.ListAPIView):
+    """``GET /api/v1/orgs/``: not tenant-scoped, it lists the caller's own memberships."""
+
+    serializer_class = MyOrganizationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return memberships_for_user(user=self.request.user).order_by("organization__name")
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        operation_id="organization_retrieve",
+        summary="Get the organization",
+        responses={200: OrganizationSerializer, **errors(*READ_ERRORS)},
+    ),
+    update=extend_schema(
+        operation_id="organization_update",
+        summary="Replace the organization's settings (admins)",
+        responses={200: OrganizationSerializer, **errors(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        operation_id="organization_partial_update",
+        summary="Change some of the organization's settings (admins)",
+        responses={200: OrganizationSerializer, **errors(*WRITE_ERRORS)},
+    ),
+)
+@extend_schema(
+    tags=["organizations"],
+    parameters=[ORG_SLUG],
+    description="Any member reads the organization; owners and admins change it. The slug "
+    "is fixed.",
+)
+class OrganizationViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, OrgScopedViewSet):
+    """``/api/v1/orgs/<org_slug>/``: any member reads it, admins change it."""
+
+    model = Organization
+    parser_classes = [OrjsonParser]
+    serializer_class = OrganizationSerializer
+    write_role = Role.ADMIN
+    lookup_field = "slug"
+    lookup_url_kwarg = "org_slug"
+    filter_backends: list = []
+
+    def scoped_queryset(self, organization):
+        return Organization.objects.filter(pk=organization.pk)
+
+    def perform_update(self, serializer):
+        serializer.instance = organization_update(
+            organization=serializer.instance, **serializer.validated_data
+        )

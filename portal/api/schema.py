@@ -1,0 +1,113 @@
+"""OpenAPI pieces shared by the API's views: error bodies, the token scheme, the org parameter."""
+
+from __future__ import annotations
+
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import get_view_model
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    """One problem: the field it concerns (null for the whole request) and what is wrong."""
+
+    field = serializers.CharField(allow_null=True, help_text="Field name, dotted for nesting.")
+    message = serializers.CharField()
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. 'invalid', 'required'.")
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    """The body of every 4xx answer."""
+
+    detail = serializers.CharField(help_text="A sentence a person can act on.")
+    errors = ErrorItemSerializer(many=True, help_text="Empty unless fields are at fault.")
+
+
+class RowErrorItemSerializer(ErrorItemSerializer):
+    """One problem in bulk input, with the 0-based index of the row in the list."""
+
+    row = serializers.IntegerField(
+        required=False, help_text="0-based index of the object in the request list."
+    )
+
+
+class RowsErrorResponseSerializer(serializers.Serializer):
+    """The body of a refused bulk call: every problem found, nothing written."""
+
+    # A body that is not a list of objects gets the plain error shape (no row, no count).
+    detail = serializers.CharField()
+    errors = RowErrorItemSerializer(many=True, help_text="Up to 1,000 problems are listed.")
+    error_count = serializers.IntegerField(
+        required=False, help_text="How many problems the rows have in all."
+    )
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `errors` names each field at fault.",
+    401: "No valid credentials (missing, unknown, revoked or expired token).",
+    403: "Your role in this organization does not allow this (or a missing CSRF token).",
+    404: "No such organization for you, or no such object in it.",
+    409: "The request conflicts with the stored state.",
+    413: "The request body is too large.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Documented error answers, all in the one error shape."""
+    return {
+        code: OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }
+
+
+READ_ERRORS = (401, 404)
+WRITE_ERRORS = (400, 401, 403, 404)
+
+ORG_SLUG = OpenApiParameter(
+    "org_slug",
+    str,
+    OpenApiParameter.PATH,
+    description="The organization's slug, as listed by `GET /api/v1/orgs/`.",
+)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Personal API tokens: ``Authorization: Token sovra_...``."""
+
+    target_class = "portal.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A personal API token, sent as `Authorization: Token sovra_...`. "
+                "Tokens act with their user's role in each organization."
+            ),
+        }
+
+
+class ScopedFilterExtension(DjangoFilterExtension):
+    """django-filter parameters without touching ``objects``, whose managers fail closed."""
+
+    target_class = "portal.api.filters.ScopedFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        model = get_view_model(auto_schema.view)
+        if not model:
+            return []
+        # The scoped bases answer an empty queryset while the schema is generated.
+        queryset = auto_schema.view.get_queryset()
+        filterset_class = self.target.get_filterset_class(auto_schema.view, queryset)
+        if not filterset_class:
+            return []
+        result = []
+        for field_name, filter_field in filterset_class.base_filters.items():
+            result += self.resolve_filter_field(
+                auto_schema, model, filterset_class, field_name, filter_field
+            )
+        return result

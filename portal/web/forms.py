@@ -1,0 +1,246 @@
+"""Forms of the web pages: they shape input; the rules live in the models and services."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from portal.models import ModelSpec, Organization, Role, Workload
+from portal.selectors import model_specs_for, workloads_for
+
+# The workload form and the detail page show the fields in these groups, in this order.
+WORKLOAD_SECTIONS: list[tuple[str, list[str]]] = [
+    ("Identity", ["external_id", "name", "owner_team", "kind", "model"]),
+    (
+        "Demand",
+        [
+            "precision",
+            "avg_input_tokens",
+            "avg_output_tokens",
+            "requests_per_day",
+            "peak_factor",
+            "growth_pct_per_year",
+            "ttft_target_ms",
+            "output_tokens_per_second_target",
+        ],
+    ),
+    (
+        "Training and GPU work",
+        [
+            "fine_tuning_method",
+            "training_tokens_per_month",
+            "gpu_hours_per_month",
+            "peak_gpus",
+            "gpu_class",
+        ],
+    ),
+    (
+        "Data and compliance",
+        [
+            "data_classification",
+            "personal_data",
+            "special_category_data",
+            "sector_regulation",
+            "residency_requirement",
+        ],
+    ),
+    ("Labels", ["tags", "notes"]),
+]
+WORKLOAD_FORM_FIELDS = [name for _, names in WORKLOAD_SECTIONS for name in names]
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError beside the fields it names, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class TagsField(forms.CharField):
+    """Tags typed as ``a; b; c`` and stored as a list (the model validates each tag)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "; ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return list(dict.fromkeys(tag.strip() for tag in re.split(r"[;,]", text) if tag.strip()))
+
+
+class ModelSpecChoiceField(forms.ModelChoiceField):
+    """The models an organization can see (public and its own), grouped by how they run."""
+
+    def __init__(self, organization: Organization, **kwargs):
+        queryset = model_specs_for(organization=organization)
+        super().__init__(queryset=queryset, **kwargs)
+        labelled = [
+            (spec.open_weights, (spec.pk, spec.name + (" (yours)" if spec.organization_id else "")))
+            for spec in queryset
+        ]
+        open_weights = [choice for is_open, choice in labelled if is_open]
+        closed = [choice for is_open, choice in labelled if not is_open]
+        # Grouping changes the rendering only; validation still looks the pk up in the queryset.
+        self.choices = [
+            ("", "No model: sized in GPU-hours"),
+            ("Open weights (self-hostable)", open_weights),
+            ("Closed models (API only)", closed),
+        ]
+
+
+class WorkloadForm(forms.ModelForm):
+    """Create or edit one workload; saving goes through ``workload_save``."""
+
+    tags = TagsField(
+        required=False,
+        help_text="Labels separated by ';', e.g. 'archive; voice; eu'.",
+    )
+
+    class Meta:
+        model = Workload
+        fields = WORKLOAD_FORM_FIELDS
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        model_field = Workload._meta.get_field("model")
+        self.fields["model"] = ModelSpecChoiceField(
+            organization, required=False, label="Model", help_text=model_field.help_text
+        )
+        for name in ("peak_factor", "growth_pct_per_year", "gpu_hours_per_month"):
+            self.fields[name].widget.attrs["step"] = "0.01"
+
+    def clean_external_id(self):
+        external_id = self.cleaned_data["external_id"]
+        # The unique constraint includes the organization, which a ModelForm cannot check.
+        taken = (
+            workloads_for(organization=self.organization)
+            .filter(external_id=external_id)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if taken:
+            raise ValidationError("Another workload already has this external ID.")
+        return external_id
+
+    def sections(self):
+        """The bound fields grouped as on the detail page."""
+        return [(legend, [self[name] for name in names]) for legend, names in WORKLOAD_SECTIONS]
+
+
+class ModelSpecForm(forms.ModelForm):
+    """An organization's own model; ``model_spec_create`` stores it."""
+
+    class Meta:
+        model = ModelSpec
+        fields = [
+            "name",
+            "provider",
+            "open_weights",
+            "params_b",
+            "active_params_b",
+            "layers",
+            "hidden_size",
+            "attention_heads",
+            "kv_heads",
+            "head_dim",
+            "context_tokens",
+            "license",
+            "source_url",
+            "notes",
+        ]
+        widgets = {
+            "source_url": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    """The organization's name, home and default assumptions."""
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "country",
+            "currency",
+            "discount_rate_pct",
+            "horizon_years",
+            "electricity_price_per_kwh",
+            "pue",
+            "staff_cost_per_fte_year",
+        ]
+
+
+def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
+    """Roles offered in the member controls; the service has the final word."""
+    if actor_role.at_least(Role.OWNER):
+        return list(Role.choices)
+    return [(value, label) for value, label in Role.choices if value != Role.OWNER]
+
+
+class MemberAddForm(forms.Form):
+    """Add an existing user, found by email address, with a role."""
+
+    email = forms.EmailField(help_text="The address the person signs in with.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+    def __init__(self, *args, actor_role: Role = Role.ADMIN, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = grantable_roles(actor_role)
+
+
+class MemberRoleForm(forms.Form):
+    """A member's new role."""
+
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("none", "No expiry")]
+
+
+class TokenCreateForm(forms.Form):
+    """A new personal API token: what uses it and how long it lives."""
+
+    name = forms.CharField(
+        max_length=80, help_text="What will use the token, e.g. 'CMDB sync' or 'laptop script'."
+    )
+    expires_in_days = forms.ChoiceField(
+        label="Expires after",
+        choices=EXPIRY_CHOICES,
+        help_text="A token without expiry must be rotated by hand.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_days = str(settings.SOVRA_API_TOKEN_DEFAULT_DAYS)
+        values = [value for value, _ in EXPIRY_CHOICES]
+        self.fields["expires_in_days"].initial = default_days if default_days in values else "90"
+
+    def clean_expires_in_days(self) -> int | None:
+        value = self.cleaned_data["expires_in_days"]
+        return None if value == "none" else int(value)
+
+
+class ImportUploadForm(forms.Form):
+    """An inventory file to check before it is imported."""
+
+    file = forms.FileField(
+        label="Inventory file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_mb = settings.SOVRA_IMPORT_MAX_BYTES / (1024 * 1024)
+        self.fields["file"].help_text = (
+            f"CSV (UTF-8, comma or semicolon separated) or XLSX, up to {limit_mb:g} MB. "
+            f"Rows are matched to existing workloads by external ID."
+        )

@@ -1,0 +1,48 @@
+/* Small enhancements; every page also works without JavaScript. */
+(function () {
+  "use strict";
+
+  // Dropdown menus are <details>: keep one open at a time, close on Escape or a click outside.
+  function menus() {
+    return Array.prototype.slice.call(document.querySelectorAll("details.menu"));
+  }
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches("details.menu") || !opened.open) return;
+    menus().forEach(function (menu) {
+      if (menu !== opened) menu.open = false;
+    });
+  }, true);
+  document.addEventListener("click", function (event) {
+    menus().forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    menus().forEach(function (menu) {
+      if (menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  });
+
+  // Copy buttons (hidden without JavaScript, where selecting the text does the job).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var target = document.querySelector(button.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.value || target.textContent).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+  });
+
+  // Select the whole secret on focus so a keyboard user can copy it at once.
+  document.querySelectorAll("input[readonly].mono").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
+})();

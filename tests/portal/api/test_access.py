@@ -1,0 +1,122 @@
+"""Every tenant API route: anonymous 401, outsiders 404, too-low roles 403, the rest served."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from portal.models import Membership, Role
+from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
+from tests.portal.api.conftest import ROLE_NAMES, expected_status
+
+BASE = "/api/v1/orgs/alice-media"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A route, the method tried with a valid body, the lowest role allowed and its status."""
+
+    path: str
+    method: str
+    minimum: Role
+    status: int
+    body: object = None
+
+
+def _workload_body(external_id: str) -> dict:
+    return {"external_id": external_id, "name": "Subtitles", "kind": "batch"}
+
+
+ENDPOINTS = [
+    Endpoint("/", "get", Role.VIEWER, 200),
+    Endpoint("/", "patch", Role.ADMIN, 200, {"horizon_years": 7}),
+    Endpoint("/", "put", Role.ADMIN, 200, {"name": "Alice Media", "country": "FR"}),
+    Endpoint("/members/", "get", Role.ADMIN, 200),
+    Endpoint("/members/", "post", Role.ADMIN, 201, {"email": "newbie@example.org"}),
+    Endpoint("/members/{member}/", "get", Role.ADMIN, 200),
+    Endpoint("/members/{member}/", "patch", Role.ADMIN, 200, {"role": "analyst"}),
+    Endpoint("/members/{member}/", "delete", Role.ADMIN, 204),
+    Endpoint("/model-specs/", "get", Role.VIEWER, 200),
+    Endpoint("/model-specs/", "post", Role.ANALYST, 201, {"name": "In-house 3B"}),
+    Endpoint("/model-specs/{spec}/", "get", Role.VIEWER, 200),
+    Endpoint("/model-specs/{spec}/", "patch", Role.ANALYST, 200, {"notes": "Distilled."}),
+    Endpoint("/model-specs/{spec}/", "put", Role.ANALYST, 200, {"name": "Own model"}),
+    Endpoint("/model-specs/{spec}/", "delete", Role.ANALYST, 204),
+    Endpoint("/workloads/", "get", Role.VIEWER, 200),
+    Endpoint("/workloads/", "post", Role.ANALYST, 201, _workload_body("NEW-1")),
+    Endpoint("/workloads/{workload}/", "get", Role.VIEWER, 200),
+    Endpoint("/workloads/{workload}/", "patch", Role.ANALYST, 200, {"requests_per_day": 5}),
+    Endpoint("/workloads/{workload}/", "put", Role.ANALYST, 200, _workload_body("WL-PUT")),
+    Endpoint("/workloads/{workload}/", "delete", Role.ANALYST, 204),
+    Endpoint("/workloads/bulk-upsert/", "post", Role.ANALYST, 200, [_workload_body("B-1")]),
+]
+
+
+@pytest.fixture
+def objects(org):
+    """One object of each kind in alice's organization."""
+    UserFactory(username="newbie")
+    return {
+        "member": MembershipFactory(organization=org, user=UserFactory(username="target")).pk,
+        "spec": ModelSpecFactory(organization=org, name="Own model").pk,
+        "workload": WorkloadFactory(organization=org, external_id="WL-PUT").pk,
+    }
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+def test_role_isolation(client_as, objects, endpoint, role):
+    client = client_as(role)
+    url = BASE + endpoint.path.format(**objects)
+    response = getattr(client, endpoint.method)(url, endpoint.body, format="json")
+    assert response.status_code == expected_status(role, endpoint.minimum, endpoint.status), (
+        response.content[:300]
+    )
+    if response.status_code >= 400:
+        body = response.json()
+        assert body["errors"] == [] and body["detail"]
+
+
+OTHER_ORG_OBJECT_ROUTES = [
+    ("get", "/workloads/{workload}/", None),
+    ("patch", "/workloads/{workload}/", {"name": "Hijacked"}),
+    ("delete", "/workloads/{workload}/", None),
+    ("get", "/model-specs/{spec}/", None),
+    ("patch", "/model-specs/{spec}/", {"name": "Hijacked"}),
+    ("delete", "/model-specs/{spec}/", None),
+    ("get", "/members/{member}/", None),
+    ("patch", "/members/{member}/", {"role": "viewer"}),
+    ("delete", "/members/{member}/", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OTHER_ORG_OBJECT_ROUTES)
+def test_another_organizations_object_is_not_found(
+    client_as, other_org, outsider, method, path, body
+):
+    """GIVEN objects of mallory's organization WHEN alice's owner names them THEN 404."""
+    theirs = {
+        "workload": WorkloadFactory(organization=other_org, name="Their secret").pk,
+        "spec": ModelSpecFactory(organization=other_org, name="Their model").pk,
+        "member": Membership.objects.get(user=outsider).pk,
+    }
+    response = getattr(client_as("owner"), method)(
+        BASE + path.format(**theirs), body, format="json"
+    )
+    assert response.status_code == 404
+    assert "Their" not in response.content.decode()
+    assert Membership.objects.get(user=outsider).role == Role.OWNER
+
+
+def test_unknown_organization_and_non_numeric_ids_are_not_found(client_as):
+    client = client_as("owner")
+    assert client.get("/api/v1/orgs/no-such-org/workloads/").status_code == 404
+    assert client.get(f"{BASE}/workloads/abc/").status_code == 404
+    assert client.get(f"{BASE}/workloads/999999999/").status_code == 404
+
+
+def test_the_organization_list_needs_authentication(client_as):
+    response = client_as("anonymous").get("/api/v1/orgs/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"

@@ -1,0 +1,186 @@
+"""``/api/v1/orgs/<slug>/workloads/``: CRUD through the services, models named, fields checked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from portal.models import Workload
+from tests.factories import ModelSpecFactory, WorkloadFactory
+from tests.portal.api.conftest import error_fields
+
+URL = "/api/v1/orgs/alice-media/workloads/"
+
+
+@pytest.fixture
+def llama(db):
+    return ModelSpecFactory(organization=None, name="Llama 3.1 70B", params_b=Decimal("70.6"))
+
+
+def _workloads(org):
+    return Workload.objects.for_organization(org)
+
+
+def test_analyst_creates_a_workload_naming_its_model(client_as, org, analyst, llama):
+    body = {
+        "external_id": "CMDB-0042",
+        "name": "Archive subtitling",
+        "owner_team": "Localisation",
+        "kind": "batch",
+        "model": "llama 3.1 70b",
+        "avg_input_tokens": 2200,
+        "avg_output_tokens": 450,
+        "requests_per_day": 18000,
+        "peak_factor": 2.5,
+        "growth_pct_per_year": "12.5",
+        "data_classification": "confidential",
+        "personal_data": True,
+        "residency_requirement": "eu_eea",
+        "tags": ["archive", "subtitles"],
+    }
+    response = client_as("analyst").post(URL, body, format="json")
+
+    assert response.status_code == 201, response.content
+    workload = _workloads(org).get(external_id="CMDB-0042")
+    assert workload.model == llama
+    assert workload.peak_factor == Decimal("2.50")
+    assert workload.growth_pct_per_year == Decimal("12.50")
+    assert workload.tags == ["archive", "subtitles"]
+    data = response.json()
+    assert data["id"] == workload.pk
+    assert data["model"] == "Llama 3.1 70B"
+    assert data["model_id"] == llama.pk
+    assert data["peak_factor"] == 2.5
+    assert data["precision"] == "bf16"  # the model's default
+
+
+def test_workload_detail_shows_real_values(client_as, org, viewer, llama):
+    workload = WorkloadFactory(
+        organization=org, external_id="W-1", name="Dubbing", model=llama, requests_per_day=7
+    )
+    response = client_as("viewer").get(f"{URL}{workload.pk}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["external_id"], data["name"], data["model"]) == ("W-1", "Dubbing", "Llama 3.1 70B")
+    assert data["requests_per_day"] == 7
+    assert data["avg_input_tokens"] == 1500
+
+
+def test_patch_changes_only_the_given_fields(client_as, org, analyst, llama):
+    workload = WorkloadFactory(organization=org, model=llama, owner_team="Platform")
+    response = client_as("analyst").patch(
+        f"{URL}{workload.pk}/", {"requests_per_day": 99, "model": None}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    workload.refresh_from_db()
+    assert workload.requests_per_day == 99
+    assert workload.model is None
+    assert workload.owner_team == "Platform"
+
+
+def test_put_replaces_the_workload(client_as, org, analyst):
+    workload = WorkloadFactory(organization=org, external_id="W-9", owner_team="Platform")
+    body = {"external_id": "W-9", "name": "Renamed", "kind": "other_gpu", "gpu_hours_per_month": 40}
+    response = client_as("analyst").put(f"{URL}{workload.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    workload.refresh_from_db()
+    assert (workload.name, workload.kind) == ("Renamed", "other_gpu")
+    assert workload.gpu_hours_per_month == Decimal("40.00")
+
+
+def test_delete_removes_the_workload(client_as, org, analyst):
+    workload = WorkloadFactory(organization=org)
+    assert client_as("analyst").delete(f"{URL}{workload.pk}/").status_code == 204
+    assert not _workloads(org).filter(pk=workload.pk).exists()
+
+
+def test_a_model_of_another_organization_is_unknown(client_as, org, other_org, analyst):
+    ModelSpecFactory(organization=other_org, name="Mallory Fraud 7B")
+    body = {"external_id": "X", "name": "X", "kind": "chat", "model": "Mallory Fraud 7B"}
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == ["model"]
+    assert "Mallory Fraud 7B" in response.json()["errors"][0]["message"]
+
+
+def test_an_own_model_wins_over_a_public_one_of_the_same_name(client_as, org, analyst, llama):
+    own = ModelSpecFactory(organization=org, name="LLAMA 3.1 70B")
+    body = {"external_id": "X", "name": "X", "kind": "batch", "model": "Llama 3.1 70B"}
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 201
+    assert response.json()["model_id"] == own.pk
+
+
+VALID = {"external_id": "V-1", "name": "Valid", "kind": "chat", "avg_input_tokens": 100}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"requests_per_day": -5}, "requests_per_day"),
+        ({"requests_per_day": "1,200"}, "requests_per_day"),
+        ({"avg_input_tokens": "1200 tokens"}, "avg_input_tokens"),
+        ({"avg_input_tokens": 12.5}, "avg_input_tokens"),
+        ({"peak_factor": 0.5}, "peak_factor"),
+        ({"peak_factor": "3.333"}, "peak_factor"),
+        ({"kind": "quantum"}, "kind"),
+        ({"kind": None}, "kind"),
+        ({"personal_data": "sometimes"}, "personal_data"),
+        ({"name": '=HYPERLINK("http://x")'}, "name"),
+        ({"external_id": "=1+1"}, "external_id"),
+        ({"name": "Nul\x00byte"}, "name"),
+        ({"owner_team": "Bell\x07"}, "owner_team"),
+        ({"name": "x" * 201}, "name"),
+        ({"external_id": "x" * 101}, "external_id"),
+        ({"notes": "n" * 5001}, "notes"),
+        ({"tags": "a;b"}, "tags"),
+        ({"tags": ["ok", "=SUM(A1)"]}, "tags"),
+        ({"tags": ["t"] * 21}, "tags"),
+        ({"model": "No Such Model"}, "model"),
+        ({"model": 12}, "model"),
+        ({"model": "Llama\x00"}, "model"),
+        ({"colour": "red"}, "colour"),
+        ({"organization": 3}, "organization"),
+        ({"requests_per_day": 10, "avg_input_tokens": 0}, "avg_input_tokens"),
+        ({"special_category_data": True, "personal_data": False}, "personal_data"),
+    ],
+)
+def test_invalid_workloads_name_the_field(client_as, org, analyst, changes, field):
+    response = client_as("analyst").post(URL, {**VALID, **changes}, format="json")
+    assert response.status_code == 400, response.content
+    fields = error_fields(response)
+    assert fields and set(fields) <= {field, f"tags.{field}"} | {f"{field}[{i}]" for i in range(21)}
+    assert not _workloads(org).exists()
+
+
+def test_a_duplicate_external_id_is_refused(client_as, org, analyst):
+    WorkloadFactory(organization=org, external_id="DUP")
+    response = client_as("analyst").post(URL, {**VALID, "external_id": "DUP"}, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == ["external_id"]
+
+
+def test_the_same_external_id_in_another_organization_is_fine(client_as, org, other_org, analyst):
+    WorkloadFactory(organization=other_org, external_id="SHARED")
+    response = client_as("analyst").post(URL, {**VALID, "external_id": "SHARED"}, format="json")
+    assert response.status_code == 201
+
+
+def test_missing_required_fields_are_listed(client_as, org, analyst):
+    response = client_as("analyst").post(URL, {}, format="json")
+    assert response.status_code == 400
+    assert sorted(error_fields(response)) == ["external_id", "kind", "name"]
+    assert {e["code"] for e in response.json()["errors"]} == {"required"}
+
+
+def test_read_only_fields_sent_back_are_ignored(client_as, org, analyst):
+    workload = WorkloadFactory(organization=org, name="Before")
+    client = client_as("analyst")
+    data = client.get(f"{URL}{workload.pk}/").json()
+    data.update(name="After", id=12345, created_at="2001-01-01T00:00:00Z", model_id=777)
+    response = client.put(f"{URL}{workload.pk}/", data, format="json")
+    assert response.status_code == 200, response.content
+    workload.refresh_from_db()
+    assert (workload.pk, workload.name) == (response.json()["id"], "After")
+    assert workload.created_at.year > 2001

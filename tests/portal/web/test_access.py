@@ -1,0 +1,165 @@
+"""Every tenant page: anonymous users sign in, outsiders get 404, too-low roles get 403."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, reverse
+
+from portal.models import Role
+from portal.services.imports import workload_import_stage
+from portal.tenancy import OrgScopedView
+from portal.web import urls as web_urls
+from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
+
+CSV = b"external_id,name,kind,avg_input_tokens,requests_per_day\nX-1,New one,chat,100,10\n"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A tenant URL, the method tried, and the lowest role that may use it."""
+
+    name: str
+    method: str
+    minimum: Role
+    kwargs: tuple[str, ...] = ()  # which fixture objects fill the URL's <pk>
+
+
+ENDPOINTS = [
+    Endpoint("dashboard", "get", Role.VIEWER),
+    Endpoint("workload-list", "get", Role.VIEWER),
+    Endpoint("workload-detail", "get", Role.VIEWER, ("workload",)),
+    Endpoint("workload-create", "get", Role.ANALYST),
+    Endpoint("workload-create", "post", Role.ANALYST),
+    Endpoint("workload-update", "get", Role.ANALYST, ("workload",)),
+    Endpoint("workload-update", "post", Role.ANALYST, ("workload",)),
+    Endpoint("workload-delete", "get", Role.ANALYST, ("workload",)),
+    Endpoint("workload-delete", "post", Role.ANALYST, ("workload",)),
+    Endpoint("workload-export-csv", "get", Role.VIEWER),
+    Endpoint("workload-export-xlsx", "get", Role.VIEWER),
+    Endpoint("import-upload", "get", Role.ANALYST),
+    Endpoint("import-upload", "post", Role.ANALYST),
+    Endpoint("import-template-csv", "get", Role.VIEWER),
+    Endpoint("import-template-xlsx", "get", Role.VIEWER),
+    Endpoint("import-preview", "get", Role.ANALYST, ("staged",)),
+    Endpoint("import-apply", "post", Role.ANALYST, ("staged",)),
+    Endpoint("import-discard", "post", Role.ANALYST, ("staged",)),
+    Endpoint("model-list", "get", Role.VIEWER),
+    Endpoint("model-detail", "get", Role.VIEWER, ("spec",)),
+    Endpoint("model-create", "get", Role.ANALYST),
+    Endpoint("model-create", "post", Role.ANALYST),
+    Endpoint("member-list", "get", Role.VIEWER),
+    Endpoint("member-add", "get", Role.ADMIN),
+    Endpoint("member-add", "post", Role.ADMIN),
+    Endpoint("member-role", "post", Role.ADMIN, ("member",)),
+    Endpoint("member-remove", "get", Role.VIEWER, ("member",)),
+    Endpoint("member-remove", "post", Role.ADMIN, ("member",)),
+    Endpoint("org-settings", "get", Role.VIEWER),
+    Endpoint("org-settings", "post", Role.ADMIN),
+]
+ROLES = [Role.VIEWER, Role.ANALYST, Role.ADMIN, Role.OWNER]
+
+
+@pytest.fixture
+def objects(org, owner):
+    """One object of each kind in alice's organization, and a plain member to act upon."""
+    member = MembershipFactory(organization=org, user=UserFactory(username="target"))
+    staged = workload_import_stage(
+        organization=org, user=owner, upload=SimpleUploadedFile("inv.csv", CSV)
+    )
+    return {
+        "workload": WorkloadFactory(organization=org),
+        "spec": ModelSpecFactory(organization=org, name="Own model"),
+        "staged": staged,
+        "member": member,
+    }
+
+
+def _url(endpoint: Endpoint, slug: str, objects) -> str:
+    kwargs = {"org_slug": slug}
+    for key in endpoint.kwargs:
+        kwargs["pk"] = objects[key].pk
+    return reverse(endpoint.name, kwargs=kwargs)
+
+
+def _ids(endpoint: Endpoint) -> str:
+    return f"{endpoint.method.upper()} {endpoint.name}"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
+def test_anonymous_user_is_sent_to_sign_in(endpoint, client, org, objects):
+    response = getattr(client, endpoint.method)(_url(endpoint, org.slug, objects))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
+def test_member_of_another_organization_gets_404(endpoint, client_for, org, outsider, objects):
+    response = getattr(client_for(outsider), endpoint.method)(_url(endpoint, org.slug, objects))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.kwargs], ids=_ids)
+def test_own_slug_with_another_organizations_object_is_404(
+    endpoint, client_for, org, other_org, outsider, objects
+):
+    """Mallory, in her own organization, names alice's objects: 404, never 403 or 200."""
+    response = getattr(client_for(outsider), endpoint.method)(
+        _url(endpoint, other_org.slug, objects)
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
+def test_role_decides_between_403_and_success(
+    endpoint, role, client_for, org, make_member, objects
+):
+    user = make_member(org, role)
+    response = getattr(client_for(user), endpoint.method)(_url(endpoint, org.slug, objects))
+    if role.at_least(endpoint.minimum):
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
+def test_unknown_organization_is_404(endpoint, client_for, owner, objects):
+    response = getattr(client_for(owner), endpoint.method)(_url(endpoint, "no-such-org", objects))
+    assert response.status_code == 404
+
+
+def _tenant_views(patterns=None, prefix=""):
+    patterns = web_urls.urlpatterns if patterns is None else patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _tenant_views(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and "<slug:org_slug>" in prefix + str(entry.pattern):
+            yield entry.name, entry.callback.view_class
+
+
+def test_every_tenant_page_derives_from_the_scoped_base_first():
+    views = dict(_tenant_views())
+    assert views
+    for name, view_class in views.items():
+        assert view_class.__mro__[1] is OrgScopedView, name
+
+
+def test_every_tenant_page_is_in_the_access_matrix():
+    assert {name for name, _ in _tenant_views()} == {e.name for e in ENDPOINTS}
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [("workload-list", "post"), ("import-apply", "get"), ("member-role", "get")],
+)
+def test_methods_a_page_does_not_use_answer_405(name, method, client_for, org, owner, objects):
+    kwargs = {"org_slug": org.slug}
+    if name == "import-apply":
+        kwargs["pk"] = objects["staged"].pk
+    if name == "member-role":
+        kwargs["pk"] = objects["member"].pk
+    response = getattr(client_for(owner), method)(reverse(name, kwargs=kwargs))
+    assert response.status_code == 405
