@@ -77,6 +77,9 @@ class OrgScopedView(_Sealed, _RoleRules, LoginRequiredMixin):
     """Base of every tenant web page (mix into a Django generic view, this class first)."""
 
     _is_scope_base = True
+    # Pages are forms and links: PUT, PATCH and DELETE would reach generic views' handlers
+    # (DeleteView.delete, ProcessFormView.put) that no page means to offer.
+    http_method_names = ["get", "post", "head", "options"]
     organization: Organization
     membership: Membership
 

@@ -14,30 +14,38 @@ from portal.web.views import (
     workloads,
 )
 
+# Pages are forms and links: refuse the methods Django's form views would otherwise take.
+PAGE_METHODS = ["get", "post", "head", "options"]
+
 account_patterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
+            http_method_names=PAGE_METHODS,
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        auth_views.PasswordChangeView.as_view(
+            http_method_names=PAGE_METHODS, template_name="accounts/password_change.html"
+        ),
         name="password_change",
     ),
     path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(
-            template_name="accounts/password_change_done.html"
+            http_method_names=PAGE_METHODS, template_name="accounts/password_change_done.html"
         ),
         name="password_change_done",
     ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            http_method_names=PAGE_METHODS,
             template_name="accounts/password_reset.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
@@ -46,20 +54,22 @@ account_patterns = [
     ),
     path(
         "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html"),
+        auth_views.PasswordResetDoneView.as_view(
+            http_method_names=PAGE_METHODS, template_name="accounts/password_reset_sent.html"
+        ),
         name="password_reset_done",
     ),
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
+            http_method_names=PAGE_METHODS, template_name="accounts/password_reset_confirm.html"
         ),
         name="password_reset_confirm",
     ),
     path(
         "password/reset/complete/",
         auth_views.PasswordResetCompleteView.as_view(
-            template_name="accounts/password_reset_complete.html"
+            http_method_names=PAGE_METHODS, template_name="accounts/password_reset_complete.html"
         ),
         name="password_reset_complete",
     ),

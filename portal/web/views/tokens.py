@@ -38,6 +38,7 @@ class TokenCreateView(LoginRequiredMixin, FormView):
 
     template_name = "tokens/create.html"
     form_class = TokenCreateForm
+    http_method_names = ["get", "post", "head", "options"]
 
     def form_valid(self, form):
         try:
