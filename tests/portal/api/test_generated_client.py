@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from portal.models import Role, Workload
@@ -17,10 +16,6 @@ from portal.services.tokens import api_token_create
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
-# knox's own migrations create knox_authtoken even though portal.ApiToken replaces it; its
-# foreign key to auth_user makes the plain TRUNCATE after a transactional test fail. Naming
-# the apps makes Django flush with CASCADE.
-EVERY_APP = list(settings.INSTALLED_APPS)
 CONFIG = {
     "project_name_override": "sovra-client",
     "package_name_override": "sovra_client",
@@ -54,7 +49,7 @@ def sovra_client(tmp_path):
 
 
 @pytest.mark.live
-@pytest.mark.django_db(transaction=True, available_apps=EVERY_APP)
+@pytest.mark.django_db(transaction=True)
 def test_generated_client_bulk_upserts_and_lists(sovra_client, live_server, org, analyst):
     from sovra_client import AuthenticatedClient, Client
     from sovra_client.api.organizations import organizations_list
