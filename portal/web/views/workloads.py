@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django_filters.views import FilterView
 
+from portal.api.pagination import DeferredJoinPaginator
 from portal.models import Role, Workload
 from portal.selectors import workloads_for
 from portal.services.workloads import workload_delete, workload_save
@@ -64,6 +65,7 @@ class WorkloadListView(OrgScopedView, FilterView):
     template_name = "workloads/list.html"
     filterset_class = WorkloadFilter
     paginate_by = 50
+    paginator_class = DeferredJoinPaginator  # fast far pages on large inventories
     context_object_name = "workloads"
 
     def scoped_queryset(self, organization):

@@ -156,9 +156,9 @@ def test_deferred_join_pages_match_plain_pages(client_as, org, viewer, monkeypat
     client = client_as("viewer")
     for ordering in ("", "&ordering=-requests_per_day", "&ordering=updated_at", "&search=Same"):
         monkeypatch.setattr(pagination, "DEFERRED_JOIN_MIN_OFFSET", 10**9)
-        plain = [client.get(f"{URL}?page_size=4&page={n}{ordering}").json() for n in (1, 2, 6)]
+        plain = [client.get(f"{URL}?page_size=4&page={n}{ordering}").json() for n in range(1, 7)]
         monkeypatch.setattr(pagination, "DEFERRED_JOIN_MIN_OFFSET", 0)
-        deferred = [client.get(f"{URL}?page_size=4&page={n}{ordering}").json() for n in (1, 2, 6)]
+        deferred = [client.get(f"{URL}?page_size=4&page={n}{ordering}").json() for n in range(1, 7)]
         assert deferred == plain, ordering
 
 
