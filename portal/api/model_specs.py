@@ -12,6 +12,7 @@ from portal.api.filters import ModelSpecFilter, ScopedFilterBackend, StableOrder
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
 from portal.models import ModelSpec
+from portal.models.modelspec import EDITABLE_FIELDS
 from portal.services.model_specs import (
     ModelSpecInUse,
     model_spec_create,
@@ -39,25 +40,7 @@ class ModelSpecSerializer(DecimalsAsNumbersMixin, StrictModelSerializer):
 
     class Meta:
         model = ModelSpec
-        fields = [
-            "id",
-            "name",
-            "provider",
-            "open_weights",
-            "params_b",
-            "active_params_b",
-            "layers",
-            "hidden_size",
-            "attention_heads",
-            "kv_heads",
-            "head_dim",
-            "context_tokens",
-            "license",
-            "source_url",
-            "notes",
-            "is_public",
-            "created_at",
-        ]
+        fields = ["id", *EDITABLE_FIELDS, "is_public", "created_at"]
         read_only_fields = ["id", "is_public", "created_at"]
         # Uniqueness among the specs the organization sees is the service's check.
         validators: list = []

@@ -9,6 +9,28 @@ from django.db import models
 
 from portal.models.tenancy import SharedOrTenantManager
 
+# Fields that size a self-hosted model; empty for closed API models.
+ARCHITECTURE_FIELDS = (
+    "params_b",
+    "active_params_b",
+    "layers",
+    "hidden_size",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "context_tokens",
+)
+# What a user may set on an organization's own spec (pages, API and imports agree on it).
+EDITABLE_FIELDS = (
+    "name",
+    "provider",
+    "open_weights",
+    *ARCHITECTURE_FIELDS,
+    "license",
+    "source_url",
+    "notes",
+)
+
 
 class ModelSpec(models.Model):
     """An AI model's architecture (for sizing) or a closed API model (priced per token).

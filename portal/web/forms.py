@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from portal.models import ModelSpec, Organization, Role, Workload
+from portal.models.modelspec import EDITABLE_FIELDS
 from portal.selectors import model_specs_for, workloads_for
 
 # The workload form and the detail page show the fields in these groups, in this order.
@@ -140,22 +141,7 @@ class ModelSpecForm(forms.ModelForm):
 
     class Meta:
         model = ModelSpec
-        fields = [
-            "name",
-            "provider",
-            "open_weights",
-            "params_b",
-            "active_params_b",
-            "layers",
-            "hidden_size",
-            "attention_heads",
-            "kv_heads",
-            "head_dim",
-            "context_tokens",
-            "license",
-            "source_url",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "source_url": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),

@@ -9,22 +9,12 @@ from django.views.generic import CreateView, DetailView
 from django_filters.views import FilterView
 
 from portal.models import Role
+from portal.models.modelspec import ARCHITECTURE_FIELDS
 from portal.selectors import model_specs_for, workloads_for
 from portal.services.model_specs import model_spec_create
 from portal.tenancy import OrgScopedView
 from portal.web.filters import ModelSpecFilter
 from portal.web.forms import ModelSpecForm, add_service_errors
-
-ARCHITECTURE_FIELDS = [
-    "params_b",
-    "active_params_b",
-    "layers",
-    "hidden_size",
-    "attention_heads",
-    "kv_heads",
-    "head_dim",
-    "context_tokens",
-]
 
 
 class ModelSpecListView(OrgScopedView, FilterView):
