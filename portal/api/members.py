@@ -33,7 +33,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberAddSerializer(StrictSerializer):
-    """Who to add (an existing user's email address) and with which role."""
+    """Who to add, by email address (someone without an account is invited), and the role."""
 
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
@@ -91,8 +91,9 @@ _LAST_OWNER = OpenApiResponse(
 @extend_schema(
     tags=["members"],
     parameters=[ORG_SLUG],
-    description="Owners and admins only. Members are existing users added by email; only "
-    "owners grant, change or remove the owner role, and the last owner stays (409).",
+    description="Owners and admins only. Members are added by email (a new address gets an "
+    "invitation to choose a password); only owners grant, change or remove the owner role, "
+    "and the last owner stays (409).",
 )
 class MemberViewSet(
     mixins.ListModelMixin,

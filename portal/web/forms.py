@@ -173,7 +173,7 @@ def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
 
 
 class MemberAddForm(forms.Form):
-    """Add an existing user, found by email address, with a role."""
+    """A member to add by email address (a newcomer is invited), with a role."""
 
     email = forms.EmailField(help_text="The address the person signs in with.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)

@@ -12,6 +12,7 @@ from portal.selectors import members_of
 from portal.services.organizations import (
     membership_add,
     membership_change_role,
+    membership_is_invitation,
     membership_remove,
 )
 from portal.tenancy import OrgScopedView
@@ -44,7 +45,7 @@ class MemberListView(OrgScopedView, ListView):
 
 
 class MemberAddView(OrgScopedView, FormView):
-    """Add an existing user by email address (owners and admins)."""
+    """Add a member by email address, inviting a newcomer (owners and admins)."""
 
     section = "members"
     read_role = Role.ADMIN
@@ -71,9 +72,12 @@ class MemberAddView(OrgScopedView, FormView):
         except PermissionDenied as exc:
             form.add_error("role", str(exc))
             return self.form_invalid(form)
-        messages.success(
-            self.request, f"{added.user.email} added as {added.get_role_display().lower()}."
-        )
+        role = added.get_role_display().lower()
+        if membership_is_invitation(added):
+            text = f"{added.user.email} invited as {role}: an email asks them to choose a password."
+        else:
+            text = f"{added.user.email} added as {role}."
+        messages.success(self.request, text)
         return redirect("member-list", org_slug=self.organization.slug)
 
 

@@ -54,7 +54,6 @@ def test_admin_adds_an_existing_user_by_email(client_as, org, users):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"email": "nobody@example.org"}, "email"),
         ({"email": "victor@example.org"}, "email"),  # already a member
         ({"email": "not-an-address"}, "email"),
         ({"email": "x@example.org", "role": "boss"}, "role"),
@@ -67,6 +66,17 @@ def test_adding_a_member_names_the_wrong_field(client_as, users, body, field):
     response = client_as("admin").post(URL, body, format="json")
     assert response.status_code == 400
     assert error_fields(response) == [field]
+
+
+def test_a_new_address_is_invited(client_as, users, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("admin").post(
+            URL, {"email": "newcomer@example.org", "role": "viewer"}, format="json"
+        )
+    assert response.status_code == 201
+    assert response.json()["role"] == "viewer"
+    assert [mail.to for mail in mailoutbox] == [["newcomer@example.org"]]
+    assert "/accounts/password/reset/" in mailoutbox[0].body
 
 
 def test_only_an_owner_grants_owner(client_as, users):
