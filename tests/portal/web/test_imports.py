@@ -172,3 +172,15 @@ def test_upload_page_lists_recent_imports_and_column_help(client_for, org, analy
     body = client.get(reverse("import-upload", args=[org.slug])).content.decode()
     assert "march.csv" in body
     assert "<code>requests_per_day</code>" in body
+
+
+def test_a_file_over_the_size_limit_is_refused_beside_the_field(client_for, org, analyst, settings):
+    settings.SOVRA_IMPORT_MAX_BYTES = 1024
+    header = "external_id,name,kind\n"
+    body = header + "".join(f"WL-{n},Workload {n},chat\n" for n in range(200))
+    response = _upload(client_for(analyst), org, body)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_file_error"' in page
+    assert "the limit is 1 KB" in page
+    assert not WorkloadImport.objects.for_organization(org).exists()
