@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["benchmarks.inventory"]
+SECTIONS = ["benchmarks.inventory", "benchmarks.accuracy"]
 
 
 def main() -> int:

@@ -1,0 +1,64 @@
+"""Print the engine's estimate beside each published validation figure, and the errors.
+
+Usage (from the repository root, no database needed): python -m benchmarks.accuracy
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+
+from tests.costing.engine import validation_finance_cases as finance
+from tests.costing.engine.validation_cases import (
+    THROUGHPUT_KINDS,
+    load_cases,
+    relative_error,
+    run_case,
+    within,
+)
+
+
+def main() -> int:
+    rows, throughput_errors, failures = [], [], 0
+    cases = load_cases() + load_cases(tuple(sorted(finance.FINANCE_KINDS)))
+    for case in cases:
+        runner = finance.run_case if case["kind"] in finance.FINANCE_KINDS else run_case
+        estimate, expected, unit = runner(case)
+        error = relative_error(estimate, expected)
+        ok = within(case, estimate, expected)
+        failures += not ok
+        if case["kind"] in THROUGHPUT_KINDS:
+            throughput_errors.append(error)
+        signed = (estimate - expected) / expected
+        rows.append(
+            (
+                case["id"],
+                case["kind"],
+                f"{estimate:,.2f}",
+                f"{expected:,.2f}",
+                unit.split(" (")[0][:24],
+                f"{signed:+.1%}",
+                f"{case['tolerance']['relative']:.0%}",
+                "yes" if ok else "NO",
+            )
+        )
+    header = ("case", "kind", "engine", "published", "unit", "error", "tol.", "within?")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    print("Engine accuracy against published figures (tests/costing/validation)")
+    for row in [header, *rows]:
+        cells = [
+            str(cell).rjust(width) if 2 <= i <= 6 else str(cell).ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+    median = statistics.median(throughput_errors)
+    print(
+        f"median |error| of the {len(throughput_errors)} throughput cases "
+        f"(decode, prefill, serving): {median:.1%} (target under 25%)"
+    )
+    print(f"cases outside their tolerance: {failures}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""Sizing: GPUs per replica, replicas for peak load and latency, training and GPU-hour work."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from costing.engine.architecture import (
+    GB,
+    ModelArchitecture,
+    ceil_power_of_two,
+    kv_cache_per_sequence,
+    weights_memory,
+)
+from costing.engine.figures import Figure, Quantity, default, given
+from costing.engine.hardware import Accelerator
+from costing.engine.roofline import (
+    ENGINE_PROFILES,
+    Constraint,
+    InferenceWorkload,
+    ServingPoint,
+    SizingAssumptions,
+    assumptions_for,
+    decode_tokens_per_second,
+    kv_precision,
+    prefill_tokens_per_second,
+    sequences_that_fit,
+    serving_throughput,
+)
+
+__all__ = [
+    "InferenceWorkload",
+    "SizingAssumptions",
+    "SizingResult",
+    "assumptions_for",
+    "decode_tokens_per_second",
+    "prefill_tokens_per_second",
+    "serving_throughput",
+    "size_gpu_hours",
+    "size_inference",
+    "size_training",
+    "training_gpu_hours",
+]
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SizingResult:
+    """GPU counts, utilisation and speed of a workload on one GPU type, with their working."""
+
+    gpus_per_replica: Figure
+    replicas: Figure
+    total_gpus: Figure
+    utilization: Figure
+    tokens_per_second: Figure
+    binding_constraint: Constraint
+    figures: tuple[Figure, ...] = ()
+
+    def figure(self, name: str) -> Figure:
+        """One of the figures behind the result, by name."""
+        return next(item for item in self.figures if item.name == name)
+
+
+def gpus_for_memory(
+    need_gb: Figure, accelerator: Accelerator, assumptions: SizingAssumptions
+) -> Figure:
+    """GPUs to hold ``need_gb`` with headroom: powers of two up to a node, then whole nodes."""
+    headroom = assumptions.quantity("memory_headroom_fraction")
+    node = assumptions.quantity("gpus_per_node", "GPUs")
+    usable = accelerator.memory_gb * (1 - headroom.value)
+    raw = need_gb.value / usable
+    if raw <= node.value:
+        count, how = ceil_power_of_two(raw), "next power of two of need / usable memory per GPU"
+    else:
+        count = math.ceil(raw / node.value) * int(node.value)
+        how = "whole nodes: ceil(need / usable memory per GPU / GPUs per node) x GPUs per node"
+    inputs = (need_gb, accelerator.memory, headroom, node)
+    return Figure("GPUs per replica (memory)", float(count), "GPUs", how, inputs)
+
+
+def _latency_batch(model, accelerator, workload, assumptions, gpus) -> float | None:
+    """Largest batch whose per-stream speed still meets the per-user target (None: no target)."""
+    target = workload.output_tokens_per_s_target
+    if not target:
+        return None
+    low, high = 0, 1 << 16
+    while low < high:
+        middle = (low + high + 1) // 2
+        speed = decode_tokens_per_second(model, accelerator, workload, assumptions, gpus, middle)
+        low, high = (middle, high) if speed.value >= target else (low, middle - 1)
+    return float(low)
+
+
+def _replica_point(model, accelerator, workload, a, gpus) -> tuple[ServingPoint, bool]:
+    """The operating point of a replica of ``gpus`` GPUs and whether it meets the targets."""
+    cap = _latency_batch(model, accelerator, workload, a, gpus)
+    prefill = prefill_tokens_per_second(model, accelerator, workload.precision, a, gpus)
+    ttft_ok = not workload.ttft_target_s or (
+        workload.input_tokens / prefill.value <= workload.ttft_target_s
+    )
+    meets = ttft_ok and (cap is None or cap >= 1)
+    point = serving_throughput(
+        model, accelerator, workload, a, gpus, None if cap is None else max(cap, 1.0)
+    )
+    return point, meets
+
+
+def _choose_replica(model, accelerator, workload, a, by_memory: Figure):
+    """GPUs per replica: as deployed, or the candidate serving the most tokens/s per GPU among
+    those meeting the latency targets (the largest if none does). A replica sized only to hold
+    the weights leaves no KV room and serves few tokens per GPU."""
+    first = workload.gpus_per_replica or int(by_memory.value)
+    candidates = [first]
+    while not workload.gpus_per_replica and candidates[-1] < a.gpus_per_node:
+        candidates.append(candidates[-1] * 2)
+    points = {}
+    for gpus in candidates:
+        if sequences_that_fit(model, accelerator, workload, a, gpus) >= 1:
+            points[gpus] = _replica_point(model, accelerator, workload, a, gpus)
+    while not points:
+        # Copied KV heads can leave no room on the memory-sized replica: grow it.
+        gpus = candidates[-1] + a.gpus_per_node
+        candidates.append(gpus)
+        if sequences_that_fit(model, accelerator, workload, a, gpus) >= 1:
+            points[gpus] = _replica_point(model, accelerator, workload, a, gpus)
+
+    def per_gpu(gpus: int) -> float:
+        return points[gpus][0].tokens_per_second.value / gpus
+
+    meeting = [gpus for gpus, (_, meets) in points.items() if meets]
+    best = max(meeting, key=per_gpu) if meeting else max(points)
+    latency_bound = not meeting or per_gpu(best) < max(per_gpu(g) for g in points)
+    return best, points[best][0], latency_bound
+
+
+def size_inference(
+    model: ModelArchitecture,
+    accelerator: Accelerator,
+    workload: InferenceWorkload,
+    assumptions: SizingAssumptions | None = None,
+) -> SizingResult:
+    """GPUs per replica, replicas for the peak load and latency targets, and utilisation."""
+    a = assumptions or ENGINE_PROFILES["tuned_server"]
+    if workload.input_tokens + workload.output_tokens <= 0:
+        raise ValueError("a request needs input or output tokens")
+    weights = weights_memory(model, workload.precision, workload.weights_gb)
+    sequence = kv_cache_per_sequence(
+        model, kv_precision(workload.precision, a), workload.input_tokens + workload.output_tokens
+    )
+    need = Figure(
+        "memory for weights and one sequence",
+        weights.value + sequence.value,
+        "GB",
+        "weights + KV cache of one full sequence",
+        (weights, sequence),
+    )
+    by_memory = gpus_for_memory(need, accelerator, a)
+    gpus, point, latency_bound = _choose_replica(model, accelerator, workload, a, by_memory)
+    per_replica = Figure(
+        "GPUs per replica",
+        float(gpus),
+        "GPUs",
+        "as deployed"
+        if workload.gpus_per_replica
+        else "of the memory minimum doubled up to a node, the most tokens/s per GPU"
+        " that meets the latency targets",
+        (by_memory, point.tokens_per_second),
+    )
+    peak_rps = given("requests per day", workload.requests_per_day, "requests/day")
+    factor = given("peak factor", workload.peak_factor, "x")
+    capacity = Figure(
+        "requests per second per replica",
+        point.requests_per_second,
+        "requests/s",
+        "batch / (output tokens x decode step time + batch x input / prefill tokens/s)",
+        (point.tokens_per_second,),
+    )
+    load = Figure(
+        "replicas for peak load",
+        float(math.ceil(peak_rps.value * factor.value / SECONDS_PER_DAY / capacity.value)),
+        "replicas",
+        "ceil(requests per day x peak factor / 86,400 / requests per second per replica)",
+        (peak_rps, factor, capacity),
+    )
+    minimum = a.quantity("min_replicas", "replicas")
+    replicas = Figure(
+        "replicas",
+        max(load.value, minimum.value),
+        "replicas",
+        "max(replicas for peak load, minimum replicas)",
+        (load, minimum),
+    )
+    average_rps = workload.requests_per_day / SECONDS_PER_DAY
+    served = replicas.value * point.requests_per_second
+    return SizingResult(
+        gpus_per_replica=per_replica,
+        replicas=replicas,
+        total_gpus=Figure(
+            "total GPUs",
+            replicas.value * gpus,
+            "GPUs",
+            "replicas x GPUs per replica",
+            (replicas, per_replica),
+        ),
+        utilization=Figure(
+            "utilization",
+            average_rps / served if served else 0.0,
+            "fraction",
+            "requests per day / 86,400 / (replicas x requests per second per replica)",
+            (peak_rps, replicas, capacity),
+        ),
+        tokens_per_second=point.tokens_per_second,
+        binding_constraint="latency" if latency_bound else point.binding_constraint,
+        figures=(
+            weights,
+            sequence,
+            need,
+            by_memory,
+            point.batch,
+            point.stream_tokens_per_second,
+            capacity,
+        ),
+    )
+
+
+def training_gpu_hours(
+    model: ModelArchitecture,
+    accelerator: Accelerator,
+    tokens: float,
+    precision: str,
+    assumptions: SizingAssumptions | None = None,
+    lora: bool = False,
+) -> Figure:
+    """GPU-hours to train on ``tokens``: 6 x active parameters x tokens / (peak x MFU)."""
+    a = assumptions or ENGINE_PROFILES["tuned_server"]
+    active = given("active parameters", model.active_b * 1e9, "parameters")
+    count = given("training tokens", tokens, "tokens")
+    peak = accelerator.dense_tflops(precision)
+    mfu = a.quantity("mfu")
+    inputs: tuple[Quantity | Figure, ...] = (active, count, peak, mfu)
+    share, formula = 1.0, "6 x active parameters x tokens / (dense peak x MFU x 3600)"
+    if lora:
+        fraction = a.quantity("lora_compute_fraction")
+        share, formula, inputs = fraction.value, "LoRA fraction x " + formula, (*inputs, fraction)
+    hours = share * 6 * active.value * tokens / (peak.value * 1e12 * mfu.value * 3600)
+    return Figure("training GPU-hours", hours, "GPU-hours", formula, inputs)
+
+
+def size_training(
+    model: ModelArchitecture,
+    accelerator: Accelerator,
+    tokens_per_month: float,
+    precision: str = "bf16",
+    assumptions: SizingAssumptions | None = None,
+    lora: bool = False,
+) -> SizingResult:
+    """GPUs to train ``tokens_per_month`` in a month: memory sets a replica, compute the count."""
+    a = assumptions or ENGINE_PROFILES["tuned_server"]
+    hours = training_gpu_hours(model, accelerator, tokens_per_month, precision, a, lora)
+    # Full training holds 16 bytes per parameter (16-bit weights and gradients, FP32 master
+    # weights and two Adam moments); LoRA holds the frozen weights and a small adapter.
+    state = (
+        (16.0, "mixed-precision Adam state")
+        if not lora
+        else (
+            weights_memory(model, precision).value / model.params_b / 1e9 * 1.1,
+            "frozen weights plus 10% for adapters and their optimiser state",
+        )
+    )
+    params = given("parameters", model.params_b * 1e9, "parameters")
+    per_param = default("training bytes per parameter", state[0], "bytes", state[1])
+    need = Figure(
+        "training state memory",
+        params.value * per_param.value / GB,
+        "GB",
+        "parameters x bytes per parameter of training state",
+        (params, per_param),
+    )
+    per_replica = gpus_for_memory(need, accelerator, a)
+    month = a.quantity("hours_per_month", "hours")
+    for_time = math.ceil(hours.value / month.value / per_replica.value)
+    replicas = Figure(
+        "replicas",
+        float(max(for_time, 1 if tokens_per_month > 0 else 0)),
+        "replicas",
+        "ceil(GPU-hours / hours per month / GPUs per replica)",
+        (hours, month, per_replica),
+    )
+    total = replicas.value * per_replica.value
+    return SizingResult(
+        gpus_per_replica=per_replica,
+        replicas=replicas,
+        total_gpus=Figure(
+            "total GPUs", total, "GPUs", "replicas x GPUs per replica", (replicas, per_replica)
+        ),
+        utilization=Figure(
+            "utilization",
+            hours.value / (total * month.value) if total else 0.0,
+            "fraction",
+            "GPU-hours / (total GPUs x hours per month)",
+            (hours, month),
+        ),
+        tokens_per_second=Figure(
+            "training tokens/s",
+            tokens_per_month / (month.value * 3600),
+            "tokens/s",
+            "tokens per month / seconds per month",
+            (given("tokens per month", tokens_per_month, "tokens"), month),
+        ),
+        # Memory binds when one replica, sized to hold the training state, is more than time needs.
+        binding_constraint="memory" if hours.value < per_replica.value * month.value else "compute",
+        figures=(hours, need),
+    )
+
+
+def size_gpu_hours(
+    gpu_hours_per_month: float, peak_gpus: int, assumptions: SizingAssumptions | None = None
+) -> SizingResult:
+    """Non-LLM GPU work entered directly: GPU-hours per month and the peak GPUs it needs at once."""
+    a = assumptions or ENGINE_PROFILES["tuned_server"]
+    month = a.quantity("hours_per_month", "hours")
+    hours = given("GPU-hours per month", gpu_hours_per_month, "GPU-hours")
+    peak = given("peak GPUs", peak_gpus, "GPUs")
+    total = float(max(peak_gpus, math.ceil(gpu_hours_per_month / month.value)))
+    one = Figure("GPUs per replica", 1.0, "GPUs", "GPU work is counted one GPU at a time")
+    count = Figure(
+        "total GPUs",
+        total,
+        "GPUs",
+        "max(peak GPUs, ceil(GPU-hours / hours per month))",
+        (hours, peak, month),
+    )
+    return SizingResult(
+        gpus_per_replica=one,
+        replicas=Figure("replicas", total, "replicas", "one replica per GPU", (count,)),
+        total_gpus=count,
+        utilization=Figure(
+            "utilization",
+            gpu_hours_per_month / (total * month.value) if total else 0.0,
+            "fraction",
+            "GPU-hours / (total GPUs x hours per month)",
+            (hours, count, month),
+        ),
+        tokens_per_second=Figure("tokens/s", 0.0, "tokens/s", "not a token workload"),
+        binding_constraint="compute",
+    )
