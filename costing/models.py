@@ -1,1 +1,0 @@
-"""Price catalogs: providers, offers, GPU specs and FX rates (filled in with the engine)."""

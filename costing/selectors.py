@@ -1,0 +1,141 @@
+"""Reads of the price catalogs for one organization: public rows plus its own, never another's.
+
+Which offers count (``offers_for``):
+- only published catalog versions effective on the given day count, and of each catalog (one
+  owner and name) only its latest such version: older versions stay for audit and for the runs
+  that cited them;
+- an organization's own offer overrides the public offers for the same thing, for that
+  organization only: same provider, instance and region (cloud GPU), same provider and model
+  (API), same system (server). Every public offer of that key is then hidden, its dated
+  history included; all other public offers stay visible, history and disagreeing sources too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FxRate
+from portal.models import Organization
+
+# What makes two offers "the same thing" for the override rule.
+OVERRIDE_KEYS = {
+    "cloud_gpu": ("provider", "instance", "region"),
+    "api": ("provider", "model_name"),
+    "server": ("system",),
+}
+_RELATED = {"cloud_gpu": ("provider", "gpu", "catalog"), "api": ("provider", "catalog")}
+
+
+def catalogs_for(*, organization: Organization) -> models.QuerySet:
+    """Every catalog the organization may see: public ones and its own, drafts included."""
+    return Catalog.objects.for_organization(organization)
+
+
+def catalog_get(*, organization: Organization, pk: int) -> Catalog | None:
+    """One catalog, or None when it does not exist or belongs to another organization."""
+    return catalogs_for(organization=organization).filter(pk=pk).first()
+
+
+def current_catalogs(*, organization: Organization, on: date | None = None) -> list[Catalog]:
+    """The latest published version of each public catalog and of each of the organization's."""
+    on = on or timezone.localdate()
+    latest: dict[tuple[int | None, str], Catalog] = {}
+    published = (
+        catalogs_for(organization=organization)
+        .filter(status=CatalogStatus.PUBLISHED, effective_date__lte=on)
+        .order_by("effective_date", "published_at", "pk")
+    )
+    for catalog in published:
+        latest[(catalog.organization_id, catalog.name)] = catalog
+    return list(latest.values())
+
+
+def offers_for(*, organization: Organization, kind: str, on: date | None = None) -> models.QuerySet:
+    """Offers of ``kind`` ('cloud_gpu', 'api', 'server') that count for the organization."""
+    if kind not in OVERRIDE_KEYS:
+        raise ValueError(f"Unknown offer kind {kind!r}; expected one of {sorted(OVERRIDE_KEYS)}.")
+    model = CATALOG_ROW_MODELS[kind]
+    current = [catalog.pk for catalog in current_catalogs(organization=organization, on=on)]
+    visible = model.objects.for_organization(organization).filter(catalog__in=current)
+    own = visible.filter(catalog__organization=organization)
+    same_key = {name: OuterRef(name) for name in OVERRIDE_KEYS[kind]}
+    overridden = Exists(own.filter(**same_key))
+    return (
+        visible.filter(Q(catalog__organization=organization) | ~overridden)
+        .select_related(*_RELATED.get(kind, ("catalog",)))
+        .order_by(*model._meta.ordering, "pk")
+    )
+
+
+def offer_get(*, organization: Organization, kind: str, pk: int) -> models.Model | None:
+    """One catalog row (any version) the organization may see, or None: another organization's
+    row answers exactly like a missing one."""
+    model = CATALOG_ROW_MODELS[kind]
+    return model.objects.for_organization(organization).filter(pk=pk).first()
+
+
+@dataclass(frozen=True, slots=True)
+class FxQuote:
+    """1 ``base`` = ``rate`` ``quote``, with the date and sources it rests on (shown beside a
+    converted price). ``via`` names the currency a cross rate went through, if any."""
+
+    base: str
+    quote: str
+    rate: Decimal
+    date: date | None
+    sources: tuple[str, ...]
+    via: str = ""
+
+    def convert(self, amount: Decimal) -> Decimal:
+        return amount * self.rate
+
+
+def _leg(base: str, quote: str, on: date) -> FxQuote | None:
+    """The latest published rate between two currencies on or before ``on``, either way round.
+
+    Among rates of the same day the first source in alphabetical order wins, so the answer
+    does not depend on load order.
+    """
+    rows = FxRate.objects.filter(
+        Q(base=base, quote=quote) | Q(base=quote, quote=base), date__lte=on
+    ).order_by("-date", "source_url", "base")
+    row = rows.first()
+    if row is None:
+        return None
+    rate = row.rate if row.base == base else 1 / row.rate
+    return FxQuote(base, quote, rate, row.date, (row.source_url,))
+
+
+def fx_rate(*, base: str, quote: str, on: date | None = None) -> FxQuote | None:
+    """How to turn ``base`` into ``quote`` on a day: direct, inverse, or across a third currency.
+
+    None when no published rate connects them: a price that cannot be converted is missing,
+    never taken at 1:1.
+    """
+    on = on or timezone.localdate()
+    if base == quote:
+        return FxQuote(base, quote, Decimal(1), None, ())
+    direct = _leg(base, quote, on)
+    if direct is not None:
+        return direct
+    # Cross rates: the ECB table quotes everything against EUR, the Fed against USD.
+    for via in ("EUR", "USD"):
+        if via in (base, quote):
+            continue
+        first, second = _leg(base, via, on), _leg(via, quote, on)
+        if first is not None and second is not None:
+            return FxQuote(
+                base,
+                quote,
+                first.rate * second.rate,
+                min(first.date, second.date),
+                first.sources + second.sources,
+                via=via,
+            )
+    return None

@@ -1,0 +1,180 @@
+"""Catalog versions: create private ones, publish, copy into a new version, edit drafts only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, Provider
+from portal.models import Organization
+
+
+class CatalogImmutable(ValidationError):
+    """A published version never changes: a new price goes into a new version."""
+
+
+def check_owner(*, catalog: Catalog, organization: Organization | None) -> None:
+    """Public catalogs are changed only by staff tools (organization None); private ones by
+    their own organization. Another organization's catalog is refused, never joined."""
+    owner_id = organization.pk if organization is not None else None
+    if catalog.organization_id != owner_id:
+        raise PermissionDenied("This catalog belongs to someone else.")
+
+
+def _scope(organization: Organization | None) -> models.QuerySet:
+    if organization is None:
+        return Catalog.objects.public()
+    return Catalog.objects.for_organization(organization).filter(organization=organization)
+
+
+def locked_draft(catalog: Catalog) -> Catalog:
+    """The catalog as stored, locked until the transaction ends, and refused once published
+    (an object in memory may predate its publication)."""
+    stored = _scope(catalog.organization).select_for_update().get(pk=catalog.pk)
+    if stored.status == CatalogStatus.PUBLISHED:
+        raise CatalogImmutable(
+            f"{stored.name} {stored.version} is published and cannot change: "
+            "create a new version to change a price."
+        )
+    return stored
+
+
+def _check_version_free(*, organization: Organization | None, name: str, version: str) -> None:
+    if _scope(organization).filter(name=name, version=version).exists():
+        raise ValidationError({"version": f"{name} {version} already exists."})
+
+
+def private_catalog_create(
+    *,
+    organization: Organization,
+    name: str,
+    version: str,
+    currency: str,
+    effective_date: date,
+    source: str = "",
+    notes: str = "",
+) -> Catalog:
+    """Start an organization's own catalog of negotiated prices, as a draft."""
+    catalog = Catalog(
+        organization=organization,
+        name=name,
+        version=version,
+        currency=currency,
+        effective_date=effective_date,
+        source=source,
+        notes=notes,
+    )
+    catalog.full_clean(exclude=["organization"])
+    _check_version_free(organization=organization, name=name, version=version)
+    return Catalog.objects.create_in(
+        organization,
+        name=name,
+        version=version,
+        currency=currency,
+        effective_date=effective_date,
+        source=source,
+        notes=notes,
+    )
+
+
+def catalog_publish(*, catalog: Catalog, organization: Organization | None = None) -> Catalog:
+    """Freeze a draft: from now on its prices are what computations cite."""
+    check_owner(catalog=catalog, organization=organization)
+    with transaction.atomic():
+        catalog = locked_draft(catalog)
+        catalog.status = CatalogStatus.PUBLISHED
+        catalog.published_at = timezone.now()
+        catalog.save(update_fields=["status", "published_at"])
+    return catalog
+
+
+def catalog_version_create(
+    *,
+    catalog: Catalog,
+    version: str,
+    organization: Organization | None = None,
+    effective_date: date | None = None,
+) -> Catalog:
+    """Copy a catalog, rows and all, into a new draft version of the same name and owner."""
+    check_owner(catalog=catalog, organization=organization)
+    with transaction.atomic():
+        new = Catalog(
+            organization=catalog.organization,
+            name=catalog.name,
+            version=version,
+            currency=catalog.currency,
+            effective_date=effective_date or catalog.effective_date,
+            source=catalog.source,
+            notes=catalog.notes,
+            based_on=catalog,
+        )
+        new.full_clean(exclude=["organization", "based_on"])
+        _check_version_free(organization=organization, name=catalog.name, version=version)
+        new.save()
+        for model in CATALOG_ROW_MODELS.values():
+            rows = list(model.objects.in_catalog(catalog))
+            for row in rows:
+                row.pk = None
+            model.objects.bulk_create_in(new, rows)
+    return new
+
+
+def _check_provider(*, provider: Provider | None, catalog: Catalog) -> None:
+    if provider is not None and provider.organization_id not in (None, catalog.organization_id):
+        raise ValidationError({"provider": "This provider belongs to another organization."})
+
+
+def catalog_row_add(
+    *, catalog: Catalog, kind: str, fields: dict, organization: Organization | None = None
+) -> models.Model:
+    """Add an offer, figure or parameter to a draft catalog of the caller's own."""
+    check_owner(catalog=catalog, organization=organization)
+    model = CATALOG_ROW_MODELS[kind]
+    with transaction.atomic():
+        catalog = locked_draft(catalog)
+        row = model(**fields)
+        row.catalog = catalog
+        _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
+        row.full_clean()
+        model.objects.bulk_create_in(catalog, [row])
+    return row
+
+
+def catalog_row_update(
+    *, row: models.Model, fields: dict, organization: Organization | None = None
+) -> models.Model:
+    """Change a row of a draft catalog; a published version's rows are refused."""
+    check_owner(catalog=row.catalog, organization=organization)
+    for name, value in fields.items():
+        if name in ("catalog", "catalog_id", "id", "pk"):
+            raise ValidationError({name: "A row cannot move to another catalog."})
+        setattr(row, name, value)
+    return catalog_row_save(row=row, organization=organization)
+
+
+def catalog_row_save(
+    *, row: models.Model, organization: Organization | None = None
+) -> models.Model:
+    """Validate and store a new or changed row of a draft catalog (forms and admin use this)."""
+    check_owner(catalog=row.catalog, organization=organization)
+    with transaction.atomic():
+        catalog = locked_draft(row.catalog)
+        if row.pk is not None:
+            stored = type(row).objects.in_catalog(catalog).filter(pk=row.pk).exists()
+            if not stored:
+                raise ValidationError({"catalog": "A row cannot move to another catalog."})
+        _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
+        row.full_clean()
+        row.save()
+    return row
+
+
+def catalog_row_delete(*, row: models.Model, organization: Organization | None = None) -> None:
+    """Remove a row from a draft catalog; a published version's rows are refused."""
+    check_owner(catalog=row.catalog, organization=organization)
+    with transaction.atomic():
+        locked_draft(row.catalog)
+        row.delete()
