@@ -73,6 +73,7 @@ demo: install | var
 	$(EMBEDDED) $(MANAGE) migrate --noinput
 	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(EMBEDDED) $(MANAGE) seed_public_models
+	$(EMBEDDED) $(MANAGE) load_public_catalog
 	@$(EMBEDDED) $(MANAGE) demo
 
 run: install | var

@@ -139,3 +139,41 @@ def fx_rate(*, base: str, quote: str, on: date | None = None) -> FxQuote | None:
                 via=via,
             )
     return None
+
+
+class FxConverter:
+    """Turns prices into one currency at the latest published rates, one lookup per currency.
+
+    A list page converts many rows; caching by currency keeps its query count independent of
+    the number of rows. ``quote_for`` answers None when no rate connects the currencies.
+    """
+
+    def __init__(self, *, quote: str, on: date | None = None):
+        self.quote = quote
+        self.on = on or timezone.localdate()
+        self._cache: dict[str, FxQuote | None] = {}
+
+    def quote_for(self, base: str) -> FxQuote | None:
+        if base not in self._cache:
+            self._cache[base] = fx_rate(base=base, quote=self.quote, on=self.on)
+        return self._cache[base]
+
+
+def catalog_rows(*, catalog: Catalog, kind: str) -> models.QuerySet:
+    """The rows of one kind in a catalog the caller loaded through ``catalog_get``."""
+    model = CATALOG_ROW_MODELS[kind]
+    return (
+        model.objects.in_catalog(catalog)
+        .select_related(*_RELATED.get(kind, ("catalog",)))
+        .order_by(*model._meta.ordering, "pk")
+    )
+
+
+def offers_across_versions(*, organization: Organization, kind: str) -> models.QuerySet:
+    """Every offer of ``kind`` in every version the organization may see (for comparisons)."""
+    model = CATALOG_ROW_MODELS[kind]
+    return (
+        model.objects.for_organization(organization)
+        .select_related(*_RELATED.get(kind, ("catalog",)))
+        .order_by(*model._meta.ordering, "pk")
+    )

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from costing.api import urls as costing_urls
 from portal.api import schema  # noqa: F401 (registers the token scheme with drf-spectacular)
 from portal.api.members import MemberViewSet
 from portal.api.model_specs import ModelSpecViewSet
@@ -29,6 +30,7 @@ tenant_urls = [
         name="workload-bulk-upsert",
     ),
     *tenant_router.urls,
+    *costing_urls.urlpatterns,
 ]
 
 urlpatterns = [

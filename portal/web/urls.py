@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from costing.web import urls as catalog_urls
 from portal.web.views import (
     dashboard,
     home,
@@ -131,6 +132,7 @@ tenant_patterns = [
     path("workloads/", include(workload_patterns)),
     path("models/", include(model_patterns)),
     path("members/", include(member_patterns)),
+    path("catalogs/", include(catalog_urls)),
     path("settings/", org_settings.OrganizationSettingsView.as_view(), name="org-settings"),
 ]
 

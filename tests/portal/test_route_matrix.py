@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from portal.models import Role
 from portal.services.imports import workload_import_stage
 from portal.services.tokens import api_token_create
+from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 from tests.portal.api import test_access as api_access
 from tests.portal.web import test_access as web_access
@@ -34,7 +35,12 @@ REFUSED_METHOD = frozenset({403, 405})
 
 # What must show on alice's list pages, and what of mallory's must never show.
 VISIBLE = ("Alice visible workload", "Alice own model", "target@example.org")
-HIDDEN = ("Mallory hidden workload", "Mallory own model", "mallory@example.org")
+HIDDEN = (
+    "Mallory hidden workload",
+    "Mallory own model",
+    "mallory@example.org",
+    "Mallory secret prices",
+)
 LIST_ROUTES = {
     "workload-list": VISIBLE[:1],
     "workload-export-csv": VISIBLE[:1],
@@ -43,6 +49,8 @@ LIST_ROUTES = {
     "api:workload-list": VISIBLE[:1],
     "api:model-spec-list": VISIBLE[1:2],
     "api:member-list": VISIBLE[2:],
+    "catalog-list": ("Negotiated",),
+    "api:catalog-list": ("Negotiated",),
 }
 
 
@@ -179,7 +187,7 @@ def _tenant_entries(world) -> list[RouteEntry]:
             RouteEntry(endpoint.name, "tenant-web", reverse(endpoint.name, kwargs=kwargs)),
         )
         entry.methods[endpoint.method] = Allowed(endpoint.minimum)
-    ids = {key: world[key].pk for key in ("member", "spec", "workload")}
+    ids = {key: world[key].pk for key in api_access.OBJECT_KEYS}
     for endpoint in api_access.ENDPOINTS:
         url = api_access.BASE + endpoint.path.format(**ids)
         name = f"api:{resolve(url).url_name}"
@@ -241,6 +249,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
         "staged": staged,
         "member": member,
         "token_key": token.token_key,
+        **world_catalogs(org, other_org),
     }
 
 
@@ -296,7 +305,10 @@ TENANT_ROUTES = tuple(
     dict.fromkeys(
         [endpoint.name for endpoint in web_access.ENDPOINTS]
         + [
-            "api:" + resolve(api_access.BASE + e.path.format(member=1, spec=1, workload=1)).url_name
+            "api:"
+            + resolve(
+                api_access.BASE + e.path.format(**dict.fromkeys(api_access.OBJECT_KEYS, 1))
+            ).url_name
             for e in api_access.ENDPOINTS
         ]
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from portal.models import Membership, Role
+from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 from tests.portal.api.conftest import ROLE_NAMES, expected_status
 
@@ -27,6 +28,29 @@ class Endpoint:
 def _workload_body(external_id: str) -> dict:
     return {"external_id": external_id, "name": "Subtitles", "kind": "batch"}
 
+
+_SOURCED = {"currency": "USD", "source_url": "https://example.org/quote"}
+_CATALOG = {"name": "Negotiated", "version": "9", "currency": "EUR", "effective_date": "2026-02-01"}
+_NOTE = {"notes": "Checked with the account manager."}
+_OFFERS = [
+    (
+        "cloud-gpu-offers",
+        "cloud_offer",
+        {**_SOURCED, "provider": "AWS", "instance": "p5e", "gpu_name": "H200", "gpu_count": 8,
+         "on_demand_per_hour": "84.80"},
+    ),
+    (
+        "api-offers",
+        "api_offer",
+        {**_SOURCED, "provider": "AWS", "model_name": "Nova Pro", "input_price": "0.8"},
+    ),
+    (
+        "server-offers",
+        "server_offer",
+        {**_SOURCED, "system": "HGX H200", "price": "310000", "price_kind": "street"},
+    ),
+]  # fmt: skip
+CATALOG_KEYS = ("catalog", "cloud_offer", "api_offer", "server_offer", "provider", "gpu_spec")
 
 ENDPOINTS = [
     Endpoint("/", "get", Role.VIEWER, 200),
@@ -50,14 +74,44 @@ ENDPOINTS = [
     Endpoint("/workloads/{workload}/", "put", Role.ANALYST, 200, _workload_body("WL-PUT")),
     Endpoint("/workloads/{workload}/", "delete", Role.ANALYST, 204),
     Endpoint("/workloads/bulk-upsert/", "post", Role.ANALYST, 200, [_workload_body("B-1")]),
+    Endpoint("/catalogs/", "get", Role.VIEWER, 200),
+    Endpoint("/catalogs/", "post", Role.ANALYST, 201, _CATALOG),
+    Endpoint("/catalogs/{catalog}/", "get", Role.VIEWER, 200),
+    Endpoint("/catalogs/{catalog}/publish/", "post", Role.ADMIN, 200),
+    Endpoint("/catalogs/{catalog}/versions/", "post", Role.ANALYST, 201, {"version": "2"}),
+    Endpoint("/catalogs/{catalog}/import/", "post", Role.ANALYST, 200, {"rows": {"server": []}}),
+    Endpoint("/catalogs/{catalog}/export/", "get", Role.VIEWER, 200),
+    *[
+        endpoint
+        for prefix, key, body in _OFFERS
+        for endpoint in (
+            Endpoint(f"/catalogs/{{catalog}}/{prefix}/", "get", Role.VIEWER, 200),
+            Endpoint(f"/catalogs/{{catalog}}/{prefix}/", "post", Role.ANALYST, 201, body),
+            Endpoint(f"/catalogs/{{catalog}}/{prefix}/{{{key}}}/", "get", Role.VIEWER, 200),
+            Endpoint(f"/catalogs/{{catalog}}/{prefix}/{{{key}}}/", "put", Role.ANALYST, 200, body),
+            Endpoint(
+                f"/catalogs/{{catalog}}/{prefix}/{{{key}}}/", "patch", Role.ANALYST, 200, _NOTE
+            ),
+            Endpoint(f"/catalogs/{{catalog}}/{prefix}/{{{key}}}/", "delete", Role.ANALYST, 204),
+        )
+    ],
+    Endpoint("/providers/", "get", Role.VIEWER, 200),
+    Endpoint("/providers/{provider}/", "get", Role.VIEWER, 200),
+    Endpoint("/gpu-specs/", "get", Role.VIEWER, 200),
+    Endpoint("/gpu-specs/{gpu_spec}/", "get", Role.VIEWER, 200),
+    Endpoint("/fx-rates/", "get", Role.VIEWER, 200),
 ]
+# Objects the paths name, by key (the matrices fill them from their fixtures).
+OBJECT_KEYS = ("member", "spec", "workload", *CATALOG_KEYS)
 
 
 @pytest.fixture
-def objects(org):
+def objects(org, other_org):
     """One object of each kind in alice's organization."""
     UserFactory(username="newbie")
+    catalogs = world_catalogs(org, other_org)
     return {
+        **{key: catalogs[key].pk for key in CATALOG_KEYS},
         "member": MembershipFactory(organization=org, user=UserFactory(username="target")).pk,
         "spec": ModelSpecFactory(organization=org, name="Own model").pk,
         "workload": WorkloadFactory(organization=org, external_id="WL-PUT").pk,

@@ -12,6 +12,7 @@ from portal.models import Role
 from portal.services.imports import workload_import_stage
 from portal.tenancy import OrgScopedView
 from portal.web import urls as web_urls
+from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 
 CSV = b"external_id,name,kind,avg_input_tokens,requests_per_day\nX-1,New one,chat,100,10\n"
@@ -58,12 +59,35 @@ ENDPOINTS = [
     Endpoint("member-remove", "post", Role.ADMIN, ("member",)),
     Endpoint("org-settings", "get", Role.VIEWER),
     Endpoint("org-settings", "post", Role.ADMIN),
+    Endpoint("catalog-list", "get", Role.VIEWER),
+    Endpoint("catalog-compare", "get", Role.VIEWER),
+    Endpoint("catalog-create", "get", Role.ANALYST),
+    Endpoint("catalog-create", "post", Role.ANALYST),
+    Endpoint("catalog-detail", "get", Role.VIEWER, ("catalog",)),
+    Endpoint("catalog-publish", "get", Role.ADMIN, ("catalog",)),
+    Endpoint("catalog-publish", "post", Role.ADMIN, ("catalog",)),
+    Endpoint("catalog-version", "get", Role.ANALYST, ("catalog",)),
+    Endpoint("catalog-version", "post", Role.ANALYST, ("catalog",)),
+    Endpoint("catalog-import", "get", Role.ANALYST, ("catalog",)),
+    Endpoint("catalog-import", "post", Role.ANALYST, ("catalog",)),
+    Endpoint("catalog-export-json", "get", Role.VIEWER, ("catalog",)),
+    Endpoint("catalog-export-csv", "get", Role.VIEWER, ("catalog",)),
+    *[
+        Endpoint(f"offer-{action}-{slug}", method, Role.ANALYST, (key,))
+        for slug, offer in (
+            ("cloud-gpu", "cloud_offer"),
+            ("api", "api_offer"),
+            ("server", "server_offer"),
+        )
+        for action, key in (("create", "catalog"), ("update", offer), ("delete", offer))
+        for method in ("get", "post")
+    ],
 ]
 ROLES = [Role.VIEWER, Role.ANALYST, Role.ADMIN, Role.OWNER]
 
 
 @pytest.fixture
-def objects(org, owner):
+def objects(org, other_org, owner):
     """One object of each kind in alice's organization, and a plain member to act upon."""
     member = MembershipFactory(organization=org, user=UserFactory(username="target"))
     staged = workload_import_stage(
@@ -74,6 +98,7 @@ def objects(org, owner):
         "spec": ModelSpecFactory(organization=org, name="Own model"),
         "staged": staged,
         "member": member,
+        **world_catalogs(org, other_org),
     }
 
 

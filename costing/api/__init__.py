@@ -1,0 +1,1 @@
+"""The price catalogs' REST API, under ``/api/v1/orgs/<org_slug>/``."""

@@ -1,0 +1,86 @@
+"""Reference data every member reads: providers, GPU specs and FX rates."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.filters import SearchFilter
+
+from costing.api.serializers import FxRateSerializer, GpuSpecSerializer, ProviderSerializer
+from costing.models import FxRate, GpuSpec, Provider
+from portal.api.filters import ScopedFilterBackend, StableOrderingFilter
+from portal.api.schema import ORG_SLUG, READ_ERRORS, errors
+from portal.tenancy import OrgScopedViewSet
+
+
+def _read_schema(name: str, serializer, label: str, *, retrieve: bool = True):
+    views = {
+        "list": extend_schema(
+            operation_id=f"{name}_list",
+            summary=f"List {label}",
+            responses={200: serializer(many=True), **errors(400, *READ_ERRORS)},
+        )
+    }
+    if retrieve:
+        views["retrieve"] = extend_schema(
+            operation_id=f"{name}_retrieve",
+            summary=f"Get one of the {label}",
+            responses={200: serializer, **errors(*READ_ERRORS)},
+        )
+    return extend_schema_view(**views)
+
+
+@_read_schema("providers", ProviderSerializer, "the providers (public and the organization's)")
+@extend_schema(tags=["catalogs"], parameters=[ORG_SLUG])
+class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """``providers/``: public providers and the organization's own."""
+
+    model = Provider
+    serializer_class = ProviderSerializer
+    filter_backends = [SearchFilter, StableOrderingFilter]
+    search_fields = ["name", "headquarters_country"]
+    ordering_fields = ["name"]
+
+    def scoped_queryset(self, organization):
+        return Provider.objects.for_organization(organization)
+
+
+@_read_schema("gpu_specs", GpuSpecSerializer, "the GPU specs")
+@extend_schema(tags=["catalogs"], parameters=[ORG_SLUG])
+class GpuSpecViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """``gpu-specs/``: shared reference data, the same for every organization."""
+
+    model = GpuSpec
+    serializer_class = GpuSpecSerializer
+    filter_backends = [SearchFilter, StableOrderingFilter]
+    search_fields = ["name", "vendor"]
+    ordering_fields = ["name", "vendor", "memory_gb", "launch_year"]
+
+    def scoped_queryset(self, organization):
+        return GpuSpec.objects.all()
+
+
+class FxRateFilter(filters.FilterSet):
+    """Rates by currency pair and date."""
+
+    on_or_before = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = FxRate
+        fields = ["base", "quote"]
+
+
+@_read_schema("fx_rates", FxRateSerializer, "the FX rates", retrieve=False)
+@extend_schema(tags=["catalogs"], parameters=[ORG_SLUG])
+class FxRateViewSet(mixins.ListModelMixin, OrgScopedViewSet):
+    """``fx-rates/``: published rates with their dates and sources (shared reference data)."""
+
+    model = FxRate
+    serializer_class = FxRateSerializer
+    filter_backends = [ScopedFilterBackend, StableOrderingFilter]
+    filterset_class = FxRateFilter
+    ordering_fields = ["date", "base", "quote"]
+
+    def scoped_queryset(self, organization):
+        return FxRate.objects.all()

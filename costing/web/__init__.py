@@ -1,0 +1,1 @@
+"""The price catalogs' pages, under ``/o/<org_slug>/catalogs/``."""
