@@ -1,0 +1,1 @@
+"""Tests of the sovereignty scoring (plain Python, no database)."""
