@@ -1,0 +1,222 @@
+"""Monthly cash flows as numpy arrays shaped (samples, months + 1), split by cost component.
+
+Column 0 is time 0 (purchases at the start, undiscounted); column m is the end of month m, when
+that month's bills are paid. The deterministic run is one sample with every uncertain input at
+its likely value; a Monte Carlo run passes ``Drivers`` whose fields are arrays of shape
+(samples,), and the same code returns one row per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from costing.engine.finance import HOURS_PER_MONTH
+from costing.engine.scenario import Assumptions, Uncertainty
+
+Array = NDArray[np.float64]
+
+COMPONENTS = {
+    "purchase": "servers bought when the fleet must grow x server price (start of the month)",
+    "refresh": "servers replaced at the end of their useful life x server price",
+    "loan_payments": "purchases and refreshes repaid as a monthly annuity over the loan term;"
+    " the balance left at the horizon is paid off then",
+    "residual": "-(book value of the servers at the horizon, straight line to the resale value)"
+    " and -(resale value of servers retired at a refresh)",
+    "facility_build": "added kW of server power x build cost per kW",
+    "support": "servers held x purchase price x support % per year / 12",
+    "energy": "servers x power kW x (idle + (1 - idle) x utilisation) x 730 h x PUE x tariff",
+    "colocation": "servers held x power kW x colocation rent per kW-month",
+    "staff": "servers held / servers per FTE x loaded cost per FTE-year / 12",
+    "software": "GPUs held or rented x software per GPU-year / 12",
+    "network_storage": "network and storage per month, for every self-hosted option",
+    "cloud_committed": "committed GPUs x 730 h x committed price per GPU-hour",
+    "cloud_on_demand": "GPU-hours rented on demand x on-demand price per GPU-hour",
+    "api_tokens": "tokens per month x price per 1M tokens / 1e6",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Drivers:
+    """The uncertain inputs as multipliers (a float, or an array of shape (samples,) each)."""
+
+    cloud_price: ArrayLike = 1.0
+    api_price: ArrayLike = 1.0
+    server_price: ArrayLike = 1.0
+    electricity_tariff: ArrayLike = 1.0
+    staff_cost: ArrayLike = 1.0
+    demand: ArrayLike = 1.0
+    demand_growth_delta_per_year: ArrayLike = 0.0  # added to every workload's growth
+
+    @classmethod
+    def likely(cls, uncertainty: Uncertainty) -> Drivers:
+        """Every uncertain input at its likely value: the deterministic run."""
+        return cls(**{name: r.likely for name, r in uncertainty.inputs.items()})
+
+    @property
+    def samples(self) -> int:
+        sizes = {np.size(getattr(self, f.name)) for f in fields(self)} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"drivers disagree on the number of samples: {sorted(sizes)}")
+        return sizes.pop() if sizes else 1
+
+    def column(self, name: str) -> Array:
+        """One driver as a (samples, 1) column, ready to broadcast over months."""
+        value = np.asarray(getattr(self, name), dtype=np.float64).reshape(-1, 1)
+        return np.broadcast_to(value, (self.samples, 1))
+
+
+def monthly_curve(change_per_year: ArrayLike, months: int) -> Array:
+    """(samples, months): (1 + change)^((m - 1) / 12) for months m = 1..months."""
+    change = np.asarray(change_per_year, dtype=np.float64).reshape(-1, 1)
+    return (1 + change) ** (np.arange(months, dtype=np.float64) / 12)
+
+
+def demand_curve(growth_per_year: float, drivers: Drivers, months: int) -> Array:
+    """Demand relative to today, per sample and month: demand driver x compound growth."""
+    growth = growth_per_year + drivers.column("demand_growth_delta_per_year")
+    return drivers.column("demand") * monthly_curve(np.maximum(growth, -0.99), months)
+
+
+def at_month_ends(values: Array) -> Array:
+    """(samples, months) bills -> (samples, months + 1) with nothing at time 0."""
+    return np.pad(values, ((0, 0), (1, 0)))
+
+
+def at_month_starts(values: Array) -> Array:
+    """(samples, months) purchases at the start of each month -> columns 0..months-1."""
+    return np.pad(values, ((0, 0), (0, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class FleetTerms:
+    """A server type and its site, all money in the reporting currency."""
+
+    server_price: float
+    gpus_per_server: int
+    power_kw: float
+    support_per_year: float  # fraction of the purchase price
+    life_months: int
+    tariff_per_kwh: float
+    pue: float
+    build_per_kw: float | None  # owned facility
+    rent_per_kw_month: float | None  # colocation
+    staff_per_fte_year: float
+    servers_per_fte: float
+    software_per_gpu_year: float
+
+
+def loan_payments(capex: Array, annual_rate: float, term_months: int) -> Array:
+    """Each purchase at column k repaid in equal payments at columns k+1 .. k+term."""
+    monthly = (1 + annual_rate) ** (1 / 12) - 1
+    factor = monthly / (1 - (1 + monthly) ** -term_months) if monthly else 1 / term_months
+    total = np.cumsum(capex, axis=-1)
+    lagged = np.pad(total, ((0, 0), (term_months, 0)))[:, : total.shape[1]]
+    owed = total - lagged  # purchases made within the last ``term`` columns
+    payments = factor * np.pad(owed, ((0, 0), (1, 0)))[:, :-1]
+    # The balance still owed at the horizon is paid off then: what is bought is paid for.
+    horizon = capex.shape[1] - 1
+    left = np.maximum(np.arange(capex.shape[1]) + term_months - horizon, 0).astype(np.float64)
+    annuity = (1 - (1 + monthly) ** -left) / monthly if monthly else left
+    payments[:, -1] += np.sum(capex * factor * annuity, axis=1)
+    return payments
+
+
+def owned_fleet(
+    need_gpus: Array,
+    busy_gpu_hours: Array,
+    terms: FleetTerms,
+    assumptions: Assumptions,
+    drivers: Drivers,
+    tariff_trend: Array,
+) -> tuple[dict[str, Array], Array, Array]:
+    """Cash flows of one shared server fleet, its servers held and its utilisation per month.
+
+    Servers are bought when the need first exceeds the fleet and kept (a fleet is not sold
+    when demand dips); the need is in GPUs, packed into whole servers.
+    """
+    samples, months = need_gpus.shape
+    held = np.ceil(np.maximum.accumulate(need_gpus, axis=1) / terms.gpus_per_server - 1e-9)
+    new = np.diff(held, axis=1, prepend=0.0)
+    buys = at_month_starts(new)
+    total_buys = buys.copy()
+    life = terms.life_months
+    if assumptions.refresh_at_end_of_life:
+        shift = life
+        while shift <= months - 1:
+            total_buys[:, shift:months] += buys[:, : months - shift]
+            shift += life
+    price = terms.server_price * drivers.column("server_price")
+    salvage = assumptions.residual_value_fraction
+    refresh_units = total_buys - buys
+    age = months - np.arange(months + 1, dtype=np.float64)
+    book = 1 - (1 - salvage) * np.minimum(age / life, 1.0)
+    alive = np.arange(months + 1) >= (months - life if assumptions.refresh_at_end_of_life else 0)
+    residual = np.zeros((samples, months + 1))
+    residual[:, -1] = -np.sum(total_buys * book * alive, axis=1)
+    residual -= salvage * refresh_units
+    flows = {
+        "purchase": buys * price,
+        "refresh": refresh_units * price,
+        "residual": residual * price,
+    }
+    capacity_gpu_hours = held * terms.gpus_per_server * HOURS_PER_MONTH
+    use = np.divide(busy_gpu_hours, capacity_gpu_hours, out=np.zeros_like(held), where=held > 0)
+    use = np.minimum(use, 1.0)
+    idle = assumptions.idle_power_fraction
+    kw = held * terms.power_kw * (idle + (1 - idle) * use)
+    tariff = terms.tariff_per_kwh * drivers.column("electricity_tariff") * tariff_trend
+    flows["energy"] = at_month_ends(kw * HOURS_PER_MONTH * terms.pue * tariff)
+    if terms.build_per_kw is not None:
+        flows["facility_build"] = at_month_starts(new * terms.power_kw * terms.build_per_kw)
+    if terms.rent_per_kw_month is not None:
+        flows["colocation"] = at_month_ends(held * terms.power_kw * terms.rent_per_kw_month)
+    flows["support"] = at_month_ends(held * price * terms.support_per_year / 12)
+    staff = terms.staff_per_fte_year * drivers.column("staff_cost")
+    flows["staff"] = at_month_ends(held / terms.servers_per_fte * staff / 12)
+    gpus = held * terms.gpus_per_server
+    flows["software"] = at_month_ends(gpus * terms.software_per_gpu_year / 12)
+    financing = assumptions.financing
+    if financing.kind == "loan":
+        capex = flows.pop("purchase") + flows.pop("refresh")
+        flows["loan_payments"] = loan_payments(capex, financing.annual_rate, financing.term_months)
+    return flows, held, use
+
+
+def rented(
+    committed_gpus: Array,
+    on_demand_gpu_hours: Array,
+    committed_price: float | None,
+    on_demand_price: float,
+    price_trend: Array,
+    drivers: Drivers,
+    software_per_gpu_year: float,
+) -> dict[str, Array]:
+    """Cash flows of rented GPUs: a commitment for the base and on-demand hours for the rest."""
+    scale = drivers.column("cloud_price") * price_trend
+    flows = {"cloud_on_demand": at_month_ends(on_demand_gpu_hours * on_demand_price * scale)}
+    hours = on_demand_gpu_hours
+    if committed_price is not None:
+        committed_hours = committed_gpus * HOURS_PER_MONTH
+        flows["cloud_committed"] = at_month_ends(committed_hours * committed_price * scale)
+        hours = hours + committed_hours
+    flows["software"] = at_month_ends(hours / HOURS_PER_MONTH * software_per_gpu_year / 12)
+    return flows
+
+
+def api_tokens(bill_per_month: float, demand: Array, price_trend: Array, drivers: Drivers):
+    """Token bills: today's monthly bill x demand x API price trend x API price driver."""
+    scale = drivers.column("api_price") * price_trend
+    return {"api_tokens": at_month_ends(bill_per_month * demand * scale)}
+
+
+def add_into(total: dict[str, Array], flows: dict[str, Array], weight: ArrayLike = 1.0) -> None:
+    """Accumulate component flows in place, so that workloads are summed as they are computed."""
+    for name, values in flows.items():
+        part = values * weight
+        if name in total:
+            total[name] += part
+        else:
+            total[name] = np.array(part, dtype=np.float64)

@@ -1,0 +1,319 @@
+"""Evaluate a scenario: cash flows, totals, NPV, unit costs and breakevens per deployment option."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from costing.engine import finance
+from costing.engine.cashflows import COMPONENTS, Array, Drivers, add_into
+from costing.engine.figures import Figure, given
+from costing.engine.finance import HOURS_PER_MONTH as HOURS
+from costing.engine.offers import Missing, Unavailable
+from costing.engine.options import DAYS_PER_MONTH
+from costing.engine.portfolio import (
+    OWNED,
+    Plan,
+    make_plans,
+    merged_plans,
+    shared_fleets,
+    workload_flows,
+)
+from costing.engine.scenario import Scenario
+
+ENGINE_VERSION = "1"
+
+# How the numbers are made, printed with every result so a reader can check them by hand.
+METHOD = {
+    "shared_fleet": "owned fleets (on_prem, colocation, the owned base of hybrid) hold, per GPU "
+    "type, the sum of the workloads' GPU needs packed into whole servers; each workload carries "
+    "the fleet's costs in proportion to its GPU-hours in that month",
+    "owned_need": "GPUs a workload needs in an owned fleet = max(peak GPUs, GPU-hours / (730 h x "
+    "owned utilisation target))",
+    "load_shape": "serving load sits at its peak for peak_hours_per_day and at an off-peak level "
+    "(never below one warm replica) the rest of the day, matching the average GPU-hours; batch "
+    "work (training, GPU-hours) runs for its GPU-hours only",
+    "cloud_committed": "the off-peak level (average load for batch work) is committed at the "
+    "commitment term's rate; the rest is rented on demand",
+    "hybrid": "the off-peak level is owned (shared fleet); the peak above it is rented on demand",
+    "power": "server power = typical (or maximum when no typical is published) x (idle fraction + "
+    "(1 - idle fraction) x utilisation); idle fraction default 0.3 because idle GPUs draw "
+    "10-15% of their TDP while CPUs, memory, NICs and fans run on",
+    "growth": "demand x (1 + growth)^((month - 1) / 12); prices x (1 + trend)^((month - 1) / 12)",
+    "offers": "for each workload, the GPU type and offer with the lowest cost at today's prices",
+    "network_storage": "split evenly between workloads; not charged to the managed API option",
+    "staff": "charged per owned server; rented GPUs and APIs carry no operations staff",
+}
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    """One option's cost: monthly flows by component (sample mean), totals and NPV per sample."""
+
+    option: str
+    currency: str
+    components: dict[str, Array]  # component -> (months + 1,): time 0, then each month's end
+    total: Array  # (samples,) undiscounted, time 0 included
+    npv: Array  # (samples,)
+    figures: tuple[Figure, ...]  # total, NPV, unit costs, utilisation, component totals, prices
+
+    @property
+    def monthly(self) -> Array:
+        return np.sum(list(self.components.values()), axis=0)
+
+    def figure(self, name: str) -> Figure | None:
+        return next((f for f in self.figures if f.name == name), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "option": self.option,
+            "currency": self.currency,
+            "total": float(self.total.mean()),
+            "npv": float(self.npv.mean()),
+            "monthly_by_component": {k: v.round(2).tolist() for k, v in self.components.items()},
+            "monthly_total": self.monthly.round(2).tolist(),
+            "figures": [f.as_dict() for f in self.figures],
+        }
+
+
+Outcome = OptionResult | Unavailable
+
+
+@dataclass(frozen=True)
+class WorkloadResult:
+    """A workload's sizing on the GPU type each option uses, and its cost under each option."""
+
+    id: str
+    name: str
+    kind: str
+    sizing: dict[str, dict]
+    options: dict[str, Outcome]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "sizing": {
+                option: {**row, "figures": [f.as_dict() for f in row["figures"]]}
+                for option, row in self.sizing.items()
+            },
+            "options": {k: v.as_dict() for k, v in self.options.items()},
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything a scenario evaluates to, portfolio first, then each workload."""
+
+    name: str
+    currency: str
+    horizon_months: int
+    samples: int
+    discounting: str
+    portfolio: dict[str, Outcome]
+    workloads: tuple[WorkloadResult, ...]
+    fleets: dict[str, list[dict]]
+    breakevens: tuple[dict, ...]
+    cheapest: str | None
+    assumptions: dict
+
+    def available(self) -> dict[str, OptionResult]:
+        return {k: v for k, v in self.portfolio.items() if isinstance(v, OptionResult)}
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "engine_version": ENGINE_VERSION,
+            "currency": self.currency,
+            "horizon_months": self.horizon_months,
+            "samples": self.samples,
+            "discounting": self.discounting,
+            "cheapest_by_npv": self.cheapest,
+            "portfolio": {k: v.as_dict() for k, v in self.portfolio.items()},
+            "fleets": self.fleets,
+            "breakevens": list(self.breakevens),
+            "workloads": [w.as_dict() for w in self.workloads],
+            "components": COMPONENTS,
+            "assumptions": self.assumptions,
+            "method": METHOD,
+        }
+
+
+def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=None):
+    currency = scenario.reporting_currency
+    stacked = {name: np.asarray(v) for name, v in sorted(flows.items())}
+    mean = {name: v.mean(axis=0) for name, v in stacked.items()}
+    rate = scenario.discount_rate_per_year
+    every = np.sum(list(stacked.values()), axis=0)  # NPV is linear: discount the sum once
+    npv = finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
+    total = every.sum(axis=1)
+    parts = tuple(
+        Figure(f"{name} over horizon", float(v.sum()), currency, COMPONENTS[name])
+        for name, v in mean.items()
+    )
+    total_fig = Figure(
+        "total cost", float(total.mean()), currency,
+        "sum of every component over time 0 and months 1..horizon (undiscounted)", parts,
+    )  # fmt: skip
+    flat = every.mean(axis=0)
+    npv_fig = finance.npv(flat[1:], rate, currency=currency, upfront=float(flat[0]))
+    figures = [total_fig, npv_fig]
+    if float(np.mean(tokens)) > 0:
+        count = given("tokens over horizon", float(np.mean(tokens)), "tokens")
+        figures.append(finance.cost_per_million_tokens(total_fig, count))
+    if float(np.mean(gpu_hours)) > 0 and option != "managed_api":
+        hours = given("GPU-hours of work over horizon", float(np.mean(gpu_hours)), "GPU-hours")
+        figures.append(finance.cost_per_gpu_hour(total_fig, hours))
+    if utilisation is not None:
+        figures.append(utilisation)
+    return OptionResult(option, currency, mean, total, npv, (*figures, *parts, *prices))
+
+
+def _sizing(plan: Plan) -> dict[str, dict]:
+    found = {}
+    for option, place in plan.choice.items():
+        s = place.sizing
+        found[option] = {
+            "gpu": place.gpu,
+            "binding_constraint": s.binding_constraint,
+            "peak_gpus": place.peak_gpus,
+            "base_gpus": place.base_gpus,
+            "gpu_hours_per_month": place.busy_gpu_hours,
+            # Figures stay objects until as_dict: most runs never print them.
+            "figures": (s.gpus_per_replica, s.replicas, s.total_gpus, s.utilization,
+                        s.tokens_per_second),
+        }  # fmt: skip
+    return found
+
+
+def _fleet_summary(fleets) -> list[dict]:
+    return [
+        {
+            "gpu": gpu,
+            "servers_by_month": fleet.servers.mean(axis=0).tolist(),
+            "utilisation_by_month": fleet.utilisation.mean(axis=0).round(4).tolist(),
+            "utilisation": float(fleet.busy.sum() / max(fleet.gpus_held.sum() * HOURS, 1e-9)),
+            "note": "utilisation = GPU-hours of work / (GPUs held x 730 h); servers are bought "
+            "when the combined need of the workloads first exceeds the fleet, and kept",
+        }
+        for gpu, fleet in fleets.items()
+    ]
+
+
+def _utilisation(fleets) -> Figure | None:
+    if not fleets:
+        return None
+    samples = next(iter(fleets.values())).busy.shape[0]
+    busy = sum(float(f.busy.sum()) for f in fleets.values()) / samples
+    held = sum(float(f.gpus_held.sum()) for f in fleets.values()) / samples
+    return Figure(
+        "fleet utilisation", busy / (held * HOURS) if held else 0.0, "fraction",
+        "GPU-hours of work / (GPUs held x 730 h), over the horizon and every GPU type",
+        (given("GPU-hours of work", busy, "GPU-hours"), given("GPU-months held", held, "GPUs")),
+    )  # fmt: skip
+
+
+def _breakevens(scenario: Scenario, results: dict[str, OptionResult]) -> tuple[dict, ...]:
+    rows = []
+    for a, b in itertools.combinations(sorted(results), 2):
+        cheap, dear = sorted((a, b), key=lambda k: float(results[k].total.mean()))
+        flows_c, flows_d = results[cheap].monthly, results[dear].monthly
+        month = finance.breakeven_month(
+            flows_c[1:], flows_d[1:], currency=scenario.reporting_currency,
+            upfront_a=float(flows_c[0]), upfront_b=float(flows_d[0]),
+            label_a=cheap, label_b=dear,
+        )  # fmt: skip
+        rows.append({
+            "options": [a, b],
+            "cheaper_at_horizon": cheap,
+            "breakeven_month": None if month is None else month.value,
+            "figure": None if month is None else month.as_dict(),
+        })  # fmt: skip
+    return tuple(rows)
+
+
+def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share):
+    w = plan.workload
+    tokens = w.tokens_per_day * DAYS_PER_MONTH * plan.demand.sum(axis=1) if w.is_token else 0
+    outcomes: dict[str, Outcome] = {}
+    for option in scenario.options:
+        missing = plan.unavailable.get(option) or fleet_errors.get(option)
+        if missing is not None:
+            outcomes[option] = missing
+            continue
+        flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
+        place = plan.choice.get(option)
+        hours = place.busy_gpu_hours * plan.demand.sum(axis=1) if place else 0.0
+        outcomes[option] = _result(scenario, option, flows, tokens=tokens, gpu_hours=hours,
+                                   prices=plan.prices.get(option, ()))  # fmt: skip
+    return WorkloadResult(w.id, w.name, w.kind, _sizing(plan), outcomes)
+
+
+def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share):
+    """One option for the whole portfolio, costed on workloads merged by growth and GPU type."""
+    if option in fleet_errors:
+        return fleet_errors[option]
+    blocked = [plan for plan in plans if option in plan.unavailable]
+    if blocked:
+        ids = [plan.workload.id for plan in blocked]
+        names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
+        first = blocked[0].unavailable[option]
+        why = f"{len(ids)} workload(s) cannot use it ({names}); first: {first.reason}"
+        return Unavailable(option, first.missing, why)
+    flows: dict[str, Array] = {}
+    hours = tokens = 0.0
+    for plan, count in merged_plans(plans, option):
+        fleet = fleets.get(option)
+        add_into(flows, workload_flows(scenario, plan, option, fleet, drivers, share * count))
+        if option in plan.choice:
+            hours = hours + plan.choice[option].busy_gpu_hours * plan.demand.sum(axis=1)
+    if all(plan.workload.is_token for plan in plans):
+        by_curve: dict[int, list[Plan]] = {}
+        for plan in plans:
+            by_curve.setdefault(id(plan.demand), []).append(plan)
+        for group in by_curve.values():
+            per_day = sum(plan.workload.tokens_per_day for plan in group)
+            tokens = tokens + per_day * DAYS_PER_MONTH * group[0].demand.sum(axis=1)
+    # The offers behind the option's costs, each once, with their conversion and date.
+    prices = {f.name: f for plan in plans for f in plan.prices.get(option, ())}
+    return _result(
+        scenario, option, flows, tokens=tokens, gpu_hours=hours, prices=tuple(prices.values()),
+        utilisation=_utilisation(fleets.get(option, {})),
+    )  # fmt: skip
+
+
+def evaluate(
+    scenario: Scenario, drivers: Drivers | None = None, *, per_workload: bool = True
+) -> ScenarioResult:
+    """Cash flows of every option for the portfolio and (unless ``per_workload`` is False, as a
+    Monte Carlo wants) for every workload, one row per sample of the drivers."""
+    drivers = drivers or Drivers.likely(scenario.uncertainty)
+    plans = make_plans(scenario, drivers)
+    fleets, fleet_errors = {}, {}
+    for option in (o for o in scenario.options if o in OWNED):
+        try:
+            fleets[option] = shared_fleets(scenario, plans, option, drivers)
+        except Missing as error:
+            fleet_errors[option] = error.for_option(option).as_result()
+    share = 1 / len(plans)  # network and storage are split evenly between workloads
+    context = (fleets, fleet_errors, drivers, share)
+    workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
+    portfolio = {o: _portfolio_option(scenario, plans, o, *context) for o in scenario.options}
+    available = {k: v for k, v in portfolio.items() if isinstance(v, OptionResult)}
+    cheapest = min(available, key=lambda k: float(available[k].npv.mean()), default=None)
+    return ScenarioResult(
+        name=scenario.name,
+        currency=scenario.reporting_currency,
+        horizon_months=scenario.horizon_months,
+        samples=drivers.samples,
+        discounting=finance.DISCOUNTING,
+        portfolio=portfolio,
+        workloads=tuple(workloads),
+        fleets={k: _fleet_summary(v) for k, v in fleets.items()},
+        breakevens=_breakevens(scenario, available),
+        cheapest=cheapest,
+        assumptions=asdict(scenario.assumptions),
+    )

@@ -1,0 +1,249 @@
+"""Deployment options: each workload sized per GPU type, and the cheapest offer chosen per option.
+
+Load shape: a workload runs at its peak level for ``peak_hours_per_day`` and at an off-peak level
+the rest of the day, chosen so that the day's GPU-hours equal the measured average load; a
+serving workload never drops below one warm replica. Batch work (training, GPU-hours) has no
+warm floor: it runs for its GPU-hours and stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from costing.engine.figures import Figure, Quantity, Source
+from costing.engine.finance import HOURS_PER_MONTH
+from costing.engine.hardware import Accelerator, find_accelerator, load_accelerators
+from costing.engine.offers import (
+    ApiOffer,
+    CloudGpuOffer,
+    FxConverter,
+    Missing,
+    ServerOffer,
+    Unavailable,
+)
+from costing.engine.roofline import InferenceWorkload
+from costing.engine.scenario import TRAINING_KINDS, Scenario, ScenarioWorkload
+from costing.engine.sizing import SizingResult, size_gpu_hours, size_inference, size_training
+
+DAYS_PER_MONTH = 365 / 12
+
+# Inventories repeat the same shapes (one model, one precision, a few traffic levels), and every
+# input of sizing is a frozen dataclass: the same question is answered once.
+_size_inference = lru_cache(maxsize=8192)(size_inference)
+_size_training = lru_cache(maxsize=1024)(size_training)
+
+
+@cache
+def _accelerators() -> dict[str, Accelerator]:
+    return load_accelerators()
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A workload sized on one GPU type: its load levels in GPUs and its GPU-hours per month.
+
+    Every number is per month at today's demand and scales with demand, so the placements of
+    workloads that grow alike can be added up (``merged``) and costed once.
+    """
+
+    gpu: str
+    sizing: SizingResult | None
+    peak_gpus: float  # GPUs at the peak (what a fleet must hold)
+    base_gpus: float  # GPUs at the off-peak level (what a commitment or an owned base covers)
+    busy_gpu_hours: float  # GPU-hours of work per month
+    billed_gpu_hours: float  # GPU-hours rented per month when scaling with the load
+    burst_gpu_hours: float  # GPU-hours above the base level: on demand in committed and hybrid
+    owned_need_gpus: float  # max(peak, GPU-hours / (730 h x owned utilisation target))
+    base_busy_gpu_hours: float  # GPU-hours of work the owned base of hybrid carries
+
+    @staticmethod
+    def merged(placements: list[Placement]) -> Placement:
+        """The sum of placements on one GPU type (their sizing stays with each workload)."""
+        sums = [sum(getattr(p, name) for p in placements) for name in _ADDITIVE]
+        return Placement(placements[0].gpu, None, *sums)
+
+
+_ADDITIVE = (
+    "peak_gpus",
+    "base_gpus",
+    "busy_gpu_hours",
+    "billed_gpu_hours",
+    "burst_gpu_hours",
+    "owned_need_gpus",
+    "base_busy_gpu_hours",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOffer:
+    """One offer price in the reporting currency, per GPU-hour or per GPU, with its conversion."""
+
+    label: str
+    amount: float
+    figure: Figure
+
+
+def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator) -> Placement:
+    a = scenario.sizing_assumptions()
+    model = scenario.architecture(workload.model)
+    if workload.is_token:
+        spec = InferenceWorkload(
+            precision=workload.precision,
+            input_tokens=workload.input_tokens,
+            output_tokens=workload.output_tokens,
+            requests_per_day=workload.requests_per_day,
+            peak_factor=workload.peak_factor,
+            ttft_target_s=workload.ttft_target_s,
+            output_tokens_per_s_target=workload.output_tokens_per_s_target,
+        )
+        sizing = _size_inference(model, gpu, spec, a)
+        busy = sizing.total_gpus.value * sizing.utilization.value * HOURS_PER_MONTH
+    elif workload.kind in TRAINING_KINDS:
+        lora = workload.fine_tuning_method == "lora"
+        tokens = workload.training_tokens_per_month
+        sizing = _size_training(model, gpu, tokens, workload.precision, a, lora)
+        busy = sizing.figure("training GPU-hours").value
+    else:
+        sizing = size_gpu_hours(workload.gpu_hours_per_month, workload.peak_gpus, a)
+        busy = workload.gpu_hours_per_month
+    peak = sizing.total_gpus.value
+    fraction = min(scenario.assumptions.peak_hours_per_day / 24, 1.0)
+    average = busy / HOURS_PER_MONTH
+    if workload.is_token:
+        warm = sizing.gpus_per_replica.value * a.min_replicas
+        off_peak = (average - fraction * peak) / (1 - fraction) if fraction < 1 else peak
+        base = min(max(off_peak, warm, 0.0), peak)
+        billed = HOURS_PER_MONTH * (fraction * peak + (1 - fraction) * base)
+    else:
+        base, billed = average, busy
+    hour = HOURS_PER_MONTH
+    target = scenario.assumptions.owned_utilisation_target
+    return Placement(
+        gpu=gpu.name,
+        sizing=sizing,
+        peak_gpus=peak,
+        base_gpus=base,
+        busy_gpu_hours=busy,
+        billed_gpu_hours=billed,
+        burst_gpu_hours=max(billed - base * hour, 0.0),
+        owned_need_gpus=max(peak, busy / (hour * target)),
+        base_busy_gpu_hours=min(busy, base * hour),
+    )
+
+
+def placements(workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]) -> dict:
+    """The workload sized on each GPU type it can run on (GPU work runs on its own class only)."""
+    known = _accelerators()
+    if not workload.is_token and workload.kind not in TRAINING_KINDS:
+        gpus = {find_accelerator(workload.gpu_class, known).name} & gpus
+    elif scenario.architecture(workload.model) is None:
+        return {}
+    found = {}
+    for name in sorted(gpus):
+        try:
+            found[name] = _placement(workload, scenario, known[name])
+        except (ValueError, KeyError, ZeroDivisionError):
+            continue  # the model does not fit or the GPU lacks the precision: not a candidate
+    return found
+
+
+@cache
+def canonical_gpu(name: str) -> str:
+    return find_accelerator(name, _accelerators()).name
+
+
+def _convert(fx: FxConverter, price, name: str, per_unit: float = 1.0) -> PricedOffer:
+    figure = fx.convert(price, name)
+    if per_unit != 1.0:
+        count = Quantity("GPUs per offer", per_unit, "GPUs", price.source)
+        figure = Figure(
+            f"{name} per GPU", figure.value / per_unit, figure.unit, "price / GPUs", (figure, count)
+        )
+    return PricedOffer(name, figure.value, figure)
+
+
+def cheapest_cloud(scenario: Scenario, gpu: str, term: str) -> tuple[CloudGpuOffer, PricedOffer]:
+    """The cheapest offer per GPU-hour at ``term`` for a GPU type; Missing if none has a price."""
+    return _cheapest_cloud(scenario.offers.cloud_gpu, scenario.fx(), gpu, term)
+
+
+@lru_cache(maxsize=256)
+def _cheapest_cloud(offers, fx: FxConverter, gpu: str, term: str):
+    best = None
+    for offer in offers:
+        price = getattr(offer, f"{term}_per_hour")
+        if price is None or canonical_gpu(offer.gpu) != gpu:
+            continue
+        label = f"{offer.provider} {offer.instance} ({offer.region}) {term}"
+        priced = _convert(fx, price, label, offer.gpu_count)
+        if best is None or priced.amount < best[1].amount:
+            best = (offer, priced)
+    if best is None:
+        raise Missing(f"{term.replace('_', ' ')} price for {gpu}", "no cloud offer has one")
+    return best
+
+
+def cheapest_server(scenario: Scenario, gpu: str) -> tuple[ServerOffer, PricedOffer]:
+    """The cheapest server per GPU for a GPU type; Missing if no server offer has that GPU."""
+    return _cheapest_server(scenario.offers.servers, scenario.fx(), gpu)
+
+
+@lru_cache(maxsize=256)
+def _cheapest_server(offers, fx: FxConverter, gpu: str):
+    best = None
+    for offer in offers:
+        if canonical_gpu(offer.gpu) != gpu:
+            continue
+        priced = _convert(fx, offer.price, f"{offer.name} purchase price")
+        if best is None or priced.amount / offer.gpu_count < best[1].amount / best[0].gpu_count:
+            best = (offer, priced)
+    if best is None:
+        raise Missing(f"server with {gpu}", "no server offer has this GPU")
+    return best
+
+
+def api_offers_for(workload: ScenarioWorkload, scenario: Scenario) -> list[ApiOffer]:
+    names = {workload.model, workload.api_equivalent} - {""}
+    return [offer for offer in scenario.offers.api if offer.model in names]
+
+
+def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOffer, Figure]:
+    """The API offer with the lowest bill for one month's tokens, converted; Missing if none."""
+    if not workload.is_token:
+        raise Missing("token API", f"a {workload.kind} workload is not priced per token")
+    tokens = workload.requests_per_day * DAYS_PER_MONTH
+    best, reasons = None, []
+    for offer in api_offers_for(workload, scenario):
+        try:
+            bill = offer.token_cost(
+                input_tokens=tokens * workload.input_tokens,
+                output_tokens=tokens * workload.output_tokens,
+                prompt_tokens_per_request=workload.input_tokens,
+            )
+            rate = scenario.fx().rate(bill.unit, scenario.reporting_currency)
+        except Missing as error:
+            reasons.append(str(error))
+            continue
+        converted = Figure(
+            f"{bill.name} per month in {scenario.reporting_currency}",
+            bill.value * rate.value,
+            f"{scenario.reporting_currency}/month",
+            "token cost x FX rate",
+            (bill, rate),
+        )
+        if best is None or converted.value < best[1].value:
+            best = (offer, converted)
+    if best is None:
+        model = workload.api_equivalent or workload.model or "(no model)"
+        why = "; ".join(reasons) or f"no API offer for {model!r} or a named equivalent"
+        raise Missing(f"API price for {model}", why)
+    return best
+
+
+def unavailable(option: str, error: Missing) -> Unavailable:
+    return error.for_option(option).as_result()
+
+
+def source_note(text: str) -> Source:
+    return Source("default", note=text)

@@ -1,0 +1,254 @@
+"""Options per workload and for the portfolio, with the owned fleets shared across workloads.
+
+Owned fleets (on-prem, colocation, the owned base of hybrid) are sized per GPU type on the sum
+of the workloads' GPU needs, packed into whole servers; each workload carries a share of the
+shared fleet's costs equal to its share of the fleet's GPU-hours in that month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from costing.engine import options as opt
+from costing.engine.cashflows import (
+    Array,
+    Drivers,
+    FleetTerms,
+    add_into,
+    api_tokens,
+    at_month_ends,
+    demand_curve,
+    monthly_curve,
+    owned_fleet,
+    rented,
+)
+from costing.engine.figures import Figure
+from costing.engine.finance import HOURS_PER_MONTH
+from costing.engine.offers import Missing, Unavailable
+from costing.engine.scenario import Scenario, ScenarioWorkload
+
+OWNED = ("on_prem", "colocation", "hybrid")
+
+
+@dataclass
+class Plan:
+    """What one workload does under each option: its placement, prices, or why it cannot."""
+
+    workload: ScenarioWorkload
+    demand: Array  # (samples, months)
+    placements: dict[str, opt.Placement]
+    choice: dict[str, opt.Placement] = field(default_factory=dict)
+    prices: dict[str, tuple[Figure, ...]] = field(default_factory=dict)
+    unavailable: dict[str, Unavailable] = field(default_factory=dict)
+    api_bill: float = 0.0
+
+
+def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
+    """Pick the cheapest GPU type and offer for one option, or record why there is none."""
+    term = scenario.assumptions.commitment_term
+    costs: dict[str, tuple[float, tuple[Figure, ...]]] = {}
+    reasons: list[str] = []
+    for gpu, place in plan.placements.items():
+        try:
+            if option in OWNED:
+                server, price = opt.cheapest_server(scenario, gpu)
+                level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
+                cost, figures = level * price.amount / server.gpu_count, (price.figure,)
+                if option == "hybrid":
+                    burst = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
+                    figures += (burst.figure,)
+            elif option == "cloud_on_demand":
+                od = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
+                cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
+            else:
+                od = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
+                committed = opt.cheapest_cloud(scenario, gpu, term)[1]
+                base_hours = place.base_gpus * HOURS_PER_MONTH
+                cost = base_hours * committed.amount + place.burst_gpu_hours * od.amount
+                figures = (committed.figure, od.figure)
+            costs[gpu] = (cost, figures)
+        except Missing as error:
+            reasons.append(str(error))
+    if not costs:
+        why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
+        plan.unavailable[option] = Unavailable(option, f"{option} price or GPU", why)
+        return
+    gpu = min(costs, key=lambda name: costs[name][0])
+    plan.choice[option], plan.prices[option] = plan.placements[gpu], costs[gpu][1]
+
+
+def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
+    """Size every workload on every GPU type offered and choose its offers per option."""
+    gpus = {
+        opt.canonical_gpu(o.gpu) for o in (*scenario.offers.servers, *scenario.offers.cloud_gpu)
+    }
+    months, growth = scenario.horizon_months, scenario.assumptions.demand_growth_per_year
+    plans = []
+    # One (samples, months) demand curve per distinct growth rate, shared by its workloads:
+    # memory grows with the rates a portfolio uses, not with its workloads.
+    curves: dict[float, Array] = {}
+    for workload in scenario.workloads:
+        rate = growth if workload.growth_per_year is None else workload.growth_per_year
+        if rate not in curves:
+            curves[rate] = demand_curve(rate, drivers, months)
+        plan = Plan(workload, curves[rate], {})
+        plan.placements = opt.placements(workload, scenario, gpus)
+        for option in scenario.options:
+            if option == "managed_api":
+                try:
+                    bill = opt.cheapest_api(workload, scenario)[1]
+                    plan.api_bill, plan.prices[option] = bill.value, (bill,)
+                except Missing as error:
+                    plan.unavailable[option] = opt.unavailable(option, error)
+            else:
+                _choose(plan, scenario, option)
+        plans.append(plan)
+    return plans
+
+
+def _fleet_terms(scenario: Scenario, option: str, gpu: str) -> FleetTerms:
+    """The server, site and staff terms of one owned fleet, in the reporting currency."""
+    server, price = opt.cheapest_server(scenario, gpu)
+    offers, fx, a = scenario.offers, scenario.fx(), scenario.assumptions
+    site = offers.facility_colocation if option == "colocation" else offers.facility_onprem
+    where = "colocation facility" if option == "colocation" else "owned facility"
+    if site is None:
+        raise Missing(where, "the scenario has no such facility offer")
+    if offers.staff is None:
+        raise Missing("staff cost", "the scenario has no staff offer")
+    if server.support_pct_per_year is None:
+        raise Missing("support %", f"{server.name} has no support percentage")
+    rent = build = None
+    if option == "colocation":
+        if site.colocation_per_kw_month is None:
+            raise Missing("colocation rent per kW-month", f"{site.region} has none")
+        rent = fx.convert(site.colocation_per_kw_month).value
+    else:
+        if site.build_cost_per_kw is None:
+            why = f"{site.region} has none (give 0 with a source if the room exists)"
+            raise Missing("facility build cost per kW", why)
+        build = fx.convert(site.build_cost_per_kw).value
+    software = a.software_per_gpu_year
+    return FleetTerms(
+        server_price=price.amount,
+        gpus_per_server=server.gpu_count,
+        power_kw=server.power_kw().value,
+        support_per_year=server.support_pct_per_year / 100,
+        life_months=max(round(server.useful_life_years * 12), 1),
+        tariff_per_kwh=fx.convert(site.electricity_per_kwh).value,
+        pue=site.pue,
+        build_per_kw=build,
+        rent_per_kw_month=rent,
+        staff_per_fte_year=fx.convert(offers.staff.loaded_cost_per_fte_year).value,
+        servers_per_fte=offers.staff.servers_per_fte,
+        software_per_gpu_year=fx.convert(software).value if software else 0.0,
+    )
+
+
+def owned_levels(plan: Plan, option: str) -> tuple[Array, Array]:
+    """(need in GPUs, busy GPU-hours on the owned fleet) per sample and month."""
+    place = plan.choice[option]
+    if option == "hybrid":
+        return place.base_gpus * plan.demand, place.base_busy_gpu_hours * plan.demand
+    return place.owned_need_gpus * plan.demand, place.busy_gpu_hours * plan.demand
+
+
+def merged_plans(plans: list[Plan], option: str) -> list[tuple[Plan, int]]:
+    """Workloads that grow alike and use the same GPU type, added into one plan each (with the
+    count of workloads in it): costs are linear in these levels, so the sum is costed once."""
+    groups: dict[tuple[int, str], list[Plan]] = {}
+    for plan in plans:
+        if option not in plan.unavailable:
+            gpu = plan.choice[option].gpu if option in plan.choice else ""
+            groups.setdefault((id(plan.demand), gpu), []).append(plan)
+    merged = []
+    for members in groups.values():
+        first = members[0]
+        plan = Plan(first.workload, first.demand, {}, api_bill=sum(p.api_bill for p in members))
+        if option in first.choice:
+            plan.choice[option] = opt.Placement.merged([p.choice[option] for p in members])
+        merged.append((plan, len(members)))
+    return merged
+
+
+@dataclass
+class Fleet:
+    """One shared owned fleet per GPU type: its flows, servers, utilisation and total GPU-hours."""
+
+    gpu: str
+    flows: dict[str, Array]
+    servers: Array
+    utilisation: Array
+    busy: Array
+    need: Array
+    gpus_held: Array
+
+
+def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: Drivers):
+    """The owned fleets of an option: the combined need per GPU type, packed into servers."""
+    need: dict[str, Array] = {}
+    busy: dict[str, Array] = {}
+    for plan, _ in merged_plans(plans, option):
+        gpu = plan.choice[option].gpu
+        level, hours = owned_levels(plan, option)
+        need[gpu] = need.get(gpu, 0.0) + level
+        busy[gpu] = busy.get(gpu, 0.0) + hours
+    trend = monthly_curve(
+        scenario.assumptions.electricity_price_trend_per_year, scenario.horizon_months
+    )
+    fleets = {}
+    for gpu in sorted(need):
+        terms = _fleet_terms(scenario, option, gpu)
+        flows, servers, use = owned_fleet(
+            need[gpu], busy[gpu], terms, scenario.assumptions, drivers, trend
+        )
+        held = servers * terms.gpus_per_server
+        fleets[gpu] = Fleet(gpu, flows, servers, use, busy[gpu], need[gpu], held)
+    return fleets
+
+
+def allocation(share: Array) -> Array:
+    """Monthly shares (samples, months) -> weights per column: a start-of-month purchase follows
+    that month's share, and the horizon column the last month's."""
+    return np.concatenate([share, share[:, -1:]], axis=1)
+
+
+def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> dict[str, Array]:
+    """One workload's cash flows under one option (its share of a shared fleet where owned)."""
+    a, months = scenario.assumptions, scenario.horizon_months
+    fx = scenario.fx()
+    software = fx.convert(a.software_per_gpu_year).value if a.software_per_gpu_year else 0.0
+    flows: dict[str, Array] = {}
+    if option == "managed_api":
+        trend = monthly_curve(a.api_price_trend_per_year, months)
+        return api_tokens(plan.api_bill, plan.demand, trend, drivers)
+    place = plan.choice[option]
+    if option in OWNED:
+        fleet = fleets[place.gpu]
+        level, hours = owned_levels(plan, option)
+        # By GPU-hours; in a month with no work at all, by GPUs needed, so no cost is lost.
+        by_need = np.divide(level, fleet.need, out=np.zeros_like(level), where=fleet.need > 0)
+        share = np.divide(hours, fleet.busy, out=by_need, where=fleet.busy > 0)
+        add_into(flows, fleet.flows, allocation(share))
+    if option != "on_prem" and option != "colocation":
+        cloud_trend = monthly_curve(a.cloud_price_trend_per_year, months)
+        od = opt.cheapest_cloud(scenario, place.gpu, "on_demand")[1].amount
+        if option == "cloud_on_demand":
+            add_into(flows, rented(0 * plan.demand, place.billed_gpu_hours * plan.demand, None, od,
+                                   cloud_trend, drivers, software))  # fmt: skip
+        else:
+            committed = None
+            base = place.base_gpus * plan.demand
+            if option == "cloud_committed":
+                committed = opt.cheapest_cloud(scenario, place.gpu, a.commitment_term)[1].amount
+            flows_rented = rented(
+                base, place.burst_gpu_hours * plan.demand, committed, od, cloud_trend, drivers,
+                software,
+            )  # fmt: skip
+            add_into(flows, flows_rented)
+    if a.network_storage_per_month is not None:
+        monthly = fx.convert(a.network_storage_per_month).value * network_share
+        add_into(flows, {"network_storage": at_month_ends(np.full_like(plan.demand, monthly))})
+    return flows

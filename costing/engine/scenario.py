@@ -1,0 +1,311 @@
+"""The scenario document: workloads, offers and assumptions, validated into frozen dataclasses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from costing.engine.architecture import ModelArchitecture
+from costing.engine.figures import Source
+from costing.engine.offers import (
+    ApiOffer,
+    CloudGpuOffer,
+    Facility,
+    FxConverter,
+    FxRate,
+    Price,
+    ServerOffer,
+    Staff,
+    catalog_source,
+)
+from costing.engine.roofline import SizingAssumptions, assumptions_for
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "scenario.schema.json"
+SCHEMA: dict = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+OPTIONS = ("on_prem", "colocation", "cloud_on_demand", "cloud_committed", "managed_api", "hybrid")
+TOKEN_KINDS = {"chat", "completion", "batch_inference", "embeddings"}
+TRAINING_KINDS = {"fine_tuning", "training"}
+UNCERTAIN_INPUTS = (
+    "cloud_price",
+    "api_price",
+    "server_price",
+    "electricity_tariff",
+    "staff_cost",
+    "demand",
+    "demand_growth_delta_per_year",
+)
+
+
+class ScenarioInvalid(Exception):
+    """A scenario that cannot be evaluated: every problem with the JSON path where it lies."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+
+
+@dataclass(frozen=True, slots=True)
+class Financing:
+    """How purchases are paid: cash at purchase, or a loan repaid in equal monthly payments."""
+
+    kind: str = "none"
+    annual_rate: float = 0.0
+    term_months: int = 36
+
+
+@dataclass(frozen=True, slots=True)
+class Assumptions:
+    """Trends, policies and defaults of a scenario; each default is the engine's stated choice."""
+
+    demand_growth_per_year: float = 0.0
+    cloud_price_trend_per_year: float = 0.0
+    api_price_trend_per_year: float = 0.0
+    electricity_price_trend_per_year: float = 0.0
+    software_per_gpu_year: Price | None = None
+    network_storage_per_month: Price | None = None
+    sizing_profile: str = "tuned_server"
+    sizing_overrides: dict[str, float] = field(default_factory=dict)
+    # Owned fleets are sized so that average use stays under this share of the GPUs they hold.
+    owned_utilisation_target: float = 0.7
+    # Share of typical power an idle GPU server still draws: idle GPUs draw roughly 10-15% of
+    # their TDP while CPUs, memory, NICs and fans run on, so a server idles near 30% of typical.
+    idle_power_fraction: float = 0.3
+    # Peak load lasts this long each day; the rest of the day runs at the off-peak level.
+    peak_hours_per_day: float = 4.0
+    commitment_term: str = "reserved_1y"
+    financing: Financing = field(default_factory=Financing)
+    refresh_at_end_of_life: bool = True
+    # Resale value at the end of the useful life, as a share of the purchase price.
+    residual_value_fraction: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioWorkload:
+    """One inventory item: what it runs, how much, how fast, and how it grows."""
+
+    id: str
+    kind: str
+    name: str = ""
+    model: str = ""
+    precision: str = "bf16"
+    input_tokens: float = 0.0
+    output_tokens: float = 0.0
+    requests_per_day: float = 0.0
+    peak_factor: float = 1.0
+    ttft_target_s: float | None = None
+    output_tokens_per_s_target: float | None = None
+    training_tokens_per_month: float = 0.0
+    fine_tuning_method: str = "lora"
+    gpu_hours_per_month: float = 0.0
+    peak_gpus: int = 0
+    gpu_class: str = ""
+    growth_per_year: float | None = None  # None: the scenario's demand growth
+    api_equivalent: str = ""
+
+    @property
+    def is_token(self) -> bool:
+        return self.kind in TOKEN_KINDS
+
+    @property
+    def tokens_per_day(self) -> float:
+        return self.requests_per_day * (self.input_tokens + self.output_tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Offers:
+    """The prices a scenario may use, as the engine's offer types."""
+
+    cloud_gpu: tuple[CloudGpuOffer, ...] = ()
+    api: tuple[ApiOffer, ...] = ()
+    servers: tuple[ServerOffer, ...] = ()
+    facility_onprem: Facility | None = None
+    facility_colocation: Facility | None = None
+    staff: Staff | None = None
+    fx: tuple[FxRate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Low, likely and high value of one uncertain input."""
+
+    low: float
+    likely: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """The uncertain inputs and how many seeded samples to draw (kept for the Monte Carlo)."""
+
+    samples: int = 1000
+    seed: int = 0
+    inputs: dict[str, Range] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A self-contained what-if: workloads, offers, assumptions and the options to compare."""
+
+    name: str
+    reporting_currency: str
+    start_date: str
+    horizon_months: int
+    discount_rate_per_year: float
+    workloads: tuple[ScenarioWorkload, ...]
+    offers: Offers
+    options: tuple[str, ...]
+    assumptions: Assumptions = field(default_factory=Assumptions)
+    models: tuple[ModelArchitecture, ...] = ()
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
+
+    def fx(self) -> FxConverter:
+        return FxConverter(self.reporting_currency, self.offers.fx, as_of="")
+
+    def sizing_assumptions(self) -> SizingAssumptions:
+        return assumptions_for(self.assumptions.sizing_profile, **self.assumptions.sizing_overrides)
+
+    def architecture(self, name: str) -> ModelArchitecture | None:
+        return next((model for model in self.models if model.name == name), None)
+
+
+def _source(doc: dict | None, reference: str) -> Source:
+    doc = doc or {}
+    return catalog_source(
+        doc.get("reference") or reference,
+        url=doc.get("url", ""),
+        date=doc.get("date", ""),
+        note=doc.get("note", ""),
+    )
+
+
+def _price(doc: dict | None, per: str, reference: str) -> Price | None:
+    if doc is None:
+        return None
+    return Price(doc["amount"], doc["currency"], per, _source(doc.get("source"), reference))
+
+
+def _prices(doc: dict, reference: str, per_field: dict[str, str]) -> dict[str, Price | None]:
+    return {name: _price(doc.get(name), per, reference) for name, per in per_field.items()}
+
+
+def _plain(doc: dict, cls: type, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)} - set(skip)
+    return {key: value for key, value in doc.items() if key in names}
+
+
+def _facility(doc: dict | None, reference: str) -> Facility | None:
+    if doc is None:
+        return None
+    per = {"electricity_per_kwh": "kWh", "colocation_per_kw_month": "kW-month"}
+    per["build_cost_per_kw"] = "kW"
+    return Facility(
+        region=doc["region"],
+        pue=doc["pue"],
+        source=_source(doc.get("source"), reference),
+        **_prices(doc, reference, per),
+    )
+
+
+def _offers(doc: dict) -> Offers:
+    hourly = {f"{t}_per_hour": "hour" for t in ("on_demand", "reserved_1y", "reserved_3y", "spot")}
+    cloud = tuple(
+        CloudGpuOffer(
+            **{"region": "", **_plain(row, CloudGpuOffer, (*hourly, "egress_per_gb"))},
+            **_prices(row, f"offers.cloud_gpu[{i}]", {**hourly, "egress_per_gb": "GB"}),
+        )
+        for i, row in enumerate(doc.get("cloud_gpu", []))
+    )
+    per_1m = {f"{k}_per_1m_tokens": "1M tokens" for k in ("input", "output", "cached_input")}
+    api = tuple(
+        ApiOffer(
+            provider=row["provider"],
+            model=row["model"],
+            batch_discount_pct=row.get("batch_discount_pct"),
+            regions=tuple(row.get("regions", ())),
+            source=_source(row.get("source"), f"offers.api[{i}]"),
+            **_prices(row, f"offers.api[{i}]", per_1m),
+        )
+        for i, row in enumerate(doc.get("api", []))
+    )
+    servers = tuple(
+        ServerOffer(
+            **{
+                **dict.fromkeys(("power_typical_kw", "power_max_kw", "rack_units")),
+                "support_pct_per_year": None,
+                **_plain(row, ServerOffer, ("price", "source")),
+            },
+            price=_price(row["price"], "", f"offers.servers[{i}]"),
+            source=_source(row.get("source"), f"offers.servers[{i}]"),
+        )
+        for i, row in enumerate(doc.get("servers", []))
+    )
+    staff_doc = doc.get("staff")
+    staff = None
+    if staff_doc is not None:
+        staff = Staff(
+            loaded_cost_per_fte_year=_price(
+                staff_doc["loaded_cost_per_fte_year"], "FTE-year", "offers.staff"
+            ),
+            servers_per_fte=staff_doc["servers_per_fte"],
+            source=_source(staff_doc.get("source"), "offers.staff"),
+        )
+    fx = tuple(
+        FxRate(r["base"], r["quote"], r["rate"], r["date"], _source(r.get("source"), f"fx[{i}]"))
+        for i, r in enumerate(doc.get("fx", []))
+    )
+    return Offers(
+        cloud_gpu=cloud,
+        api=api,
+        servers=servers,
+        facility_onprem=_facility(doc.get("facility_onprem"), "offers.facility_onprem"),
+        facility_colocation=_facility(doc.get("facility_colocation"), "offers.facility_colocation"),
+        staff=staff,
+        fx=fx,
+    )
+
+
+def _assumptions(doc: dict) -> Assumptions:
+    values = _plain(doc, Assumptions, ("software_per_gpu_year", "network_storage_per_month"))
+    if "financing" in doc:
+        values["financing"] = Financing(**doc["financing"])
+    return Assumptions(
+        software_per_gpu_year=_price(doc.get("software_per_gpu_year"), "GPU-year", "assumptions"),
+        network_storage_per_month=_price(
+            doc.get("network_storage_per_month"), "month", "assumptions"
+        ),
+        **values,
+    )
+
+
+def load_scenario(document: dict) -> Scenario:
+    """Validate a scenario document (schema, then meaning) and build its dataclasses."""
+    # The checks module imports this one's types; importing it here keeps the import one-way.
+    from costing.engine.scenario_checks import schema_errors, semantic_errors
+
+    errors = schema_errors(document)
+    if errors:
+        raise ScenarioInvalid(errors)
+    uncertainty_doc = document.get("uncertainty", {})
+    scenario = Scenario(
+        name=document["name"],
+        reporting_currency=document["reporting_currency"],
+        start_date=document["start_date"],
+        horizon_months=document["horizon_months"],
+        discount_rate_per_year=document["discount_rate_per_year"],
+        workloads=tuple(ScenarioWorkload(**row) for row in document["workloads"]),
+        offers=_offers(document["offers"]),
+        options=tuple(document["options"]),
+        assumptions=_assumptions(document.get("assumptions", {})),
+        models=tuple(ModelArchitecture(**row) for row in document.get("models", [])),
+        uncertainty=Uncertainty(
+            samples=uncertainty_doc.get("samples", 1000),
+            seed=uncertainty_doc.get("seed", 0),
+            inputs={k: Range(**v) for k, v in uncertainty_doc.get("inputs", {}).items()},
+        ),
+    )
+    errors = semantic_errors(scenario)
+    if errors:
+        raise ScenarioInvalid(errors)
+    return scenario

@@ -1,0 +1,120 @@
+"""Meaning checks of a scenario that a JSON Schema cannot express, each naming its JSON path."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.engine.offers import Missing, Price
+from costing.engine.roofline import SizingAssumptions
+from costing.engine.scenario import SCHEMA, TOKEN_KINDS, TRAINING_KINDS, Scenario
+
+
+def _gpu_errors(path: str, name: str, known: dict) -> list[tuple[str, str]]:
+    try:
+        find_accelerator(name, known)
+    except KeyError as error:
+        return [(path, str(error.args[0]))]
+    return []
+
+
+def _workload_errors(scenario: Scenario, known: dict) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    models = {model.name for model in scenario.models}
+    api_models = {offer.model for offer in scenario.offers.api}
+    self_hosted = set(scenario.options) - {"managed_api"}
+    seen: set[str] = set()
+    for i, w in enumerate(scenario.workloads):
+        at = f"$.workloads[{i}]"
+        if w.id in seen:
+            errors.append((f"{at}.id", f"duplicate workload id {w.id!r}"))
+        seen.add(w.id)
+        if w.kind in TOKEN_KINDS | TRAINING_KINDS:
+            if not w.model:
+                errors.append((f"{at}.model", f"a {w.kind} workload needs a model"))
+            elif w.model not in models and self_hosted:
+                if w.kind in TRAINING_KINDS or w.model not in api_models:
+                    why = "has no architecture in $.models and is offered by no API"
+                    errors.append((f"{at}.model", f"model {w.model!r} {why}"))
+                else:
+                    why = "has no architecture in $.models, so it cannot be self-hosted"
+                    errors.append((f"{at}.model", f"model {w.model!r} {why}; drop the options "
+                                   f"{sorted(self_hosted)} or describe the model"))  # fmt: skip
+        if w.is_token and w.input_tokens + w.output_tokens <= 0:
+            errors.append((f"{at}.output_tokens", "a token workload needs input or output tokens"))
+        if w.kind in TRAINING_KINDS and w.training_tokens_per_month <= 0:
+            errors.append((f"{at}.training_tokens_per_month", f"a {w.kind} workload needs tokens"))
+        if w.kind not in TOKEN_KINDS | TRAINING_KINDS:
+            if not w.gpu_class:
+                errors.append((f"{at}.gpu_class", f"a {w.kind} workload needs a GPU class"))
+            else:
+                errors += _gpu_errors(f"{at}.gpu_class", w.gpu_class, known)
+        if w.api_equivalent and w.api_equivalent not in api_models:
+            errors.append((f"{at}.api_equivalent", f"no API offer for {w.api_equivalent!r}"))
+    return errors
+
+
+def _currency_errors(scenario: Scenario) -> list[tuple[str, str]]:
+    fx, errors = scenario.fx(), []
+    used: list[tuple[str, Price]] = []
+    offers = scenario.offers
+    for name in ("cloud_gpu", "api", "servers"):
+        for i, offer in enumerate(getattr(offers, name)):
+            for f in fields(offer):
+                value = getattr(offer, f.name)
+                if isinstance(value, Price):
+                    used.append((f"$.offers.{name}[{i}].{f.name}", value))
+    for name in ("facility_onprem", "facility_colocation", "staff"):
+        offer = getattr(offers, name)
+        for f in fields(offer) if offer is not None else ():
+            value = getattr(offer, f.name)
+            if isinstance(value, Price):
+                used.append((f"$.offers.{name}.{f.name}", value))
+    for name in ("software_per_gpu_year", "network_storage_per_month"):
+        value = getattr(scenario.assumptions, name)
+        if value is not None:
+            used.append((f"$.assumptions.{name}", value))
+    for path, price in used:
+        try:
+            fx.rate(price.currency, scenario.reporting_currency)
+        except Missing as error:
+            errors.append((f"{path}.currency", str(error)))
+    return errors
+
+
+def semantic_errors(scenario: Scenario) -> list[tuple[str, str]]:
+    """What the schema cannot see: unknown GPUs and models, missing FX rates, bad overrides."""
+    known = load_accelerators()
+    errors = _workload_errors(scenario, known)
+    for name in ("cloud_gpu", "servers"):
+        for i, offer in enumerate(getattr(scenario.offers, name)):
+            errors += _gpu_errors(f"$.offers.{name}[{i}].gpu", offer.gpu, known)
+    errors += _currency_errors(scenario)
+    overrides = scenario.assumptions.sizing_overrides
+    allowed = {f.name for f in fields(SizingAssumptions)} - {"profile", "kv_precision"}
+    for key in sorted(set(overrides) - allowed):
+        errors.append((f"$.assumptions.sizing_overrides.{key}", f"unknown sizing factor {key!r}"))
+    for key, value in scenario.uncertainty.inputs.items():
+        if not value.low <= value.likely <= value.high:
+            errors.append((f"$.uncertainty.inputs.{key}", "needs low <= likely <= high"))
+    financing = scenario.assumptions.financing
+    if financing.kind == "loan" and financing.annual_rate is None:
+        errors.append(("$.assumptions.financing.annual_rate", "a loan needs a rate"))
+    return errors
+
+
+def _path(parts) -> str:
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def schema_errors(document: Any) -> list[tuple[str, str]]:
+    """JSON Schema errors of a document, each with its JSON path, in document order."""
+    validator = Draft202012Validator(SCHEMA)
+    found = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
+    return [(_path(error.absolute_path), error.message) for error in found]

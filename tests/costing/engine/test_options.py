@@ -1,0 +1,251 @@
+"""Deployment options: hand-checked monthly cash flows of each option on a one-server scenario."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from costing.engine.cashflows import loan_payments
+from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.offers import Unavailable
+from costing.engine.scenario import load_scenario
+
+SRC = {"reference": "test figure", "note": "round number chosen to check by hand"}
+
+
+def usd(amount: float) -> dict:
+    return {"amount": amount, "currency": "USD", "source": SRC}
+
+
+def small_document(**assumptions) -> dict:
+    """One GPU-hours workload (one H100 busy all month) and one token workload, one server."""
+    return {
+        "name": "hand-checked",
+        "reporting_currency": "USD",
+        "start_date": "2027-01-01",
+        "horizon_months": 12,
+        "discount_rate_per_year": 0.0,
+        "assumptions": {
+            "idle_power_fraction": 0.3,
+            "owned_utilisation_target": 0.7,
+            "residual_value_fraction": 0.0,
+            **assumptions,
+        },
+        "workloads": [
+            {
+                "id": "render",
+                "kind": "other_gpu",
+                "gpu_hours_per_month": 730,
+                "peak_gpus": 1,
+                "gpu_class": "H100 SXM",
+            },
+        ],
+        "offers": {
+            "cloud_gpu": [
+                {
+                    "provider": "P",
+                    "instance": "h100x1",
+                    "region": "eu",
+                    "gpu": "H100 SXM",
+                    "gpu_count": 1,
+                    "on_demand_per_hour": usd(3.0),
+                    "reserved_1y_per_hour": usd(2.0),
+                },
+            ],
+            "api": [
+                {
+                    "provider": "Q",
+                    "model": "chat-model",
+                    "input_per_1m_tokens": usd(1.0),
+                    "output_per_1m_tokens": usd(2.0),
+                },
+            ],
+            "servers": [
+                {
+                    "name": "8x H100",
+                    "gpu": "H100 SXM",
+                    "gpu_count": 8,
+                    "price": usd(200_000),
+                    "power_typical_kw": 10.0,
+                    "support_pct_per_year": 20,
+                    "useful_life_years": 5,
+                },
+            ],
+            "facility_onprem": {
+                "region": "here",
+                "electricity_per_kwh": usd(0.2),
+                "pue": 1.5,
+                "build_cost_per_kw": usd(0),
+            },
+            "facility_colocation": {
+                "region": "there",
+                "electricity_per_kwh": usd(0.2),
+                "pue": 1.5,
+                "colocation_per_kw_month": usd(150),
+            },
+            "staff": {"loaded_cost_per_fte_year": usd(120_000), "servers_per_fte": 20},
+        },
+        "options": ["on_prem", "colocation", "cloud_on_demand", "cloud_committed", "hybrid"],
+    }
+
+
+def run(document: dict):
+    return evaluate(load_scenario(document))
+
+
+def option(result, name: str) -> OptionResult:
+    outcome = result.portfolio[name]
+    assert isinstance(outcome, OptionResult), outcome
+    return outcome
+
+
+# One server: 8 GPUs of which the workload keeps one busy all month: utilisation 730 / (8 x 730).
+SUPPORT = 200_000 * 0.20 / 12  # 3,333.33 per month
+ENERGY = 10 * (0.3 + 0.7 * 0.125) * 730 * 1.5 * 0.2  # 3.875 kW x 730 h x PUE x tariff = 848.625
+STAFF = 1 / 20 * 120_000 / 12  # 500 per month
+BOOK_AT_12_MONTHS = 200_000 * (1 - 12 / 60)  # straight line over 5 years, no resale value
+
+
+def test_on_prem_month_by_month_matches_the_hand_calculation():
+    result = run(small_document())
+    onprem = option(result, "on_prem")
+    assert onprem.components["purchase"][0] == pytest.approx(200_000)
+    assert onprem.components["support"][1:] == pytest.approx([SUPPORT] * 12)
+    assert onprem.components["energy"][1:] == pytest.approx([ENERGY] * 12)
+    assert onprem.components["staff"][1:] == pytest.approx([STAFF] * 12)
+    assert onprem.components["residual"][-1] == pytest.approx(-BOOK_AT_12_MONTHS)
+    expected = 200_000 + 12 * (SUPPORT + ENERGY + STAFF) - BOOK_AT_12_MONTHS
+    assert float(onprem.total[0]) == pytest.approx(expected)  # 96,183.50
+    assert onprem.figure("fleet utilisation").value == pytest.approx(0.125)
+
+
+def test_colocation_pays_rent_per_kw_instead_of_building():
+    colo = option(run(small_document()), "colocation")
+    assert colo.components["colocation"][1:] == pytest.approx([10 * 150] * 12)
+    assert "facility_build" not in colo.components
+    expected = 200_000 + 12 * (SUPPORT + ENERGY + STAFF + 1500) - BOOK_AT_12_MONTHS
+    assert float(colo.total[0]) == pytest.approx(expected)
+
+
+def test_cloud_on_demand_bills_the_gpu_hours_of_the_work():
+    cloud = option(run(small_document()), "cloud_on_demand")
+    assert cloud.components["cloud_on_demand"][1:] == pytest.approx([730 * 3.0] * 12)
+    assert float(cloud.total[0]) == pytest.approx(12 * 2190)
+    assert cloud.figure("cost per GPU-hour").value == pytest.approx(3.0)
+
+
+def test_cloud_committed_covers_the_steady_base_at_the_committed_rate():
+    committed = option(run(small_document()), "cloud_committed")
+    assert committed.components["cloud_committed"][1:] == pytest.approx([730 * 2.0] * 12)
+    assert committed.components["cloud_on_demand"].sum() == pytest.approx(0.0)
+
+
+def test_hybrid_owns_the_base_and_bursts_the_peak_to_the_cloud():
+    document = small_document()
+    document["workloads"][0].update(gpu_hours_per_month=365, peak_gpus=4)
+    hybrid = option(run(document), "hybrid")
+    # Base = average load, 0.5 GPU, owned; the batch work fits in it, so nothing bursts.
+    assert hybrid.components["cloud_on_demand"].sum() == pytest.approx(0.0)
+    assert hybrid.components["purchase"][0] == pytest.approx(200_000)
+
+
+def test_hybrid_bursts_a_serving_peak_on_demand():
+    document = small_document()
+    document["models"] = [{"name": "Llama 3.1 8B", "params_b": 8, "layers": 32, "kv_heads": 8,
+                           "head_dim": 128, "hidden_size": 4096}]  # fmt: skip
+    document["workloads"] = [
+        {"id": "chat", "kind": "chat", "model": "Llama 3.1 8B", "input_tokens": 1000,
+         "output_tokens": 500, "requests_per_day": 2_000_000, "peak_factor": 4},
+    ]  # fmt: skip
+    result = run(document)
+    hybrid = option(result, "hybrid")
+    sizing = result.workloads[0].sizing["hybrid"]
+    burst = 730 * (4 / 24) * (sizing["peak_gpus"] - sizing["base_gpus"])
+    assert sizing["peak_gpus"] > sizing["base_gpus"]
+    assert hybrid.components["cloud_on_demand"][1] == pytest.approx(burst * 3.0)
+
+
+def test_managed_api_bills_tokens_at_the_offer_price():
+    document = small_document()
+    document["workloads"] = [
+        {"id": "chat", "kind": "chat", "model": "chat-model", "input_tokens": 1000,
+         "output_tokens": 500, "requests_per_day": 1000},
+    ]  # fmt: skip
+    document["options"] = ["managed_api"]
+    api = option(run(document), "managed_api")
+    per_day = 1000 * (1000 * 1.0 + 500 * 2.0) / 1e6  # 2 USD per day
+    assert api.components["api_tokens"][1:] == pytest.approx([per_day * 365 / 12] * 12)
+    assert api.figure("cost per 1M tokens").value == pytest.approx(2 / 1.5)
+
+
+def test_prices_in_another_currency_are_converted_with_the_rate_shown():
+    document = small_document()
+    document["offers"]["cloud_gpu"][0]["on_demand_per_hour"] = {"amount": 2.5, "currency": "EUR"}
+    document["offers"]["fx"] = [{"base": "EUR", "quote": "USD", "rate": 1.2, "date": "2025-03-14"}]
+    cloud = option(run(document), "cloud_on_demand")
+    assert cloud.components["cloud_on_demand"][1] == pytest.approx(730 * 3.0)
+    price = next(f for f in cloud.figures if f.name.startswith("P h100x1"))
+    assert "2025-03-14" in str(price.as_dict())
+
+
+def test_shared_fleet_packs_workloads_into_servers_and_splits_by_gpu_hours():
+    document = small_document()
+    second = {"id": "encode", "kind": "other_gpu", "gpu_hours_per_month": 2190, "peak_gpus": 3,
+              "gpu_class": "H100 SXM"}  # fmt: skip
+    document["workloads"].append(second)
+    result = run(document)
+    onprem = option(result, "on_prem")
+    # 1.43 + 4.29 GPUs (need / 0.7 target) = 5.7 GPUs: one 8-GPU server, not two.
+    assert onprem.components["purchase"][0] == pytest.approx(200_000)
+    shares = [w.options["on_prem"].components["support"][1] for w in result.workloads]
+    assert shares == pytest.approx([SUPPORT * 0.25, SUPPORT * 0.75])  # 730 : 2,190 GPU-hours
+
+
+def test_refresh_at_end_of_life_and_resale_value():
+    document = small_document(residual_value_fraction=0.1)
+    document["horizon_months"] = 24
+    document["offers"]["servers"][0]["useful_life_years"] = 1
+    onprem = option(run(document), "on_prem")
+    assert onprem.components["refresh"][12] == pytest.approx(200_000)
+    # Sold at 10% when replaced, and the second server is worth 10% at the horizon.
+    assert onprem.components["residual"][12] == pytest.approx(-20_000)
+    assert onprem.components["residual"][24] == pytest.approx(-20_000)
+
+
+def test_a_loan_spreads_the_purchase_and_pays_off_the_balance_at_the_horizon():
+    capex = np.zeros((1, 13))
+    capex[0, 0] = 120_000
+    payments = loan_payments(capex, 0.0, 24)
+    assert payments[0, 1:12] == pytest.approx([5_000] * 11)
+    assert payments[0, 12] == pytest.approx(5_000 + 60_000)  # last payment + balance left
+    document = small_document(financing={"kind": "loan", "annual_rate": 0.06, "term_months": 12})
+    onprem = option(run(document), "on_prem")
+    assert "purchase" not in onprem.components
+    assert onprem.components["loan_payments"].sum() > 200_000  # interest
+
+
+def test_missing_prices_make_options_unavailable_with_the_reason():
+    document = small_document()
+    document["offers"]["facility_onprem"]["build_cost_per_kw"] = None
+    document["offers"]["cloud_gpu"][0]["reserved_1y_per_hour"] = None
+    result = run(document)
+    assert isinstance(result.portfolio["on_prem"], Unavailable)
+    assert "build cost" in result.portfolio["on_prem"].missing
+    assert isinstance(result.portfolio["cloud_committed"], Unavailable)
+    assert "reserved 1y" in result.portfolio["cloud_committed"].reason
+
+
+def test_cheapest_offer_is_chosen_among_those_that_can_serve():
+    document = small_document()
+    cheaper = copy.deepcopy(document["offers"]["cloud_gpu"][0])
+    cheaper.update(instance="h100x8", gpu_count=8, on_demand_per_hour=usd(20.0))  # 2.5 per GPU
+    cheaper["reserved_1y_per_hour"] = None
+    document["offers"]["cloud_gpu"].append(cheaper)
+    result = run(document)
+    assert option(result, "cloud_on_demand").components["cloud_on_demand"][1] == pytest.approx(
+        730 * 2.5
+    )
+    committed = option(result, "cloud_committed")  # only the first offer has a 1-year price
+    assert committed.components["cloud_committed"][1] == pytest.approx(730 * 2.0)
