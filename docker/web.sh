@@ -1,8 +1,10 @@
 #!/bin/sh
-# The web container: bring the schema and the public model specs up to date, then serve.
+# The web container: bring the schema, the public model specs and the public price catalog
+# up to date (both loads are idempotent), then serve.
 set -eu
 python manage.py migrate --noinput
 python manage.py seed_public_models
+python manage.py load_public_catalog
 exec gunicorn portal.wsgi:application \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-3}" \
