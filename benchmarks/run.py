@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["benchmarks.inventory", "benchmarks.accuracy"]
+SECTIONS = ["benchmarks.inventory", "benchmarks.accuracy", "benchmarks.engine"]
 
 
 def main() -> int:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from costing.engine.evaluate import OptionResult, ScenarioResult, evaluate
 from costing.engine.scenario import ScenarioInvalid, load_scenario
+from costing.engine.uncertainty import MonteCarloResult, Tornado, monte_carlo, tornado
 
 EXIT_INVALID = 2
+TORNADO_BARS = 6
 
 
 def _money(value: float, currency: str) -> str:
@@ -71,13 +73,49 @@ def summary(result: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
+def uncertainty_summary(mc: MonteCarloResult, lead: Tornado | None) -> str:
+    """P10/P50/P90 of each option's NPV and total, the chance it is cheapest, then the tornado."""
+    # Printed only for scenarios with ranges; --samples and --seed override the scenario's.
+    cur = mc.currency
+    ranges = ", ".join(f"{k} {r.low:g}/{r.likely:g}/{r.high:g}" for k, r in mc.inputs.items())
+    lines = [
+        f"Monte Carlo: {mc.samples} samples, seed {mc.seed}, PERT over low/likely/high: {ranges}",
+        *([f"  fixed: {', '.join(mc.fixed)}"] if mc.fixed else []),
+        "",
+        f"{'option':<17}{'NPV P10':>14}{'P50':>14}{'P90':>14}{'total P50':>15}{'P(cheapest)':>13}",
+    ]
+    for name, row in sorted(mc.options.items(), key=lambda item: item[1].npv.p50):
+        lines.append(
+            f"{name:<17}{_money(row.npv.p10, cur):>14}{_money(row.npv.p50, cur):>14}"
+            f"{_money(row.npv.p90, cur):>14}{_money(row.total.p50, cur):>15}"
+            f"{row.probability_cheapest:>13.1%}"
+        )
+    if lead is not None:
+        lines += [
+            "",
+            f"Tornado: NPV({lead.second}) - NPV({lead.first}) = "
+            f"{_money(lead.baseline_difference, cur)} at likely inputs; one input at a time:",
+            f"  {'input':<30}{'low / high':>14}{'at low':>16}{'at high':>16}",
+        ]
+        for bar in lead.bars[:TORNADO_BARS]:
+            lines.append(
+                f"  {bar.input:<30}{f'{bar.low:g} / {bar.high:g}':>14}"
+                f"{_money(bar.difference_at_low, cur):>16}{_money(bar.difference_at_high, cur):>16}"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m costing.engine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("evaluate", help="evaluate a scenario file")
     run.add_argument("scenario", type=Path, help="scenario JSON (see scenario.schema.json)")
     run.add_argument("--json", type=Path, dest="json_out", help="write the full result here")
+    run.add_argument("--samples", type=int, help="Monte Carlo samples (default: the scenario's)")
+    run.add_argument("--seed", type=int, help="Monte Carlo seed (default: the scenario's)")
     args = parser.parse_args(argv)
+    if args.samples is not None and args.samples < 1:
+        parser.error("--samples must be at least 1")
     try:
         document = json.loads(args.scenario.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
@@ -92,8 +130,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     result = evaluate(scenario)
     print(summary(result))
+    output = result.as_dict()
+    if scenario.uncertainty.inputs:
+        mc = monte_carlo(scenario, samples=args.samples, seed=args.seed)
+        lead = tornado(scenario)
+        print("\n" + uncertainty_summary(mc, lead))
+        output["monte_carlo"] = {**mc.as_dict(), "notes": scenario.uncertainty.notes}
+        output["tornado"] = lead.as_dict() if lead else None
     if args.json_out:
-        args.json_out.write_text(json.dumps(result.as_dict(), indent=1), encoding="utf-8")
+        args.json_out.write_text(json.dumps(output, indent=1), encoding="utf-8")
         print(f"\nFull result written to {args.json_out}")
     return 0
 

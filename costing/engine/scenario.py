@@ -142,6 +142,7 @@ class Uncertainty:
     samples: int = 1000
     seed: int = 0
     inputs: dict[str, Range] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # where each range comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +304,7 @@ def load_scenario(document: dict) -> Scenario:
             samples=uncertainty_doc.get("samples", 1000),
             seed=uncertainty_doc.get("seed", 0),
             inputs={k: Range(**v) for k, v in uncertainty_doc.get("inputs", {}).items()},
+            notes=dict(uncertainty_doc.get("notes", {})),
         ),
     )
     errors = semantic_errors(scenario)
