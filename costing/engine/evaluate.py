@@ -142,6 +142,13 @@ class ScenarioResult:
         }
 
 
+# Components computed from the offers' prices: their figures name the prices (with catalog row,
+# source, date and exchange rate) as inputs, so a reader can follow a total back to its rows.
+PRICED_COMPONENTS = frozenset(
+    {"purchase", "refresh", "support", "cloud_committed", "cloud_on_demand", "api_tokens"}
+)
+
+
 def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=None):
     currency = scenario.reporting_currency
     stacked = {name: np.asarray(v) for name, v in sorted(flows.items())}
@@ -151,7 +158,13 @@ def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=N
     npv = finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
     total = every.sum(axis=1)
     parts = tuple(
-        Figure(f"{name} over horizon", float(v.sum()), currency, COMPONENTS[name])
+        Figure(
+            f"{name} over horizon",
+            float(v.sum()),
+            currency,
+            COMPONENTS[name],
+            tuple(prices) if name in PRICED_COMPONENTS else (),
+        )
         for name, v in mean.items()
     )
     total_fig = Figure(

@@ -238,3 +238,18 @@ def test_the_portfolio_is_the_sum_of_its_workloads_however_it_is_computed(base):
         assert outcome.total == pytest.approx(summed)
         assert lean.portfolio[name].total == pytest.approx(outcome.total)
         assert lean.portfolio[name].npv == pytest.approx(outcome.npv)
+
+
+def test_priced_components_name_their_prices_with_catalog_sources():
+    """GIVEN the example WHEN evaluated THEN the on-demand cost figure lists the price it used,
+    traced to its catalog row, URL and date."""
+    result = evaluate(load_scenario(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
+    figures = {f.name: f for f in result.portfolio["cloud_on_demand"].figures}
+    on_demand = figures["cloud_on_demand over horizon"]
+    assert on_demand.value > 0
+    prices = [item for item in on_demand.inputs if "on_demand" in item.name]
+    assert prices, "the on-demand component names no price"
+    leaves = [q for price in prices for q in price.inputs if hasattr(q, "source")]
+    catalog = [q for q in leaves if q.source.kind == "catalog"]
+    assert catalog and all(q.source.url.startswith("http") for q in catalog)
+    assert all(q.source.date for q in catalog)
