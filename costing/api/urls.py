@@ -1,4 +1,4 @@
-"""Catalog API routes, included under ``orgs/<org_slug>/`` by the portal's API urls."""
+"""Catalog and scenario API routes: ``urlpatterns`` go under ``orgs/<org_slug>/``, the rest not."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -7,6 +7,7 @@ from costing.api.catalogs import CatalogPublishView, CatalogVersionView, Catalog
 from costing.api.exchange import CatalogExportView, CatalogImportView
 from costing.api.offers import ApiOfferViewSet, CloudGpuOfferViewSet, ServerOfferViewSet
 from costing.api.reference import FxRateViewSet, GpuSpecViewSet, ProviderViewSet
+from costing.api.scenarios import ScenarioEvaluateView, ScenarioSchemaView
 
 router = SimpleRouter()
 router.register("catalogs", CatalogViewSet, basename="catalog")
@@ -26,5 +27,11 @@ urlpatterns = [
     path("catalogs/<int:pk>/versions/", CatalogVersionView.as_view(), name="catalog-new-version"),
     path("catalogs/<int:pk>/import/", CatalogImportView.as_view(), name="catalog-import"),
     path("catalogs/<int:pk>/export/", CatalogExportView.as_view(), name="catalog-export"),
+    path("scenarios/evaluate/", ScenarioEvaluateView.as_view(), name="scenario-evaluate"),
     *router.urls,
+]
+
+# Outside any organization, included by the portal's API urls beside ``orgs/``.
+non_tenant_urlpatterns = [
+    path("scenario-schema/", ScenarioSchemaView.as_view(), name="scenario-schema"),
 ]

@@ -36,4 +36,5 @@ tenant_urls = [
 urlpatterns = [
     path("orgs/", MyOrganizationListView.as_view(), name="organization-list"),
     path("orgs/<slug:org_slug>/", include(tenant_urls)),
+    *costing_urls.non_tenant_urlpatterns,
 ]

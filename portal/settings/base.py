@@ -121,6 +121,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(SOVRA_IMPORT_MAX_BYTES, 2_621_440) + 1024 * 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SOVRA_BULK_MAX_ROWS = env.int("SOVRA_BULK_MAX_ROWS", default=10_000)
 SOVRA_API_TOKEN_DEFAULT_DAYS = env.int("SOVRA_API_TOKEN_DEFAULT_DAYS", default=90)
+# Synchronous what-if evaluations: bound the work one request may ask for.
+SOVRA_SCENARIO_MAX_WORKLOADS = env.int("SOVRA_SCENARIO_MAX_WORKLOADS", default=2_000)
+SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
+    "SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS", default=100
+)
+SOVRA_SCENARIO_MAX_OFFERS = env.int("SOVRA_SCENARIO_MAX_OFFERS", default=1_000)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

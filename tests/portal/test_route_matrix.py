@@ -173,6 +173,14 @@ def _non_tenant_entries(world) -> list[RouteEntry]:
         RouteEntry(
             "api-docs", "public", reverse("api-docs"), {"get": Allowed(None, page)}, {"get": page}
         ),
+        # Published documentation like the OpenAPI schema: served to anyone, signed in or not.
+        RouteEntry(
+            "api:scenario-schema",
+            "public",
+            reverse("api:scenario-schema"),
+            {"get": Allowed(None, page)},
+            {"get": page},
+        ),
     ]
 
 
@@ -300,6 +308,7 @@ NON_TENANT_ROUTES = (
     "api:organization-list",
     "api-schema",
     "api-docs",
+    "api:scenario-schema",
 )
 TENANT_ROUTES = tuple(
     dict.fromkeys(

@@ -50,6 +50,22 @@ _OFFERS = [
         {**_SOURCED, "system": "HGX H200", "price": "310000", "price_kind": "street"},
     ),
 ]  # fmt: skip
+# The smallest scenario that evaluates: one GPU-hours workload rented on demand.
+_SCENARIO = {
+    "name": "What-if",
+    "reporting_currency": "EUR",
+    "start_date": "2027-01-01",
+    "horizon_months": 12,
+    "discount_rate_per_year": 0.05,
+    "workloads": [{"id": "w", "kind": "other_gpu", "gpu_class": "H100 SXM", "peak_gpus": 1}],
+    "offers": {
+        "cloud_gpu": [
+            {"provider": "Nebius", "instance": "h100", "gpu": "H100 SXM 80GB", "gpu_count": 1,
+             "on_demand_per_hour": {"amount": 2.95, "currency": "EUR"}}
+        ]
+    },
+    "options": ["cloud_on_demand"],
+}  # fmt: skip
 CATALOG_KEYS = ("catalog", "cloud_offer", "api_offer", "server_offer", "provider", "gpu_spec")
 
 ENDPOINTS = [
@@ -100,6 +116,7 @@ ENDPOINTS = [
     Endpoint("/gpu-specs/", "get", Role.VIEWER, 200),
     Endpoint("/gpu-specs/{gpu_spec}/", "get", Role.VIEWER, 200),
     Endpoint("/fx-rates/", "get", Role.VIEWER, 200),
+    Endpoint("/scenarios/evaluate/", "post", Role.VIEWER, 200, _SCENARIO),
 ]
 # Objects the paths name, by key (the matrices fill them from their fixtures).
 OBJECT_KEYS = ("member", "spec", "workload", *CATALOG_KEYS)
