@@ -185,19 +185,31 @@ def _cheapest_cloud(offers, fx: FxConverter, gpu: str, term: str):
 
 
 def cheapest_server(scenario: Scenario, gpu: str) -> tuple[ServerOffer, PricedOffer]:
-    """The cheapest server per GPU for a GPU type; Missing if no server offer has that GPU."""
+    """The cheapest server per GPU for a GPU type among those that can be costed in full.
+
+    A server without a support rate or any published power cannot be costed over its life;
+    it is passed over (and named if no other server has the GPU) rather than making the whole
+    owned option unavailable.
+    """
     return _cheapest_server(scenario.offers.servers, scenario.fx(), gpu)
 
 
 @lru_cache(maxsize=256)
 def _cheapest_server(offers, fx: FxConverter, gpu: str):
-    best = None
+    best, incomplete = None, []
     for offer in offers:
         if canonical_gpu(offer.gpu) != gpu:
+            continue
+        no_power = offer.power_typical_kw is None and offer.power_max_kw is None
+        if offer.support_pct_per_year is None or no_power:
+            incomplete.append(offer.name)
             continue
         priced = _convert(fx, offer.price, f"{offer.name} purchase price")
         if best is None or priced.amount / offer.gpu_count < best[1].amount / best[0].gpu_count:
             best = (offer, priced)
+    if best is None and incomplete:
+        names = ", ".join(incomplete)
+        raise Missing(f"server with {gpu}", f"no support rate or power published for {names}")
     if best is None:
         raise Missing(f"server with {gpu}", "no server offer has this GPU")
     return best

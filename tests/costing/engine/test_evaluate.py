@@ -253,3 +253,15 @@ def test_priced_components_name_their_prices_with_catalog_sources():
     catalog = [q for q in leaves if q.source.kind == "catalog"]
     assert catalog and all(q.source.url.startswith("http") for q in catalog)
     assert all(q.source.date for q in catalog)
+
+
+def test_a_cheaper_server_that_cannot_be_costed_is_passed_over():
+    """GIVEN a cheaper H100 server with no support rate WHEN on-prem is priced THEN the
+    complete server is used and the option stays available, at the same cost as without it."""
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    baseline = evaluate(load_scenario(document)).portfolio["on_prem"]
+    cheap = dict(document["offers"]["servers"][0], name="Bare H100 kit", support_pct_per_year=None)
+    cheap["price"] = dict(cheap["price"], amount=100_000)
+    document["offers"]["servers"].append(cheap)
+    with_kit = evaluate(load_scenario(document)).portfolio["on_prem"]
+    assert with_kit.npv == pytest.approx(baseline.npv)

@@ -1,0 +1,262 @@
+"""The offers of a scenario document from the catalog rows one organization sees, each sourced."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from statistics import median
+
+from costing.models import CatalogParameter
+from costing.models.catalog import ParameterKind
+from costing.scenario_ranges import latest_per_key
+from costing.selectors import fx_rate
+from portal.models import Organization
+
+
+def row_source(row, kind: str) -> dict:
+    """The document's source of one catalog row: where it sits, where it was published, when."""
+    catalog = row.catalog
+    where = f" ({row.source_row})" if row.source_row else ""
+    note = f"{row.get_source_kind_display().lower()} source" if row.source_kind else ""
+    return {
+        "reference": f"{catalog.name} {catalog.version}: {kind} row {row.pk}{where}",
+        "url": row.source_url,
+        "date": row.date.isoformat() if row.date else row.date_text,
+        "note": "; ".join(part for part in (note, row.notes[:200]) if part),
+    }
+
+
+def price_doc(amount: Decimal | None, currency: str, source: dict) -> dict | None:
+    if amount is None:
+        return None
+    return {"amount": float(amount), "currency": currency, "source": source}
+
+
+def cloud_offers(rows) -> list[dict]:
+    offers = []
+    for row in rows:
+        if row.gpu is None:
+            continue  # a GPU name that resolves to no spec cannot be sized
+        src = row_source(row, "cloud GPU")
+        offers.append(
+            {
+                "provider": row.provider.name,
+                "instance": row.instance,
+                "region": row.region,
+                "gpu": row.gpu.name,
+                "gpu_count": row.gpu_count,
+                **{
+                    name: price_doc(getattr(row, name), row.currency, src)
+                    for name in (
+                        "on_demand_per_hour",
+                        "reserved_1y_per_hour",
+                        "reserved_3y_per_hour",
+                        "spot_per_hour",
+                        "egress_per_gb",
+                    )
+                },
+            }
+        )
+    return offers
+
+
+def api_offers(rows) -> list[dict]:
+    offers = []
+    for row in rows:
+        if row.unit != "1m_tokens":
+            continue  # per-minute, per-character and per-image prices are not token prices
+        src = row_source(row, "API")
+        offers.append(
+            {
+                "provider": row.provider.name,
+                "model": row.model_name,
+                "input_per_1m_tokens": price_doc(row.input_price, row.currency, src),
+                "output_per_1m_tokens": price_doc(row.output_price, row.currency, src),
+                "cached_input_per_1m_tokens": price_doc(row.cached_input_price, row.currency, src),
+                "batch_discount_pct": (
+                    float(row.batch_discount_pct) if row.batch_discount_pct else None
+                ),
+                "regions": [row.regions] if row.regions else [],
+                "source": src,
+            }
+        )
+    return offers
+
+
+def catalog_parameters(organization: Organization) -> dict:
+    rows = list(CatalogParameter.objects.for_organization(organization).select_related("catalog"))
+    lives = [r for r in rows if r.kind == ParameterKind.LIFECYCLE and r.unit == "years"]
+    lives.sort(key=lambda r: r.value)
+    residual = [
+        r for r in rows if r.kind == ParameterKind.RESIDUAL and r.unit == "percent_of_new_price"
+    ]
+    support = [r for r in rows if r.kind == ParameterKind.SUPPORT]
+    return {"lives": lives, "residual": residual, "support": support}
+
+
+def _age_months(parameter) -> int:
+    found = re.search(r"after (\d+) months", parameter.key)
+    return int(found.group(1)) if found else 0
+
+
+def residual_fraction(params: dict) -> float:
+    """Resale value at the oldest age the catalog publishes a share of the new price for."""
+    residual = max(params["residual"], key=_age_months, default=None)
+    return float(residual.value) / 100 if residual else 0.0
+
+
+def server_offers(rows, params: dict) -> list[dict]:
+    """Latest priced row per system, its unpublished specs filled from the system's other rows."""
+    rows = [r for r in rows if r.gpu is not None and r.gpu_count]
+    by_system: dict[str, list] = {}
+    for row in rows:
+        by_system.setdefault(row.system, []).append(row)
+    lives = params["lives"]
+    median_life = lives[len(lives) // 2] if lives else None
+    servers = []
+    for row in latest_per_key([r for r in rows if r.price is not None], ("system",)):
+        siblings = by_system[row.system]
+
+        def spec(name, row=row, siblings=siblings):
+            return next((getattr(r, name) for r in [row, *siblings] if getattr(r, name)), None)
+
+        life, life_source = spec("useful_life_years"), row_source(row, "server")
+        if life is None and median_life is not None:
+            life, life_source = median_life.value, row_source(median_life, "lifecycle parameter")
+        if life is None:
+            continue  # no useful life at all: the engine cannot depreciate it
+        support = spec("support_pct_per_year")
+        note = ""
+        if support is None:
+            match = next(
+                (
+                    p
+                    for p in params["support"]
+                    if p.unit == row.currency
+                    and p.gpu_count == row.gpu_count
+                    and p.gpu_name.lower() in (row.gpu_name or "").lower()
+                ),
+                None,
+            )
+            if match is not None:
+                support = match.value / row.price * 100
+                note = f"support {match.value} {match.unit}/year ({match.key}, {match.source_url})"
+        source = row_source(row, "server")
+        source["note"] = "; ".join(
+            p for p in (source["note"], f"useful life from {life_source['reference']}", note) if p
+        )
+        power_typical, power_max, units = (
+            spec("power_typical_kw"),
+            spec("power_max_kw"),
+            spec("rack_units"),
+        )
+        servers.append(
+            {
+                "name": row.system,
+                "gpu": row.gpu.name,
+                "gpu_count": row.gpu_count,
+                "price": price_doc(row.price, row.currency, row_source(row, "server")),
+                "power_typical_kw": float(power_typical) if power_typical else None,
+                "power_max_kw": float(power_max) if power_max else None,
+                "rack_units": units,
+                "support_pct_per_year": round(float(support), 3) if support else None,
+                "useful_life_years": float(life),
+                "source": source,
+            }
+        )
+    return servers
+
+
+def facility_offers(organization: Organization, figures: list) -> tuple[dict, dict | None, dict]:
+    settings = {
+        "reference": f"organization {organization.slug} settings",
+        "url": "",
+        "note": "the organization's own tariff and PUE",
+    }
+    tariff = price_doc(organization.electricity_price_per_kwh, organization.currency, settings)
+    onprem = {
+        "region": str(organization.country.name or organization.country),
+        "electricity_per_kwh": tariff,
+        "pue": float(organization.pue),
+        # A build cost is only taken for the organization's own country: none means missing.
+        "build_cost_per_kw": None,
+        "source": settings,
+    }
+    country = str(organization.country.name).lower()
+    for row in figures:
+        is_build = row.item == "dc_construction_cost" and row.unit.startswith("USD/W")
+        if is_build and country and country in row.region.lower():
+            src = row_source(row, "facility")
+            onprem["build_cost_per_kw"] = price_doc(row.value * 1000, "USD", src)
+    rents = [r for r in figures if r.unit.endswith("/kW/month") and r.item.startswith("coloc")]
+    own = [r for r in rents if r.currency == organization.currency] or rents
+    colocation = None
+    if own:
+        own.sort(key=lambda r: r.value)
+        rent = median(r.value for r in own)
+        mid = min(own, key=lambda r: abs(r.value - rent))
+        src = row_source(mid, "facility")
+        src["note"] = f"median of {len(own)} published rents: " + ", ".join(
+            f"{r.region} {r.value} {r.unit}" for r in own
+        )
+        pues = [r for r in figures if r.item == "pue_fleet" and r.region == "Equinix"]
+        colocation = {
+            "region": mid.region,
+            "electricity_per_kwh": tariff,
+            "pue": float(pues[0].value) if pues else float(organization.pue),
+            "colocation_per_kw_month": price_doc(rent, mid.currency, src),
+            "source": row_source(pues[0], "facility") if pues else settings,
+        }
+    return onprem, colocation, settings
+
+
+def staff_offer(organization: Organization, staff_figures: list, settings: dict) -> dict:
+    ratio = next((r for r in staff_figures if r.item == "servers_per_admin_conventional"), None)
+    return {
+        "loaded_cost_per_fte_year": price_doc(
+            organization.staff_cost_per_fte_year, organization.currency, settings
+        ),
+        "servers_per_fte": float(ratio.value) if ratio else 20.0,
+        "source": row_source(ratio, "staff") if ratio else settings,
+    }
+
+
+def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
+    rates = []
+    for currency in sorted(currencies - {reporting}):
+        quote = fx_rate(base=currency, quote=reporting, on=on)
+        if quote is None:
+            continue  # no rate: the engine names the price it cannot convert
+        rates.append(
+            {
+                "base": currency,
+                "quote": reporting,
+                "rate": float(quote.rate),
+                "date": quote.date.isoformat(),
+                "source": {
+                    "reference": f"FX {currency}/{reporting}"
+                    + (f" via {quote.via}" if quote.via else ""),
+                    "url": " ".join(quote.sources),
+                    "date": quote.date.isoformat(),
+                },
+            }
+        )
+    return rates
+
+
+def currencies_in(offers: dict) -> set[str]:
+    found = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "amount" in value and "currency" in value:
+                found.add(value["currency"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(offers)
+    return found

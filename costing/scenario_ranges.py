@@ -1,0 +1,164 @@
+"""Low/likely/high ranges of a scenario's uncertain inputs, from the catalog's spread of prices.
+
+The priced offer of each key is its latest row; the other rows of the same thing (older dated
+prices, other providers' prices for the same GPU or model, other sources for the same server)
+say how far the price could be from it. Each range is a multiplier of the priced value
+(1 = as priced); an input whose rows do not disagree gets no range.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.selectors import FxConverter
+from portal.models import Organization
+
+FALLBACK_GPU = "NVIDIA H100 SXM"
+# Marketplace listings share one instance name across GPUs; the GPU keeps them apart.
+CLOUD_KEY = ("provider_id", "instance", "region", "gpu_name", "gpu_count")
+
+
+def latest_per_key(rows, key: tuple[str, ...]) -> list:
+    """The latest dated row of each key; equally dated rows keep the first loaded."""
+    best: dict[tuple, object] = {}
+    for row in rows:
+        k = tuple(getattr(row, name) for name in key)
+        rank = (row.date or date.min, getattr(row, "year", None) or 0, -row.pk)
+        if k not in best or rank > best[k][0]:
+            best[k] = (rank, row)
+    chosen = {id(row) for _, row in best.values()}
+    return [row for row in rows if id(row) in chosen]
+
+
+def _range(values: list[float], likely: float) -> dict | None:
+    if not values or likely <= 0:
+        return None
+    low, high = min(min(values) / likely, 1.0), max(max(values) / likely, 1.0)
+    if high - low < 1e-9:
+        return None
+    return {"low": round(low, 4), "likely": 1.0, "high": round(high, 4)}
+
+
+def _converted(fx: FxConverter, amount: Decimal, currency: str) -> float | None:
+    quote = fx.quote_for(currency)
+    return None if quote is None else float(quote.convert(amount))
+
+
+def _cloud(rows, current, workloads, fx) -> tuple[dict | None, str]:
+    known = load_accelerators()
+    named = Counter(
+        find_accelerator(w["gpu_class"], known).name for w in workloads if w.get("gpu_class")
+    )
+    gpu = named.most_common(1)[0][0] if named else FALLBACK_GPU
+
+    def per_gpu_hour(row):
+        if row.gpu is None or row.gpu.name != gpu or row.on_demand_per_hour is None:
+            return None
+        return _converted(fx, row.on_demand_per_hour / row.gpu_count, row.currency)
+
+    now = [p for p in map(per_gpu_hour, current) if p is not None]
+    every = [p for p in map(per_gpu_hour, rows) if p is not None]
+    if not now:
+        return None, f"no current on-demand offer for {gpu}: no range"
+    value = _range(every, min(now))
+    return value, (
+        f"{gpu} (the GPU the most GPU-hour workloads name): on-demand price per GPU-hour of "
+        f"{len(every)} rows (current offers of every provider and their dated history) in "
+        f"{fx.quote}, {min(every):.3f} to {max(every):.3f}, over the cheapest current offer "
+        f"{min(now):.3f}, which the engine prices"
+    )
+
+
+def _api(rows, current, workloads, fx) -> tuple[dict | None, str]:
+    models = {w.get("api_equivalent") or w.get("model") for w in workloads}
+
+    def blended(row):
+        if row.model_name not in models or None in (row.input_price, row.output_price):
+            return None
+        return _converted(fx, row.input_price + row.output_price, row.currency)
+
+    # Each model's prices are compared with that model's cheapest current offer, never another's.
+    ratios, counted = [], 0
+    for model in sorted(models - {None}):
+        now = [p for r in current if r.model_name == model and (p := blended(r)) is not None]
+        every = [p for r in rows if r.model_name == model and (p := blended(r)) is not None]
+        if now:
+            ratios += [p / min(now) for p in every]
+            counted += len(every)
+    if not ratios:
+        return None, "no workload's model has a token API offer here: no range"
+    return _range(ratios, 1.0), (
+        f"input + output price per 1M tokens of each workload's API model across providers and "
+        f"dated history ({counted} rows), over that model's cheapest current offer"
+    )
+
+
+def _server(rows, servers, fx) -> tuple[dict | None, str]:
+    if not servers:
+        return None, "no priced server with a known GPU: no range"
+    kinds = Counter((s["gpu"], s["gpu_count"]) for s in servers)
+    gpu, count = kinds.most_common(1)[0][0]
+    every = [
+        _converted(fx, r.price, r.currency)
+        for r in rows
+        if r.price is not None and r.gpu is not None and (r.gpu.name, r.gpu_count) == (gpu, count)
+    ]
+    every = [p for p in every if p is not None]
+    now = [
+        _converted(fx, Decimal(str(s["price"]["amount"])), s["price"]["currency"])
+        for s in servers
+        if (s["gpu"], s["gpu_count"]) == (gpu, count)
+    ]
+    now = [p for p in now if p is not None]
+    if not now:
+        return None, f"no convertible price for a {count} x {gpu} server: no range"
+    return _range(every, min(now)), (
+        f"{count} x {gpu} servers: {len(every)} list, street and estimated prices "
+        f"({min(every):,.0f} to {max(every):,.0f} {fx.quote}) over the cheapest priced one"
+    )
+
+
+def _tariff(organization: Organization, figures) -> tuple[dict | None, str]:
+    unit = f"{organization.currency}/kWh"
+    values = [
+        float(f.value) for f in figures if f.item.startswith("electricity_price") and f.unit == unit
+    ]
+    own = float(organization.electricity_price_per_kwh)
+    if not values:
+        return None, f"no electricity tariff in {unit} in the catalog: no range"
+    return _range(values, own), (
+        f"the organization's tariff {own} {unit} is likely; low/high are the lowest and highest "
+        f"of {len(values)} published tariffs in {unit} ({min(values)} to {max(values)})"
+    )
+
+
+def uncertainty_block(
+    *, organization: Organization, rows: dict, offers: dict, workloads, figures, on: date
+) -> dict:
+    """The document's uncertainty block: ranges where the catalog disagrees, and every rule."""
+    fx = FxConverter(quote=organization.currency, on=on)
+    found = {
+        "cloud_price": _cloud(
+            rows["cloud"], latest_per_key(rows["cloud"], CLOUD_KEY), workloads, fx
+        ),
+        "api_price": _api(
+            rows["api"],
+            latest_per_key(rows["api"], ("provider_id", "model_name")),
+            workloads,
+            fx,
+        ),
+        "server_price": _server(rows["server"], offers["servers"], fx),
+        "electricity_tariff": _tariff(organization, figures),
+        "staff_cost": (None, "the organization's own figure; the catalog has no spread for it"),
+        "demand": (None, "the inventory states one demand per workload: no range"),
+        "demand_growth_delta_per_year": (None, "the inventory states each workload's growth"),
+    }
+    return {
+        "samples": 1000,
+        "seed": 0,
+        "inputs": {name: value for name, (value, _) in found.items() if value is not None},
+        "notes": {name: note for name, (_, note) in found.items()},
+    }

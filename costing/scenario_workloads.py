@@ -1,0 +1,122 @@
+"""Maps an organization's workload inventory onto the scenario document's workloads and models."""
+
+from __future__ import annotations
+
+from portal.models import Organization, Workload
+from portal.models.workload import WorkloadKind
+
+KINDS = {
+    WorkloadKind.CHAT: "chat",
+    WorkloadKind.BATCH: "batch_inference",
+    WorkloadKind.EMBEDDINGS: "embeddings",
+    WorkloadKind.FINE_TUNING: "fine_tuning",
+    WorkloadKind.TRAINING: "training",
+    WorkloadKind.SPEECH: "speech_audio",
+    WorkloadKind.IMAGE_VIDEO: "image_video",
+    WorkloadKind.OTHER_GPU: "other_gpu",
+}
+TOKEN = {"chat", "batch_inference", "embeddings"}
+TRAINING = {"fine_tuning", "training"}
+ARCHITECTURE = ("layers", "kv_heads", "head_dim", "hidden_size", "context_tokens")
+
+
+class WorkloadNotInOrganization(ValueError):
+    """A workload of another organization (or none at all) was selected: refused, not skipped."""
+
+
+def _selected(organization: Organization, workloads) -> list[Workload]:
+    scoped = Workload.objects.for_organization(organization).select_related("model")
+    if workloads is None:
+        return list(scoped)
+    wanted = {getattr(w, "pk", w) for w in workloads}
+    found = list(scoped.filter(pk__in=wanted))
+    stray = wanted - {w.pk for w in found}
+    if stray:
+        raise WorkloadNotInOrganization(
+            f"Workloads {sorted(stray)} are not workloads of {organization.slug}."
+        )
+    return found
+
+
+def _model(spec) -> dict:
+    doc = {"name": spec.name, "params_b": float(spec.params_b)}
+    if spec.active_params_b:
+        doc["active_params_b"] = float(spec.active_params_b)
+    doc.update({name: getattr(spec, name) for name in ARCHITECTURE if getattr(spec, name)})
+    return doc
+
+
+def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
+    row = {"id": w.external_id, "name": w.name, "kind": kind}
+    if w.growth_pct_per_year:
+        row["growth_per_year"] = float(w.growth_pct_per_year) / 100
+    if kind in TOKEN:
+        row.update(
+            model=w.model.name,
+            precision=w.precision,
+            input_tokens=w.avg_input_tokens,
+            output_tokens=w.avg_output_tokens,
+            requests_per_day=w.requests_per_day,
+            peak_factor=float(w.peak_factor),
+        )
+        if w.ttft_target_ms:
+            row["ttft_target_s"] = w.ttft_target_ms / 1000
+        if w.output_tokens_per_second_target:
+            row["output_tokens_per_s_target"] = w.output_tokens_per_second_target
+        if w.model.name in api_models:
+            row["api_equivalent"] = w.model.name
+    elif kind in TRAINING:
+        method = w.fine_tuning_method or ("lora" if kind == "fine_tuning" else "full")
+        row.update(
+            model=w.model.name,
+            precision=w.precision,
+            training_tokens_per_month=w.training_tokens_per_month or 0,
+            fine_tuning_method=method,
+        )
+    else:
+        row.update(
+            gpu_hours_per_month=float(w.gpu_hours_per_month or 0),
+            peak_gpus=w.peak_gpus or 0,
+            gpu_class=w.gpu_class,
+        )
+    return row
+
+
+def _why_not(w: Workload, kind: str, api_models: set[str], self_hosted: bool) -> str:
+    """Why the engine cannot take this workload in this document ('' when it can)."""
+    if kind in TOKEN | TRAINING:
+        if w.model is None:
+            return "no model"
+        if not w.model.has_architecture:
+            if kind in TRAINING:
+                return f"{w.model.name} has no architecture to train on"
+            if w.model.name not in api_models:
+                return f"{w.model.name} has no architecture and no token API offer"
+            if self_hosted:
+                # The engine refuses an API-only model in a document with self-hosted options.
+                return f"{w.model.name} is API-only; evaluate it with options=['managed_api']"
+        if kind in TRAINING and not w.training_tokens_per_month:
+            return "no training tokens per month"
+        if kind in TOKEN and w.avg_input_tokens + w.avg_output_tokens <= 0:
+            return "no tokens per request"
+    elif not w.gpu_class:
+        return "GPU-hours work without a GPU class"
+    return ""
+
+
+def workload_rows(
+    *, organization: Organization, workloads, api_models: set[str], self_hosted: bool
+) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
+    """Document workloads and the model architectures they use; left-out workloads with why."""
+    rows, models, excluded = [], {}, []
+    for w in _selected(organization, workloads):
+        kind = KINDS[w.kind]
+        # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
+        why = _why_not(w, kind, api_models, self_hosted)
+        if why:
+            excluded.append((w.external_id, why))
+            continue
+        rows.append(_row(w, kind, api_models))
+        if kind in TOKEN | TRAINING and w.model.has_architecture:
+            models[w.model.name] = _model(w.model)
+    return rows, list(models.values()), excluded

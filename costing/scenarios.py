@@ -1,0 +1,116 @@
+"""Builds the TCO engine's scenario document for one organization from its inventory and catalogs.
+
+Which rows count, and why:
+- offers are those ``offers_for`` shows the organization (its private prices hide the public
+  ones of the same key); of each key only the latest dated row is priced ("likely"), older rows
+  and other sources of the same thing only widen the uncertainty ranges (costing/scenario_ranges);
+- a price that is missing stays missing (null, or the offer left out where the engine needs it),
+  so the engine reports the option as unavailable, never as free;
+- every price carries its catalog row (catalog name and version, row id, file line), source URL,
+  date and source kind, so each evaluated figure can be traced back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from costing import scenario_offers
+from costing.engine.scenario import OPTIONS
+from costing.models import ReferenceFigure
+from costing.models.figures import FigureKind
+from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
+from costing.scenario_workloads import WorkloadNotInOrganization, workload_rows
+from costing.selectors import offers_for
+from portal.models import Organization
+
+__all__ = ["WorkloadNotInOrganization", "scenario_build", "scenario_document_for"]
+
+
+def scenario_build(
+    *,
+    organization: Organization,
+    workloads=None,
+    options=None,
+    horizon_years: int | None = None,
+    as_of: date | None = None,
+) -> tuple[dict, list[tuple[str, str]]]:
+    """The scenario document and the selected workloads it leaves out, each with the reason."""
+    on = as_of or timezone.localdate()
+    options = list(options or OPTIONS)
+    cloud_rows = list(offers_for(organization=organization, kind="cloud_gpu", on=on))
+    api_rows = list(offers_for(organization=organization, kind="api", on=on))
+    server_rows = list(
+        offers_for(organization=organization, kind="server", on=on).select_related("gpu")
+    )
+    api = scenario_offers.api_offers(latest_per_key(api_rows, ("provider_id", "model_name")))
+    rows, models, excluded = workload_rows(
+        organization=organization,
+        workloads=workloads,
+        api_models={offer["model"] for offer in api},
+        self_hosted=bool(set(options) - {"managed_api"}),
+    )
+    if not rows:
+        raise ValueError("No workload of this selection can be evaluated: " + repr(excluded))
+    figures = list(ReferenceFigure.objects.for_organization(organization).select_related("catalog"))
+    facility = [r for r in figures if r.kind == FigureKind.FACILITY]
+    onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)
+    params = scenario_offers.catalog_parameters(organization)
+    offers = {
+        "cloud_gpu": scenario_offers.cloud_offers(latest_per_key(cloud_rows, CLOUD_KEY)),
+        "api": api,
+        "servers": scenario_offers.server_offers(server_rows, params),
+        "facility_onprem": onprem,
+        "facility_colocation": colocation,
+        "staff": scenario_offers.staff_offer(
+            organization, [r for r in figures if r.kind == FigureKind.STAFF], settings
+        ),
+    }
+    offers["fx"] = scenario_offers.fx_rates(
+        scenario_offers.currencies_in(offers), organization.currency, on
+    )
+    years = horizon_years or organization.horizon_years
+    document = {
+        "name": f"{organization.name}: portfolio on live catalog data ({on.isoformat()})",
+        "reporting_currency": organization.currency,
+        "start_date": on.isoformat(),
+        "horizon_months": int(years) * 12,
+        "discount_rate_per_year": float(organization.discount_rate_pct) / 100,
+        "assumptions": {
+            # The resale value of the oldest age the catalog publishes (H100 after 36 months).
+            "residual_value_fraction": scenario_offers.residual_fraction(params),
+        },
+        "models": models,
+        "workloads": rows,
+        "offers": offers,
+        "options": options,
+        "uncertainty": uncertainty_block(
+            organization=organization,
+            rows={"cloud": cloud_rows, "api": api_rows, "server": server_rows},
+            offers=offers,
+            workloads=rows,
+            figures=facility,
+            on=on,
+        ),
+    }
+    return document, excluded
+
+
+def scenario_document_for(
+    *,
+    organization: Organization,
+    workloads=None,
+    options=None,
+    horizon_years: int | None = None,
+    as_of: date | None = None,
+) -> dict:
+    """The engine's scenario document for the organization's workloads (default: all of them)."""
+    document, _ = scenario_build(
+        organization=organization,
+        workloads=workloads,
+        options=options,
+        horizon_years=horizon_years,
+        as_of=as_of,
+    )
+    return document

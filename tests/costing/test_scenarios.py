@@ -1,0 +1,236 @@
+"""The scenario document built from the database: the engine's format, one organization's data,
+every price traced to its catalog row, and ranges taken from the catalog's spread."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.scenario import OPTIONS, load_scenario
+from costing.models import GpuSpec, Provider
+from costing.scenarios import WorkloadNotInOrganization, scenario_build, scenario_document_for
+from costing.services import (
+    catalog_publish,
+    catalog_row_add,
+    private_catalog_create,
+    public_catalog_load,
+)
+from portal.models import Workload
+from portal.services.demo import demo_organization_load
+from tests.factories import OrganizationFactory, WorkloadFactory
+
+NEGOTIATED_URL = "https://example.org/northlight-runpod-contract"
+
+
+@pytest.fixture
+def demo(db):
+    public_catalog_load()
+    return demo_organization_load(username="claire", password="demo-pass-1234")
+
+
+@pytest.fixture
+def outsider(demo):
+    organization = OrganizationFactory(name="Mallory Bank", slug="mallory-bank", country="DE")
+    WorkloadFactory(
+        organization=organization,
+        external_id="MB-GPU-1",
+        kind="other_gpu",
+        model=None,
+        avg_input_tokens=0,
+        avg_output_tokens=0,
+        requests_per_day=0,
+        gpu_hours_per_month=Decimal("100"),
+        peak_gpus=2,
+        gpu_class="L40S",
+    )
+    return organization
+
+
+def negotiate_l40s(organization, price: str):
+    catalog = private_catalog_create(
+        organization=organization,
+        name="Negotiated",
+        version="1",
+        currency="USD",
+        effective_date=timezone.localdate(),
+    )
+    catalog_row_add(
+        catalog=catalog,
+        organization=organization,
+        kind="cloud_gpu",
+        fields={
+            "provider": Provider.objects.public().get(name="RunPod"),
+            "instance": "Community Cloud pod",
+            "region": "(marketplace)",
+            "gpu_name": "L40S 48GB",
+            "gpu": GpuSpec.objects.get(name="NVIDIA L40S"),
+            "gpu_count": 1,
+            "on_demand_per_hour": Decimal(price),
+            "currency": "USD",
+            "date": timezone.localdate(),
+            "source_url": NEGOTIATED_URL,
+        },
+    )
+    return catalog_publish(catalog=catalog, organization=organization)
+
+
+def l40s_prices(document) -> list[float]:
+    return sorted(
+        offer["on_demand_per_hour"]["amount"] / offer["gpu_count"]
+        for offer in document["offers"]["cloud_gpu"]
+        if offer["gpu"] == "NVIDIA L40S" and offer["on_demand_per_hour"]
+    )
+
+
+def test_the_demo_document_loads_and_every_option_is_priced_or_says_why(demo):
+    document, excluded = scenario_build(organization=demo)
+    scenario = load_scenario(document)
+    result = evaluate(scenario)
+
+    assert scenario.reporting_currency == "EUR"
+    assert scenario.horizon_months == demo.horizon_years * 12
+    assert scenario.discount_rate_per_year == pytest.approx(float(demo.discount_rate_pct) / 100)
+    assert scenario.offers.facility_onprem.electricity_per_kwh.amount == pytest.approx(0.17)
+    assert scenario.offers.staff.loaded_cost_per_fte_year.amount == pytest.approx(95000)
+    assert set(result.portfolio) == set(OPTIONS)
+    assert isinstance(result.portfolio["cloud_on_demand"], OptionResult)
+    for outcome in result.portfolio.values():
+        assert isinstance(outcome, OptionResult) or (outcome.missing and outcome.reason)
+    # Every workload is either in the document or named with the reason it is left out.
+    ids = {w.id for w in scenario.workloads} | {external_id for external_id, _ in excluded}
+    assert ids == set(Workload.objects.for_organization(demo).values_list("external_id", flat=True))
+    assert all(reason for _, reason in excluded)
+
+
+def test_closed_api_models_are_api_only_workloads(demo):
+    document = scenario_document_for(organization=demo, options=["managed_api"])
+    rows = {row["id"]: row for row in document["workloads"]}
+
+    assert rows["NL-PR-11"]["model"] == "gpt-4.1"
+    assert rows["NL-PR-11"]["api_equivalent"] == "gpt-4.1"
+    result = evaluate(load_scenario(document))
+    priced = result.workloads[[w.id for w in result.workloads].index("NL-PR-11")]
+    assert isinstance(priced.options["managed_api"], OptionResult)
+    # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD; mistral-medium-3 has one row: no spread.
+    assert "api_price" not in document["uncertainty"]["inputs"]
+
+
+def test_server_terms_come_from_the_catalog_parameters(demo):
+    document = scenario_document_for(organization=demo)
+    dgx = next(s for s in document["offers"]["servers"] if s["name"] == "NVIDIA DGX H100")
+
+    # Latest row of the system is the 199,000 USD list price; its support is 39,800 USD a year.
+    assert dgx["price"]["amount"] == 199000
+    assert dgx["support_pct_per_year"] == pytest.approx(20.0)
+    # Median of the published useful lives (5, 5, 5, 5.5, 6, 6, 6 years).
+    assert dgx["useful_life_years"] == pytest.approx(5.5)
+    # H100 resale value after 36 months, the oldest age the catalog publishes.
+    assert document["assumptions"]["residual_value_fraction"] == pytest.approx(0.3)
+
+
+def test_another_organizations_workload_is_refused(demo, outsider):
+    theirs = Workload.objects.for_organization(outsider).get()
+    ours = Workload.objects.for_organization(demo).first()
+
+    with pytest.raises(WorkloadNotInOrganization):
+        scenario_document_for(organization=demo, workloads=[ours, theirs])
+    with pytest.raises(WorkloadNotInOrganization):
+        scenario_document_for(organization=demo, workloads=[theirs.pk])
+
+
+def test_a_selection_keeps_only_the_chosen_workloads(demo):
+    chosen = Workload.objects.for_organization(demo).get(external_id="NL-CHAT-04")
+
+    document = scenario_document_for(organization=demo, workloads=[chosen], horizon_years=3)
+
+    assert [row["id"] for row in document["workloads"]] == ["NL-CHAT-04"]
+    assert document["horizon_months"] == 36
+    assert document["models"][0]["name"] == "Llama 3.3 70B"
+    assert document["workloads"][0]["ttft_target_s"] == pytest.approx(1.5)
+
+
+def test_a_negotiated_price_replaces_the_public_one_for_its_organization_only(demo, outsider):
+    negotiate_l40s(demo, "0.50")
+
+    ours = scenario_document_for(organization=demo)
+    theirs = scenario_document_for(organization=outsider)
+
+    assert 0.5 in l40s_prices(ours) and 0.79 not in l40s_prices(ours)
+    assert 0.79 in l40s_prices(theirs) and 0.5 not in l40s_prices(theirs)
+    assert NEGOTIATED_URL not in json.dumps(theirs)
+    # The negotiated offer is now the cheapest L40S, so the engine's figures cite it.
+    figures = json.dumps(evaluate(load_scenario(ours)).as_dict())
+    assert NEGOTIATED_URL in figures
+
+
+def test_ranges_come_from_the_catalogs_spread(demo):
+    uncertainty = scenario_document_for(organization=demo)["uncertainty"]
+    inputs, notes = uncertainty["inputs"], uncertainty["notes"]
+
+    # L40S per GPU-hour: RunPod community 0.79 USD (cheapest, likely) to OCI 14.00 / 4 = 3.50.
+    assert inputs["cloud_price"] == {
+        "low": 1.0,
+        "likely": 1.0,
+        "high": pytest.approx(3.5 / 0.79, abs=1e-3),
+    }
+    # 8 x H100 SXM: DGX H100 list 199,000 USD to the Thinkmate HGX quote 317,000 USD.
+    assert inputs["server_price"] == {
+        "low": 1.0,
+        "likely": 1.0,
+        "high": pytest.approx(317 / 199, abs=1e-3),
+    }
+    # EUR tariffs: Finland 0.089 to Cyprus 0.276 around the organization's own 0.17 EUR/kWh.
+    assert inputs["electricity_tariff"] == {
+        "low": pytest.approx(0.089 / 0.17, abs=1e-3),
+        "likely": 1.0,
+        "high": pytest.approx(0.276 / 0.17, abs=1e-3),
+    }
+    # No spread, no range; but the rule is still written down.
+    assert "staff_cost" not in inputs and "demand" not in inputs
+    assert set(notes) >= {"cloud_price", "api_price", "server_price", "electricity_tariff"}
+
+
+def test_sources_of_the_chosen_offers_appear_in_the_evaluated_figures(demo):
+    document = scenario_document_for(organization=demo)
+    cheapest = min(
+        (o for o in document["offers"]["cloud_gpu"] if o["gpu"] == "NVIDIA L40S"),
+        key=lambda o: o["on_demand_per_hour"]["amount"] / o["gpu_count"],
+    )
+    source = cheapest["on_demand_per_hour"]["source"]
+
+    figures = json.dumps(evaluate(load_scenario(document)).as_dict())
+
+    assert "cloud_gpu_offers.csv" in source["reference"] and "row" in source["reference"]
+    assert source["url"] in figures
+    assert source["date"] in figures
+    assert source["reference"] in figures
+
+
+def test_missing_prices_stay_missing(demo):
+    document = scenario_document_for(organization=demo)
+    hetzner = [o for o in document["offers"]["cloud_gpu"] if o["provider"] == "Hetzner"]
+
+    assert hetzner and all(o["on_demand_per_hour"] is None for o in hetzner)
+    assert all(s["price"]["amount"] > 0 for s in document["offers"]["servers"])
+
+
+def test_the_command_evaluates_an_organization_on_live_data(demo, tmp_path, capsys):
+    out = tmp_path / "result.json"
+
+    call_command("evaluate_portfolio", demo.slug, "--json", str(out), "--samples", "50")
+
+    printed = capsys.readouterr().out
+    assert "cloud_on_demand" in printed and "Monte Carlo: 50 samples" in printed
+    assert "Left out: NL-PR-11" in printed
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["scenario"]["workloads"] and written["monte_carlo"]["samples"] == 50
+
+
+def test_the_command_refuses_an_unknown_organization(db):
+    with pytest.raises(CommandError):
+        call_command("evaluate_portfolio", "nobody")
