@@ -10,7 +10,7 @@ from costing.models.base import (
     currency_code,
     sourced_constraints,
 )
-from portal.models.tenancy import SharedOrTenantManager
+from portal.models.tenancy import SharedOrTenantModel
 
 
 class CatalogStatus(models.TextChoices):
@@ -20,7 +20,7 @@ class CatalogStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class Catalog(models.Model):
+class Catalog(SharedOrTenantModel):
     """One version of a price list: public (shared, read-only) or one organization's own.
 
     A published version never changes: a new price is a new version, so every computation
@@ -63,12 +63,7 @@ class Catalog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    objects = SharedOrTenantManager()
-    dangerously_unscoped = models.Manager()
-
-    class Meta:
-        default_manager_name = "dangerously_unscoped"
-        base_manager_name = "dangerously_unscoped"
+    class Meta(SharedOrTenantModel.Meta):
         ordering = ["name", "-effective_date", "-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -89,10 +84,6 @@ class Catalog(models.Model):
     def __str__(self) -> str:
         owner = "public" if self.organization_id is None else "private"
         return f"{self.name} {self.version} ({owner}, {self.status})"
-
-    @property
-    def is_public(self) -> bool:
-        return self.organization_id is None
 
     @property
     def is_published(self) -> bool:

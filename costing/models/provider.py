@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from portal.models.tenancy import SharedOrTenantManager
+from portal.models.tenancy import SharedOrTenantModel
 
 
 class CloudActExposure(models.TextChoices):
@@ -25,7 +25,7 @@ class Answer(models.TextChoices):
     UNKNOWN = "unknown", "Not established"
 
 
-class Provider(models.Model):
+class Provider(SharedOrTenantModel):
     """A company that rents GPUs or serves model APIs, and where its legal exposure lies.
 
     Public providers (``organization`` empty) are reference data shared by everyone; an
@@ -71,12 +71,7 @@ class Provider(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SharedOrTenantManager()
-    dangerously_unscoped = models.Manager()
-
-    class Meta:
-        default_manager_name = "dangerously_unscoped"
-        base_manager_name = "dangerously_unscoped"
+    class Meta(SharedOrTenantModel.Meta):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -91,7 +86,3 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_public(self) -> bool:
-        return self.organization_id is None

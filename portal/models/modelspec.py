@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from portal.models.tenancy import SharedOrTenantManager
+from portal.models.tenancy import SharedOrTenantModel
 
 # Fields that size a self-hosted model; empty for closed API models.
 ARCHITECTURE_FIELDS = (
@@ -32,7 +32,7 @@ EDITABLE_FIELDS = (
 )
 
 
-class ModelSpec(models.Model):
+class ModelSpec(SharedOrTenantModel):
     """An AI model's architecture (for sizing) or a closed API model (priced per token).
 
     ``organization`` is empty for the public entries seeded from the reference data; an
@@ -110,12 +110,7 @@ class ModelSpec(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SharedOrTenantManager()
-    dangerously_unscoped = models.Manager()
-
-    class Meta:
-        default_manager_name = "dangerously_unscoped"
-        base_manager_name = "dangerously_unscoped"
+    class Meta(SharedOrTenantModel.Meta):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -130,10 +125,6 @@ class ModelSpec(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_public(self) -> bool:
-        return self.organization_id is None
 
     @property
     def has_architecture(self) -> bool:

@@ -75,3 +75,33 @@ class TenantModel(models.Model):
         abstract = True
         default_manager_name = "dangerously_unscoped"
         base_manager_name = "dangerously_unscoped"
+
+
+class SharedOrTenantModel(models.Model):
+    """Base of rows that are public (no organization) or owned by one organization.
+
+    Subclasses redeclare ``organization`` only to say in its help text what "public" means
+    for them; the managers, their fail-closed scoping and ``is_public`` come from here.
+    """
+
+    organization = models.ForeignKey(
+        "portal.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        help_text="Empty for public rows.",
+    )
+
+    objects = SharedOrTenantManager()
+    dangerously_unscoped = models.Manager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "dangerously_unscoped"
+        base_manager_name = "dangerously_unscoped"
+
+    @property
+    def is_public(self) -> bool:
+        return self.organization_id is None
