@@ -142,11 +142,28 @@ class ScenarioResult:
         }
 
 
-# Components computed from the offers' prices: their figures name the prices (with catalog row,
-# source, date and exchange rate) as inputs, so a reader can follow a total back to its rows.
-PRICED_COMPONENTS = frozenset(
-    {"purchase", "refresh", "support", "cloud_committed", "cloud_on_demand", "api_tokens"}
-)
+# Which price and term figures each component is computed from, by words in their names: a
+# component's figure lists them (with catalog row, source, date and exchange rate) as inputs,
+# so a reader can follow a total back to its rows.
+COMPONENT_INPUTS = {
+    "purchase": ("purchase price",),
+    "refresh": ("purchase price",),
+    "residual": ("purchase price",),
+    "loan_payments": ("purchase price",),
+    "support": ("purchase price", "support %"),
+    "energy": ("server power", "electricity tariff", "PUE"),
+    "colocation": ("server power", "colocation rent"),
+    "facility_build": ("server power", "facility build cost"),
+    "staff": ("loaded cost per FTE-year", "servers per FTE"),
+    "cloud_committed": ("reserved", "on_demand"),
+    "cloud_on_demand": ("on_demand",),
+    "api_tokens": ("token cost",),
+}
+
+
+def _component_inputs(name: str, prices) -> tuple:
+    words = COMPONENT_INPUTS.get(name, ())
+    return tuple(p for p in prices if any(word in p.name for word in words))
 
 
 def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=None):
@@ -163,7 +180,7 @@ def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=N
             float(v.sum()),
             currency,
             COMPONENTS[name],
-            tuple(prices) if name in PRICED_COMPONENTS else (),
+            _component_inputs(name, prices),
         )
         for name, v in mean.items()
     )

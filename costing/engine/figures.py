@@ -32,6 +32,20 @@ class Quantity:
     unit: str
     source: Source
 
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "source": {
+                "kind": self.source.kind,
+                "reference": self.source.reference,
+                "url": self.source.url,
+                "date": self.source.date,
+                "note": self.source.note,
+            },
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Figure:
@@ -49,23 +63,7 @@ class Figure:
             "value": self.value,
             "unit": self.unit,
             "formula": self.formula,
-            "inputs": [
-                item.as_dict()
-                if isinstance(item, Figure)
-                else {
-                    "name": item.name,
-                    "value": item.value,
-                    "unit": item.unit,
-                    "source": {
-                        "kind": item.source.kind,
-                        "reference": item.source.reference,
-                        "url": item.source.url,
-                        "date": item.source.date,
-                        "note": item.source.note,
-                    },
-                }
-                for item in self.inputs
-            ],
+            "inputs": [item.as_dict() for item in self.inputs],
         }
 
 

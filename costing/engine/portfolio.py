@@ -24,7 +24,7 @@ from costing.engine.cashflows import (
     owned_fleet,
     rented,
 )
-from costing.engine.figures import Figure
+from costing.engine.figures import Figure, Quantity
 from costing.engine.finance import HOURS_PER_MONTH
 from costing.engine.offers import Missing, Unavailable
 from costing.engine.scenario import Scenario, ScenarioWorkload
@@ -56,6 +56,7 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                 server, price = opt.cheapest_server(scenario, gpu)
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
                 cost, figures = level * price.amount / server.gpu_count, (price.figure,)
+                figures += owned_terms_figures(scenario, option, gpu)
                 if option == "hybrid":
                     burst = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
                     figures += (burst.figure,)
@@ -145,6 +146,33 @@ def _fleet_terms(scenario: Scenario, option: str, gpu: str) -> FleetTerms:
         servers_per_fte=offers.staff.servers_per_fte,
         software_per_gpu_year=fx.convert(software).value if software else 0.0,
     )
+
+
+def owned_terms_figures(scenario: Scenario, option: str, gpu: str) -> tuple:
+    """The site, staff and server terms of an owned fleet with their sources, for explanations."""
+    server, _ = opt.cheapest_server(scenario, gpu)
+    offers, fx = scenario.offers, scenario.fx()
+    site = offers.facility_colocation if option == "colocation" else offers.facility_onprem
+    found: list = [server.power_kw()]
+    if server.support_pct_per_year is not None:
+        found.append(
+            Quantity("support % per year", server.support_pct_per_year, "%", server.source)
+        )
+    if site is not None:
+        found.append(fx.convert(site.electricity_per_kwh, "electricity tariff"))
+        found.append(Quantity("PUE", site.pue, "ratio", site.source))
+        if option == "colocation" and site.colocation_per_kw_month is not None:
+            found.append(fx.convert(site.colocation_per_kw_month, "colocation rent per kW-month"))
+        if option != "colocation" and site.build_cost_per_kw is not None:
+            found.append(fx.convert(site.build_cost_per_kw, "facility build cost per kW"))
+    if offers.staff is not None:
+        found.append(fx.convert(offers.staff.loaded_cost_per_fte_year, "loaded cost per FTE-year"))
+        found.append(
+            Quantity(
+                "servers per FTE", offers.staff.servers_per_fte, "servers", offers.staff.source
+            )
+        )
+    return tuple(found)
 
 
 def owned_levels(plan: Plan, option: str) -> tuple[Array, Array]:

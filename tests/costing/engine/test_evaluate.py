@@ -265,3 +265,21 @@ def test_a_cheaper_server_that_cannot_be_costed_is_passed_over():
     document["offers"]["servers"].append(cheap)
     with_kit = evaluate(load_scenario(document)).portfolio["on_prem"]
     assert with_kit.npv == pytest.approx(baseline.npv)
+
+
+def test_every_owned_cost_component_names_its_terms_with_sources():
+    """Energy, facility, staff and support totals list the tariff, PUE, build cost, staff cost
+    and support rate they were computed from, each traced to a catalog row."""
+    result = evaluate(load_scenario(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
+    figures = {f.name: f for f in result.portfolio["on_prem"].figures}
+    expected = {
+        "energy over horizon": {"electricity tariff in EUR", "PUE", "server power (max)"},
+        "facility_build over horizon": {"facility build cost per kW in EUR", "server power (max)"},
+        "staff over horizon": {"loaded cost per FTE-year in EUR", "servers per FTE"},
+        "support over horizon": {"support % per year"},
+    }
+    for component, names in expected.items():
+        inputs = {item.name for item in figures[component].inputs}
+        assert names <= inputs, (component, inputs)
+    pue = next(i for i in figures["energy over horizon"].inputs if i.name == "PUE")
+    assert pue.source.kind == "catalog" and pue.source.url.startswith("http")
