@@ -90,6 +90,7 @@ class WorkloadResult:
     kind: str
     sizing: dict[str, dict]
     options: dict[str, Outcome]
+    breakevens: tuple[dict, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -101,6 +102,7 @@ class WorkloadResult:
                 for option, row in self.sizing.items()
             },
             "options": {k: v.as_dict() for k, v in self.options.items()},
+            "breakevens": list(self.breakevens),
         }
 
 
@@ -279,7 +281,10 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
         hours = place.busy_gpu_hours * plan.demand.sum(axis=1) if place else 0.0
         outcomes[option] = _result(scenario, option, flows, tokens=tokens, gpu_hours=hours,
                                    prices=plan.prices.get(option, ()))  # fmt: skip
-    return WorkloadResult(w.id, w.name, w.kind, _sizing(plan), outcomes)
+    priced = {k: v for k, v in outcomes.items() if isinstance(v, OptionResult)}
+    return WorkloadResult(
+        w.id, w.name, w.kind, _sizing(plan), outcomes, _breakevens(scenario, priced)
+    )
 
 
 def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share):

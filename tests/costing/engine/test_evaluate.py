@@ -283,3 +283,13 @@ def test_every_owned_cost_component_names_its_terms_with_sources():
         assert names <= inputs, (component, inputs)
     pue = next(i for i in figures["energy over horizon"].inputs if i.name == "PUE")
     assert pue.source.kind == "catalog" and pue.source.url.startswith("http")
+
+
+def test_each_workload_has_breakevens_between_its_priced_options():
+    result = evaluate(load_scenario(json.loads(EXAMPLE.read_text(encoding="utf-8"))))
+    for workload in result.workloads:
+        priced = sorted(k for k, v in workload.options.items() if hasattr(v, "npv"))
+        pairs = {tuple(sorted(row["options"])) for row in workload.breakevens}
+        assert len(pairs) == len(priced) * (len(priced) - 1) // 2
+        for row in workload.breakevens:
+            assert row["cheaper_at_horizon"] in row["options"]
