@@ -205,36 +205,32 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+WORKLOAD_IMPORT_FIELDS = (
+    "organization",
+    "filename",
+    "status",
+    "rows_total",
+    "rows_created",
+    "rows_updated",
+    "error_count",
+    "uploaded_by",
+    "created_at",
+    "applied_at",
+)
+
+
 @admin.register(WorkloadImport)
 class WorkloadImportAdmin(ReadOnlyAdmin):
     list_display = (
         "filename",
         "organization",
-        "status",
-        "rows_total",
-        "rows_created",
-        "rows_updated",
-        "error_count",
-        "uploaded_by",
-        "created_at",
-        "applied_at",
+        *(f for f in WORKLOAD_IMPORT_FIELDS if f not in ("organization", "filename")),
     )
     list_filter = ("status", "organization")
     search_fields = ("filename", "organization__name", "uploaded_by__username")
     list_select_related = ("organization", "uploaded_by")
     # The uploaded file itself stays out of the page: it may be large and is the tenant's data.
-    fields = (
-        "organization",
-        "filename",
-        "status",
-        "rows_total",
-        "rows_created",
-        "rows_updated",
-        "error_count",
-        "uploaded_by",
-        "created_at",
-        "applied_at",
-    )
+    fields = WORKLOAD_IMPORT_FIELDS
     readonly_fields = fields
 
 

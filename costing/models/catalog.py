@@ -10,7 +10,7 @@ from costing.models.base import (
     currency_code,
     sourced_constraints,
 )
-from portal.models.tenancy import SharedOrTenantModel
+from portal.models.tenancy import SharedOrTenantModel, unique_per_owner
 
 
 class CatalogStatus(models.TextChoices):
@@ -66,13 +66,11 @@ class Catalog(SharedOrTenantModel):
     class Meta(SharedOrTenantModel.Meta):
         ordering = ["name", "-effective_date", "-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name", "version"], name="uniq_catalog_version_per_org"
-            ),
-            models.UniqueConstraint(
-                fields=["name", "version"],
-                condition=models.Q(organization__isnull=True),
-                name="uniq_public_catalog_version",
+            *unique_per_owner(
+                "name",
+                "version",
+                per_org_name="uniq_catalog_version_per_org",
+                public_name="uniq_public_catalog_version",
             ),
             models.CheckConstraint(
                 condition=models.Q(status=CatalogStatus.DRAFT)

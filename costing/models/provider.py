@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from portal.models.tenancy import SharedOrTenantModel
+from portal.models.tenancy import SharedOrTenantModel, unique_per_owner
 
 
 class CloudActExposure(models.TextChoices):
@@ -74,13 +74,10 @@ class Provider(SharedOrTenantModel):
     class Meta(SharedOrTenantModel.Meta):
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"], name="uniq_provider_name_per_org"
-            ),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(organization__isnull=True),
-                name="uniq_public_provider_name",
+            *unique_per_owner(
+                "name",
+                per_org_name="uniq_provider_name_per_org",
+                public_name="uniq_public_provider_name",
             ),
         ]
 

@@ -10,6 +10,7 @@ from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
 from portal.models import Membership, Organization, Role
+from portal.models.organization import SETTINGS_FIELDS
 from portal.selectors import memberships_for_user
 from portal.services.organizations import organization_update
 from portal.tenancy import OrgScopedViewSet
@@ -38,14 +39,7 @@ class OrganizationSerializer(StrictModelSerializer):
         model = Organization
         fields = [
             "slug",
-            "name",
-            "country",
-            "currency",
-            "discount_rate_pct",
-            "horizon_years",
-            "electricity_price_per_kwh",
-            "pue",
-            "staff_cost_per_fte_year",
+            *SETTINGS_FIELDS,
             "created_at",
             "updated_at",
         ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from portal.models.tenancy import SharedOrTenantModel
+from portal.models.tenancy import SharedOrTenantModel, unique_per_owner
 
 # Fields that size a self-hosted model; empty for closed API models.
 ARCHITECTURE_FIELDS = (
@@ -113,13 +113,10 @@ class ModelSpec(SharedOrTenantModel):
     class Meta(SharedOrTenantModel.Meta):
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"], name="uniq_modelspec_name_per_org"
-            ),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(organization__isnull=True),
-                name="uniq_public_modelspec_name",
+            *unique_per_owner(
+                "name",
+                per_org_name="uniq_modelspec_name_per_org",
+                public_name="uniq_public_modelspec_name",
             ),
         ]
 

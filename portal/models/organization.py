@@ -49,6 +49,19 @@ slug_validator = RegexValidator(
 )
 
 
+# What owners and admins may change in an organization (pages and API agree on it).
+SETTINGS_FIELDS = (
+    "name",
+    "country",
+    "currency",
+    "discount_rate_pct",
+    "horizon_years",
+    "electricity_price_per_kwh",
+    "pue",
+    "staff_cost_per_fte_year",
+)
+
+
 class Organization(models.Model):
     """A tenant: the company whose workloads are assessed, with its default assumptions."""
 

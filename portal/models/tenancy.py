@@ -77,6 +77,19 @@ class TenantModel(models.Model):
         base_manager_name = "dangerously_unscoped"
 
 
+def unique_per_owner(*fields: str, per_org_name: str, public_name: str) -> list:
+    """``fields`` unique within each organization's rows and, separately, among public rows.
+
+    One constraint cannot say both: NULL organizations never compare equal in a unique index.
+    """
+    return [
+        models.UniqueConstraint(fields=["organization", *fields], name=per_org_name),
+        models.UniqueConstraint(
+            fields=list(fields), condition=models.Q(organization__isnull=True), name=public_name
+        ),
+    ]
+
+
 class SharedOrTenantModel(models.Model):
     """Base of rows that are public (no organization) or owned by one organization.
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from portal.models import ModelSpec, Organization, Role, Workload
 from portal.models.modelspec import EDITABLE_FIELDS
+from portal.models.organization import SETTINGS_FIELDS
 from portal.selectors import model_specs_for, workloads_for
 
 # The workload form and the detail page show the fields in these groups, in this order.
@@ -153,16 +154,7 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "country",
-            "currency",
-            "discount_rate_pct",
-            "horizon_years",
-            "electricity_price_per_kwh",
-            "pue",
-            "staff_cost_per_fte_year",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
 
 def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
