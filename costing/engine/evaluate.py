@@ -91,6 +91,8 @@ class WorkloadResult:
     sizing: dict[str, dict]
     options: dict[str, Outcome]
     breakevens: tuple[dict, ...] = ()
+    # option -> who is paid: [{"role", "name", "region"}] (servers, cloud providers, API providers)
+    suppliers: dict[str, list[dict]] | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -103,6 +105,7 @@ class WorkloadResult:
             },
             "options": {k: v.as_dict() for k, v in self.options.items()},
             "breakevens": list(self.breakevens),
+            "suppliers": self.suppliers or {},
         }
 
 
@@ -282,8 +285,12 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
         outcomes[option] = _result(scenario, option, flows, tokens=tokens, gpu_hours=hours,
                                    prices=plan.prices.get(option, ()))  # fmt: skip
     priced = {k: v for k, v in outcomes.items() if isinstance(v, OptionResult)}
+    suppliers = {
+        option: [{"role": role, "name": name, "region": region} for role, name, region in rows]
+        for option, rows in plan.suppliers.items()
+    }
     return WorkloadResult(
-        w.id, w.name, w.kind, _sizing(plan), outcomes, _breakevens(scenario, priced)
+        w.id, w.name, w.kind, _sizing(plan), outcomes, _breakevens(scenario, priced), suppliers
     )
 
 

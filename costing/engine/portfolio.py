@@ -43,12 +43,14 @@ class Plan:
     prices: dict[str, tuple[Figure, ...]] = field(default_factory=dict)
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
     api_bill: float = 0.0
+    # Who is paid under each option: (role, provider or server, region), for sovereignty scoring.
+    suppliers: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 
 def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
     """Pick the cheapest GPU type and offer for one option, or record why there is none."""
     term = scenario.assumptions.commitment_term
-    costs: dict[str, tuple[float, tuple[Figure, ...]]] = {}
+    costs: dict[str, tuple[float, tuple[Figure, ...], tuple]] = {}
     reasons: list[str] = []
     for gpu, place in plan.placements.items():
         try:
@@ -57,19 +59,26 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
                 cost, figures = level * price.amount / server.gpu_count, (price.figure,)
                 figures += owned_terms_figures(scenario, option, gpu)
+                suppliers = (("server", server.name, ""),)
                 if option == "hybrid":
-                    burst = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
+                    burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand")
                     figures += (burst.figure,)
+                    suppliers += (_cloud_supplier("burst", burst_offer),)
             elif option == "cloud_on_demand":
-                od = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
+                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand")
                 cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
+                suppliers = (_cloud_supplier("on_demand", od_offer),)
             else:
-                od = opt.cheapest_cloud(scenario, gpu, "on_demand")[1]
-                committed = opt.cheapest_cloud(scenario, gpu, term)[1]
+                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand")
+                committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term)
                 base_hours = place.base_gpus * HOURS_PER_MONTH
                 cost = base_hours * committed.amount + place.burst_gpu_hours * od.amount
                 figures = (committed.figure, od.figure)
-            costs[gpu] = (cost, figures)
+                suppliers = (
+                    _cloud_supplier("committed", committed_offer),
+                    _cloud_supplier("on_demand", od_offer),
+                )
+            costs[gpu] = (cost, figures, suppliers)
         except Missing as error:
             reasons.append(str(error))
     if not costs:
@@ -78,6 +87,11 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
         return
     gpu = min(costs, key=lambda name: costs[name][0])
     plan.choice[option], plan.prices[option] = plan.placements[gpu], costs[gpu][1]
+    plan.suppliers[option] = costs[gpu][2]
+
+
+def _cloud_supplier(role: str, offer) -> tuple[str, str, str]:
+    return (role, offer.provider, offer.region)
 
 
 def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
@@ -99,8 +113,10 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
         for option in scenario.options:
             if option == "managed_api":
                 try:
-                    bill = opt.cheapest_api(workload, scenario)[1]
+                    offer, bill = opt.cheapest_api(workload, scenario)
                     plan.api_bill, plan.prices[option] = bill.value, (bill,)
+                    region = ", ".join(offer.regions)
+                    plan.suppliers[option] = (("api", offer.provider, region),)
                 except Missing as error:
                     plan.unavailable[option] = opt.unavailable(option, error)
             else:
