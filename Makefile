@@ -28,7 +28,7 @@ EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
 
 help:
 	@echo "make install      create .venv and install Sovra with its dev tools"
-	@echo "make demo         embedded database, demo organization and users, then the login"
+	@echo "make demo         embedded database, demo organization, an assessment and its PDF"
 	@echo "make run          serve the portal on http://$(HOST):$(PORT)/"
 	@echo "make test         migrations check, lint, and the whole suite on PostgreSQL"
 	@echo "make bench        run the benchmarks"
@@ -59,7 +59,7 @@ system-deps:
 	elif [ "$$(id -u)" != 0 ]; then \
 		echo "System packages missing:$$missing"; \
 		echo "Skipping: installing them needs root (sudo make system-deps)."; \
-		echo "PDF reports and browser tests need them; the demo does not."; \
+		echo "PDF reports (the demo's too) and browser tests need them."; \
 	else \
 		echo "Installing system packages:$$missing"; \
 		apt-get update -qq; \
@@ -69,12 +69,13 @@ system-deps:
 var:
 	@mkdir -p var
 
-demo: install | var
+demo: install system-deps | var
 	$(EMBEDDED) $(MANAGE) migrate --noinput
 	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(EMBEDDED) $(MANAGE) seed_public_models
 	$(EMBEDDED) $(MANAGE) load_public_catalog
 	@$(EMBEDDED) $(MANAGE) demo
+	@$(EMBEDDED) $(MANAGE) demo_assessment
 
 run: install | var
 	$(EMBEDDED) $(MANAGE) migrate --noinput --verbosity 0

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["benchmarks.inventory", "benchmarks.accuracy", "benchmarks.engine"]
+SECTIONS = [
+    "benchmarks.inventory",
+    "benchmarks.accuracy",
+    "benchmarks.engine",
+    "benchmarks.placement",
+    "benchmarks.report",
+    "benchmarks.pipeline",
+]
 
 
 def main() -> int:

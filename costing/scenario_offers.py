@@ -168,6 +168,86 @@ def server_offers(rows, params: dict) -> list[dict]:
     return servers
 
 
+# Markets of the published construction-cost indices (cities) and the countries they stand for.
+BUILD_MARKETS = {
+    "frankfurt": "DE",
+    "london": "GB",
+    "zurich": "CH",
+    "tokyo": "JP",
+    "singapore": "SG",
+    "silicon valley": "US",
+    "jakarta": "ID",
+}
+EUROPE = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CH",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GB",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+)
+
+
+def build_cost(organization: Organization, figures: list) -> dict | None:
+    """Data-centre build cost per kW for the organization's country: its own market's latest
+    figure; else the median of the latest figures of the markets on its continent (Europe), named
+    in the source note; else None (missing: the on-prem option says so)."""
+    latest: dict[str, object] = {}
+    for row in figures:
+        if row.item != "dc_construction_cost" or not row.unit.startswith("USD/W"):
+            continue
+        market = row.region.strip().lower()
+        if market not in latest or row.period > latest[market].period:
+            latest[market] = row
+    country = organization.country.code
+    own = [r for m, r in latest.items() if BUILD_MARKETS.get(m) == country]
+    if own:
+        return price_doc(own[0].value * 1000, "USD", row_source(own[0], "facility"))
+    if country not in EUROPE:
+        return None
+    near = sorted(
+        (r for m, r in latest.items() if BUILD_MARKETS.get(m) in EUROPE), key=lambda r: r.value
+    )
+    if not near:
+        return None
+    value = median(r.value for r in near)
+    mid = min(near, key=lambda r: abs(r.value - value))
+    src = row_source(mid, "facility")
+    src["note"] = (
+        f"no published figure for {organization.country.name}: median of the European markets "
+        + ", ".join(f"{r.region} {r.value:g} USD/W ({r.period})" for r in near)
+    )
+    return price_doc(value * 1000, "USD", src)
+
+
 def facility_offers(organization: Organization, figures: list) -> tuple[dict, dict | None, dict]:
     settings = {
         "reference": f"organization {organization.slug} settings",
@@ -183,12 +263,7 @@ def facility_offers(organization: Organization, figures: list) -> tuple[dict, di
         "build_cost_per_kw": None,
         "source": settings,
     }
-    country = str(organization.country.name).lower()
-    for row in figures:
-        is_build = row.item == "dc_construction_cost" and row.unit.startswith("USD/W")
-        if is_build and country and country in row.region.lower():
-            src = row_source(row, "facility")
-            onprem["build_cost_per_kw"] = price_doc(row.value * 1000, "USD", src)
+    onprem["build_cost_per_kw"] = build_cost(organization, figures)
     rents = [r for r in figures if r.unit.endswith("/kW/month") and r.item.startswith("coloc")]
     own = [r for r in rents if r.currency == organization.currency] or rents
     colocation = None

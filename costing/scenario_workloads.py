@@ -82,7 +82,7 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
     return row
 
 
-def _why_not(w: Workload, kind: str, api_models: set[str], self_hosted: bool) -> str:
+def _why_not(w: Workload, kind: str, api_models: set[str]) -> str:
     """Why the engine cannot take this workload in this document ('' when it can)."""
     if kind in TOKEN | TRAINING:
         if w.model is None:
@@ -92,9 +92,6 @@ def _why_not(w: Workload, kind: str, api_models: set[str], self_hosted: bool) ->
                 return f"{w.model.name} has no architecture to train on"
             if w.model.name not in api_models:
                 return f"{w.model.name} has no architecture and no token API offer"
-            if self_hosted:
-                # The engine refuses an API-only model in a document with self-hosted options.
-                return f"{w.model.name} is API-only; evaluate it with options=['managed_api']"
         if kind in TRAINING and not w.training_tokens_per_month:
             return "no training tokens per month"
         if kind in TOKEN and w.avg_input_tokens + w.avg_output_tokens <= 0:
@@ -105,14 +102,14 @@ def _why_not(w: Workload, kind: str, api_models: set[str], self_hosted: bool) ->
 
 
 def workload_rows(
-    *, organization: Organization, workloads, api_models: set[str], self_hosted: bool
+    *, organization: Organization, workloads, api_models: set[str]
 ) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
     """Document workloads and the model architectures they use; left-out workloads with why."""
     rows, models, excluded = [], {}, []
     for w in _selected(organization, workloads):
         kind = KINDS[w.kind]
         # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
-        why = _why_not(w, kind, api_models, self_hosted)
+        why = _why_not(w, kind, api_models)
         if why:
             excluded.append((w.external_id, why))
             continue

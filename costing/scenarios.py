@@ -49,7 +49,6 @@ def scenario_build(
         organization=organization,
         workloads=workloads,
         api_models={offer["model"] for offer in api},
-        self_hosted=bool(set(options) - {"managed_api"}),
     )
     if not rows:
         raise ValueError("No workload of this selection can be evaluated: " + repr(excluded))

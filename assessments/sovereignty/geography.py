@@ -27,7 +27,8 @@ class Geo:
         return cls(library.eea, library.adequacy)
 
     def in_eea(self, country: str | None) -> bool | None:
-        return None if not country else country.upper() in self.eea
+        # "EU": an offer stating only that it processes in the EU (no country named).
+        return None if not country else country.upper() in self.eea or country.upper() == "EU"
 
     def adequate(self, country: str | None) -> bool:
         """Covered by an Art. 45 decision for everyone (the US only per importer, via the DPF)."""

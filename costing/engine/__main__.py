@@ -43,6 +43,12 @@ def summary(result: ScenarioResult) -> str:
             f"{f'{per_hour.value:,.2f}' if per_hour else '-':>14}"
             f"{f'{use.value:.0%}' if use else '-':>13}"
         )
+    kept = [o for o in result.portfolio.values() if getattr(o, "fallbacks", ())]
+    if kept:
+        lines += ["", "Workloads an option cannot take, costed on their cheapest rented option:"]
+        for o in kept:
+            moved = ", ".join(f"{f['workload']} -> {f['option']}" for f in o.fallbacks)
+            lines.append(f"  {o.option}: {moved}")
     unavailable = [o for o in result.portfolio.values() if not isinstance(o, OptionResult)]
     if unavailable:
         lines += ["", "Unavailable:"]
@@ -63,8 +69,12 @@ def summary(result: ScenarioResult) -> str:
         best = min(priced, key=lambda k: float(priced[k].npv.mean()), default=None)
         cost = f"{best} {_money(float(priced[best].npv.mean()), cur)}" if best else "none"
         sizing = w.sizing.get(best) or next(iter(w.sizing.values()), None)
-        sized = f"{sizing['peak_gpus']:g} x {sizing['gpu']}, {sizing['binding_constraint']}"
-        lines.append(f"{w.id[:23]:<24}{cost:<34}{sized if sizing else '-'}")
+        sized = (
+            f"{sizing['peak_gpus']:g} x {sizing['gpu']}, {sizing['binding_constraint']}"
+            if sizing
+            else "- (API only)"
+        )
+        lines.append(f"{w.id[:23]:<24}{cost:<34}{sized}")
     missing = sum(
         1 for w in result.workloads for o in w.options.values() if not isinstance(o, OptionResult)
     )

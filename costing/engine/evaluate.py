@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,9 @@ METHOD = {
     "offers": "for each workload, the GPU type and offer with the lowest cost at today's prices",
     "network_storage": "split evenly between workloads; not charged to the managed API option",
     "staff": "charged per owned server; rented GPUs and APIs carry no operations staff",
+    "fallback": "in the portfolio totals, a workload that cannot use an option (a closed model "
+    "on owned or rented GPUs, speech through a token API) is costed on its cheapest rented "
+    "option, named in the option's figures, so that every total covers every workload",
 }
 
 
@@ -58,6 +61,8 @@ class OptionResult:
     total: Array  # (samples,) undiscounted, time 0 included
     npv: Array  # (samples,)
     figures: tuple[Figure, ...]  # total, NPV, unit costs, utilisation, component totals, prices
+    # Portfolio only: workloads that cannot use the option and the rented option they keep.
+    fallbacks: tuple[dict, ...] = ()
 
     @property
     def monthly(self) -> Array:
@@ -74,11 +79,36 @@ class OptionResult:
             "npv": float(self.npv.mean()),
             "monthly_by_component": {k: v.round(2).tolist() for k, v in self.components.items()},
             "monthly_total": self.monthly.round(2).tolist(),
-            "figures": [f.as_dict() for f in self.figures],
+            "figures": figures_as_dicts(self.figures),
+            "fallbacks": list(self.fallbacks),
         }
 
 
 Outcome = OptionResult | Unavailable
+
+
+def figures_as_dicts(figures: tuple[Figure, ...]) -> list[dict]:
+    """The figures of one list, each written once: a figure used as an input of another one of
+    the list (a component in the total, a price in a component) is referred to by name
+    (``"see": "figures"``) rather than repeated, which keeps a run's results small."""
+    listed = {id(f) for f in figures}
+
+    def write(figure) -> dict:
+        if not isinstance(figure, Figure):
+            return figure.as_dict()  # a sourced input quantity
+        inputs = []
+        for item in figure.inputs:
+            if isinstance(item, Figure) and id(item) in listed:
+                inputs.append({"name": item.name, "value": item.value, "unit": item.unit,
+                               "see": "figures"})  # fmt: skip
+            elif isinstance(item, Figure):
+                inputs.append(write(item))
+            else:
+                inputs.append(item.as_dict())
+        return {"name": figure.name, "value": figure.value, "unit": figure.unit,
+                "formula": figure.formula, "inputs": inputs}  # fmt: skip
+
+    return [write(f) for f in figures]
 
 
 @dataclass(frozen=True)
@@ -99,9 +129,13 @@ class WorkloadResult:
             "id": self.id,
             "name": self.name,
             "kind": self.kind,
+            # Options on the same GPU type share one sizing: its working is written once.
             "sizing": {
-                option: {**row, "figures": [f.as_dict() for f in row["figures"]]}
+                option: {k: v for k, v in row.items() if k != "figures"}
                 for option, row in self.sizing.items()
+            },
+            "sizing_figures": {
+                row["gpu"]: [f.as_dict() for f in row["figures"]] for row in self.sizing.values()
             },
             "options": {k: v.as_dict() for k, v in self.options.items()},
             "breakevens": list(self.breakevens),
@@ -294,24 +328,69 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
     )
 
 
+RENTED = ("cloud_on_demand", "cloud_committed", "managed_api")
+
+
+def _fallback(scenario, plan: Plan, option, drivers, share):
+    """For a workload that cannot use ``option``: its cheapest rented option (likely-case NPV)
+    and that option's flows, or None when no rented option can take it either."""
+    best = None
+    for other in RENTED:
+        if other == option or other not in scenario.options or other in plan.unavailable:
+            continue
+        flows = workload_flows(scenario, plan, other, None, drivers, share)
+        every = np.sum(list(flows.values()), axis=0)
+        npv = float(finance.npv_values(every[:, 1:], scenario.discount_rate_per_year,
+                                       upfront=every[:, 0]).mean())  # fmt: skip
+        if best is None or npv < best[1]:
+            best = (other, npv, flows)
+    return best
+
+
 def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share):
-    """One option for the whole portfolio, costed on workloads merged by growth and GPU type."""
+    """One option for the whole portfolio, costed on workloads merged by growth and GPU type.
+
+    A workload that cannot use the option whatever the prices (a closed model on premises,
+    speech through a token API) keeps its cheapest rented option, so that every option's total
+    covers every workload; the option's figures name each such fallback. A missing price still
+    makes the option unavailable, saying which.
+    """
     if option in fleet_errors:
         return fleet_errors[option]
     blocked = [plan for plan in plans if option in plan.unavailable]
-    if blocked:
-        ids = [plan.workload.id for plan in blocked]
+    priceless = [plan for plan in blocked if option not in plan.incompatible]
+    if priceless:  # a missing price makes the option unavailable, never cheaper
+        ids = [plan.workload.id for plan in priceless]
         names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
-        first = blocked[0].unavailable[option]
+        first = priceless[0].unavailable[option]
         why = f"{len(ids)} workload(s) cannot use it ({names}); first: {first.reason}"
         return Unavailable(option, first.missing, why)
     flows: dict[str, Array] = {}
+    fallbacks = []
+    for plan in blocked:
+        found = _fallback(scenario, plan, option, drivers, share)
+        if found is None:
+            ids = [p.workload.id for p in blocked]
+            names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
+            reason = plan.unavailable[option].reason
+            why = (
+                f"{plan.workload.id} cannot use it nor any rented option ({reason}); "
+                f"workloads without it: {names}"
+            )
+            return Unavailable(option, plan.unavailable[option].missing, why)
+        other, _, extra = found
+        add_into(flows, extra)
+        fallbacks.append((plan, other))
+    usable = [plan for plan in plans if option not in plan.unavailable]
     hours = tokens = 0.0
-    for plan, count in merged_plans(plans, option):
+    for plan, count in merged_plans(usable, option):
         fleet = fleets.get(option)
         add_into(flows, workload_flows(scenario, plan, option, fleet, drivers, share * count))
         if option in plan.choice:
             hours = hours + plan.choice[option].busy_gpu_hours * plan.demand.sum(axis=1)
+    for plan, other in fallbacks:
+        if other in plan.choice:
+            hours = hours + plan.choice[other].busy_gpu_hours * plan.demand.sum(axis=1)
     if all(plan.workload.is_token for plan in plans):
         by_curve: dict[int, list[Plan]] = {}
         for plan in plans:
@@ -320,11 +399,24 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
             per_day = sum(plan.workload.tokens_per_day for plan in group)
             tokens = tokens + per_day * DAYS_PER_MONTH * group[0].demand.sum(axis=1)
     # The offers behind the option's costs, each once, with their conversion and date.
-    prices = {f.name: f for plan in plans for f in plan.prices.get(option, ())}
-    return _result(
+    prices = {f.name: f for plan in usable for f in plan.prices.get(option, ())}
+    prices |= {f.name: f for plan, other in fallbacks for f in plan.prices.get(other, ())}
+    result = _result(
         scenario, option, flows, tokens=tokens, gpu_hours=hours, prices=tuple(prices.values()),
         utilisation=_utilisation(fleets.get(option, {})),
     )  # fmt: skip
+    if not fallbacks:
+        return result
+    note = Figure(
+        "workloads on another option", float(len(fallbacks)), "workloads",
+        "workloads that cannot use this option, costed on their cheapest rented option: "
+        + "; ".join(f"{plan.workload.id} -> {other} ({plan.unavailable[option].reason})"
+                    for plan, other in fallbacks),
+    )  # fmt: skip
+    return replace(result, figures=(*result.figures, note), fallbacks=tuple(
+        {"workload": plan.workload.id, "option": other, "reason": plan.unavailable[option].reason}
+        for plan, other in fallbacks
+    ))  # fmt: skip
 
 
 def evaluate(

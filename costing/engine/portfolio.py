@@ -45,6 +45,9 @@ class Plan:
     api_bill: float = 0.0
     # Who is paid under each option: (role, provider or server, region), for sovereignty scoring.
     suppliers: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    # Options the workload cannot use whatever the prices (a closed model on GPUs, GPU-hours
+    # work through a token API, a model no API offers); a missing price is never one of them.
+    incompatible: set[str] = field(default_factory=set)
 
 
 def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
@@ -82,7 +85,15 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
         except Missing as error:
             reasons.append(str(error))
     if not costs:
-        why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
+        closed = plan.workload.model and scenario.architecture(plan.workload.model) is None
+        if closed and plan.workload.kind not in ("speech_audio", "image_video", "other_gpu"):
+            plan.incompatible.add(option)
+            why = (
+                f"{plan.workload.model} has no published architecture (closed weights): it can "
+                "only be used through its provider's API"
+            )
+        else:
+            why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
         plan.unavailable[option] = Unavailable(option, f"{option} price or GPU", why)
         return
     gpu = min(costs, key=lambda name: costs[name][0])
@@ -119,13 +130,15 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     plan.suppliers[option] = (("api", offer.provider, region),)
                 except Missing as error:
                     plan.unavailable[option] = opt.unavailable(option, error)
+                    if not workload.is_token or not opt.api_offers_for(workload, scenario):
+                        plan.incompatible.add(option)
             else:
                 _choose(plan, scenario, option)
         plans.append(plan)
     return plans
 
 
-def _fleet_terms(scenario: Scenario, option: str, gpu: str) -> FleetTerms:
+def fleet_terms(scenario: Scenario, option: str, gpu: str) -> FleetTerms:
     """The server, site and staff terms of one owned fleet, in the reporting currency."""
     server, price = opt.cheapest_server(scenario, gpu)
     offers, fx, a = scenario.offers, scenario.fx(), scenario.assumptions
@@ -244,7 +257,7 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     )
     fleets = {}
     for gpu in sorted(need):
-        terms = _fleet_terms(scenario, option, gpu)
+        terms = fleet_terms(scenario, option, gpu)
         flows, servers, use = owned_fleet(
             need[gpu], busy[gpu], terms, scenario.assumptions, drivers, trend
         )

@@ -25,7 +25,6 @@ def _workload_errors(scenario: Scenario, known: dict) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     models = {model.name for model in scenario.models}
     api_models = {offer.model for offer in scenario.offers.api}
-    self_hosted = set(scenario.options) - {"managed_api"}
     seen: set[str] = set()
     for i, w in enumerate(scenario.workloads):
         at = f"$.workloads[{i}]"
@@ -35,14 +34,11 @@ def _workload_errors(scenario: Scenario, known: dict) -> list[tuple[str, str]]:
         if w.kind in TOKEN_KINDS | TRAINING_KINDS:
             if not w.model:
                 errors.append((f"{at}.model", f"a {w.kind} workload needs a model"))
-            elif w.model not in models and self_hosted:
-                if w.kind in TRAINING_KINDS or w.model not in api_models:
-                    why = "has no architecture in $.models and is offered by no API"
-                    errors.append((f"{at}.model", f"model {w.model!r} {why}"))
-                else:
-                    why = "has no architecture in $.models, so it cannot be self-hosted"
-                    errors.append((f"{at}.model", f"model {w.model!r} {why}; drop the options "
-                                   f"{sorted(self_hosted)} or describe the model"))  # fmt: skip
+            elif w.model not in models and (w.kind in TRAINING_KINDS or w.model not in api_models):
+                # A model known only by its API prices is fine beside self-hosted options: they
+                # are reported unavailable for it (nothing to size on a GPU), never refused.
+                why = "has no architecture in $.models and is offered by no API"
+                errors.append((f"{at}.model", f"model {w.model!r} {why}"))
         if w.is_token and w.input_tokens + w.output_tokens <= 0:
             errors.append((f"{at}.output_tokens", "a token workload needs input or output tokens"))
         if w.kind in TRAINING_KINDS and w.training_tokens_per_month <= 0:

@@ -120,6 +120,8 @@ class MonteCarloResult:
 
 def _probability_cheapest(npvs: dict[str, Array]) -> dict[str, float]:
     names = list(npvs)
+    if not names:
+        return {}
     # Ties go to the first option listed, so the shares always sum to one.
     winner = np.argmin(np.stack([npvs[k] for k in names]), axis=0)
     counts = np.bincount(winner, minlength=len(names))

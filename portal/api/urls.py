@@ -31,6 +31,7 @@ tenant_urls = [
     ),
     *tenant_router.urls,
     *costing_urls.urlpatterns,
+    path("", include("assessments.api.urls")),
 ]
 
 urlpatterns = [

@@ -59,7 +59,23 @@ SETTINGS_FIELDS = (
     "electricity_price_per_kwh",
     "pue",
     "staff_cost_per_fte_year",
+    "sovereignty_weight_pct",
+    "min_seal_public",
+    "min_seal_internal",
+    "min_seal_confidential",
+    "min_seal_restricted",
 )
+
+
+def _min_seal_field(classification: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        f"minimum SEAL for {classification} data",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(4)],
+        help_text="EU Cloud Sovereignty Framework level 0-4 an option needs for such workloads; "
+        "empty: the criteria library's default.",
+    )
 
 
 class Organization(models.Model):
@@ -109,11 +125,30 @@ class Organization(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5000000"))],
         help_text="Loaded yearly cost of one operations engineer, in the organization's currency.",
     )
+    sovereignty_weight_pct = models.PositiveSmallIntegerField(
+        "sovereignty weight (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="How much sovereignty weighs against cost when options are ranked (0-100).",
+    )
+    min_seal_public = _min_seal_field("public")
+    min_seal_internal = _min_seal_field("internal")
+    min_seal_confidential = _min_seal_field("confidential")
+    min_seal_restricted = _min_seal_field("restricted")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+
+    def min_seal_by_classification(self) -> dict[str, int]:
+        """The minimum SEAL levels this organization sets; classifications left empty are absent
+        (the criteria library's default applies to them)."""
+        levels = {
+            name: getattr(self, f"min_seal_{name}")
+            for name in ("public", "internal", "confidential", "restricted")
+        }
+        return {name: level for name, level in levels.items() if level is not None}
 
     def __str__(self) -> str:
         return self.name

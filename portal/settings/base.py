@@ -139,6 +139,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Workers and senders agree on the queue; several deployments may share one broker.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Redis redelivers an unacknowledged task after this long; it must outlast the longest run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "assessment-runs-check-stale": {
+        "task": "assessments.tasks.assessment_runs_check_stale_task",
+        "schedule": 60.0,
+    },
+}
+
+# Assessment runs: a running run silent this long lost its worker; a queued one this long lost
+# its message. Either is queued again, up to SOVRA_RUN_MAX_ATTEMPTS starts, then failed.
+SOVRA_RUN_STALE_SECONDS = env.int("SOVRA_RUN_STALE_SECONDS", default=600)
+SOVRA_RUN_QUEUED_STALE_SECONDS = env.int("SOVRA_RUN_QUEUED_STALE_SECONDS", default=1800)
+SOVRA_RUN_MAX_ATTEMPTS = env.int("SOVRA_RUN_MAX_ATTEMPTS", default=3)
+# Reports above this size are linked (authenticated download) instead of attached.
+SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,9 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from assessments.web.views.dashboard import DashboardView as OrganizationDashboardView
 from costing.web import urls as catalog_urls
 from portal.web.views import (
-    dashboard,
     home,
     imports,
     members,
@@ -128,7 +128,9 @@ member_patterns = [
 ]
 
 tenant_patterns = [
-    path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    # The organization's home sums up its inventory and its assessments' latest runs.
+    path("", OrganizationDashboardView.as_view(), name="dashboard"),
+    path("assessments/", include("assessments.web.urls")),
     path("workloads/", include(workload_patterns)),
     path("models/", include(model_patterns)),
     path("members/", include(member_patterns)),

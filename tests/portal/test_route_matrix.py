@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from portal.models import Role
 from portal.services.imports import workload_import_stage
 from portal.services.tokens import api_token_create
+from tests.assessments.world import world_assessments
 from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 from tests.portal.api import test_access as api_access
@@ -40,6 +41,7 @@ HIDDEN = (
     "Mallory own model",
     "mallory@example.org",
     "Mallory secret prices",
+    "Mallory secret assessment",
 )
 LIST_ROUTES = {
     "workload-list": VISIBLE[:1],
@@ -51,6 +53,8 @@ LIST_ROUTES = {
     "api:member-list": VISIBLE[2:],
     "catalog-list": ("Negotiated",),
     "api:catalog-list": ("Negotiated",),
+    "assessment-list": ("Alice visible assessment",),
+    "api:assessment-list": ("Alice visible assessment",),
 }
 
 
@@ -188,8 +192,9 @@ def _tenant_entries(world) -> list[RouteEntry]:
     entries: dict[str, RouteEntry] = {}
     for endpoint in web_access.ENDPOINTS:
         kwargs = {"org_slug": "alice-media"}
-        for key in endpoint.kwargs:
-            kwargs["pk"] = world[key].pk
+        # An entry's object keys fill the route's ids in order: pk, then other (two runs).
+        for name, key in zip(("pk", "other"), endpoint.kwargs, strict=False):
+            kwargs[name] = world[key].pk
         entry = entries.setdefault(
             endpoint.name,
             RouteEntry(endpoint.name, "tenant-web", reverse(endpoint.name, kwargs=kwargs)),
@@ -258,6 +263,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
         "member": member,
         "token_key": token.token_key,
         **world_catalogs(org, other_org),
+        **world_assessments(org, other_org),
     }
 
 

@@ -62,12 +62,22 @@ def base():
     return load_scenario(portfolio_document())
 
 
-def test_the_api_option_needs_every_workload_priced(base):
+def test_work_the_api_cannot_take_keeps_its_cheapest_rented_option(base):
+    """GIVEN GPU-hours rendering, which no token API can take WHEN the portfolio goes through
+    the managed API THEN rendering keeps its cheapest rented GPUs, named, and the total still
+    covers every workload."""
     result = evaluate(base)
-    assert isinstance(result.portfolio["managed_api"], Unavailable)
-    assert "render" in result.portfolio["managed_api"].reason
-    assert isinstance(result.workloads[1].options["managed_api"], OptionResult)
-    assert set(totals(result)) == set(ALL) - {"managed_api"}
+    api = result.portfolio["managed_api"]
+    assert isinstance(api, OptionResult)
+    (fallback,) = api.fallbacks
+    assert fallback["workload"] == "render"
+    assert fallback["option"] in ("cloud_on_demand", "cloud_committed")
+    assert "not priced per token" in fallback["reason"]
+    render = next(w for w in result.workloads if w.id == "render")
+    chat_api = sum(w.options["managed_api"].total for w in result.workloads if w.id != "render")
+    assert api.total == pytest.approx(chat_api + render.options[fallback["option"]].total)
+    assert api.figure("workloads on another option").value == 1
+    assert set(totals(result)) == set(ALL)
 
 
 @quick
@@ -221,7 +231,10 @@ def test_the_example_result_is_json_ready_and_shows_its_working():
     assert chat["sizing"]["cloud_on_demand"]["binding_constraint"] in {
         "memory", "bandwidth", "compute", "latency"
     }  # fmt: skip
-    assert data["portfolio"]["managed_api"]["reason"]
+    assert data["portfolio"]["managed_api"]["fallbacks"][0]["option"] in (
+        "cloud_on_demand",
+        "cloud_committed",
+    )
     assert result.cheapest in result.available()
 
 
@@ -234,7 +247,8 @@ def test_the_portfolio_is_the_sum_of_its_workloads_however_it_is_computed(base):
     lean = evaluate(base, drivers, per_workload=False)
     assert lean.workloads == ()
     for name, outcome in full.available().items():
-        summed = sum(w.options[name].total for w in full.workloads)
+        kept = {f["workload"]: f["option"] for f in outcome.fallbacks}
+        summed = sum(w.options[kept.get(w.id, name)].total for w in full.workloads)
         assert outcome.total == pytest.approx(summed)
         assert lean.portfolio[name].total == pytest.approx(outcome.total)
         assert lean.portfolio[name].npv == pytest.approx(outcome.npv)

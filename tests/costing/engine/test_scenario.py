@@ -11,6 +11,7 @@ import pytest
 
 from costing.engine.architecture import ModelArchitecture
 from costing.engine.cashflows import Drivers
+from costing.engine.evaluate import evaluate
 from costing.engine.scenario import (
     SCHEMA,
     UNCERTAIN_INPUTS,
@@ -76,12 +77,23 @@ def test_unknown_gpu_names_are_refused(document):
     assert "$.workloads[6].gpu_class" in found
 
 
-def test_a_model_without_architecture_cannot_be_self_hosted(document):
+def test_a_model_known_only_by_its_api_is_priced_by_api_alone(document):
+    """GIVEN a closed model (no architecture) offered by an API, in a document with every option
+    WHEN it is evaluated THEN the self-hosted options are unavailable for it, saying why, and the
+    managed API prices it."""
     document["workloads"][0]["model"] = "llama-3.3-70b-versatile"  # an API name only
+    document["workloads"][0]["api_equivalent"] = ""
+    result = evaluate(load_scenario(document))
+    first = result.workloads[0]
+    assert first.options["on_prem"].reason.startswith("llama-3.3-70b-versatile has no published")
+    assert first.options["cloud_on_demand"].reason == first.options["on_prem"].reason
+    assert first.options["managed_api"].total.mean() > 0
+
+
+def test_a_model_without_architecture_or_api_is_refused(document):
+    document["workloads"][0]["model"] = "Closed and unsold 1T"
     found = errors_of(document)
-    assert "cannot be self-hosted" in found["$.workloads[0].model"]
-    document["options"] = ["managed_api"]
-    load_scenario(document)  # API only: fine
+    assert "no architecture in $.models and is offered by no API" in found["$.workloads[0].model"]
 
 
 def test_an_unknown_model_is_refused(document):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from portal.models import Membership, Role
+from tests.assessments.world import world_assessments
 from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 from tests.portal.api.conftest import ROLE_NAMES, expected_status
@@ -67,6 +68,8 @@ _SCENARIO = {
     "options": ["cloud_on_demand"],
 }  # fmt: skip
 CATALOG_KEYS = ("catalog", "cloud_offer", "api_offer", "server_offer", "provider", "gpu_spec")
+# Alice's assessment and its runs #2 ("run") and #1 ("earlier_run"), all finished with a report.
+ASSESSMENT_KEYS = ("assessment", "run", "earlier_run")
 
 ENDPOINTS = [
     Endpoint("/", "get", Role.VIEWER, 200),
@@ -117,18 +120,42 @@ ENDPOINTS = [
     Endpoint("/gpu-specs/{gpu_spec}/", "get", Role.VIEWER, 200),
     Endpoint("/fx-rates/", "get", Role.VIEWER, 200),
     Endpoint("/scenarios/evaluate/", "post", Role.VIEWER, 200, _SCENARIO),
+    Endpoint("/assessments/", "get", Role.VIEWER, 200),
+    Endpoint("/assessments/", "post", Role.ANALYST, 201, {"name": "New", "workloads": ["WL-PUT"]}),
+    Endpoint("/assessments/{assessment}/", "get", Role.VIEWER, 200),
+    Endpoint("/assessments/{assessment}/", "put", Role.ANALYST, 200, {"name": "Renamed"}),
+    Endpoint("/assessments/{assessment}/", "patch", Role.ANALYST, 200, {"horizon_years": 3}),
+    Endpoint("/assessments/{assessment}/", "delete", Role.ANALYST, 204),
+    Endpoint("/assessments/{assessment}/runs/", "get", Role.VIEWER, 200),
+    Endpoint("/assessments/{assessment}/runs/", "post", Role.ANALYST, 202),
+    Endpoint("/runs/", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/results/", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/snapshot/", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/report.pdf", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/emails/", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/emails/", "post", Role.ANALYST, 202, {"recipients": ["cfo@a.example"]}),
+    Endpoint("/runs/{run}/compare/{earlier_run}/", "get", Role.VIEWER, 200),
 ]
 # Objects the paths name, by key (the matrices fill them from their fixtures).
-OBJECT_KEYS = ("member", "spec", "workload", *CATALOG_KEYS)
+OBJECT_KEYS = ("member", "spec", "workload", *CATALOG_KEYS, *ASSESSMENT_KEYS)
+
+
+def _needs_assessments(request) -> bool:
+    endpoint = getattr(getattr(request.node, "callspec", None), "params", {}).get("endpoint")
+    return endpoint is None or endpoint.path.startswith(("/assessments/", "/runs/"))
 
 
 @pytest.fixture
-def objects(org, other_org):
+def objects(request, org, other_org):
     """One object of each kind in alice's organization."""
     UserFactory(username="newbie")
     catalogs = world_catalogs(org, other_org)
+    # Finished runs carry megabytes of real results: made only for the routes that read them.
+    assessments = world_assessments(org, other_org) if _needs_assessments(request) else {}
     return {
         **{key: catalogs[key].pk for key in CATALOG_KEYS},
+        **{key: assessments[key].pk for key in ASSESSMENT_KEYS if key in assessments},
         "member": MembershipFactory(organization=org, user=UserFactory(username="target")).pk,
         "spec": ModelSpecFactory(organization=org, name="Own model").pk,
         "workload": WorkloadFactory(organization=org, external_id="WL-PUT").pk,

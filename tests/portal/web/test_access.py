@@ -8,10 +8,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, reverse
 
+from assessments.models import Assessment, AssessmentRun, RunReport, RunStatus
 from portal.models import Role
 from portal.services.imports import workload_import_stage
 from portal.tenancy import OrgScopedView
 from portal.web import urls as web_urls
+from tests.assessments.world import example_pdf
 from tests.costing.catalog_data import world_catalogs
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
 
@@ -25,7 +27,11 @@ class Endpoint:
     name: str
     method: str
     minimum: Role
-    kwargs: tuple[str, ...] = ()  # which fixture objects fill the URL's <pk>
+    kwargs: tuple[str, ...] = ()  # which fixture objects fill the URL's <pk> (and <other>)
+
+
+# The URL arguments an endpoint's fixture objects fill, in order.
+URL_KWARGS = ("pk", "other")
 
 
 ENDPOINTS = [
@@ -82,12 +88,67 @@ ENDPOINTS = [
         for action, key in (("create", "catalog"), ("update", offer), ("delete", offer))
         for method in ("get", "post")
     ],
+    Endpoint("assessment-list", "get", Role.VIEWER),
+    Endpoint("assessment-create", "get", Role.ANALYST),
+    Endpoint("assessment-create", "post", Role.ANALYST),
+    Endpoint("assessment-detail", "get", Role.VIEWER, ("assessment",)),
+    Endpoint("assessment-update", "get", Role.ANALYST, ("assessment",)),
+    Endpoint("assessment-update", "post", Role.ANALYST, ("assessment",)),
+    Endpoint("assessment-delete", "get", Role.ADMIN, ("assessment",)),
+    Endpoint("assessment-delete", "post", Role.ADMIN, ("assessment",)),
+    Endpoint("assessment-run", "post", Role.ANALYST, ("assessment",)),
+    Endpoint("run-detail", "get", Role.VIEWER, ("run",)),
+    Endpoint("run-progress", "get", Role.VIEWER, ("run",)),
+    Endpoint("run-pdf", "get", Role.VIEWER, ("run",)),
+    Endpoint("run-email", "get", Role.ANALYST, ("run",)),
+    Endpoint("run-email", "post", Role.ANALYST, ("run",)),
+    Endpoint("run-compare", "get", Role.VIEWER, ("run", "earlier_run")),
 ]
 ROLES = [Role.VIEWER, Role.ANALYST, Role.ADMIN, Role.OWNER]
 
 
+# Access is decided before any result is read: these runs carry a summary and a PDF only
+# (the pages' content is tested in tests/assessments/web with full results).
+ASSESSMENT_KEYS = {"assessment", "run", "earlier_run"}
+
+
+def _needs_assessments(request) -> bool:
+    endpoint = getattr(getattr(request.node, "callspec", None), "params", {}).get("endpoint")
+    return endpoint is None or bool(ASSESSMENT_KEYS.intersection(endpoint.kwargs))
+
+
+def _succeeded_run(assessment, number: int) -> AssessmentRun:
+    run = AssessmentRun.objects.create_in(
+        assessment.organization,
+        assessment=assessment,
+        number=number,
+        status=RunStatus.SUCCEEDED,
+        step="done",
+        progress_pct=100,
+        snapshot={"workloads": []},
+        results={"summary": {"currency": "EUR", "headline": ["Keep the archive at home."]}},
+        currency="EUR",
+    )
+    pdf = example_pdf()
+    RunReport.objects.create_in(
+        assessment.organization, run=run, pdf=pdf, size_bytes=len(pdf), sha256="0" * 64, pages=1
+    )
+    return run
+
+
+def light_assessments(org) -> dict:
+    assessment = Assessment.objects.create_in(
+        org, name="Alice visible assessment", recipients=["cfo@alice.example.org"]
+    )
+    return {
+        "assessment": assessment,
+        "earlier_run": _succeeded_run(assessment, 1),
+        "run": _succeeded_run(assessment, 2),
+    }
+
+
 @pytest.fixture
-def objects(org, other_org, owner):
+def objects(request, org, other_org, owner):
     """One object of each kind in alice's organization, and a plain member to act upon."""
     member = MembershipFactory(organization=org, user=UserFactory(username="target"))
     staged = workload_import_stage(
@@ -99,13 +160,14 @@ def objects(org, other_org, owner):
         "staged": staged,
         "member": member,
         **world_catalogs(org, other_org),
+        **(light_assessments(org) if _needs_assessments(request) else {}),
     }
 
 
 def _url(endpoint: Endpoint, slug: str, objects) -> str:
     kwargs = {"org_slug": slug}
-    for key in endpoint.kwargs:
-        kwargs["pk"] = objects[key].pk
+    for name, key in zip(URL_KWARGS, endpoint.kwargs, strict=False):
+        kwargs[name] = objects[key].pk
     return reverse(endpoint.name, kwargs=kwargs)
 
 

@@ -17,6 +17,9 @@ VALID = {
     "electricity_price_per_kwh": "0.21",
     "pue": "1.3",
     "staff_cost_per_fte_year": "120000",
+    "sovereignty_weight_pct": "60",
+    "min_seal_confidential": "3",
+    "min_seal_restricted": "4",
 }
 
 
@@ -45,6 +48,8 @@ def test_admin_changes_them(client_for, org, admin_user):
     assert org.country.code == "BE"
     assert org.discount_rate_pct == Decimal("6.50")
     assert org.horizon_years == 7
+    assert org.sovereignty_weight_pct == 60
+    assert org.min_seal_by_classification() == {"confidential": 3, "restricted": 4}
 
 
 def test_invalid_values_show_beside_their_fields_and_change_nothing(client_for, org, admin_user):

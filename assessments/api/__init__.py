@@ -1,0 +1,1 @@
+"""The REST API of assessments, their runs, reports, emails and comparisons."""

@@ -1,0 +1,326 @@
+"""Runs over the API: list and poll them, fetch their results, snapshot and PDF report, email
+the report, and compare two runs of one assessment."""
+
+from __future__ import annotations
+
+import orjson
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.http import HttpResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+
+from assessments.api.serializers import (
+    ReportEmailRequestSerializer,
+    ReportEmailSerializer,
+    RunComparisonSerializer,
+    RunSerializer,
+)
+from assessments.compare import runs_compare
+from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.selectors import emails_for, runs_for
+from assessments.services.emails import report_email_queue
+from assessments.services.runs import STEP_LABELS
+from portal.api.errors import Conflict
+from portal.api.filters import IntegerFilter, ScopedFilterBackend
+from portal.api.parsers import OrjsonParser
+from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.tenancy import OrgScopedAPIView, OrgScopedViewSet
+
+
+class OrgContextMixin:
+    """Serializers get the organization (to resolve names) and its slug (to build links)."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["organization"] = getattr(self, "organization", None)
+        context["org_slug"] = self.kwargs.get("org_slug", "")
+        return context
+
+
+def runs_listed(organization):
+    """Runs for lists and polling: no big JSON, but whether a report and a snapshot exist."""
+    reports = RunReport.objects.for_organization(organization).filter(run=OuterRef("pk"))
+    return (
+        runs_for(organization=organization)
+        .select_related("requested_by")
+        .annotate(
+            has_report=Exists(reports),
+            has_snapshot=ExpressionWrapper(Q(snapshot__isnull=False), output_field=BooleanField()),
+        )
+    )
+
+
+class RunFilter(filters.FilterSet):
+    """Runs of one assessment, or in one state."""
+
+    assessment = IntegerFilter(field_name="assessment_id", help_text="Assessment id.")
+    status = filters.ChoiceFilter(choices=RunStatus.choices, help_text="Run status.")
+
+    class Meta:
+        model = AssessmentRun
+        fields = ["assessment", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="runs_list",
+        summary="List the organization's runs, newest first",
+        responses={200: RunSerializer(many=True), **errors(400, *READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        operation_id="runs_retrieve",
+        summary="A run's status and progress (small: poll it)",
+        responses={200: RunSerializer, **errors(*READ_ERRORS)},
+    ),
+)
+@extend_schema(
+    tags=["runs"],
+    parameters=[ORG_SLUG],
+    description="A run is immutable once it has succeeded or failed. Its answer is small "
+    "(status, step, progress, headline figures and links); the results, the frozen inputs "
+    "and the PDF are fetched from its links.",
+)
+class RunViewSet(
+    OrgContextMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet
+):
+    """``/api/v1/orgs/<org_slug>/runs/``: every member reads."""
+
+    model = AssessmentRun
+    serializer_class = RunSerializer
+    filter_backends = [ScopedFilterBackend]
+    filterset_class = RunFilter
+
+    def scoped_queryset(self, organization):
+        return runs_listed(organization).order_by("-created_at", "-id")
+
+
+def _not_succeeded(run: AssessmentRun, what: str) -> Conflict:
+    if run.status == RunStatus.FAILED:
+        return Conflict(
+            f"Run #{run.number} failed, so it has no {what}: {run.error or 'no reason given'}"
+        )
+    label = STEP_LABELS.get(run.step, run.step)
+    return Conflict(
+        f"Run #{run.number} is {run.status} ({label}, {run.progress_pct}%): its {what} exist "
+        "once it has succeeded. Poll the run until its status is succeeded."
+    )
+
+
+def _json(data) -> HttpResponse:
+    # orjson writes the megabytes of a run's results several times faster than DRF's renderer.
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
+class RunResultsView(OrgScopedAPIView):
+    """``runs/<id>/results/``: the whole results of a succeeded run."""
+
+    model = AssessmentRun
+    filter_backends = []
+
+    def scoped_queryset(self, organization):
+        return AssessmentRun.objects.for_organization(organization).defer("snapshot")
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="runs_results",
+        summary="The results of a succeeded run (large JSON)",
+        description="Sections `engine` (cash flows, NPV and unit costs per option and "
+        "workload), `monte_carlo`, `tornado`, `sovereignty` (SEAL level, findings and "
+        "recommendation per workload), `placement` (the joint placement under the "
+        "constraints) and `summary` (headline, risks, NPV by option). 409 while the run is "
+        "queued or running, or when it failed.",
+        parameters=[ORG_SLUG],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The results, as stored."),
+            **errors(*READ_ERRORS, 409),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        if run.status != RunStatus.SUCCEEDED:
+            raise _not_succeeded(run, "results")
+        return _json(run.results)
+
+
+class RunSnapshotView(OrgScopedAPIView):
+    """``runs/<id>/snapshot/``: every input the run used, frozen when it started."""
+
+    model = AssessmentRun
+    filter_backends = []
+
+    def scoped_queryset(self, organization):
+        return AssessmentRun.objects.for_organization(organization).defer("results")
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="runs_snapshot",
+        summary="The frozen inputs of a run",
+        description="Settings, inventory rows, the scenario document with every price and its "
+        "source, providers' attributes, catalogs and versions. 409 before a worker froze them.",
+        parameters=[ORG_SLUG],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The snapshot, as stored."),
+            **errors(*READ_ERRORS, 409),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        if run.snapshot is None:
+            raise Conflict(
+                f"Run #{run.number} has not frozen its inputs yet ({run.status}); "
+                "poll the run and try again."
+            )
+        return _json(run.snapshot)
+
+
+class AnyAcceptNegotiation(DefaultContentNegotiation):
+    """``Accept: application/pdf`` is what a PDF download sends: errors then answer JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+class RunReportPdfView(OrgScopedAPIView):
+    """``runs/<id>/report.pdf``: the run's report, to members of its organization only."""
+
+    model = RunReport
+    filter_backends = []
+    content_negotiation_class = AnyAcceptNegotiation
+    lookup_field = "run_id"
+    lookup_url_kwarg = "pk"
+
+    def scoped_queryset(self, organization):
+        return RunReport.objects.for_organization(organization).only("pdf", "run_id", "size_bytes")
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="runs_report_pdf",
+        summary="Download the PDF report of a run",
+        description="404 when the run has no report (not yet succeeded, or failed).",
+        parameters=[ORG_SLUG],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The report, as an attachment."
+            ),
+            **errors(*READ_ERRORS),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        report = self.get_object()
+        response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
+        filename = f"sovra-{self.organization.slug}-run-{report.run_id}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Length"] = str(len(response.content))
+        # A confidential document: no shared cache keeps it, no browser guesses its type.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class RunEmailsView(OrgContextMixin, OrgScopedAPIView):
+    """``runs/<id>/emails/``: who the report went to; POST sends it (analysts and above)."""
+
+    model = AssessmentRun
+    parser_classes = [OrjsonParser]
+    serializer_class = ReportEmailSerializer
+    filter_backends = []
+
+    def scoped_queryset(self, organization):
+        return runs_for(organization=organization)
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="run_emails_list",
+        summary="List the emails of a run's report, newest first",
+        parameters=[ORG_SLUG],
+        responses={200: ReportEmailSerializer(many=True), **errors(*READ_ERRORS)},
+    )
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        emails = emails_for(organization=self.organization).filter(run=run)
+        page = self.paginate_queryset(emails.select_related("requested_by"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="run_emails_send",
+        summary="Email a succeeded run's report (analysts and above)",
+        description="The email is queued and sent by a worker (the PDF attached, or linked "
+        "when too large): the answer is 202 with it; list the run's emails to follow its "
+        "delivery. An invalid address is named in the error; 409 unless the run succeeded.",
+        parameters=[ORG_SLUG],
+        request=ReportEmailRequestSerializer,
+        responses={
+            202: OpenApiResponse(ReportEmailSerializer, description="Queued for sending."),
+            **errors(*WRITE_ERRORS, 409),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        run = self.get_object()
+        body = ReportEmailRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if run.status != RunStatus.SUCCEEDED:
+            raise _not_succeeded(run, "report")
+        # The service names each invalid address; the API's error handler keeps its fields.
+        email = report_email_queue(
+            run=run,
+            recipients=body.validated_data["recipients"],
+            message=body.validated_data["message"],
+            requested_by=request.user,
+        )
+        return Response(self.get_serializer(email).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RunCompareView(OrgScopedAPIView):
+    """``runs/<id>/compare/<other_id>/``: inputs and results that differ between two runs."""
+
+    model = AssessmentRun
+    filter_backends = []
+
+    def scoped_queryset(self, organization):
+        return AssessmentRun.objects.for_organization(organization)
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="runs_compare",
+        summary="What changed between two runs of one assessment",
+        description="Inputs (workloads added, removed or changed; prices; assumptions; "
+        "versions) and results (NPV per option, recommendation per workload). `old` is the "
+        "earlier run, whichever order the URL names them. 400 when the runs belong to "
+        "different assessments, 409 when one has not frozen its inputs yet.",
+        parameters=[ORG_SLUG],
+        responses={200: RunComparisonSerializer, **errors(400, *READ_ERRORS, 409)},
+    )
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        other = self.get_queryset().filter(pk=kwargs["other_pk"]).first()
+        if other is None:
+            raise exceptions.NotFound("Not found.")
+        if other.assessment_id != run.assessment_id:
+            raise exceptions.ValidationError(
+                f"Runs {run.pk} and {other.pk} belong to different assessments; compare two "
+                "runs of the same assessment."
+            )
+        old, new = sorted((run, other), key=lambda r: r.number)
+        for each in (old, new):
+            if each.snapshot is None:
+                raise Conflict(f"Run #{each.number} has not frozen its inputs yet.")
+        return Response(
+            {
+                "old": _run_ref(old),
+                "new": _run_ref(new),
+                **runs_compare((old.snapshot, old.results), (new.snapshot, new.results)),
+            }
+        )
+
+
+def _run_ref(run: AssessmentRun) -> dict:
+    finished = run.finished_at.isoformat() if run.finished_at else None
+    return {"id": run.pk, "number": run.number, "status": run.status, "finished_at": finished}

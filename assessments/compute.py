@@ -1,0 +1,336 @@
+"""The sections of a run's results, each computed from the run's frozen snapshot (no database).
+
+Every step reads only the snapshot and the sections stored before it, so a step that is run
+again (a redelivered task) recomputes the same figures: same snapshot, same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+from assessments.sovereignty.library import Library
+from assessments.sovereignty.loader import load_library
+from assessments.sovereignty.profiles import OptionProfile, ProviderProfile, WorkloadProfile
+from assessments.sovereignty.ranking import RankingWeights, rank_options, recommendation
+from assessments.sovereignty.regions import data_location
+from assessments.sovereignty.scoring import OptionAssessment, SovereigntyPolicy, score_option
+from costing.engine.evaluate import evaluate
+from costing.engine.scenario import Scenario, load_scenario
+from costing.engine.uncertainty import monte_carlo, tornado
+
+# Engine option -> the deployment the sovereignty rules reason about.
+DEPLOYMENT = {
+    "on_prem": "on_premises",
+    "colocation": "colocation",
+    "cloud_on_demand": "cloud_gpu",
+    "cloud_committed": "cloud_gpu",
+    "hybrid": "cloud_gpu",  # the burst runs on the cloud provider: its rules bind
+    "managed_api": "managed_api",
+}
+# Who handles the data under each option (servers are owned hardware, not a third party).
+THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
+
+
+def scenario_of(snapshot: dict) -> Scenario:
+    return load_scenario(snapshot["scenario"])
+
+
+def engine_section(snapshot: dict) -> dict:
+    """Cash flows, NPV, unit costs and breakevens per option: the portfolio and each workload."""
+    return evaluate(scenario_of(snapshot)).as_dict()
+
+
+def monte_carlo_section(snapshot: dict) -> dict | None:
+    settings = snapshot["assessment"]
+    samples = int(settings.get("monte_carlo_samples") or 0)
+    if samples <= 0:
+        return None
+    result = monte_carlo(scenario_of(snapshot), samples=samples, seed=settings["random_seed"])
+    return result.as_dict()
+
+
+def tornado_section(snapshot: dict) -> dict | None:
+    result = tornado(scenario_of(snapshot))
+    return None if result is None else result.as_dict()
+
+
+# --------------------------------------------------------------------------- sovereignty
+
+
+def provider_profiles(snapshot: dict) -> dict[str, ProviderProfile]:
+    profiles = {}
+    for name, fields in snapshot.get("providers", {}).items():
+        values = dict(fields)
+        for key in ("certifications", "limited_certifications"):
+            values[key] = frozenset(values.get(key, ()))
+        profiles[name] = ProviderProfile(**values)
+    return profiles
+
+
+def workload_profile(row: dict, organization: dict) -> WorkloadProfile:
+    return WorkloadProfile(
+        classification=row["data_classification"],
+        personal_data=bool(row["personal_data"] or row["special_category_data"]),
+        special_category=bool(row["special_category_data"]),
+        sector=row["sector_regulation"],
+        residency_requirement=row["residency_requirement"],
+        organization_country=organization.get("country", ""),
+    )
+
+
+def option_profiles(
+    option: str, suppliers: list[dict], providers: dict[str, ProviderProfile], open_weights
+) -> list[OptionProfile]:
+    """One profile per party that handles the data under ``option`` (owned options: one)."""
+    deployment = DEPLOYMENT[option]
+    if deployment in ("on_premises", "colocation"):
+        return [OptionProfile(option, deployment, open_weights=open_weights)]
+    profiles = []
+    for supplier in suppliers:
+        if supplier["role"] not in THIRD_PARTY_ROLES:
+            continue
+        provider = providers.get(supplier["name"]) or ProviderProfile(name=supplier["name"])
+        profiles.append(
+            OptionProfile(
+                option,
+                deployment,
+                provider=provider,
+                region=supplier["region"],
+                data_location=data_location(supplier["name"], supplier["region"]),
+                open_weights=open_weights if deployment == "managed_api" else None,
+            )
+        )
+    return profiles
+
+
+def _worst(assessments: list[OptionAssessment]) -> OptionAssessment:
+    """An option served by several parties is as sovereign as the weakest of them."""
+    return min(assessments, key=lambda a: (not a.blocked, a.weighted_score, a.seal.level or 0))
+
+
+def _assessment_dict(a: OptionAssessment, suppliers: list[dict]) -> dict:
+    return {
+        "deployment": a.deployment,
+        "provider_name": a.provider_name,
+        "suppliers": suppliers,
+        "weighted_score": round(a.weighted_score, 4),
+        "blocked": a.blocked,
+        "seal": {"level": a.seal.level, "reason": a.seal.reason},
+        "findings": [_finding_dict(f) for f in a.blocking_findings],
+        "preconditions": [_finding_dict(f) for f in a.preconditions],
+        "scores": [
+            {
+                "criterion_id": s.criterion_id,
+                "name": s.name,
+                "score": s.score,
+                "status": s.status,
+                "reason": s.reason,
+                "weight": s.weight,
+                "verified": s.verified,
+            }
+            for s in a.scores
+        ],
+        "requirements": [
+            {
+                "ref_id": r.ref_id,
+                "name": r.name,
+                "citation": r.citation,
+                "verified": r.verified,
+                "minimums": dict(r.minimums),
+                "shortfalls": list(r.shortfalls),
+            }
+            for r in a.requirements
+        ],
+        "unverified": list(a.unverified()),
+    }
+
+
+def _finding_dict(f) -> dict:
+    found = asdict(f)
+    found["source_urls"] = list(f.source_urls)
+    found["presumed"] = list(f.presumed)
+    return found
+
+
+def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = None) -> dict:
+    """Scores, SEAL level and blocking findings of every priced option of every workload, the
+    weighted cost/sovereignty ranking and the recommendation (cheapest option not blocked)."""
+    library = library or load_library()
+    organization = snapshot["organization"]
+    settings = snapshot["assessment"]
+    minimums = {
+        **library.seal_minimum_by_classification,
+        **organization.get("min_seal_by_classification", {}),
+    }
+    policy = SovereigntyPolicy(min_seal_by_classification=minimums)
+    weight = settings.get("sovereignty_weight_pct")
+    if weight is None:
+        weight = organization.get("sovereignty_weight_pct", 50)
+    weights = RankingWeights(cost=100 - weight, sovereignty=weight) if 0 < weight < 100 else (
+        RankingWeights(cost=1.0, sovereignty=0.0) if weight == 0 else
+        RankingWeights(cost=0.0, sovereignty=1.0)
+    )  # fmt: skip
+    providers = provider_profiles(snapshot)
+    inventory = {row["external_id"]: row for row in snapshot["workloads"]}
+    models = snapshot.get("models", {})
+    sovereign_seal = int(settings.get("sovereign_min_seal", 3))
+    rows = []
+    for workload in engine["workloads"]:
+        row = inventory[workload["id"]]
+        profile = workload_profile(row, organization)
+        open_weights = models.get(row.get("model") or "", {}).get("open_weights")
+        scored: dict[str, OptionAssessment] = {}
+        options: dict[str, dict] = {}
+        costs: dict[str, float] = {}
+        for option, outcome in workload["options"].items():
+            suppliers = workload.get("suppliers", {}).get(option, [])
+            if "npv" not in outcome:
+                options[option] = {"unavailable": True, "reason": outcome.get("reason", "")}
+                continue
+            parties = option_profiles(option, suppliers, providers, open_weights)
+            if not parties:
+                options[option] = {"unavailable": True, "reason": "no provider recorded"}
+                continue
+            assessed = _worst([score_option(profile, p, library, policy) for p in parties])
+            scored[option] = assessed
+            costs[option] = max(float(outcome["npv"]), 0.01)
+            options[option] = _assessment_dict(assessed, suppliers)
+            level = assessed.seal.level
+            options[option]["sovereign"] = level is not None and level >= sovereign_seal
+        ranking = rank_options(scored.values(), costs, weights)
+        chosen = recommendation(ranking)
+        rows.append(
+            {
+                "id": workload["id"],
+                "name": workload["name"],
+                "classification": row["data_classification"],
+                "sector": row["sector_regulation"],
+                "residency_requirement": row["residency_requirement"],
+                "personal_data": bool(row["personal_data"]),
+                "recommended": chosen.option_id if chosen else None,
+                "recommended_cost": chosen.cost if chosen else None,
+                "ranking": [asdict(r) | {"blocking_rule_ids": list(r.blocking_rule_ids)}
+                            for r in ranking],
+                "options": options,
+            }
+        )  # fmt: skip
+    return {
+        "library": {
+            "urn": library.urn,
+            "ref_id": library.ref_id,
+            "name": library.name,
+            "version": library.version,
+        },
+        "criteria": [
+            {"id": c.ref_id, "name": c.name, "weight": c.weight} for c in library.criteria
+        ],
+        "weights": {"cost": weights.cost, "sovereignty": weights.sovereignty},
+        "min_seal_by_classification": minimums,
+        "sovereign_min_seal": sovereign_seal,
+        "workloads": rows,
+    }
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
+
+
+def summary_section(results: dict) -> dict:
+    """The plain-language headline: what to do, its cost, how sure we are, what can go wrong."""
+    engine = results["engine"]
+    currency = engine["currency"]
+    priced = {k: v for k, v in engine["portfolio"].items() if "npv" in v}
+    ordered = sorted(priced, key=lambda k: priced[k]["npv"])
+    cheapest = ordered[0] if ordered else None
+    mc = results.get("monte_carlo") or {}
+    probability = (mc.get("options", {}).get(cheapest) or {}).get("probability_cheapest")
+    breakeven = None
+    if len(ordered) >= 2:
+        pair = set(ordered[:2])
+        breakeven = next((b for b in engine["breakevens"] if set(b["options"]) == pair), None)
+    sovereignty = results.get("sovereignty") or {}
+    recommendations = {w["id"]: w["recommended"] for w in sovereignty.get("workloads", [])}
+    placement = results.get("placement") or {}
+    risks = []
+    blocked_all = [w for w, option in recommendations.items() if option is None]
+    if blocked_all:
+        risks.append(
+            f"{len(blocked_all)} workload(s) have no option without a blocking finding: "
+            + ", ".join(blocked_all[:5])
+        )
+    if probability is not None and probability < 0.8 and cheapest:
+        risks.append(
+            f"{cheapest} is cheapest in only {probability:.0%} of the Monte Carlo samples: "
+            "the ranking is sensitive to the uncertain inputs"
+        )
+    bars = (results.get("tornado") or {}).get("bars") or []
+    if bars:
+        risks.append(f"The input that moves the comparison most is {bars[0]['input']}")
+    unavailable = [k for k, v in engine["portfolio"].items() if "npv" not in v]
+    if unavailable:
+        risks.append("Not priced for the whole portfolio: " + ", ".join(unavailable))
+    unverified = sum(
+        1
+        for w in sovereignty.get("workloads", [])
+        for o in w["options"].values()
+        if o.get("unverified")
+    )
+    if unverified:
+        risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
+    headline = []
+    if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
+        used = ", ".join(
+            f"{option} ({row['workloads']})" for option, row in placement["by_option"].items()
+        )
+        headline.append(
+            f"Place the workloads as the portfolio recommendation says ({used}): NPV "
+            f"{_money(placement['cost'], currency)}, saving "
+            f"{_money(placement.get('saving') or 0.0, currency)} against choosing workload by "
+            "workload."
+        )
+    if cheapest:
+        text = f"Of the single options for every workload, {cheapest} costs least: NPV " + (
+            _money(priced[cheapest]["npv"], currency)
+        )
+        if probability is not None:
+            text += f", cheapest in {probability:.0%} of {mc.get('samples')} samples"
+        headline.append(text + ".")
+    return {
+        "cheapest_option": cheapest,
+        "cheapest_npv": priced[cheapest]["npv"] if cheapest else None,
+        "npv_by_option": {k: priced[k]["npv"] for k in ordered},
+        "probability_cheapest": probability,
+        "breakeven": breakeven,
+        "recommendations": recommendations,
+        "recommended_option": _portfolio_choice(placement, recommendations),
+        "risks": risks,
+        "headline": headline,
+        "currency": currency,
+    }
+
+
+def _portfolio_choice(placement: dict, recommendations: dict) -> str | None:
+    """The option holding most workloads in the joint placement (or, without one, among the
+    per-workload recommendations)."""
+    counts: dict[str, int] = {}
+    source = placement.get("assignment") or recommendations
+    for option in source.values():
+        if option:
+            counts[option] = counts.get(option, 0) + 1
+    return max(counts, key=lambda k: (counts[k], k), default=None)
+
+
+def json_safe(value):
+    """``value`` with every NaN or infinity replaced by None: JSON (and PostgreSQL's jsonb) has
+    no such numbers, and a figure that is not a number is not established."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

@@ -1,0 +1,34 @@
+"""Assess the demo organization, write the report's PDF and print where it is."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from assessments.services.demo import demo_assessment_run
+from portal.models import Organization
+from portal.services.demo import DEMO_SLUG
+
+
+class Command(BaseCommand):
+    help = "Run the demo organization's assessment and write its PDF report (run `demo` first)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "var" / "reports"))
+
+    def handle(self, *args, out: str, **options):
+        organization = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if organization is None:
+            raise CommandError("No demo organization: run `manage.py demo` first.")
+        run, path = demo_assessment_run(organization=organization, out_dir=Path(out))
+        seconds = run.duration_seconds or 0.0
+        summary = run.results.get("summary", {})
+        self.stdout.write(f"Assessment: {run.assessment.name} (run #{run.number}, {seconds:.1f} s)")
+        for line in summary.get("headline", []):
+            self.stdout.write(f"            {line}")
+        self.stdout.write(f"PDF report: {path.resolve()}")
+        kwargs = {"org_slug": organization.slug, "pk": run.pk}
+        self.stdout.write(
+            f"Results:    {settings.SITE_URL.rstrip('/')}{reverse('run-detail', kwargs=kwargs)}"
+        )

@@ -1,1 +1,0 @@
-"""Assessments and their immutable runs (filled in with the assessment pipeline)."""

@@ -1,0 +1,158 @@
+"""Runs of an assessment: frozen inputs, progress, results, the PDF and the emails that sent it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from portal.models.tenancy import TenantModel
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+
+class FinishedRunError(RuntimeError):
+    """A finished run was about to be changed: runs are immutable once they finish."""
+
+
+class AssessmentRun(TenantModel):
+    """One computation of an assessment, with a frozen snapshot of every input it used.
+
+    Once succeeded or failed, a run never changes (``save`` refuses); running again makes a new
+    run, so every report can be reproduced and audited.
+    """
+
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.CASCADE, related_name="runs"
+    )
+    number = models.PositiveIntegerField(help_text="1, 2, 3... within the assessment.")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    step = models.CharField(max_length=30, blank=True, help_text="The step running or last done.")
+    progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker computing the run."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started (or resumed) the run."
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
+    snapshot = models.JSONField(null=True, blank=True, help_text="Every input, frozen.")
+    results = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text="What went wrong and what to do about it.")
+    # Headline figures, copied from the results for lists and the dashboard.
+    currency = models.CharField(max_length=3, blank=True)
+    cheapest_option = models.CharField(max_length=20, blank=True)
+    cheapest_npv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    recommended_option = models.CharField(max_length=20, blank=True)
+    callback_status = models.CharField(max_length=80, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="run_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} #{self.number}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._finished_when_loaded = instance.__dict__.get("status") in FINISHED
+        return instance
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_finished_when_loaded", False):
+            raise FinishedRunError(f"Run {self.pk} has finished; start a new run instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class RunReport(TenantModel):
+    """A run's PDF, kept in the database: served only through authenticated, scoped views."""
+
+    run = models.OneToOneField(AssessmentRun, on_delete=models.CASCADE, related_name="report")
+    pdf = models.BinaryField()
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(auto_now_add=True)
+    render_seconds = models.FloatField(default=0.0)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-rendered_at"]
+
+    def __str__(self) -> str:
+        return f"Report of {self.run}"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RETRYING = "retrying", "Retrying"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class ReportEmail(TenantModel):
+    """One sending of a run's report to recipients; sent at most once, retried on failure."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="emails")
+    recipients = models.JSONField()
+    message = models.TextField(blank=True, max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    automatic = models.BooleanField(
+        default=False, help_text="Sent because the run finished (the assessment's recipients)."
+    )
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    attached = models.BooleanField(
+        null=True, help_text="PDF attached (True) or linked because of its size (False)."
+    )
+    message_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A redelivered "run finished" task cannot queue the automatic email twice.
+            models.UniqueConstraint(
+                fields=["run"], condition=models.Q(automatic=True), name="one_automatic_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Email of {self.run} to {len(self.recipients)} recipient(s)"

@@ -1,0 +1,59 @@
+"""The run's portfolio placement: the exact MILP over the options sovereignty leaves open."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assessments.compute import scenario_of
+from assessments.placement.from_engine import placement_problem
+from assessments.placement.problem import Constraints
+from assessments.placement.solve import solve_placement
+
+
+def _masks(sovereignty: dict) -> tuple[dict, dict]:
+    """(workload, option) -> permitted (no blocking finding), and -> counts as sovereign."""
+    allowed, sovereign = {}, {}
+    for workload in sovereignty.get("workloads", []):
+        for option, row in workload["options"].items():
+            key = (workload["id"], option)
+            allowed[key] = not row.get("unavailable") and not row.get("blocked")
+            sovereign[key] = bool(row.get("sovereign"))
+    return allowed, sovereign
+
+
+def placement_section(snapshot: dict, results: dict) -> dict:
+    """Every workload's placement chosen jointly under the assessment's constraints."""
+    limits = snapshot["assessment"]["constraints"]
+    share = limits.get("min_sovereign_share_pct")
+    constraints = Constraints(
+        budget_cap=limits.get("budget_cap"),
+        power_limit_kw=limits.get("power_limit_kw"),
+        rack_units_limit=limits.get("rack_units_limit"),
+        min_sovereign_share=None if share is None else share / 100,
+    )
+    allowed, sovereign = _masks(results.get("sovereignty") or {})
+    scenario = scenario_of(snapshot)
+    # A workload every option of which is blocked or unpriced cannot be placed: it is left out
+    # (and listed) so that the others still get their joint placement.
+    placeable = {w for (w, _), ok in allowed.items() if ok}
+    left_out = [w.id for w in scenario.workloads if w.id not in placeable]
+    kept = tuple(w for w in scenario.workloads if w.id in placeable)
+    if not kept:
+        return {
+            "status": "infeasible",
+            "message": "No workload has an option without a blocking finding and with a price.",
+            "currency": scenario.reporting_currency,
+            "cost": None, "baseline_cost": None, "saving": None,
+            "assignment": {}, "baseline_assignment": {}, "by_option": {}, "fleets": [],
+            "constraints": {**constraints.given(), "binding": []},
+            "unplaced": left_out,
+        }  # fmt: skip
+    problem = placement_problem(
+        replace(scenario, workloads=kept),
+        allowed=allowed,
+        sovereign=sovereign,
+        constraints=constraints,
+    )
+    result = solve_placement(problem).as_dict()
+    result["unplaced"] = left_out
+    return result

@@ -1,0 +1,278 @@
+"""What the report template shows, computed from a run's results, snapshot and metadata.
+
+Every optional section (Monte Carlo, tornado, sovereignty, placement, summary) may be missing
+or None: the report then says so instead of failing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assessments import charts
+
+from . import appendix
+from .formatting import breakeven, money, option_label, percent
+
+HEATMAP_ROWS_PER_CHART = 40  # one chart must fit on a page; longer portfolios get several
+# Above this many workloads each gets a table row instead of a block: a 200-workload report
+# stays within its rendering budget (see benchmarks/report.py).
+DETAILED_WORKLOADS_MAX = 25
+
+
+def _date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%-d %B %Y, %H:%M")
+    except ValueError:
+        return str(value)
+
+
+def _figure(row: dict, name: str) -> float | None:
+    found = next((f for f in row.get("figures") or [] if f.get("name") == name), None)
+    return None if found is None else found.get("value")
+
+
+def _available(row) -> bool:
+    return isinstance(row, dict) and "npv" in row and "missing" not in row
+
+
+def _options_table(engine: dict, monte_carlo: dict) -> list[dict]:
+    spreads = monte_carlo.get("options") or {}
+    rows = []
+    for option, row in (engine.get("portfolio") or {}).items():
+        spread = (spreads.get(option) or {}).get("npv") or {}
+        rows.append({
+            "option": option,
+            "available": _available(row),
+            "total": row.get("total"),
+            "npv": row.get("npv"),
+            "per_million_tokens": _figure(row, "cost per 1M tokens"),
+            "per_gpu_hour": _figure(row, "cost per GPU-hour"),
+            "utilisation": _figure(row, "fleet utilisation"),
+            "p10": spread.get("p10"),
+            "p90": spread.get("p90"),
+            "probability_cheapest": (spreads.get(option) or {}).get("probability_cheapest"),
+            "reason": row.get("reason", ""),
+            "missing": row.get("missing", ""),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (not r["available"], r["npv"] if r["available"] else 0.0))
+    return rows
+
+
+def _breakeven_sentence(row: dict | None) -> str:
+    if not row or not row.get("options"):
+        return ""
+    cheaper = row.get("cheaper_at_horizon")
+    dearer = next((o for o in row["options"] if o != cheaper), "")
+    return (
+        f"{option_label(cheaper)} costs less than {option_label(dearer)} in cumulative cost "
+        f"{breakeven(row.get('breakeven_month'))}."
+    )
+
+
+def _summary(results: dict, engine: dict, monte_carlo: dict, currency: str) -> dict:
+    summary = results.get("summary") or {}
+    available = {k: v for k, v in (engine.get("portfolio") or {}).items() if _available(v)}
+    ordered = sorted(available, key=lambda k: available[k]["npv"])
+    cheapest = summary.get("cheapest_option") or engine.get("cheapest_by_npv")
+    recommended = summary.get("recommended_option") or cheapest
+    probability = summary.get("probability_cheapest")
+    if probability is None and cheapest:
+        probability = ((monte_carlo.get("options") or {}).get(cheapest) or {}).get(
+            "probability_cheapest"
+        )
+    row = summary.get("breakeven")
+    if row is None and len(ordered) >= 2:
+        pair = set(ordered[:2])
+        row = next((b for b in engine.get("breakevens") or [] if set(b["options"]) == pair), None)
+    sentences = []
+    if cheapest in available:
+        sentences.append(
+            f"Of the options priced for every workload, {option_label(cheapest)} costs least: "
+            f"a net present value of {money(available[cheapest]['npv'], currency)} over "
+            f"{engine.get('horizon_months')} months."
+        )
+    if probability is not None and cheapest:
+        sentences.append(
+            f"It was the cheapest in {percent(probability)} of "
+            f"{monte_carlo.get('samples', 0):,} Monte Carlo samples of the uncertain inputs."
+        )
+    return {
+        "recommended": recommended,
+        "cheapest": cheapest,
+        "probability": probability,
+        "breakeven": _breakeven_sentence(row),
+        "sentences": sentences,
+        "headline": list(summary.get("headline") or []),
+        "risks": list(summary.get("risks") or []),
+        "recommendations": summary.get("recommendations") or {},
+    }
+
+
+def _placement(placement: dict | None) -> dict | None:
+    if not placement:
+        return None
+    by_option = [
+        {"option": k, "workloads": v.get("workloads"), "cost": v.get("cost")}
+        for k, v in (placement.get("by_option") or {}).items()
+    ]
+    return {**placement, "by_option_rows": by_option, "solved": placement.get("cost") is not None}
+
+
+def _findings(options: dict) -> list[dict]:
+    """Blocking findings and preconditions grouped by rule, naming the options each blocks."""
+    grouped: dict[str, dict] = {}
+    for option, assessment in options.items():
+        for kind in ("findings", "preconditions"):
+            for finding in assessment.get(kind) or []:
+                key = f"{kind}:{finding.get('rule_id')}"
+                row = grouped.setdefault(key, {**finding, "kind": kind, "options": []})
+                row["options"].append(option)
+    return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
+
+
+def _workloads(engine: dict, sovereignty: dict, recommendations: dict) -> list[dict]:
+    scored = {w.get("id"): w for w in sovereignty.get("workloads") or []}
+    rows = []
+    for workload in engine.get("workloads") or []:
+        sov = scored.get(workload["id"]) or {}
+        recommended = recommendations.get(workload["id"], sov.get("recommended"))
+        priced = {k: v for k, v in (workload.get("options") or {}).items() if _available(v)}
+        cheapest = min(priced, key=lambda k: priced[k]["npv"], default=None)
+        sizing_all = workload.get("sizing") or {}
+        sizing = sizing_all.get(recommended) or sizing_all.get(cheapest)
+        sizing = sizing or next(iter(sizing_all.values()), None)
+        sov_options = sov.get("options") or {}
+        options = []
+        for option, row in (workload.get("options") or {}).items():
+            assessment = sov_options.get(option) or {}
+            options.append({
+                "option": option,
+                "available": _available(row),
+                "npv": row.get("npv"),
+                "per_million_tokens": _figure(row, "cost per 1M tokens"),
+                "per_gpu_hour": _figure(row, "cost per GPU-hour"),
+                "reason": row.get("reason", ""),
+                "score": assessment.get("weighted_score"),
+                "blocked": assessment.get("blocked", False),
+                "seal": (assessment.get("seal") or {}).get("level"),
+                "recommended": option == recommended,
+            })  # fmt: skip
+        rows.append({
+            "id": workload["id"],
+            "name": workload.get("name") or workload["id"],
+            "kind": workload.get("kind", ""),
+            "classification": sov.get("classification", ""),
+            "sizing": sizing,
+            "recommended": recommended,
+            "recommended_npv": (priced.get(recommended) or {}).get("npv"),
+            "recommended_per_million_tokens": _figure(priced.get(recommended) or {},
+                                                      "cost per 1M tokens"),
+            "blocked": [o for o, a in sov_options.items() if a.get("blocked")],
+            "cheapest": cheapest,
+            "options": options,
+            "findings": _findings(sov_options),
+        })  # fmt: skip
+    return rows
+
+
+def _portfolio_findings(workloads: list[dict]) -> list[dict]:
+    """Findings across the portfolio, once per rule, with the workload-option pairs they hit."""
+    grouped: dict[str, dict] = {}
+    for workload in workloads:
+        for finding in workload["findings"]:
+            key = f"{finding['kind']}:{finding.get('rule_id')}"
+            row = grouped.setdefault(key, {**finding, "pairs": []})
+            row["pairs"] += [f"{workload['id']} on {option_label(o)}" for o in finding["options"]]
+    return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
+
+
+def _heatmaps(sovereignty: dict) -> list[str]:
+    workloads = sovereignty.get("workloads") or []
+    if not workloads:
+        return [charts.sovereignty_heatmap_svg(None)]
+    labels = len(workloads) <= DETAILED_WORKLOADS_MAX
+    return [
+        charts.sovereignty_heatmap_svg(
+            {**sovereignty, "workloads": workloads[i : i + size]}, cell_labels=labels
+        )
+        for size in [HEATMAP_ROWS_PER_CHART]
+        for i in range(0, len(workloads), size)
+    ]
+
+
+def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
+    versions = snapshot.get("versions") or {}
+    library = sovereignty.get("library") or {}
+    library_text = versions.get("library") or (
+        f"{library.get('urn', '')} v{library.get('version')}" if library else ""
+    )
+    return {
+        "engine": versions.get("engine") or engine.get("engine_version", ""),
+        "library": library_text,
+        "library_name": library.get("name", ""),
+        "catalogs": versions.get("catalogs") or [],
+    }
+
+
+def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
+    """Everything the report template prints, with the five charts as SVG strings."""
+    results, snapshot, meta = results or {}, snapshot or {}, meta or {}
+    engine = results.get("engine") or {}
+    monte_carlo = results.get("monte_carlo") or {}
+    sovereignty = results.get("sovereignty") or {}
+    currency = engine.get("currency") or monte_carlo.get("currency", "")
+    summary = _summary(results, engine, monte_carlo, currency)
+    workloads = _workloads(engine, sovereignty, summary["recommendations"])
+    scenario = snapshot.get("scenario") or {}
+    assessment = snapshot.get("assessment") or {}
+    header = " · ".join(
+        part
+        for part in (meta.get("organization"), meta.get("assessment"),
+                     f"run {meta['run_number']}" if meta.get("run_number") else "")
+        if part
+    )  # fmt: skip
+    return {
+        "meta": meta,
+        "header": header,
+        "created": _date(meta.get("created")),
+        "finished": _date(meta.get("finished")),
+        "versions": _versions(snapshot, engine, sovereignty),
+        "currency": currency,
+        "engine": engine,
+        "horizon_months": engine.get("horizon_months"),
+        "scenario_name": engine.get("name") or scenario.get("name", ""),
+        "options": _options_table(engine, monte_carlo),
+        "summary": summary,
+        "placement": _placement(results.get("placement")),
+        "monte_carlo": monte_carlo,
+        "tornado": results.get("tornado"),
+        "charts": {
+            "cumulative": charts.cumulative_cost_svg(engine),
+            "components": charts.components_svg(engine),
+            "monte_carlo": charts.monte_carlo_svg(monte_carlo),
+            "tornado": charts.tornado_svg(results.get("tornado")),
+            "heatmaps": _heatmaps(sovereignty),
+        },
+        "workloads": workloads,
+        "compact_workloads": len(workloads) > DETAILED_WORKLOADS_MAX,
+        "findings": _portfolio_findings(workloads),
+        "criteria": sovereignty.get("criteria") or [],
+        "assumptions": [
+            (k, appendix.describe(v)) for k, v in appendix.flatten(engine.get("assumptions"))
+        ],
+        "assessment_settings": [
+            (k, appendix.describe(v)) for k, v in appendix.flatten(assessment) if k != "name"
+        ],
+        "discount_rate": scenario.get("discount_rate_per_year"),
+        "start_date": scenario.get("start_date", ""),
+        "uncertainty_inputs": monte_carlo.get("inputs") or {},
+        "prices": appendix.prices_used(engine),
+        "offers": appendix.scenario_offers(scenario),
+        "method": [
+            (k.replace("_", " ").capitalize(), v) for k, v in (engine.get("method") or {}).items()
+        ],
+        "components": engine.get("components") or {},
+        "glossary": appendix.GLOSSARY,
+    }

@@ -1,0 +1,99 @@
+"""How numbers read in charts, pages and PDF reports: money, percentages, months, options.
+
+One module so that a figure printed in a chart, a table and the executive summary reads the
+same everywhere, and a test can format a result the way the report does. No Django here: the
+chart functions use it too.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Fixed names for the engine's option ids; an id not listed reads with spaces for underscores.
+OPTION_LABELS = {
+    "on_prem": "On-premises",
+    "colocation": "Colocation",
+    "cloud_on_demand": "Cloud on demand",
+    "cloud_committed": "Cloud committed",
+    "managed_api": "Managed API",
+    "hybrid": "Hybrid",
+}
+MISSING = "\u2013"  # an en dash: a value the run does not have
+
+
+def _decimal(value) -> Decimal | None:
+    """Money is Decimal in reports: the engine's float is rounded once, here, at the edge."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def number(value, decimals: int = 0) -> str:
+    """``1234567.8`` -> ``1,234,568``; half away from zero; an en dash for None or not a number."""
+    found = _decimal(value)
+    if found is None:
+        return MISSING
+    rounded = found.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0"
+    return f"{rounded:,.{decimals}f}"
+
+
+def money(value, currency: str = "", decimals: int = 0) -> str:
+    """``4820084.2, "EUR"`` -> ``4,820,084 EUR``: thousands separators, ISO code after."""
+    text = number(value, decimals)
+    return f"{text} {currency}".strip() if text != MISSING else MISSING
+
+
+def unit_money(value, currency: str = "") -> str:
+    """Unit costs (per 1M tokens, per GPU-hour) keep cents: ``0.53 EUR``."""
+    return money(value, currency, decimals=2)
+
+
+def percent(fraction, decimals: int = 0) -> str:
+    """A fraction as a percentage: ``0.3057`` -> ``31%``."""
+    found = _decimal(fraction)
+    if found is None:
+        return MISSING
+    return f"{number(found * 100, decimals)}%"
+
+
+def score(value, decimals: int = 1) -> str:
+    """A 0-5 sovereignty score: ``3.25`` -> ``3.3``."""
+    return number(value, decimals)
+
+
+def months(value) -> str:
+    """A month on the horizon: ``14.43`` -> ``month 14.4``."""
+    found = _decimal(value)
+    if found is None:
+        return MISSING
+    return f"month {number(found, 1)}"
+
+
+def breakeven(value) -> str:
+    """When the cheaper option starts to stay cheaper: ``from month 14.4``, ``from the start``."""
+    found = _decimal(value)
+    if found is None:
+        return "never within the horizon"
+    if found == 0:
+        return "from the start"
+    return f"from {months(found)}"
+
+
+def quantity(value, decimals: int = 4) -> str:
+    """A catalog value as precise as it is given, up to ``decimals``: ``52`` -> ``52``,
+    ``0.2001`` -> ``0.2001``, ``128940`` -> ``128,940``."""
+    text = number(value, decimals)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def option_label(option: str | None) -> str:
+    """The option's name for people: ``cloud_on_demand`` -> ``Cloud on demand``."""
+    if not option:
+        return MISSING
+    return OPTION_LABELS.get(option, option.replace("_", " "))

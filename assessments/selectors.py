@@ -1,0 +1,252 @@
+"""Reads of assessments and runs, scoped to one organization, and the snapshot a run freezes."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.metadata import version
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
+from assessments.sovereignty.loader import load_library
+from assessments.sovereignty.providers_csv import provider_from_row
+from assessments.sovereignty.regions import EU, data_location
+from costing.engine.evaluate import ENGINE_VERSION
+from costing.models import Provider
+from costing.scenarios import scenario_build
+from costing.selectors import current_catalogs
+from portal.models import Organization, Workload
+from portal.services.workload_rows import WORKLOAD_COLUMNS
+
+# Inventory fields a run freezes for each workload (what it runs and what its data demands): the
+# import columns, with the model written by name below and free-text notes left out.
+WORKLOAD_FIELDS = tuple(c for c in WORKLOAD_COLUMNS if c not in ("model", "notes"))
+
+
+def assessments_for(*, organization: Organization) -> QuerySet[Assessment]:
+    return Assessment.objects.for_organization(organization)
+
+
+def runs_for(*, organization: Organization) -> QuerySet[AssessmentRun]:
+    """Runs without their large JSON columns, for lists."""
+    return (
+        AssessmentRun.objects.for_organization(organization)
+        .select_related("assessment")
+        .defer("snapshot", "results")
+    )
+
+
+def emails_for(*, organization: Organization) -> QuerySet[ReportEmail]:
+    return ReportEmail.objects.for_organization(organization)
+
+
+def assessment_workloads(*, assessment: Assessment) -> list[Workload]:
+    """The workloads an assessment covers: chosen ones and tagged ones; neither given, all."""
+    scoped = Workload.objects.for_organization(assessment.organization).select_related("model")
+    chosen = {w.pk for w in assessment.workloads.all()}
+    tags = set(assessment.workload_tags or [])
+    if not chosen and not tags:
+        return list(scoped.order_by("external_id"))
+    # Tags are filtered here rather than in SQL: JSON containment differs between backends.
+    return [
+        w
+        for w in scoped.order_by("external_id")
+        if w.pk in chosen or tags.intersection(w.tags or [])
+    ]
+
+
+def _json_value(value):
+    if hasattr(value, "as_tuple"):  # Decimal
+        return float(value)
+    return value
+
+
+def _workload_row(w: Workload) -> dict:
+    row = {name: _json_value(getattr(w, name)) for name in WORKLOAD_FIELDS}
+    row["pk"] = w.pk
+    row["model"] = w.model.name if w.model else None
+    return row
+
+
+def _provider_profiles(organization: Organization) -> dict[str, dict]:
+    """Each provider the organization sees, in the shape of the sovereignty profiles; its own
+    record of a provider replaces the public one of the same name."""
+    rows = sorted(
+        Provider.objects.for_organization(organization),
+        key=lambda p: (p.organization_id is not None, p.pk),
+    )
+    profiles = {}
+    for p in rows:
+        profile = provider_from_row(
+            {
+                "provider": p.name,
+                "headquarters_country": p.headquarters_country,
+                "parent_company_country": p.parent_company_country,
+                "subject_to_us_cloud_act": p.us_cloud_act_exposure,
+                "eu_data_boundary_or_residency_offer": p.eu_residency_offer,
+                "certifications": p.certifications,
+                "customer_managed_keys": p.customer_managed_keys,
+                "api_zero_data_retention_available": p.zero_data_retention,
+                "trains_on_api_data_by_default": p.trains_on_api_data_by_default,
+                "notes": p.notes,
+            }
+        )
+        fields = dict(profile.__dict__)
+        for key in ("certifications", "limited_certifications"):
+            fields[key] = sorted(fields[key])
+        profiles[p.name] = fields
+    return profiles
+
+
+def _location_allowed(offer_locations: str, eea: frozenset[str], country: str):
+    def allowed(provider: str, regions: list[str]) -> bool:
+        places = [data_location(provider, region) for region in regions] or [None]
+        if offer_locations == OfferLocations.EEA:
+            return all(p is not None and (p == EU or p in eea) for p in places)
+        return all(p is not None and p == country for p in places)
+
+    return allowed
+
+
+def _restrict_offers(document: dict, offer_locations: str, country: str) -> list[str]:
+    """Drop cloud and API offers whose data location is outside what the assessment allows (or
+    not established); returns what was dropped, for the snapshot."""
+    if offer_locations == OfferLocations.ANY:
+        return []
+    allowed = _location_allowed(offer_locations, load_library().eea, country)
+    offers = document["offers"]
+    dropped = []
+    kept_cloud = []
+    for offer in offers.get("cloud_gpu", []):
+        if allowed(offer["provider"], [offer.get("region", "")]):
+            kept_cloud.append(offer)
+        else:
+            dropped.append(f"{offer['provider']} {offer.get('instance', '')} ({offer['region']})")
+    kept_api = []
+    for offer in offers.get("api", []):
+        if allowed(offer["provider"], offer.get("regions") or [""]):
+            kept_api.append(offer)
+        else:
+            dropped.append(f"{offer['provider']} {offer['model']} (API)")
+    offers["cloud_gpu"], offers["api"] = kept_cloud, kept_api
+    return dropped
+
+
+def _without_offers(document: dict) -> list[tuple[str, str]]:
+    """After offers were left out for their location: drop API equivalents no offer serves, and
+    leave out the workloads that nothing can price any more (a closed model whose APIs all
+    process data elsewhere), each with the reason."""
+    api_models = {offer["model"] for offer in document["offers"].get("api", [])}
+    architectures = {model["name"] for model in document.get("models", [])}
+    kept, excluded = [], []
+    for row in document["workloads"]:
+        if row.get("api_equivalent") and row["api_equivalent"] not in api_models:
+            del row["api_equivalent"]
+        model = row.get("model")
+        if model and model not in architectures and model not in api_models:
+            excluded.append(
+                (row["id"], f"{model} is offered only by APIs outside the allowed locations")
+            )
+            continue
+        kept.append(row)
+    if not kept:
+        raise ValueError(
+            "No workload can be priced with the offers of the allowed locations: widen the "
+            "assessment's offer locations."
+        )
+    document["workloads"] = kept
+    return excluded
+
+
+def _assumptions(document: dict, overrides: dict) -> None:
+    document["assumptions"] = {**document.get("assumptions", {}), **(overrides or {})}
+
+
+def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
+    """Every input of a run, frozen: settings, inventory rows, the scenario document with each
+    price's catalog row and source, providers' attributes, and the versions that computed it."""
+    organization = assessment.organization
+    on = assessment.prices_as_of or on or timezone.localdate()
+    workloads = assessment_workloads(assessment=assessment)
+    if not workloads:
+        raise ValueError(
+            "This assessment selects no workload: choose workloads or tags that exist, "
+            "or add workloads to the inventory."
+        )
+    document, excluded = scenario_build(
+        organization=organization,
+        workloads=workloads,
+        options=assessment.options,
+        horizon_years=assessment.horizon_years,
+        as_of=on,
+    )
+    dropped = _restrict_offers(document, assessment.offer_locations, organization.country.code)
+    excluded += _without_offers(document)
+    _assumptions(document, assessment.assumption_overrides)
+    document["uncertainty"] = {
+        **document.get("uncertainty", {}),
+        "samples": assessment.monte_carlo_samples or 1,
+        "seed": assessment.random_seed,
+    }
+    library = load_library()
+    catalogs = current_catalogs(organization=organization, on=on)
+    return {
+        "taken_at": timezone.now().isoformat(),
+        "prices_as_of": on.isoformat(),
+        "assessment": {
+            "id": assessment.pk,
+            "name": assessment.name,
+            "description": assessment.description,
+            "options": list(assessment.options),
+            "horizon_years": assessment.horizon_years or organization.horizon_years,
+            "offer_locations": assessment.offer_locations,
+            "assumption_overrides": assessment.assumption_overrides,
+            "monte_carlo_samples": assessment.monte_carlo_samples,
+            "random_seed": assessment.random_seed,
+            "sovereignty_weight_pct": assessment.sovereignty_weight_pct,
+            "sovereign_min_seal": assessment.sovereign_min_seal,
+            "constraints": {
+                "budget_cap": _json_value(assessment.budget_cap),
+                "power_limit_kw": _json_value(assessment.power_limit_kw),
+                "rack_units_limit": assessment.rack_units_limit,
+                "min_sovereign_share_pct": _json_value(assessment.min_sovereign_share_pct),
+            },
+            "recipients": list(assessment.recipients),
+            "workload_tags": list(assessment.workload_tags),
+        },
+        "organization": {
+            "name": organization.name,
+            "slug": organization.slug,
+            "country": organization.country.code,
+            "currency": organization.currency,
+            "discount_rate_pct": float(organization.discount_rate_pct),
+            "sovereignty_weight_pct": organization.sovereignty_weight_pct,
+            "min_seal_by_classification": organization.min_seal_by_classification(),
+        },
+        "workloads": [_workload_row(w) for w in workloads],
+        "excluded": [{"id": wid, "reason": why} for wid, why in excluded],
+        "offers_left_out": dropped,
+        "scenario": document,
+        "providers": _provider_profiles(organization),
+        "models": {
+            w.model.name: {"open_weights": w.model.open_weights, "licence": w.model.license}
+            for w in workloads
+            if w.model
+        },
+        "catalogs": [
+            {
+                "id": c.pk,
+                "name": c.name,
+                "version": c.version,
+                "effective_date": c.effective_date.isoformat(),
+                "public": c.organization_id is None,
+            }
+            for c in sorted(catalogs, key=lambda c: (c.organization_id is not None, c.name))
+        ],
+        "versions": {
+            "sovra": version("sovra"),
+            "engine": ENGINE_VERSION,
+            "library": {"urn": library.urn, "version": library.version},
+        },
+    }

@@ -1,0 +1,124 @@
+"""Create and change assessments, refusing what a run could not use."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from assessments.models import Assessment
+from assessments.models.assessment import OPTION_IDS
+from portal.models import Organization, Workload
+
+MAX_RECIPIENTS = 50
+# Scenario assumptions an assessment may override, with the type each must have.
+ASSUMPTION_TYPES = {
+    "demand_growth_per_year": float,
+    "cloud_price_trend_per_year": float,
+    "api_price_trend_per_year": float,
+    "electricity_price_trend_per_year": float,
+    "owned_utilisation_target": float,
+    "idle_power_fraction": float,
+    "peak_hours_per_day": float,
+    "residual_value_fraction": float,
+    "commitment_term": str,
+    "refresh_at_end_of_life": bool,
+}
+COMMITMENT_TERMS = ("reserved_1y", "reserved_3y")
+
+
+def clean_recipients(addresses, field: str = "recipients") -> list[str]:
+    """Valid, distinct addresses (case-insensitive), at most MAX_RECIPIENTS; errors name each."""
+    if isinstance(addresses, str):
+        addresses = list(addresses.replace(";", ",").replace("\n", ",").split(","))
+    cleaned, seen, errors = [], set(), []
+    for raw in addresses or []:
+        address = str(raw).strip()
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.append(f"{address!r} is not a valid email address")
+            continue
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            cleaned.append(address)
+    if len(cleaned) > MAX_RECIPIENTS:
+        errors.append(f"at most {MAX_RECIPIENTS} recipients ({len(cleaned)} given)")
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
+
+
+def clean_options(options) -> list[str]:
+    if not isinstance(options, list | tuple) or not options:
+        raise ValidationError({"options": ["choose at least one deployment option"]})
+    unknown = [o for o in options if o not in OPTION_IDS]
+    if unknown:
+        raise ValidationError(
+            {"options": [f"unknown option(s) {unknown}; expected some of {list(OPTION_IDS)}"]}
+        )
+    return [o for o in OPTION_IDS if o in options]  # the reports' order, without duplicates
+
+
+def clean_assumptions(overrides) -> dict:
+    if not isinstance(overrides, dict):
+        raise ValidationError({"assumption_overrides": ["an object of assumption: value"]})
+    errors = []
+    for key, value in overrides.items():
+        kind = ASSUMPTION_TYPES.get(key)
+        if kind is None:
+            errors.append(f"{key}: unknown assumption; expected one of {sorted(ASSUMPTION_TYPES)}")
+        elif kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors.append(f"{key}: a number is needed, got {value!r}")
+        elif kind is float and not -1 <= value <= 24:
+            errors.append(f"{key}: {value} is out of range")
+        elif kind is bool and not isinstance(value, bool):
+            errors.append(f"{key}: true or false, got {value!r}")
+        elif key == "commitment_term" and value not in COMMITMENT_TERMS:
+            errors.append(f"{key}: one of {list(COMMITMENT_TERMS)}, got {value!r}")
+    if errors:
+        raise ValidationError({"assumption_overrides": errors})
+    return overrides
+
+
+def _check_workloads(organization: Organization, workloads) -> list[Workload]:
+    workloads = list(workloads or [])
+    stray = [w for w in workloads if w.organization_id != organization.pk]
+    if stray:
+        # A workload of another organization is an error, never a silent join.
+        raise ValidationError({"workloads": ["workloads must belong to this organization"]})
+    return workloads
+
+
+@transaction.atomic
+def assessment_save(
+    *, organization: Organization, assessment: Assessment, workloads=None, user=None
+) -> Assessment:
+    """Validate and store an assessment (new or changed) of ``organization``."""
+    if assessment.pk and assessment.organization_id != organization.pk:
+        raise ValidationError("This assessment belongs to another organization.")
+    assessment.organization = organization
+    assessment.options = clean_options(assessment.options)
+    assessment.recipients = clean_recipients(assessment.recipients)
+    assessment.assumption_overrides = clean_assumptions(assessment.assumption_overrides or {})
+    if assessment.callback_url and not assessment.callback_url.startswith(("https://", "http://")):
+        raise ValidationError({"callback_url": ["an http(s) address"]})
+    if not assessment.callback_secret:
+        assessment.callback_secret = secrets.token_hex(32)
+    if assessment.pk is None and user is not None and user.is_authenticated:
+        assessment.created_by = user
+    assessment.full_clean(exclude=["workloads", "created_by"])
+    assessment.save()
+    if workloads is not None:
+        assessment.workloads.set(_check_workloads(organization, workloads))
+    return assessment
+
+
+def assessment_delete(*, organization: Organization, assessment: Assessment) -> None:
+    if assessment.organization_id != organization.pk:
+        raise ValidationError("This assessment belongs to another organization.")
+    assessment.delete()

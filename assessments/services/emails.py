@@ -1,0 +1,135 @@
+"""Send a run's report by email: queued on commit, sent once by a worker, retried on failure."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
+from assessments.models.run import EmailStatus
+from assessments.services.assessments import clean_recipients
+from portal.models import Organization
+
+
+def _enqueue_send(email: ReportEmail) -> None:
+    from assessments.tasks import report_email_send_task
+
+    report_email_send_task.delay(email.organization_id, email.pk)
+
+
+def report_email_queue(
+    *, run: AssessmentRun, recipients, message: str = "", requested_by=None, automatic=False
+) -> ReportEmail:
+    """Queue the report of a succeeded run for ``recipients`` (validated, at most 50)."""
+    addresses = clean_recipients(recipients)
+    if not addresses:
+        raise ValidationError({"recipients": ["give at least one address"]})
+    if len(message or "") > 2000:
+        raise ValidationError({"message": ["at most 2,000 characters"]})
+    if run.status != RunStatus.SUCCEEDED and not automatic:
+        raise ValidationError({"run": ["only a succeeded run has a report to send"]})
+    user = requested_by if getattr(requested_by, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            email = ReportEmail.objects.create_in(
+                run.organization,
+                run=run,
+                recipients=addresses,
+                message=message or "",
+                requested_by=user,
+                automatic=automatic,
+            )
+    except IntegrityError:
+        # The automatic email of this run exists already (a redelivered task): do not send twice.
+        return ReportEmail.objects.for_organization(run.organization).get(run=run, automatic=True)
+    transaction.on_commit(lambda: _enqueue_send(email))
+    return email
+
+
+def run_url(run: AssessmentRun, name: str = "run-detail") -> str:
+    path = reverse(name, kwargs={"org_slug": run.organization.slug, "pk": run.pk})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _body(run: AssessmentRun, email: ReportEmail, attached: bool) -> str:
+    summary = (run.results or {}).get("summary") or {}
+    lines = [
+        f"{run.organization.name}: {run.assessment.name}, run #{run.number}",
+        "",
+    ]
+    if email.message:
+        lines += [email.message, ""]
+    lines += summary.get("headline") or []
+    if summary.get("risks"):
+        lines += ["", "Main risks:"] + [f"- {risk}" for risk in summary["risks"]]
+    lines.append("")
+    if attached:
+        lines.append("The full report is attached (PDF).")
+    else:
+        lines.append(
+            "The report is too large to attach; download it (sign-in required): "
+            + run_url(run, "run-pdf")
+        )
+    lines += [f"Results on the portal: {run_url(run)}", ""]
+    return "\n".join(lines)
+
+
+def report_email_send(*, organization_id: int, email_id: int, final_attempt: bool = False) -> str:
+    """Send one queued email; a sent email is never sent again (returns 'sent' at once)."""
+    organization = Organization.objects.get(pk=organization_id)
+    email = (
+        ReportEmail.objects.for_organization(organization)
+        .select_related("run", "run__assessment", "run__organization")
+        .filter(pk=email_id)
+        .first()
+    )
+    if email is None or email.status in (EmailStatus.SENT, EmailStatus.FAILED):
+        return email.status if email else "missing"
+    run = email.run
+    report = RunReport.objects.for_organization(organization).filter(run=run).first()
+    if report is None:
+        _mark(email, EmailStatus.FAILED, "The run has no report to send.")
+        return EmailStatus.FAILED
+    attached = report.size_bytes <= settings.SOVRA_EMAIL_ATTACH_MAX_BYTES
+    message_id = email.message_id or make_msgid(idstring=f"sovra-report-{email.pk}")
+    message = EmailMessage(
+        subject=f"Sovra report: {run.assessment.name} (run #{run.number}), {organization.name}",
+        body=_body(run, email, attached),
+        to=email.recipients,
+        headers={"Message-ID": message_id},
+    )
+    if attached:
+        filename = f"sovra-{organization.slug}-run-{run.pk}.pdf"
+        message.attach(filename, bytes(report.pdf), "application/pdf")
+    ReportEmail.objects.for_organization(organization).filter(pk=email.pk).update(
+        attempts=email.attempts + 1, message_id=message_id
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        status = EmailStatus.FAILED if final_attempt else EmailStatus.RETRYING
+        _mark(email, status, f"{type(error).__name__}: {error}"[:1000])
+        raise
+    ReportEmail.objects.for_organization(organization).filter(pk=email.pk).update(
+        status=EmailStatus.SENT, sent_at=timezone.now(), attached=attached, last_error=""
+    )
+    return EmailStatus.SENT
+
+
+def _mark(email: ReportEmail, status: str, error: str) -> None:
+    ReportEmail.objects.for_organization(email.organization).filter(pk=email.pk).update(
+        status=status, last_error=error
+    )
+
+
+def report_email_fail(*, organization_id: int, email_id: int, error: str) -> None:
+    organization = Organization.objects.get(pk=organization_id)
+    ReportEmail.objects.for_organization(organization).filter(pk=email_id).exclude(
+        status=EmailStatus.SENT
+    ).update(status=EmailStatus.FAILED, last_error=error[:1000])

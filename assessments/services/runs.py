@@ -1,0 +1,391 @@
+"""Start, compute and watch assessment runs: the pipeline's steps, each resumable.
+
+A run moves queued -> running -> succeeded | failed. Each step stores its section of the results
+before the next begins, so a task delivered twice (acks_late after a worker died) resumes at
+the first step not yet stored and never makes a second run, PDF or email.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessments import compute
+from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.models.assessment import Assessment
+from portal.models import Organization
+
+logger = logging.getLogger(__name__)
+
+
+class RunInputError(ValueError):
+    """The run cannot be computed from its inputs; the message says what the user can change."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    progress_pct: int  # progress once the step is done
+    done: Callable[[AssessmentRun], bool]
+    do: Callable[[AssessmentRun], None]
+
+
+def _enqueue_execute(run: AssessmentRun) -> None:
+    from assessments.tasks import assessment_run_execute_task
+
+    result = assessment_run_execute_task.delay(run.organization_id, run.pk)
+    # A run computed in-process (the embedded default) has finished by now: leave it be.
+    AssessmentRun.objects.for_organization(run.organization).filter(
+        pk=run.pk, status=RunStatus.QUEUED
+    ).update(task_id=result.id or "")
+
+
+@transaction.atomic
+def assessment_run_start(*, assessment: Assessment, requested_by=None) -> AssessmentRun:
+    """A new queued run of ``assessment``, computed by a worker once this transaction commits."""
+    # Lock the assessment so two simultaneous starts get numbers 1 and 2, not a clash.
+    Assessment.objects.for_organization(assessment.organization).select_for_update().get(
+        pk=assessment.pk
+    )
+    last = assessment.runs.aggregate(n=Max("number"))["n"] or 0
+    run = AssessmentRun.objects.create_in(
+        assessment.organization,
+        assessment=assessment,
+        number=last + 1,
+        requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
+        step="queued",
+    )
+    transaction.on_commit(lambda: _enqueue_execute(run))
+    return run
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def _store(run: AssessmentRun, **fields) -> None:
+    """Write fields of a running run (never of a finished one) and show the worker is alive."""
+    fields.setdefault("heartbeat_at", timezone.now())
+    updated = (
+        AssessmentRun.objects.for_organization(run.organization)
+        .filter(pk=run.pk, status=RunStatus.RUNNING)
+        .update(**fields)
+    )
+    if not updated:
+        raise RunAbandoned(f"run {run.pk} is no longer running")
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+class RunAbandoned(RuntimeError):
+    """The run was finished (or re-queued) by someone else while this worker computed it."""
+
+
+def _snapshot(run: AssessmentRun) -> None:
+    from assessments.selectors import run_snapshot
+
+    try:
+        snapshot = run_snapshot(assessment=run.assessment)
+    except ValueError as error:
+        raise RunInputError(str(error)) from error
+    _check_scenario(snapshot["scenario"])
+    _store(run, snapshot=snapshot)
+
+
+def _check_scenario(document: dict) -> None:
+    from costing.engine.scenario import ScenarioInvalid, load_scenario
+
+    try:
+        load_scenario(document)
+    except ScenarioInvalid as error:
+        problems = "; ".join(f"{path}: {message}" for path, message in error.errors[:5])
+        raise RunInputError(
+            f"The inputs do not make a valid scenario ({problems}). Check the assessment's "
+            "assumption overrides and the workloads named."
+        ) from error
+
+
+def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
+    def do(run: AssessmentRun) -> None:
+        results = dict(run.results or {})
+        results[name] = compute.json_safe(make(run))
+        _store(run, results=results)
+
+    return do
+
+
+def _has(name: str) -> Callable[[AssessmentRun], bool]:
+    return lambda run: name in (run.results or {})
+
+
+def _placement(run: AssessmentRun):
+    from assessments.placement_step import placement_section
+
+    return placement_section(run.snapshot, run.results)
+
+
+def _render(run: AssessmentRun) -> None:
+    from assessments.reports import render_report
+
+    started = time.perf_counter()
+    results = dict(run.results)
+    results["summary"] = compute.summary_section(results)
+    pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
+    RunReport.objects.for_organization(run.organization).filter(run=run).delete()  # earlier try
+    RunReport.objects.create_in(
+        run.organization,
+        run=run,
+        pdf=pdf,
+        size_bytes=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pages=pages,
+        render_seconds=time.perf_counter() - started,
+    )
+    _store(run, results=results)
+
+
+def report_meta(run: AssessmentRun) -> dict:
+    user = run.requested_by
+    return {
+        "organization": run.organization.name,
+        "run_id": str(run.pk),
+        "run_number": run.number,
+        "assessment": run.assessment.name,
+        "created": run.created_at.isoformat(),
+        "finished": timezone.now().isoformat(),
+        "requested_by": (user.get_full_name() or user.get_username()) if user else "",
+    }
+
+
+STEPS = (
+    Step("snapshot", "Freezing the inputs", 10, lambda run: run.snapshot is not None, _snapshot),
+    Step(
+        "engine",
+        "Sizing and costing every option",
+        35,
+        _has("engine"),
+        _section("engine", lambda run: compute.engine_section(run.snapshot)),
+    ),
+    Step(
+        "monte_carlo",
+        "Monte Carlo over the uncertain inputs",
+        60,
+        _has("monte_carlo"),
+        _section("monte_carlo", lambda run: compute.monte_carlo_section(run.snapshot)),
+    ),
+    Step(
+        "sensitivity",
+        "Sensitivity of the two leading options",
+        68,
+        _has("tornado"),
+        _section("tornado", lambda run: compute.tornado_section(run.snapshot)),
+    ),
+    Step(
+        "sovereignty",
+        "Scoring sovereignty and blocking rules",
+        76,
+        _has("sovereignty"),
+        _section(
+            "sovereignty",
+            lambda run: compute.sovereignty_section(run.snapshot, run.results["engine"]),
+        ),
+    ),
+    Step(
+        "placement",
+        "Placing the portfolio",
+        84,
+        _has("placement"),
+        _section("placement", _placement),
+    ),
+    Step("render", "Rendering the PDF report", 98, _has("summary"), _render),
+)
+STEP_LABELS = {"queued": "Waiting for a worker", **{s.name: s.label for s in STEPS}}
+STEP_LABELS.update(done="Finished", failed="Failed")
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentRun | None:
+    """Mark the run as ours, or None when there is nothing to do (finished, or another live
+    worker has it)."""
+    stale = timedelta(seconds=settings.SOVRA_RUN_STALE_SECONDS)
+    with transaction.atomic():
+        run = (
+            AssessmentRun.objects.for_organization(organization)
+            .select_for_update(of=("self",))
+            .select_related("assessment", "organization", "requested_by")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.finished:
+            return None
+        now = timezone.now()
+        alive = run.heartbeat_at is not None and now - run.heartbeat_at < stale
+        if run.status == RunStatus.RUNNING and alive and run.task_id != task_id:
+            return None
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.attempts += 1
+        run.task_id = task_id or run.task_id
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "task_id"])
+        return run
+
+
+def assessment_run_execute(*, organization_id: int, run_id: int, task_id: str = "") -> str:
+    """Compute every step not yet stored; returns the run's status afterwards."""
+    organization = Organization.objects.get(pk=organization_id)
+    run = _claim(organization, run_id, task_id)
+    if run is None:
+        return "skipped"
+    timings = dict(run.timings or {})
+    try:
+        for step in STEPS:
+            if step.done(run):
+                continue
+            _store(run, step=step.name)
+            started = time.perf_counter()
+            step.do(run)
+            timings[step.name] = round(time.perf_counter() - started, 3)
+            _store(run, timings=timings, progress_pct=step.progress_pct)
+    except RunAbandoned:
+        logger.warning("run %s was finished elsewhere while computing", run_id)
+        return "abandoned"
+    except RunInputError as error:
+        _finish(run, RunStatus.FAILED, str(error))
+        return RunStatus.FAILED
+    except TRANSIENT_ERRORS:
+        raise  # the task retries with backoff; the steps stored so far are kept
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        logger.exception("run %s failed (reference %s)", run_id, reference)
+        _finish(
+            run,
+            RunStatus.FAILED,
+            f"An internal error stopped the run at step '{run.step}' (reference {reference}). "
+            "Run the assessment again; if it fails the same way, send the reference to your "
+            "administrator.",
+        )
+        return RunStatus.FAILED
+    _finish(run, RunStatus.SUCCEEDED)
+    return RunStatus.SUCCEEDED
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        errors.append(RedisConnectionError)
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return tuple(errors)
+
+
+TRANSIENT_ERRORS = _transient_errors()
+
+
+def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
+    """Close the run (the last write it ever gets), then queue its emails and callback."""
+    summary = (run.results or {}).get("summary") or {}
+    npv = summary.get("cheapest_npv")
+    with transaction.atomic():
+        updated = (
+            AssessmentRun.objects.for_organization(run.organization)
+            .filter(pk=run.pk, status=RunStatus.RUNNING)
+            .update(
+                status=status,
+                error=error,
+                step="done" if status == RunStatus.SUCCEEDED else "failed",
+                progress_pct=100 if status == RunStatus.SUCCEEDED else run.progress_pct,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+                currency=summary.get("currency", ""),
+                cheapest_option=summary.get("cheapest_option") or "",
+                cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
+                recommended_option=summary.get("recommended_option") or "",
+            )
+        )
+        if not updated:
+            return
+        recipients = list(run.assessment.recipients or [])
+        if status == RunStatus.SUCCEEDED and recipients:
+            from assessments.services.emails import report_email_queue
+
+            report_email_queue(
+                run=run,
+                recipients=recipients,
+                message=run.assessment.email_message,
+                requested_by=None,
+                automatic=True,
+            )
+        if run.assessment.callback_url:
+            from assessments.services.callbacks import enqueue_callback
+
+            transaction.on_commit(lambda: enqueue_callback(run))
+
+
+def assessment_run_fail(*, organization_id: int, run_id: int, error: str) -> None:
+    """Fail a run that its task could not finish (retries exhausted, worker gone for good)."""
+    organization = Organization.objects.get(pk=organization_id)
+    run = AssessmentRun.objects.for_organization(organization).filter(pk=run_id).first()
+    if run is None or run.finished:
+        return
+    if run.status == RunStatus.QUEUED:
+        AssessmentRun.objects.for_organization(organization).filter(pk=run_id).update(
+            status=RunStatus.RUNNING
+        )
+        run.status = RunStatus.RUNNING
+    _finish(run, RunStatus.FAILED, error)
+
+
+def assessment_runs_check_stale() -> dict[str, int]:
+    """Find runs whose worker vanished: queue them again, or fail them after too many tries."""
+    now = timezone.now()
+    stale_running = now - timedelta(seconds=settings.SOVRA_RUN_STALE_SECONDS)
+    stale_queued = now - timedelta(seconds=settings.SOVRA_RUN_QUEUED_STALE_SECONDS)
+    counts = {"requeued": 0, "failed": 0}
+    # Deliberately across organizations: this is the operator's watchdog, not a tenant read.
+    candidates = AssessmentRun.objects.unscoped().filter(
+        status__in=(RunStatus.RUNNING, RunStatus.QUEUED)
+    )
+    for run in candidates.select_related("organization", "assessment").defer("snapshot", "results"):
+        last_sign = run.heartbeat_at or run.created_at
+        limit = stale_running if run.status == RunStatus.RUNNING else stale_queued
+        if last_sign >= limit:
+            continue
+        if run.attempts >= settings.SOVRA_RUN_MAX_ATTEMPTS:
+            assessment_run_fail(
+                organization_id=run.organization_id,
+                run_id=run.pk,
+                error=(
+                    f"The worker computing this run stopped responding {run.attempts} times "
+                    f"(last sign of life {last_sign:%Y-%m-%d %H:%M} UTC). Check that the Celery "
+                    "workers are running and have memory to spare, then run the assessment again."
+                ),
+            )
+            counts["failed"] += 1
+            continue
+        moved = (
+            AssessmentRun.objects.for_organization(run.organization)
+            .filter(pk=run.pk, status=run.status, heartbeat_at=run.heartbeat_at)
+            .update(status=RunStatus.QUEUED, step="queued", heartbeat_at=None, task_id="")
+        )
+        if moved:
+            _enqueue_execute(run)
+            counts["requeued"] += 1
+    return counts

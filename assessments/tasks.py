@@ -1,0 +1,86 @@
+"""Celery tasks: thin adapters that take ids and call one service each.
+
+Every task is ``acks_late`` with ``reject_on_worker_lost`` (project settings), so a worker that
+dies mid-task gives the message back to the broker; the services are idempotent, so the
+redelivered task resumes or does nothing rather than making a second run, PDF or email.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import Task, shared_task
+
+from assessments.services import callbacks, emails, runs
+
+RETRY = {"retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True}
+
+
+class RunTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        organization_id, run_id = args[:2]
+        runs.assessment_run_fail(
+            organization_id=organization_id,
+            run_id=run_id,
+            error=f"The run could not be completed after {self.request.retries + 1} tries: "
+            f"{type(exc).__name__}: {exc}. The database or broker was unavailable; run the "
+            "assessment again when the service is back.",
+        )
+
+
+@shared_task(
+    base=RunTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=runs.TRANSIENT_ERRORS,
+    max_retries=5,
+    **RETRY,
+)
+def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:
+    return runs.assessment_run_execute(
+        organization_id=organization_id, run_id=run_id, task_id=self.request.id or ""
+    )
+
+
+class EmailTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        organization_id, email_id = args[:2]
+        emails.report_email_fail(
+            organization_id=organization_id,
+            email_id=email_id,
+            error=f"Gave up after {self.request.retries + 1} tries: {type(exc).__name__}: {exc}",
+        )
+
+
+@shared_task(
+    base=EmailTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(smtplib.SMTPException, OSError, *runs.TRANSIENT_ERRORS),
+    max_retries=6,
+    **RETRY,
+)
+def report_email_send_task(self, organization_id: int, email_id: int) -> str:
+    return emails.report_email_send(
+        organization_id=organization_id,
+        email_id=email_id,
+        final_attempt=self.request.retries >= self.max_retries,
+    )
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(callbacks.CallbackRetry, OSError),
+    max_retries=5,
+    **RETRY,
+)
+def run_callback_task(self, organization_id: int, run_id: int) -> int:
+    return callbacks.run_callback_send(organization_id=organization_id, run_id=run_id)
+
+
+@shared_task(acks_late=True)
+def assessment_runs_check_stale_task() -> dict[str, int]:
+    return runs.assessment_runs_check_stale()

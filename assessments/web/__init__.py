@@ -1,0 +1,1 @@
+"""The assessment pages: assessments, runs and their results, and the organization's dashboard."""

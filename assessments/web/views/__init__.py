@@ -1,0 +1,1 @@
+"""Views of the assessment pages, one module per subject."""

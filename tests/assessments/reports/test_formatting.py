@@ -1,0 +1,48 @@
+"""Number formatting shared by charts, pages and the PDF."""
+
+from decimal import Decimal
+
+import pytest
+
+from assessments.reports import formatting as f
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (4820084.2, "EUR", "4,820,084 EUR"),
+        (Decimal("2066085.5"), "EUR", "2,066,086 EUR"),  # half away from zero
+        (-574758.93, "EUR", "-574,759 EUR"),
+        (-0.2, "USD", "0 USD"),
+        (None, "EUR", f.MISSING),
+        (float("nan"), "EUR", f.MISSING),
+    ],
+)
+def test_money(value, currency, expected):
+    assert f.money(value, currency) == expected
+
+
+def test_unit_costs_keep_cents_and_percentages_round():
+    assert f.unit_money(0.5349, "EUR") == "0.53 EUR"
+    assert f.percent(0.3057) == "31%"
+    assert f.percent(0.3057, 1) == "30.6%"
+    assert f.percent(None) == f.MISSING
+
+
+def test_months_and_breakevens_read_as_words():
+    assert f.months(14.4321) == "month 14.4"
+    assert f.breakeven(None) == "never within the horizon"
+    assert f.breakeven(0.0) == "from the start"
+    assert f.breakeven(59.55) == "from month 59.6"
+
+
+def test_quantities_keep_the_precision_they_were_given():
+    assert f.quantity(52.0) == "52"
+    assert f.quantity(0.2001) == "0.2001"
+    assert f.quantity(128940) == "128,940"
+
+
+def test_option_labels():
+    assert f.option_label("cloud_on_demand") == "Cloud on demand"
+    assert f.option_label("sovereign_cloud") == "sovereign cloud"
+    assert f.option_label(None) == f.MISSING

@@ -1,0 +1,63 @@
+"""Saving an assessment: options, recipients, assumptions and workloads are checked."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments.models import Assessment
+from assessments.services.assessments import assessment_save
+from tests.factories import WorkloadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _errors(organization, **fields):
+    with pytest.raises(ValidationError) as error:
+        assessment_save(organization=organization, assessment=Assessment(name="Q", **fields))
+    return error.value.message_dict
+
+
+def test_defaults_compare_every_option_and_get_a_callback_secret(org):
+    assessment = assessment_save(organization=org, assessment=Assessment(name="All options"))
+    assert assessment.options == [
+        "on_prem", "colocation", "cloud_on_demand", "cloud_committed", "managed_api", "hybrid"
+    ]  # fmt: skip
+    assert len(assessment.callback_secret) == 64
+
+
+def test_options_are_kept_in_report_order_without_duplicates(org):
+    assessment = assessment_save(
+        organization=org,
+        assessment=Assessment(name="Two", options=["managed_api", "on_prem", "on_prem"]),
+    )
+    assert assessment.options == ["on_prem", "managed_api"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"options": []}, "options", "choose at least one deployment option"),
+        ({"options": ["mainframe"]}, "options", "unknown option(s) ['mainframe']"),
+        ({"recipients": ["cfo@example.org", "nope"]}, "recipients", "'nope' is not a valid"),
+        ({"assumption_overrides": {"demand_growth": 0.1}}, "assumption_overrides",
+         "demand_growth: unknown assumption"),
+        ({"assumption_overrides": {"demand_growth_per_year": "10%"}}, "assumption_overrides",
+         "demand_growth_per_year: a number is needed"),
+        ({"assumption_overrides": {"commitment_term": "reserved_5y"}}, "assumption_overrides",
+         "commitment_term: one of"),
+        ({"callback_url": "ftp://example.org/x"}, "callback_url", "an http(s) address"),
+        ({"horizon_years": 40}, "horizon_years", "less than or equal to 15"),
+        ({"min_sovereign_share_pct": 120}, "min_sovereign_share_pct", "less than or equal to 100"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_naming_the_field(org, fields, field, message):
+    errors = _errors(org, **fields)
+    assert any(message in text for text in errors[field]), errors
+
+
+def test_another_organizations_workload_is_refused_not_joined(org, other_org):
+    theirs = WorkloadFactory(organization=other_org)
+    with pytest.raises(ValidationError, match="must belong to this organization"):
+        assessment_save(organization=org, assessment=Assessment(name="Sneaky"), workloads=[theirs])
+    assert not Assessment.objects.for_organization(org).exists()

@@ -1,0 +1,95 @@
+"""Report emails: addresses checked, the PDF attached (or linked when large), sent once,
+failures retried and shown."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from assessments.models import Assessment, ReportEmail
+from assessments.services.emails import report_email_queue, report_email_send
+from tests.assessments.world import finished_run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(org):
+    return finished_run(Assessment.objects.create_in(org, name="Board pack"))
+
+
+def test_bad_addresses_are_named_and_nothing_is_queued(run):
+    before = ReportEmail.objects.for_organization(run.organization).count()
+    with pytest.raises(ValidationError) as error:
+        report_email_queue(run=run, recipients=["cfo@example.org", "not-an-address", "a@b"])
+    messages = error.value.message_dict["recipients"]
+    assert messages == ["'not-an-address' is not a valid email address",
+                        "'a@b' is not a valid email address"]  # fmt: skip
+    assert ReportEmail.objects.for_organization(run.organization).count() == before
+
+
+def test_more_than_fifty_recipients_are_refused(run):
+    with pytest.raises(ValidationError, match="at most 50 recipients"):
+        report_email_queue(run=run, recipients=[f"r{i}@example.org" for i in range(51)])
+
+
+def test_the_report_is_attached_and_sent_once(run, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = report_email_queue(
+            run=run, recipients="cfo@example.org; CFO@example.org, ceo@example.org",
+            message="For Thursday's board.",
+        )  # fmt: skip
+    assert email.recipients == ["cfo@example.org", "ceo@example.org"]
+    (message,) = mail.outbox
+    assert message.to == ["cfo@example.org", "ceo@example.org"]
+    assert "For Thursday's board." in message.body
+    assert f"/o/{run.organization.slug}/assessments/runs/{run.pk}/" in message.body
+    (name, content, _mimetype) = message.attachments[0]
+    assert name == f"sovra-{run.organization.slug}-run-{run.pk}.pdf"
+    assert content == bytes(run.report.pdf)
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.attached) == ("sent", 1, True)
+
+    assert report_email_send(organization_id=run.organization_id, email_id=email.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_a_report_above_the_size_limit_is_linked_not_attached(
+    run, settings, django_capture_on_commit_callbacks
+):
+    settings.SOVRA_EMAIL_ATTACH_MAX_BYTES = 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        email = report_email_queue(run=run, recipients=["cfo@example.org"])
+    (message,) = mail.outbox
+    assert message.attachments == []
+    assert f"/runs/{run.pk}/report.pdf" in message.body and "sign-in required" in message.body
+    email.refresh_from_db()
+    assert email.attached is False
+
+
+def test_a_delivery_failure_is_recorded_then_retried(run, monkeypatch):
+    email = ReportEmail.objects.create_in(run.organization, run=run, recipients=["cfo@example.org"])
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        report_email_send(organization_id=run.organization_id, email_id=email.pk)
+    email.refresh_from_db()
+    assert email.status == "retrying" and email.attempts == 1
+    assert "Connection unexpectedly closed" in email.last_error
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        report_email_send(
+            organization_id=run.organization_id, email_id=email.pk, final_attempt=True
+        )
+    email.refresh_from_db()
+    assert email.status == "failed" and email.attempts == 2
+
+    monkeypatch.undo()
+    assert report_email_send(organization_id=run.organization_id, email_id=email.pk) == "failed"
+    assert mail.outbox == []

@@ -1,0 +1,110 @@
+"""The sections of a run's results, from a frozen snapshot: sovereignty per option of each
+workload, the recommendation, and the plain-language summary."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from assessments import compute
+from tests.assessments.world import example_run_data
+
+
+@pytest.fixture(scope="module")
+def example():
+    return example_run_data()
+
+
+def _workload(section, workload_id):
+    return next(w for w in section["workloads"] if w["id"] == workload_id)
+
+
+def test_every_priced_option_of_every_workload_is_scored(example):
+    _snapshot, results = example
+    engine, section = results["engine"], results["sovereignty"]
+    assert [w["id"] for w in section["workloads"]] == [w["id"] for w in engine["workloads"]]
+    for workload in engine["workloads"]:
+        scored = _workload(section, workload["id"])["options"]
+        for option, outcome in workload["options"].items():
+            if "npv" in outcome:
+                assert 0 <= scored[option]["weighted_score"] <= 5
+                assert scored[option]["seal"]["level"] in (None, 0, 1, 2, 3, 4)
+            else:
+                assert scored[option] == {"unavailable": True, "reason": outcome["reason"]}
+
+
+def test_the_recommendation_is_the_cheapest_option_without_a_blocking_finding(example):
+    _snapshot, results = example
+    engine = {w["id"]: w for w in results["engine"]["workloads"]}
+    for workload in results["sovereignty"]["workloads"]:
+        permitted = {
+            option: engine[workload["id"]]["options"][option]["npv"]
+            for option, row in workload["options"].items()
+            if not row.get("unavailable") and not row["blocked"]
+        }
+        expected = min(permitted, key=permitted.get) if permitted else None
+        assert workload["recommended"] == expected, workload["id"]
+
+
+def test_restricted_data_never_goes_to_a_rented_gpu_below_seal_4(example):
+    _snapshot, results = example
+    voice = _workload(results["sovereignty"], "voice")
+    assert voice["classification"] == "restricted"
+    for option in ("cloud_on_demand", "cloud_committed", "hybrid"):
+        row = voice["options"][option]
+        if not row.get("unavailable"):
+            assert row["blocked"], option
+            assert "P1" in [f["rule_id"] for f in row["findings"]]
+    assert voice["recommended"] in (None, "on_prem", "colocation")
+
+
+def test_an_organizations_minimum_seal_blocks_what_falls_below_it(example):
+    snapshot, results = example
+    strict = copy.deepcopy(snapshot)
+    strict["organization"]["min_seal_by_classification"] = {"internal": 4}
+    section = compute.sovereignty_section(strict, results["engine"])
+    chat = _workload(section, "chat-assistant")
+    assert chat["classification"] == "internal"
+    for option, row in chat["options"].items():
+        if row.get("unavailable"):
+            continue
+        below = row["seal"]["level"] is None or row["seal"]["level"] < 4
+        assert ("P3" in [f["rule_id"] for f in row["findings"]]) == below, option
+    assert section["min_seal_by_classification"]["internal"] == 4
+
+
+def test_weights_reorder_the_ranking_but_not_the_recommendation(example):
+    snapshot, results = example
+    sovereign = copy.deepcopy(snapshot)
+    sovereign["assessment"]["sovereignty_weight_pct"] = 100
+    cheap = copy.deepcopy(snapshot)
+    cheap["assessment"]["sovereignty_weight_pct"] = 0
+    by_sovereignty = compute.sovereignty_section(sovereign, results["engine"])
+    by_cost = compute.sovereignty_section(cheap, results["engine"])
+    for a, b in zip(by_sovereignty["workloads"], by_cost["workloads"], strict=True):
+        assert a["recommended"] == b["recommended"]
+        permitted_a = [r for r in a["ranking"] if not r["blocked"]]
+        permitted_b = [r for r in b["ranking"] if not r["blocked"]]
+        scores = [r["sovereignty_index"] for r in permitted_a]
+        costs = [r["cost"] for r in permitted_b]
+        assert scores == sorted(scores, reverse=True)
+        assert costs == sorted(costs)
+
+
+def test_the_summary_names_the_cheapest_option_and_its_probability(example):
+    _snapshot, results = example
+    summary = results["summary"]
+    priced = {k: v["npv"] for k, v in results["engine"]["portfolio"].items() if "npv" in v}
+    cheapest = min(priced, key=priced.get)
+    assert summary["cheapest_option"] == cheapest
+    assert summary["cheapest_npv"] == pytest.approx(priced[cheapest])
+    assert list(summary["npv_by_option"]) == sorted(priced, key=priced.get)
+    probability = results["monte_carlo"]["options"][cheapest]["probability_cheapest"]
+    assert summary["probability_cheapest"] == probability
+    two = sorted(priced, key=priced.get)[:2]
+    assert set(summary["breakeven"]["options"]) == set(two)
+    assert any(cheapest in line for line in summary["headline"])
+    assert summary["recommendations"] == {
+        w["id"]: w["recommended"] for w in results["sovereignty"]["workloads"]
+    }

@@ -1,0 +1,203 @@
+"""The run pipeline: queued on commit, every step stored, idempotent on redelivery, immutable once
+finished, stale runs noticed, failures explained."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from assessments.models import (
+    Assessment,
+    AssessmentRun,
+    FinishedRunError,
+    ReportEmail,
+    RunReport,
+    RunStatus,
+)
+from assessments.services.assessments import assessment_save
+from assessments.services.runs import (
+    STEPS,
+    assessment_run_execute,
+    assessment_run_start,
+    assessment_runs_check_stale,
+)
+from tests.assessments.world import finished_run
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def assessment(demo):
+    return assessment_save(
+        organization=demo,
+        assessment=Assessment(
+            name="Northlight: where should the GPUs live?",
+            recipients=["cfo@northlight.example.org"],
+            monte_carlo_samples=300,
+        ),
+    )
+
+
+def _start(assessment, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = assessment_run_start(assessment=assessment, requested_by=None)
+    return AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+
+
+def test_a_started_run_computes_every_step_and_stores_its_report(
+    assessment, django_capture_on_commit_callbacks
+):
+    run = _start(assessment, django_capture_on_commit_callbacks)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.progress_pct == 100 and run.step == "done" and run.attempts == 1
+    assert set(run.timings) == {step.name for step in STEPS}
+    assert set(run.results) == {
+        "engine", "monte_carlo", "tornado", "sovereignty", "placement", "summary"
+    }  # fmt: skip
+    snapshot = run.snapshot
+    assert [w["external_id"] for w in snapshot["workloads"]][:2] == ["NL-AUD-01", "NL-CHAT-04"]
+    assert snapshot["versions"]["engine"] == "1"
+    assert snapshot["versions"]["library"]["version"] == 1
+    assert any(c["public"] for c in snapshot["catalogs"])
+    # The headline columns are the results' figures.
+    summary = run.results["summary"]
+    assert run.cheapest_option == (summary["cheapest_option"] or "")
+    if summary["cheapest_npv"] is not None:
+        assert float(run.cheapest_npv) == pytest.approx(summary["cheapest_npv"], abs=0.01)
+    report = RunReport.objects.for_organization(assessment.organization).get(run=run)
+    assert bytes(report.pdf[:5]) == b"%PDF-" and report.pages >= 3
+    assert report.size_bytes == len(report.pdf)
+
+
+def test_finishing_emails_the_recipients_once_with_the_pdf(
+    assessment, django_capture_on_commit_callbacks
+):
+    run = _start(assessment, django_capture_on_commit_callbacks)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["cfo@northlight.example.org"]
+    assert "Northlight: where should the GPUs live?" in message.subject
+    ((_name, content, mimetype),) = message.attachments
+    assert mimetype == "application/pdf" and content[:5] == b"%PDF-"
+    email = ReportEmail.objects.for_organization(assessment.organization).get(run=run)
+    assert email.status == "sent" and email.automatic and email.attached
+
+    # The broker delivers the task again (acks_late after a lost worker): nothing new happens.
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = assessment_run_execute(
+            organization_id=assessment.organization_id, run_id=run.pk, task_id="again"
+        )
+    assert outcome == "skipped"
+    assert len(mail.outbox) == 1
+    assert ReportEmail.objects.for_organization(assessment.organization).count() == 1
+    assert RunReport.objects.for_organization(assessment.organization).count() == 1
+
+
+def test_a_redelivered_task_resumes_at_the_first_step_not_stored(
+    assessment, django_capture_on_commit_callbacks, monkeypatch
+):
+    """GIVEN a database outage during the sensitivity step (a transient error: the task retries)
+    WHEN the task runs again THEN the snapshot and the sections stored before are kept."""
+    from assessments.services import runs as runs_module
+
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=2)
+    from django.db import OperationalError
+
+    def transient(snapshot):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(runs_module.compute, "tornado_section", transient)
+    with pytest.raises(OperationalError):
+        assessment_run_execute(
+            organization_id=assessment.organization_id, run_id=run.pk, task_id="t2"
+        )
+    stored = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert stored.status == RunStatus.RUNNING
+    assert {"engine", "monte_carlo"} <= set(stored.results) and "tornado" not in stored.results
+    taken_at = stored.snapshot["taken_at"]
+    engine_seconds = stored.timings["engine"]
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            assessment_run_execute(
+                organization_id=assessment.organization_id, run_id=run.pk, task_id="t2"
+            )
+            == RunStatus.SUCCEEDED
+        )
+    done = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert done.snapshot["taken_at"] == taken_at  # not taken again
+    assert done.timings["engine"] == engine_seconds  # not computed again
+    assert done.attempts == 2
+
+
+def test_a_finished_run_never_changes(assessment):
+    run = finished_run(assessment)
+    run.results = {}
+    with pytest.raises(FinishedRunError):
+        run.save()
+
+
+def test_running_again_makes_a_new_numbered_run(assessment, django_capture_on_commit_callbacks):
+    first = _start(assessment, django_capture_on_commit_callbacks)
+    second = _start(assessment, django_capture_on_commit_callbacks)
+    assert (first.number, second.number) == (1, 2)
+    assert first.snapshot["taken_at"] != second.snapshot["taken_at"]
+    assert first.results["engine"]["portfolio"] == second.results["engine"]["portfolio"]
+
+
+def test_a_selection_without_workloads_fails_with_a_message_to_act_on(
+    demo, django_capture_on_commit_callbacks
+):
+    assessment = assessment_save(
+        organization=demo, assessment=Assessment(name="Nothing", workload_tags=["no-such-tag"])
+    )
+    run = _start(assessment, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.FAILED
+    assert "selects no workload" in run.error
+    assert not RunReport.objects.for_organization(demo).exists()
+
+
+def test_another_organizations_run_id_does_nothing(assessment, other_org):
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    outcome = assessment_run_execute(organization_id=other_org.pk, run_id=run.pk)
+    assert outcome == "skipped"
+    assert (
+        AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk).status
+        == RunStatus.QUEUED
+    )
+
+
+def test_a_run_whose_worker_vanished_is_queued_again_then_failed(
+    assessment, django_capture_on_commit_callbacks, settings
+):
+    long_ago = timezone.now() - timedelta(seconds=settings.SOVRA_RUN_STALE_SECONDS + 60)
+    revived = AssessmentRun.objects.create_in(
+        assessment.organization, assessment=assessment, number=1,
+        status=RunStatus.RUNNING, attempts=1, heartbeat_at=long_ago, task_id="gone",
+    )  # fmt: skip
+    hopeless = AssessmentRun.objects.create_in(
+        assessment.organization, assessment=assessment, number=2,
+        status=RunStatus.RUNNING, attempts=settings.SOVRA_RUN_MAX_ATTEMPTS,
+        heartbeat_at=long_ago, task_id="gone",
+    )  # fmt: skip
+    alive = AssessmentRun.objects.create_in(
+        assessment.organization, assessment=assessment, number=3,
+        status=RunStatus.RUNNING, attempts=1, heartbeat_at=timezone.now(), task_id="busy",
+    )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = assessment_runs_check_stale()
+
+    assert counts == {"requeued": 1, "failed": 1}
+    scoped = AssessmentRun.objects.for_organization(assessment.organization)
+    assert scoped.get(pk=revived.pk).status == RunStatus.SUCCEEDED  # eager: computed again
+    failed = scoped.get(pk=hopeless.pk)
+    assert failed.status == RunStatus.FAILED
+    assert "stopped responding 3 times" in failed.error
+    assert scoped.get(pk=alive.pk).status == RunStatus.RUNNING
