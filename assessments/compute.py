@@ -28,6 +28,14 @@ DEPLOYMENT = {
     "hybrid": "cloud_gpu",  # the burst runs on the cloud provider: its rules bind
     "managed_api": "managed_api",
 }
+OPTION_LABELS = {
+    "on_prem": "on premises",
+    "colocation": "colocation",
+    "cloud_on_demand": "cloud on demand",
+    "cloud_committed": "cloud committed",
+    "managed_api": "managed API",
+    "hybrid": "hybrid",
+}
 # Who handles the data under each option (servers are owned hardware, not a third party).
 THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
 
@@ -264,7 +272,8 @@ def summary_section(results: dict) -> dict:
         )
     if probability is not None and probability < 0.8 and cheapest:
         risks.append(
-            f"{cheapest} is cheapest in only {probability:.0%} of the Monte Carlo samples: "
+            f"{OPTION_LABELS.get(cheapest, cheapest)} is cheapest in only {probability:.0%} of "
+            "the Monte Carlo samples: "
             "the ranking is sensitive to the uncertain inputs"
         )
     bars = (results.get("tornado") or {}).get("bars") or []
@@ -284,7 +293,9 @@ def summary_section(results: dict) -> dict:
     headline = []
     if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
         used = ", ".join(
-            f"{option} ({row['workloads']})" for option, row in placement["by_option"].items()
+            f"{OPTION_LABELS.get(option, option)} {row['workloads']}"
+            for option, row in placement["by_option"].items()
+            if row["workloads"]
         )
         headline.append(
             f"Place the workloads as the portfolio recommendation says ({used}): NPV "
@@ -293,7 +304,8 @@ def summary_section(results: dict) -> dict:
             "workload."
         )
     if cheapest:
-        text = f"Of the single options for every workload, {cheapest} costs least: NPV " + (
+        label = OPTION_LABELS.get(cheapest, cheapest)
+        text = f"Of the single options for every workload, {label} costs least: NPV " + (
             _money(priced[cheapest]["npv"], currency)
         )
         if probability is not None:

@@ -365,6 +365,10 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
         first = priceless[0].unavailable[option]
         why = f"{len(ids)} workload(s) cannot use it ({names}); first: {first.reason}"
         return Unavailable(option, first.missing, why)
+    if blocked and len(blocked) == len(plans):  # nothing would run on the option itself
+        first = blocked[0].unavailable[option]
+        why = f"no workload of the portfolio can use it; first: {first.reason}"
+        return Unavailable(option, first.missing, why)
     flows: dict[str, Array] = {}
     fallbacks = []
     for plan in blocked:

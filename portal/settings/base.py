@@ -129,9 +129,10 @@ SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
 SOVRA_SCENARIO_MAX_OFFERS = env.int("SOVRA_SCENARIO_MAX_OFFERS", default=1_000)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+# In-process tasks still borrow a producer: the in-memory transport, so nothing dials a broker.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

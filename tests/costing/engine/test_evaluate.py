@@ -80,6 +80,17 @@ def test_work_the_api_cannot_take_keeps_its_cheapest_rented_option(base):
     assert set(totals(result)) == set(ALL)
 
 
+def test_an_option_no_workload_can_use_is_unavailable_not_a_copy_of_another():
+    """GIVEN only GPU-hours work (no token API can take any of it) THEN the managed API is
+    unavailable for the portfolio, rather than every workload falling back to rented GPUs."""
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["workloads"] = [w for w in document["workloads"] if "gpu_hours_per_month" in w]
+    result = evaluate(load_scenario(document))
+    api = result.portfolio["managed_api"]
+    assert isinstance(api, Unavailable)
+    assert api.reason.startswith("no workload of the portfolio can use it")
+
+
 @quick
 @given(st.floats(0.1, 3.0), st.floats(1.0, 2.0))
 def test_more_demand_never_costs_less(base, demand, more):
