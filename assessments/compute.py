@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict
 
+from assessments.reports.formatting import OPTION_LABELS
 from assessments.sovereignty.library import Library
-from assessments.sovereignty.loader import load_library
+from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import OptionProfile, ProviderProfile, WorkloadProfile
 from assessments.sovereignty.ranking import RankingWeights, rank_options, recommendation
 from assessments.sovereignty.regions import data_location
@@ -27,14 +28,6 @@ DEPLOYMENT = {
     "cloud_committed": "cloud_gpu",
     "hybrid": "cloud_gpu",  # the burst runs on the cloud provider: its rules bind
     "managed_api": "managed_api",
-}
-OPTION_LABELS = {
-    "on_prem": "on premises",
-    "colocation": "colocation",
-    "cloud_on_demand": "cloud on demand",
-    "cloud_committed": "cloud committed",
-    "managed_api": "managed API",
-    "hybrid": "hybrid",
 }
 # Who handles the data under each option (servers are owned hardware, not a third party).
 THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
@@ -164,7 +157,7 @@ def _finding_dict(f) -> dict:
 def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = None) -> dict:
     """Scores, SEAL level and blocking findings of every priced option of every workload, the
     weighted cost/sovereignty ranking and the recommendation (cheapest option not blocked)."""
-    library = library or load_library()
+    library = library or shipped_library()
     organization = snapshot["organization"]
     settings = snapshot["assessment"]
     minimums = {

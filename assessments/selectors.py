@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
-from assessments.sovereignty.loader import load_library
+from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
 from costing.engine.evaluate import ENGINE_VERSION
@@ -99,64 +99,31 @@ def _provider_profiles(organization: Organization) -> dict[str, dict]:
     return profiles
 
 
-def _location_allowed(offer_locations: str, eea: frozenset[str], country: str):
-    def allowed(provider: str, regions: list[str]) -> bool:
-        places = [data_location(provider, region) for region in regions] or [None]
+def _offer_filter(offer_locations: str, country: str, dropped: list[str]):
+    """Whether a cloud or API catalog row may serve the assessment, by where it processes data
+    (a location not established never passes); what it refuses is named in ``dropped``."""
+    if offer_locations == OfferLocations.ANY:
+        return None
+    eea = shipped_library().eea
+
+    def inside(place: str | None) -> bool:
         if offer_locations == OfferLocations.EEA:
-            return all(p is not None and (p == EU or p in eea) for p in places)
-        return all(p is not None and p == country for p in places)
+            return place is not None and (place == EU or place in eea)
+        return place is not None and place == country
+
+    def allowed(kind: str, row) -> bool:
+        region = row.region if kind == "cloud_gpu" else row.regions
+        if inside(data_location(row.provider.name, region or "")):
+            return True
+        if kind == "cloud_gpu":
+            label = f"{row.provider.name} {row.instance} ({row.region})"
+        else:
+            label = f"{row.provider.name} {row.model_name} (API)"
+        if label not in dropped:
+            dropped.append(label)
+        return False
 
     return allowed
-
-
-def _restrict_offers(document: dict, offer_locations: str, country: str) -> list[str]:
-    """Drop cloud and API offers whose data location is outside what the assessment allows (or
-    not established); returns what was dropped, for the snapshot."""
-    if offer_locations == OfferLocations.ANY:
-        return []
-    allowed = _location_allowed(offer_locations, load_library().eea, country)
-    offers = document["offers"]
-    dropped = []
-    kept_cloud = []
-    for offer in offers.get("cloud_gpu", []):
-        if allowed(offer["provider"], [offer.get("region", "")]):
-            kept_cloud.append(offer)
-        else:
-            dropped.append(f"{offer['provider']} {offer.get('instance', '')} ({offer['region']})")
-    kept_api = []
-    for offer in offers.get("api", []):
-        if allowed(offer["provider"], offer.get("regions") or [""]):
-            kept_api.append(offer)
-        else:
-            dropped.append(f"{offer['provider']} {offer['model']} (API)")
-    offers["cloud_gpu"], offers["api"] = kept_cloud, kept_api
-    return dropped
-
-
-def _without_offers(document: dict) -> list[tuple[str, str]]:
-    """After offers were left out for their location: drop API equivalents no offer serves, and
-    leave out the workloads that nothing can price any more (a closed model whose APIs all
-    process data elsewhere), each with the reason."""
-    api_models = {offer["model"] for offer in document["offers"].get("api", [])}
-    architectures = {model["name"] for model in document.get("models", [])}
-    kept, excluded = [], []
-    for row in document["workloads"]:
-        if row.get("api_equivalent") and row["api_equivalent"] not in api_models:
-            del row["api_equivalent"]
-        model = row.get("model")
-        if model and model not in architectures and model not in api_models:
-            excluded.append(
-                (row["id"], f"{model} is offered only by APIs outside the allowed locations")
-            )
-            continue
-        kept.append(row)
-    if not kept:
-        raise ValueError(
-            "No workload can be priced with the offers of the allowed locations: widen the "
-            "assessment's offer locations."
-        )
-    document["workloads"] = kept
-    return excluded
 
 
 def _assumptions(document: dict, overrides: dict) -> None:
@@ -174,22 +141,22 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "This assessment selects no workload: choose workloads or tags that exist, "
             "or add workloads to the inventory."
         )
+    dropped: list[str] = []
     document, excluded = scenario_build(
         organization=organization,
         workloads=workloads,
         options=assessment.options,
         horizon_years=assessment.horizon_years,
         as_of=on,
+        offer_allowed=_offer_filter(assessment.offer_locations, organization.country.code, dropped),
     )
-    dropped = _restrict_offers(document, assessment.offer_locations, organization.country.code)
-    excluded += _without_offers(document)
     _assumptions(document, assessment.assumption_overrides)
     document["uncertainty"] = {
         **document.get("uncertainty", {}),
         "samples": assessment.monte_carlo_samples or 1,
         "seed": assessment.random_seed,
     }
-    library = load_library()
+    library = shipped_library()
     catalogs = current_catalogs(organization=organization, on=on)
     return {
         "taken_at": timezone.now().isoformat(),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,12 +25,6 @@ os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/sovra_bench_pip
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 TARGET_SECONDS = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Inbox:
@@ -68,7 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     runs = 2 if args.quick else 3
-    from benchmarks.inventory import _prepare_database
+    from benchmarks.inventory import _free_port, _prepare_database
 
     django.setup()
     _prepare_database()

@@ -12,6 +12,7 @@ Which rows count, and why:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.utils import timezone
@@ -35,12 +36,20 @@ def scenario_build(
     options=None,
     horizon_years: int | None = None,
     as_of: date | None = None,
+    offer_allowed: Callable[[str, object], bool] | None = None,
 ) -> tuple[dict, list[tuple[str, str]]]:
-    """The scenario document and the selected workloads it leaves out, each with the reason."""
+    """The scenario document and the selected workloads it leaves out, each with the reason.
+
+    ``offer_allowed(kind, row)`` may refuse cloud GPU and API rows (e.g. by where they process
+    data): a refused row neither prices an option nor widens an uncertainty range.
+    """
     on = as_of or timezone.localdate()
     options = list(options or OPTIONS)
     cloud_rows = list(offers_for(organization=organization, kind="cloud_gpu", on=on))
     api_rows = list(offers_for(organization=organization, kind="api", on=on))
+    if offer_allowed is not None:
+        cloud_rows = [row for row in cloud_rows if offer_allowed("cloud_gpu", row)]
+        api_rows = [row for row in api_rows if offer_allowed("api", row)]
     server_rows = list(
         offers_for(organization=organization, kind="server", on=on).select_related("gpu")
     )

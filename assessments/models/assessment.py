@@ -8,21 +8,23 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from costing.engine.scenario import OPTIONS
 from portal.models.tenancy import TenantModel
 from portal.validators import validate_no_control_chars, validate_tags
 
 TEXT_VALIDATORS = [validate_no_control_chars]
 
-# The engine's deployment options, in the order reports list them.
-OPTION_CHOICES = [
-    ("on_prem", "On premises (own facility)"),
-    ("colocation", "Colocation"),
-    ("cloud_on_demand", "Cloud GPUs on demand"),
-    ("cloud_committed", "Cloud GPUs committed"),
-    ("managed_api", "Managed model API"),
-    ("hybrid", "Hybrid (owned base, cloud burst)"),
-]
-OPTION_IDS = tuple(option for option, _ in OPTION_CHOICES)
+# The engine's deployment options, in its order, with the names forms show.
+OPTION_IDS = OPTIONS
+_FORM_LABELS = {
+    "on_prem": "On premises (own facility)",
+    "colocation": "Colocation",
+    "cloud_on_demand": "Cloud GPUs on demand",
+    "cloud_committed": "Cloud GPUs committed",
+    "managed_api": "Managed model API",
+    "hybrid": "Hybrid (owned base, cloud burst)",
+}
+OPTION_CHOICES = [(option, _FORM_LABELS[option]) for option in OPTIONS]
 
 
 def all_options() -> list[str]:

@@ -257,22 +257,6 @@ def solve_placement(
         {} if base is None else {w: options[j] for w, j in zip(ids, base, strict=True)}
     )
 
-    if not problem.allowed.any(axis=1).all():
-        # A workload with no allowed option leaves nothing to solve: say which, at once.
-        return PlacementResult(
-            status="infeasible", message=_why_infeasible(problem, deadline), cost=None,
-            assignment={}, by_option={}, fleets=(), binding=(), mip_gap=None,
-            total_seconds=time.perf_counter() - started, currency=problem.currency,
-            baseline_cost=None if base_cost is None else base_cost.cost,
-            baseline_assignment=baseline_assignment,
-            baseline_violations=() if base_cost is None else base_cost.violations,
-            baseline_seconds=baseline_seconds, constraints=limits, solve_seconds=0.0,
-            variables=0, rows=0, method=METHOD,
-        )  # fmt: skip
-    model = _build(problem, limits)
-    tick = time.perf_counter()
-    found = _run(model, time_limit_seconds)
-    solve_seconds = time.perf_counter() - tick
     common = {
         "currency": problem.currency,
         "baseline_cost": None if base_cost is None else base_cost.cost,
@@ -280,10 +264,24 @@ def solve_placement(
         "baseline_violations": () if base_cost is None else base_cost.violations,
         "baseline_seconds": baseline_seconds,
         "constraints": limits,
-        "solve_seconds": solve_seconds,
+        "method": METHOD,
+    }
+    nothing = {"cost": None, "assignment": {}, "by_option": {}, "fleets": (), "binding": (),
+               "mip_gap": None}  # fmt: skip
+    if not problem.allowed.any(axis=1).all():
+        # A workload with no allowed option leaves nothing to solve: say which, at once.
+        return PlacementResult(
+            status="infeasible", message=_why_infeasible(problem, deadline), solve_seconds=0.0,
+            variables=0, rows=0, total_seconds=time.perf_counter() - started, **nothing,
+            **common,
+        )  # fmt: skip
+    model = _build(problem, limits)
+    tick = time.perf_counter()
+    found = _run(model, time_limit_seconds)
+    common |= {
+        "solve_seconds": time.perf_counter() - tick,
         "variables": model.variables,
         "rows": model.rows,
-        "method": METHOD,
     }
     if found.x is None:
         if found.status == 2:
@@ -292,8 +290,8 @@ def solve_placement(
             status = "time_limit"
             message = f"no placement found within {time_limit_seconds:g} s ({found.message})"
         return PlacementResult(
-            status=status, message=message, cost=None, assignment={}, by_option={}, fleets=(),
-            binding=(), mip_gap=None, total_seconds=time.perf_counter() - started, **common,
+            status=status, message=message, total_seconds=time.perf_counter() - started,
+            **nothing, **common,
         )  # fmt: skip
     choice = _choice(model, found, len(ids))
     costed = placement_cost(problem, choice)

@@ -300,13 +300,14 @@ TRANSIENT_ERRORS = _transient_errors()
 
 
 def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
-    """Close the run (the last write it ever gets), then queue its emails and callback."""
+    """Close an unfinished run (the last write it ever gets), then queue its emails and
+    callback."""
     summary = (run.results or {}).get("summary") or {}
     npv = summary.get("cheapest_npv")
     with transaction.atomic():
         updated = (
             AssessmentRun.objects.for_organization(run.organization)
-            .filter(pk=run.pk, status=RunStatus.RUNNING)
+            .filter(pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
             .update(
                 status=status,
                 error=error,
@@ -345,11 +346,6 @@ def assessment_run_fail(*, organization_id: int, run_id: int, error: str) -> Non
     run = AssessmentRun.objects.for_organization(organization).filter(pk=run_id).first()
     if run is None or run.finished:
         return
-    if run.status == RunStatus.QUEUED:
-        AssessmentRun.objects.for_organization(organization).filter(pk=run_id).update(
-            status=RunStatus.RUNNING
-        )
-        run.status = RunStatus.RUNNING
     _finish(run, RunStatus.FAILED, error)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,13 @@ class LibraryError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+@cache
+def shipped_library() -> Library:
+    """The library shipped with the product, read once per process (it never changes while the
+    process runs; every run records its URN and version)."""
+    return load_library()
 
 
 def load_library(
