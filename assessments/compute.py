@@ -10,6 +10,7 @@ import math
 from dataclasses import asdict
 
 from assessments.reports.formatting import OPTION_LABELS
+from assessments.sovereignty.eligibility import OWNED_DEPLOYMENTS, Candidate, screen
 from assessments.sovereignty.library import Library
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import OptionProfile, ProviderProfile, WorkloadProfile
@@ -80,13 +81,33 @@ def workload_profile(row: dict, organization: dict) -> WorkloadProfile:
     )
 
 
+def owned_profile(option: str, scenario: dict, open_weights) -> OptionProfile:
+    """An owned option as the rules see it: own premises, or the colocation site and where it is
+    (the facility's region), so that an EU/EEA site meets an EU residency requirement."""
+    deployment = DEPLOYMENT[option] if option != "hybrid" else "on_premises"
+    if deployment != "colocation":
+        return OptionProfile(option, deployment, open_weights=open_weights)
+    region = ((scenario.get("offers") or {}).get("facility_colocation") or {}).get("region", "")
+    return OptionProfile(
+        option,
+        deployment,
+        region=region,
+        data_location=data_location("", region),
+        open_weights=open_weights,
+    )
+
+
 def option_profiles(
-    option: str, suppliers: list[dict], providers: dict[str, ProviderProfile], open_weights
+    option: str,
+    suppliers: list[dict],
+    providers: dict[str, ProviderProfile],
+    open_weights,
+    scenario: dict | None = None,
 ) -> list[OptionProfile]:
     """One profile per party that handles the data under ``option`` (owned options: one)."""
     deployment = DEPLOYMENT[option]
     if deployment in ("on_premises", "colocation"):
-        return [OptionProfile(option, deployment, open_weights=open_weights)]
+        return [owned_profile(option, scenario or {}, open_weights)]
     profiles = []
     for supplier in suppliers:
         if supplier["role"] not in THIRD_PARTY_ROLES:
@@ -154,17 +175,78 @@ def _finding_dict(f) -> dict:
     return found
 
 
+def sovereignty_policy(snapshot: dict, library: Library) -> SovereigntyPolicy:
+    """The organization's minimum SEAL per classification over the library's defaults."""
+    minimums = {
+        **library.seal_minimum_by_classification,
+        **snapshot["organization"].get("min_seal_by_classification", {}),
+    }
+    return SovereigntyPolicy(min_seal_by_classification=minimums)
+
+
+def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[Candidate]:
+    offers = scenario.get("offers") or {}
+    found = []
+    for kind, deployment in (("cloud_gpu", "cloud_gpu"), ("api", "managed_api")):
+        for i, row in enumerate(offers.get(kind) or []):
+            name = row["provider"]
+            region = row.get("region", "") if kind == "cloud_gpu" else ", ".join(row["regions"])
+            found.append(
+                Candidate(
+                    offer_id=row.get("id") or f"{kind}[{i}]",
+                    deployment=deployment,
+                    provider=providers.get(name) or ProviderProfile(name=name),
+                    region=region,
+                    data_location=data_location(name, region),
+                )
+            )
+    return found
+
+
+def eligibility_screen(snapshot: dict, library: Library | None = None) -> None:
+    """Write into the snapshot's scenario what each workload's rules refuse (offers by id and
+    owned options), one profile per distinct set of rules, so the engine prices every option
+    at its cheapest permitted offer."""
+    library = library or shipped_library()
+    scenario = snapshot["scenario"]
+    policy = sovereignty_policy(snapshot, library)
+    providers = provider_profiles(snapshot)
+    candidates = _candidates(scenario, providers)
+    inventory = {row["external_id"]: row for row in snapshot["workloads"]}
+    models = snapshot.get("models", {})
+    owned_options = [o for o in scenario["options"] if o in OWNED_DEPLOYMENTS]
+    profiles: dict[str, dict] = {}
+    for workload in scenario["workloads"]:
+        row = inventory[workload["id"]]
+        profile = workload_profile(row, snapshot["organization"])
+        open_weights = models.get(row.get("model") or "", {}).get("open_weights")
+        key = "/".join(
+            (
+                profile.classification,
+                "special" if profile.special_category else
+                "personal" if profile.personal_data else "no-personal",
+                profile.sector,
+                f"residency-{profile.residency_requirement}",
+                {True: "open", False: "closed", None: "weights-unknown"}[open_weights],
+            )
+        )  # fmt: skip
+        if key not in profiles:
+            owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
+            screened = screen(profile, candidates, owned=owned, open_weights=open_weights,
+                              library=library, policy=policy)  # fmt: skip
+            profiles[key] = screened.as_document()
+        workload["eligibility"] = key
+    scenario["eligibility"] = profiles
+
+
 def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = None) -> dict:
     """Scores, SEAL level and blocking findings of every priced option of every workload, the
     weighted cost/sovereignty ranking and the recommendation (cheapest option not blocked)."""
     library = library or shipped_library()
     organization = snapshot["organization"]
     settings = snapshot["assessment"]
-    minimums = {
-        **library.seal_minimum_by_classification,
-        **organization.get("min_seal_by_classification", {}),
-    }
-    policy = SovereigntyPolicy(min_seal_by_classification=minimums)
+    policy = sovereignty_policy(snapshot, library)
+    minimums = dict(policy.min_seal_by_classification or {})
     weight = settings.get("sovereignty_weight_pct")
     if weight is None:
         weight = organization.get("sovereignty_weight_pct", 50)
@@ -188,8 +270,16 @@ def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = 
             suppliers = workload.get("suppliers", {}).get(option, [])
             if "npv" not in outcome:
                 options[option] = {"unavailable": True, "reason": outcome.get("reason", "")}
+                if outcome.get("blocked_by"):
+                    options[option] |= {
+                        "blocked": True,
+                        "blocked_by": outcome["blocked_by"],
+                        "refused_offer": outcome.get("refused_offer", ""),
+                    }
                 continue
-            parties = option_profiles(option, suppliers, providers, open_weights)
+            parties = option_profiles(
+                option, suppliers, providers, open_weights, snapshot["scenario"]
+            )
             if not parties:
                 options[option] = {"unavailable": True, "reason": "no provider recorded"}
                 continue
@@ -296,6 +386,9 @@ def summary_section(results: dict) -> dict:
             f"{_money(placement.get('saving') or 0.0, currency)} against choosing workload by "
             "workload."
         )
+    price = _sovereignty_price_sentence(engine, placement, currency)
+    if price:
+        headline.append(price)
     if cheapest:
         label = OPTION_LABELS.get(cheapest, cheapest)
         text = f"Of the single options for every workload, {label} costs least: NPV " + (
@@ -305,6 +398,7 @@ def summary_section(results: dict) -> dict:
             text += f", cheapest in {probability:.0%} of {mc.get('samples')} samples"
         headline.append(text + ".")
     return {
+        "price_of_sovereignty": _price_of_sovereignty(engine, placement),
         "cheapest_option": cheapest,
         "cheapest_npv": priced[cheapest]["npv"] if cheapest else None,
         "npv_by_option": {k: priced[k]["npv"] for k in ordered},
@@ -316,6 +410,47 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
+
+
+def _price_of_sovereignty(engine: dict, placement: dict) -> dict | None:
+    """The portfolio's price of sovereignty: the joint placement with and without the rules
+    where it was solved, else the workload-by-workload sum; with the rules that bind."""
+    by_workload = engine.get("sovereignty_price")
+    if not by_workload:
+        return None
+    joint = placement.get("price_of_sovereignty") or {}
+    solved = joint.get("difference") is not None
+    source = joint if solved else by_workload
+    return {
+        "basis": "portfolio placement" if solved else "workload by workload",
+        "permitted_npv": source["permitted_npv"],
+        "unrestricted_npv": source["unrestricted_npv"],
+        "difference": source["difference"],
+        "difference_pct": source["difference_pct"],
+        "rules": by_workload["rules"],
+    }
+
+
+def _sovereignty_price_sentence(engine: dict, placement: dict, currency: str) -> str:
+    price = _price_of_sovereignty(engine, placement)
+    if not price or price["difference"] is None:
+        return ""
+    if abs(price["difference"]) < 0.5:
+        return "The data rules cost nothing here: the cheapest offers are permitted."
+    rules = "; ".join(
+        f"{r['rule']} {r['name']} ({len(r['workloads'])} workload"
+        f"{'s' if len(r['workloads']) != 1 else ''})"
+        for r in price["rules"][:3]
+    )
+    pct = price["difference_pct"]
+    return (
+        f"The price of sovereignty: the offers the data rules permit cost "
+        f"{_money(price['difference'], currency)} more"
+        + (f" ({pct:.0f}%)" if pct is not None else "")
+        + f" than the cheapest regardless of them (NPV {_money(price['permitted_npv'], currency)}"
+        f" against {_money(price['unrestricted_npv'], currency)})"
+        + (f"; the rules that bind: {rules}." if rules else ".")
+    )
 
 
 def _portfolio_choice(placement: dict, recommendations: dict) -> str | None:

@@ -56,4 +56,28 @@ def placement_section(snapshot: dict, results: dict) -> dict:
     )
     result = solve_placement(problem).as_dict()
     result["unplaced"] = left_out
+    result["price_of_sovereignty"] = _unrestricted_placement(scenario, kept, constraints, result)
     return result
+
+
+def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted: dict) -> dict:
+    """The same workloads placed jointly with every sovereignty rule lifted (same budget, power
+    and rack limits; no sovereign share): what the portfolio would cost regardless of rules."""
+    free = placement_problem(
+        replace(scenario.unrestricted(), workloads=kept),
+        constraints=replace(constraints, min_sovereign_share=None),
+    )
+    solved = solve_placement(free).as_dict()
+    cost, free_cost = permitted.get("cost"), solved.get("cost")
+    difference = None if cost is None or free_cost is None else cost - free_cost
+    return {
+        "basis": "portfolio placement NPV with the rules against the same placement without them",
+        "permitted_npv": cost,
+        "unrestricted_npv": free_cost,
+        "difference": difference,
+        "difference_pct": difference / free_cost * 100
+        if difference is not None and free_cost
+        else None,
+        "unrestricted_assignment": solved.get("assignment") or {},
+        "unrestricted_status": solved.get("status"),
+    }

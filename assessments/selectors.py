@@ -8,6 +8,7 @@ from importlib.metadata import version
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from assessments.compute import eligibility_screen
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
@@ -158,7 +159,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
     }
     library = shipped_library()
     catalogs = current_catalogs(organization=organization, on=on)
-    return {
+    snapshot = {
         "taken_at": timezone.now().isoformat(),
         "prices_as_of": on.isoformat(),
         "assessment": {
@@ -217,3 +218,6 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "library": {"urn": library.urn, "version": library.version},
         },
     }
+    # Sovereignty decides which offers each workload may use before the engine prices them.
+    eligibility_screen(snapshot, library)
+    return snapshot

@@ -41,6 +41,7 @@ def cloud_offers(rows) -> list[dict]:
         src = row_source(row, "cloud GPU")
         offers.append(
             {
+                "id": f"cloud_gpu:{row.pk}",
                 "provider": row.provider.name,
                 "instance": row.instance,
                 "region": row.region,
@@ -69,6 +70,7 @@ def api_offers(rows) -> list[dict]:
         src = row_source(row, "API")
         offers.append(
             {
+                "id": f"api:{row.pk}",
                 "provider": row.provider.name,
                 "model": row.model_name,
                 "input_per_1m_tokens": price_doc(row.input_price, row.currency, src),

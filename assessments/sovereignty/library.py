@@ -51,7 +51,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """A hard rule; at option scope it bars the option, at workload scope it bars go-live."""
+    """A hard rule: at option scope it bars the offer; at contract scope the offer may be used once
+    the contract it names is signed; at workload scope no option may go live until it is met."""
 
     ref_id: str
     urn: str

@@ -260,13 +260,18 @@ def _requirement(node: dict, path: str, cited: Cited) -> Requirement:
     )
 
 
+# option: the offer may not be used; contract: it may once the named contract is signed (a
+# condition of go-live, not a refusal); workload: no option may go live until it is met.
+SCOPES = ("option", "contract", "workload")
+
+
 def _rule(node: dict, path: str, cited: Cited, evaluators: set[str]) -> BlockingRule:
     evaluator = _get(node, "evaluator", path, str)
     if evaluator not in evaluators:
         raise LibraryError(f"{path}.evaluator", f"no implementation named {evaluator!r}")
     scope = _get(node, "scope", path, str)
-    if scope not in ("option", "workload"):
-        raise LibraryError(f"{path}.scope", "expected option or workload")
+    if scope not in SCOPES:
+        raise LibraryError(f"{path}.scope", "expected " + ", ".join(SCOPES))
     return BlockingRule(
         node["ref_id"],
         node["urn"],

@@ -32,7 +32,9 @@ class Finding:
     reason: str
     verified: bool
     note: str
-    scope: str  # option: the option is not permitted; workload: no option may go live yet
+    # option: the option is not permitted; contract: permitted once the contract named is
+    # signed; workload: no option may go live yet
+    scope: str
     policy: bool
     presumed: tuple[str, ...]  # unestablished facts read unfavourably; recording them may lift it
 
@@ -118,7 +120,7 @@ def score_option(
         weighted_score=weighted_score(scores),
         requirements=_requirements(library, workload, scores),
         blocking_findings=tuple(f for f in findings if f.scope == "option"),
-        preconditions=tuple(f for f in findings if f.scope == "workload"),
+        preconditions=tuple(f for f in findings if f.scope != "option"),
         seal=seal,
         library_urn=library.urn,
         library_version=library.version,

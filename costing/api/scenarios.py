@@ -133,6 +133,17 @@ class ScenarioResultSerializer(serializers.Serializer):
     components = serializers.DictField(child=serializers.CharField())
     assumptions = serializers.DictField()
     method = serializers.DictField(child=serializers.CharField())
+    left_out_of_totals = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Workloads no option can take (every one refused by their rules or unpriced), "
+        "each with the reason per option; the portfolio totals cover the others.",
+    )
+    sovereignty_price = serializers.DictField(
+        allow_null=True,
+        help_text="The price of sovereignty: per workload, the NPV of the cheapest option its "
+        "rules (`$.eligibility`) permit against the cheapest regardless of them, with the rules "
+        "that make the difference, and their sum. Null with ?results=portfolio.",
+    )
 
 
 _EVALUATE_SCHEMA = extend_schema(
@@ -144,7 +155,11 @@ _EVALUATE_SCHEMA = extend_schema(
         f"the JSON Schema at [`{SCHEMA_URL}`]({SCHEMA_URL}) (the same document the command line "
         "`python -m costing.engine evaluate` reads). It is evaluated synchronously with every "
         "uncertain input at its likely value, and the answer holds each option's cash flows, "
-        "total, NPV, unit costs and breakevens, each figure with its working. "
+        "total, NPV, unit costs and breakevens, each figure with its working. Each option of a "
+        "workload is priced at the cheapest offer its eligibility profile (`$.eligibility`, "
+        "named by the workload's `eligibility`) does not refuse; an assessment run's snapshot "
+        "carries the profiles its sovereignty rules produced, so posting that document "
+        "reproduces the run's figures. "
         "If the document has no `reporting_currency`, the organization's currency is used; "
         "nothing else comes from the organization or its catalogs. An invalid document answers "
         "400 with one error per problem, whose `field` is the JSON path where it lies (such as "

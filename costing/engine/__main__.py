@@ -45,7 +45,7 @@ def summary(result: ScenarioResult) -> str:
         )
     kept = [o for o in result.portfolio.values() if getattr(o, "fallbacks", ())]
     if kept:
-        lines += ["", "Workloads an option cannot take, costed on their cheapest rented option:"]
+        lines += ["", "Workloads an option cannot take, costed on their cheapest other option:"]
         for o in kept:
             moved = ", ".join(f"{f['workload']} -> {f['option']}" for f in o.fallbacks)
             lines.append(f"  {o.option}: {moved}")

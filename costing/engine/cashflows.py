@@ -25,7 +25,8 @@ COMPONENTS = {
     " the balance left at the horizon is paid off then",
     "residual": "-(book value of the servers at the horizon, straight line to the resale value)"
     " and -(resale value of servers retired at a refresh)",
-    "facility_build": "added kW of server power x build cost per kW",
+    "facility_build": "added kW of server power x build cost per kW (start of the month); at the"
+    " horizon, -(the build's remaining value: straight line over the facility's own life)",
     "support": "servers held x purchase price x support % per year / 12",
     "energy": "servers x power kW x (idle + (1 - idle) x utilisation) x 730 h x PUE x tariff",
     "colocation": "servers held x power kW x colocation rent per kW-month",
@@ -106,6 +107,8 @@ class FleetTerms:
     staff_per_fte_year: float
     servers_per_fte: float
     software_per_gpu_year: float
+    # A room is a long-lived asset: what of its build outlives the horizon is credited back.
+    build_life_months: int = 180
 
 
 def loan_payments(capex: Array, annual_rate: float, term_months: int) -> Array:
@@ -170,7 +173,12 @@ def owned_fleet(
     tariff = terms.tariff_per_kwh * drivers.column("electricity_tariff") * tariff_trend
     flows["energy"] = at_month_ends(kw * HOURS_PER_MONTH * terms.pue * tariff)
     if terms.build_per_kw is not None:
-        flows["facility_build"] = at_month_starts(new * terms.power_kw * terms.build_per_kw)
+        build = at_month_starts(new * terms.power_kw * terms.build_per_kw)
+        # Straight-line book value of each month's build at the horizon, credited then.
+        built_age = months - np.arange(months + 1, dtype=np.float64)
+        left = np.maximum(1 - built_age / terms.build_life_months, 0.0)
+        build[:, -1] -= np.sum(build * left, axis=1)
+        flows["facility_build"] = build
     if terms.rent_per_kw_month is not None:
         flows["colocation"] = at_month_ends(held * terms.power_kw * terms.rent_per_kw_month)
     flows["support"] = at_month_ends(held * price * terms.support_per_year / 12)

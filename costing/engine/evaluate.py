@@ -22,6 +22,7 @@ from costing.engine.portfolio import (
     workload_flows,
 )
 from costing.engine.scenario import Scenario
+from costing.engine.sovereignty_price import SovereigntyPrice, sovereignty_price
 
 ENGINE_VERSION = "1"
 
@@ -42,12 +43,14 @@ METHOD = {
     "(1 - idle fraction) x utilisation); idle fraction default 0.3 because idle GPUs draw "
     "10-15% of their TDP while CPUs, memory, NICs and fans run on",
     "growth": "demand x (1 + growth)^((month - 1) / 12); prices x (1 + trend)^((month - 1) / 12)",
-    "offers": "for each workload, the GPU type and offer with the lowest cost at today's prices",
+    "offers": "for each workload, the GPU type and offer with the lowest cost at today's prices "
+    "among the offers its rules permit (sovereignty decides eligibility before cost chooses)",
     "network_storage": "split evenly between workloads; not charged to the managed API option",
     "staff": "charged per owned server; rented GPUs and APIs carry no operations staff",
     "fallback": "in the portfolio totals, a workload that cannot use an option (a closed model "
-    "on owned or rented GPUs, speech through a token API) is costed on its cheapest rented "
-    "option, named in the option's figures, so that every total covers every workload",
+    "on owned or rented GPUs, speech through a token API, an offer its rules refuse) is costed "
+    "on its cheapest other option (its share of that option's shared fleet where owned), named "
+    "in the option's figures, so that every total covers every workload",
 }
 
 
@@ -152,12 +155,15 @@ class ScenarioResult:
     horizon_months: int
     samples: int
     discounting: str
-    portfolio: dict[str, Outcome]
+    portfolio: dict[str, Outcome]  # the totals cover every workload but ``left_out``
     workloads: tuple[WorkloadResult, ...]
     fleets: dict[str, list[dict]]
     breakevens: tuple[dict, ...]
     cheapest: str | None
     assumptions: dict
+    sovereignty_price: SovereigntyPrice | None = None
+    # Workloads that no option can take (every one refused or unpriced), with each reason.
+    left_out: tuple[dict, ...] = ()
 
     def available(self) -> dict[str, OptionResult]:
         return {k: v for k, v in self.portfolio.items() if isinstance(v, OptionResult)}
@@ -171,6 +177,7 @@ class ScenarioResult:
             "samples": self.samples,
             "discounting": self.discounting,
             "cheapest_by_npv": self.cheapest,
+            "left_out_of_totals": list(self.left_out),
             "portfolio": {k: v.as_dict() for k, v in self.portfolio.items()},
             "fleets": self.fleets,
             "breakevens": list(self.breakevens),
@@ -178,6 +185,9 @@ class ScenarioResult:
             "components": COMPONENTS,
             "assumptions": self.assumptions,
             "method": METHOD,
+            "sovereignty_price": (
+                self.sovereignty_price.as_dict() if self.sovereignty_price else None
+            ),
         }
 
 
@@ -320,7 +330,10 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
                                    prices=plan.prices.get(option, ()))  # fmt: skip
     priced = {k: v for k, v in outcomes.items() if isinstance(v, OptionResult)}
     suppliers = {
-        option: [{"role": role, "name": name, "region": region} for role, name, region in rows]
+        option: [
+            {"role": role, "name": name, "region": region, "offer": offer}
+            for role, name, region, offer in rows
+        ]
         for option, rows in plan.suppliers.items()
     }
     return WorkloadResult(
@@ -328,17 +341,17 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
     )
 
 
-RENTED = ("cloud_on_demand", "cloud_committed", "managed_api")
-
-
-def _fallback(scenario, plan: Plan, option, drivers, share):
-    """For a workload that cannot use ``option``: its cheapest rented option (likely-case NPV)
-    and that option's flows, or None when no rented option can take it either."""
+def _fallback(scenario, plan: Plan, option, fleets, drivers, share):
+    """For a workload that cannot use ``option``: its cheapest other option (likely-case NPV)
+    and that option's flows (its share of the shared fleet where owned), or None when it can
+    use no other option either."""
     best = None
-    for other in RENTED:
-        if other == option or other not in scenario.options or other in plan.unavailable:
+    for other in scenario.options:
+        if other == option or other in plan.unavailable:
             continue
-        flows = workload_flows(scenario, plan, other, None, drivers, share)
+        if other in OWNED and other not in fleets:
+            continue  # the owned fleet cannot be costed (a facility or staff price missing)
+        flows = workload_flows(scenario, plan, other, fleets.get(other), drivers, share)
         every = np.sum(list(flows.values()), axis=0)
         npv = float(finance.npv_values(every[:, 1:], scenario.discount_rate_per_year,
                                        upfront=every[:, 0]).mean())  # fmt: skip
@@ -351,9 +364,9 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
     """One option for the whole portfolio, costed on workloads merged by growth and GPU type.
 
     A workload that cannot use the option whatever the prices (a closed model on premises,
-    speech through a token API) keeps its cheapest rented option, so that every option's total
-    covers every workload; the option's figures name each such fallback. A missing price still
-    makes the option unavailable, saying which.
+    speech through a token API, an offer its rules refuse) keeps its cheapest other option, so
+    that every option's total covers every workload; the option's figures name each such
+    fallback. A missing price still makes the option unavailable, saying which.
     """
     if option in fleet_errors:
         return fleet_errors[option]
@@ -372,13 +385,13 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
     flows: dict[str, Array] = {}
     fallbacks = []
     for plan in blocked:
-        found = _fallback(scenario, plan, option, drivers, share)
+        found = _fallback(scenario, plan, option, fleets, drivers, share)
         if found is None:
             ids = [p.workload.id for p in blocked]
             names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
             reason = plan.unavailable[option].reason
             why = (
-                f"{plan.workload.id} cannot use it nor any rented option ({reason}); "
+                f"{plan.workload.id} cannot use it nor any other option ({reason}); "
                 f"workloads without it: {names}"
             )
             return Unavailable(option, plan.unavailable[option].missing, why)
@@ -413,7 +426,7 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
         return result
     note = Figure(
         "workloads on another option", float(len(fallbacks)), "workloads",
-        "workloads that cannot use this option, costed on their cheapest rented option: "
+        "workloads that cannot use this option, costed on their cheapest other option: "
         + "; ".join(f"{plan.workload.id} -> {other} ({plan.unavailable[option].reason})"
                     for plan, other in fallbacks),
     )  # fmt: skip
@@ -423,11 +436,39 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
     ))  # fmt: skip
 
 
+def _likely_npvs(workloads: list[WorkloadResult]) -> dict[str, dict[str, float]]:
+    return {
+        w.id: {o: float(v.npv.mean()) for o, v in w.options.items() if isinstance(v, OptionResult)}
+        for w in workloads
+    }
+
+
+def _price_of_sovereignty(scenario, workloads, drivers) -> SovereigntyPrice:
+    """Permitted against unrestricted cheapest options; the unrestricted side is evaluated only
+    when some rule refuses something (otherwise both sides are the same figures)."""
+    permitted = _likely_npvs(workloads)
+    refuses = any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
+    free_workloads = workloads
+    if refuses:
+        free = evaluate(scenario.unrestricted(), drivers, portfolio=False)
+        free_workloads = list(free.workloads)
+    offers = {
+        w.id: {o: [s["offer"] for s in rows if s["offer"]] for o, rows in w.suppliers.items()}
+        for w in free_workloads
+    }
+    return sovereignty_price(scenario, permitted, _likely_npvs(free_workloads), offers)
+
+
 def evaluate(
-    scenario: Scenario, drivers: Drivers | None = None, *, per_workload: bool = True
+    scenario: Scenario,
+    drivers: Drivers | None = None,
+    *,
+    per_workload: bool = True,
+    portfolio: bool = True,
 ) -> ScenarioResult:
-    """Cash flows of every option for the portfolio and (unless ``per_workload`` is False, as a
-    Monte Carlo wants) for every workload, one row per sample of the drivers."""
+    """Cash flows of every option for the portfolio (unless ``portfolio`` is False) and (unless
+    ``per_workload`` is False, as a Monte Carlo wants) for every workload, one row per sample
+    of the drivers; with workloads, the price of sovereignty at the likely drivers."""
     drivers = drivers or Drivers.likely(scenario.uncertainty)
     plans = make_plans(scenario, drivers)
     fleets, fleet_errors = {}, {}
@@ -439,8 +480,17 @@ def evaluate(
     share = 1 / len(plans)  # network and storage are split evenly between workloads
     context = (fleets, fleet_errors, drivers, share)
     workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
-    portfolio = {o: _portfolio_option(scenario, plans, o, *context) for o in scenario.options}
-    available = {k: v for k, v in portfolio.items() if isinstance(v, OptionResult)}
+    options = scenario.options if portfolio else ()
+    # A workload no option can take (every one refused or unpriced) would make every total
+    # unavailable: the totals cover the others and name it.
+    placeable = [p for p in plans if any(o not in p.unavailable for o in scenario.options)]
+    left_out = tuple(
+        {"workload": p.workload.id,
+         "reasons": {o: u.reason for o, u in p.unavailable.items()}}
+        for p in plans if not any(o not in p.unavailable for o in scenario.options)
+    )  # fmt: skip
+    by_option = {o: _portfolio_option(scenario, placeable, o, *context) for o in options}
+    available = {k: v for k, v in by_option.items() if isinstance(v, OptionResult)}
     cheapest = min(available, key=lambda k: float(available[k].npv.mean()), default=None)
     return ScenarioResult(
         name=scenario.name,
@@ -448,10 +498,16 @@ def evaluate(
         horizon_months=scenario.horizon_months,
         samples=drivers.samples,
         discounting=finance.DISCOUNTING,
-        portfolio=portfolio,
+        portfolio=by_option,
         workloads=tuple(workloads),
         fleets={k: _fleet_summary(v) for k, v in fleets.items()},
         breakevens=_breakevens(scenario, available),
         cheapest=cheapest,
         assumptions=asdict(scenario.assumptions),
+        left_out=left_out,
+        sovereignty_price=(
+            _price_of_sovereignty(scenario, workloads, drivers)
+            if per_workload and portfolio and drivers.samples == 1
+            else None
+        ),
     )

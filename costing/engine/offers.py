@@ -36,9 +36,31 @@ class Unavailable:
     option: str
     missing: str
     reason: str
+    # Set when the workload's rules refused every offer that could price it: the rule and the
+    # cheapest offer it refused, so a reader sees what compliance rules out and what it cost.
+    blocked_by: str = ""
+    refused_offer: str = ""
 
     def as_dict(self) -> dict:
-        return {"option": self.option, "missing": self.missing, "reason": self.reason}
+        found = {"option": self.option, "missing": self.missing, "reason": self.reason}
+        if self.blocked_by:
+            found |= {"blocked_by": self.blocked_by, "refused_offer": self.refused_offer}
+        return found
+
+
+class Refused(Missing):
+    """Offers exist but the workload's rules refuse every one: the rule and the cheapest refused."""
+
+    def __init__(self, what: str, rule: str, reason: str, offer: str, *, option: str = "") -> None:
+        self.rule, self.refusal_reason, self.offer = rule, reason, offer
+        super().__init__(what, f"refused by rule {rule} ({reason}); cheapest refused: {offer}",
+                         option=option)  # fmt: skip
+
+    def for_option(self, option: str) -> Refused:
+        return Refused(self.what, self.rule, self.refusal_reason, self.offer, option=option)
+
+    def as_result(self) -> Unavailable:
+        return Unavailable(self.option, self.what, self.why, self.rule, self.offer)
 
 
 def catalog_source(reference: str, *, url: str = "", date: str = "", note: str = "") -> Source:
@@ -91,6 +113,7 @@ class CloudGpuOffer:
     reserved_3y_per_hour: Price | None = None
     spot_per_hour: Price | None = None
     egress_per_gb: Price | None = None
+    id: str = ""  # stable within a scenario: eligibility refuses offers by it
 
     def __post_init__(self) -> None:
         if self.gpu_count < 1:
@@ -129,6 +152,7 @@ class ApiOffer:
     long_context_input_per_1m_tokens: Price | None = None
     long_context_output_per_1m_tokens: Price | None = None
     regions: tuple[str, ...] = ()
+    id: str = ""  # stable within a scenario: eligibility refuses offers by it
     source: Source = field(kw_only=True)  # the catalog row the non-price fields came from
 
     def token_cost(
@@ -214,11 +238,18 @@ class Facility:
     pue: float
     colocation_per_kw_month: Price | None = None
     build_cost_per_kw: Price | None = None
+    # The room's own life, over which its build is spread (remaining value credited at the
+    # horizon). 15 years is the engine's stated default: the mechanical and electrical plant
+    # that dominates a data-centre build is depreciated over about 15 years (the shell lasts
+    # longer), far beyond the servers' 4-6.
+    build_life_years: float = 15.0
     source: Source = field(kw_only=True)  # the catalog row the non-price fields came from
 
     def __post_init__(self) -> None:
         if self.pue < 1:
             raise ValueError(f"PUE is at least 1 by definition, got {self.pue}")
+        if self.build_life_years <= 0:
+            raise ValueError(f"a facility's life is positive, got {self.build_life_years}")
 
     def energy_cost_per_hour(self, it_load_kw: float | Quantity) -> Figure:
         load = it_load_kw

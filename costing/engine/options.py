@@ -19,11 +19,18 @@ from costing.engine.offers import (
     CloudGpuOffer,
     FxConverter,
     Missing,
+    Refused,
     ServerOffer,
     Unavailable,
 )
 from costing.engine.roofline import InferenceWorkload
-from costing.engine.scenario import TRAINING_KINDS, Scenario, ScenarioWorkload
+from costing.engine.scenario import (
+    NO_RULES,
+    TRAINING_KINDS,
+    Eligibility,
+    Scenario,
+    ScenarioWorkload,
+)
 from costing.engine.sizing import SizingResult, size_gpu_hours, size_inference, size_training
 
 DAYS_PER_MONTH = 365 / 12
@@ -163,25 +170,44 @@ def _convert(fx: FxConverter, price, name: str, per_unit: float = 1.0) -> Priced
     return PricedOffer(name, figure.value, figure)
 
 
-def cheapest_cloud(scenario: Scenario, gpu: str, term: str) -> tuple[CloudGpuOffer, PricedOffer]:
-    """The cheapest offer per GPU-hour at ``term`` for a GPU type; Missing if none has a price."""
-    return _cheapest_cloud(scenario.offers.cloud_gpu, scenario.fx(), gpu, term)
+def cheapest_cloud(
+    scenario: Scenario, gpu: str, term: str, rules: Eligibility = NO_RULES
+) -> tuple[CloudGpuOffer, PricedOffer]:
+    """The cheapest offer per GPU-hour at ``term`` for a GPU type among those ``rules`` permit.
+
+    Missing if no offer has a price; Refused, naming the rule and the cheapest refused offer,
+    if offers have one but the rules refuse them all.
+    """
+    found, refused = _cheapest_cloud(
+        scenario.offers.cloud_gpu, scenario.fx(), gpu, term, rules.refused_ids
+    )
+    if found is not None:
+        return found
+    if refused is not None:
+        offer, priced = refused
+        refusal = rules.refused_offers[offer.id]
+        label = f"{priced.label} at {priced.amount:,.2f} {scenario.reporting_currency}/GPU-hour"
+        what = f"{term.replace('_', ' ')} offer for {gpu} the workload's rules permit"
+        raise Refused(what, refusal.rule, refusal.reason, label)
+    raise Missing(f"{term.replace('_', ' ')} price for {gpu}", "no cloud offer has one")
 
 
-@lru_cache(maxsize=256)
-def _cheapest_cloud(offers, fx: FxConverter, gpu: str, term: str):
-    best = None
+@lru_cache(maxsize=1024)
+def _cheapest_cloud(offers, fx: FxConverter, gpu: str, term: str, refused_ids: frozenset[str]):
+    """(cheapest permitted, cheapest refused), each (offer, priced) or None."""
+    best = best_refused = None
     for offer in offers:
         price = getattr(offer, f"{term}_per_hour")
         if price is None or canonical_gpu(offer.gpu) != gpu:
             continue
         label = f"{offer.provider} {offer.instance} ({offer.region}) {term}"
         priced = _convert(fx, price, label, offer.gpu_count)
-        if best is None or priced.amount < best[1].amount:
+        if offer.id in refused_ids:
+            if best_refused is None or priced.amount < best_refused[1].amount:
+                best_refused = (offer, priced)
+        elif best is None or priced.amount < best[1].amount:
             best = (offer, priced)
-    if best is None:
-        raise Missing(f"{term.replace('_', ' ')} price for {gpu}", "no cloud offer has one")
-    return best
+    return best, best_refused
 
 
 def cheapest_server(scenario: Scenario, gpu: str) -> tuple[ServerOffer, PricedOffer]:
@@ -221,11 +247,14 @@ def api_offers_for(workload: ScenarioWorkload, scenario: Scenario) -> list[ApiOf
 
 
 def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOffer, Figure]:
-    """The API offer with the lowest bill for one month's tokens, converted; Missing if none."""
+    """The permitted API offer with the lowest bill for one month's tokens, converted; Missing
+    if none has a price, Refused if the workload's rules refuse every priced one."""
     if not workload.is_token:
         raise Missing("token API", f"a {workload.kind} workload is not priced per token")
+    rules = scenario.rules_for(workload)
     tokens = workload.requests_per_day * DAYS_PER_MONTH
-    best, reasons = None, []
+    best = best_refused = None
+    reasons: list[str] = []
     for offer in api_offers_for(workload, scenario):
         try:
             bill = offer.token_cost(
@@ -244,10 +273,22 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
             "token cost x FX rate",
             (bill, rate),
         )
-        if best is None or converted.value < best[1].value:
+        if offer.id in rules.refused_offers:
+            if best_refused is None or converted.value < best_refused[1].value:
+                best_refused = (offer, converted)
+        elif best is None or converted.value < best[1].value:
             best = (offer, converted)
+    model = workload.api_equivalent or workload.model or "(no model)"
+    if best is None and best_refused is not None:
+        offer, bill = best_refused
+        refusal = rules.refused_offers[offer.id]
+        label = (
+            f"{offer.provider} {offer.model} at {bill.value:,.0f} "
+            f"{scenario.reporting_currency}/month"
+        )
+        raise Refused(f"API offer for {model} the workload's rules permit", refusal.rule,
+                      refusal.reason, label)  # fmt: skip
     if best is None:
-        model = workload.api_equivalent or workload.model or "(no model)"
         why = "; ".join(reasons) or f"no API offer for {model!r} or a named equivalent"
         raise Missing(f"API price for {model}", why)
     return best

@@ -26,7 +26,7 @@ from costing.engine.cashflows import (
 )
 from costing.engine.figures import Figure, Quantity
 from costing.engine.finance import HOURS_PER_MONTH
-from costing.engine.offers import Missing, Unavailable
+from costing.engine.offers import Missing, Refused, Unavailable
 from costing.engine.scenario import Scenario, ScenarioWorkload
 
 OWNED = ("on_prem", "colocation", "hybrid")
@@ -44,36 +44,51 @@ class Plan:
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
     api_bill: float = 0.0
     # Who is paid under each option: (role, provider or server, region), for sovereignty scoring.
-    suppliers: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    # (role, provider or server, region, offer id; "" for servers, which have no id)
+    suppliers: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
     # Options the workload cannot use whatever the prices (a closed model on GPUs, GPU-hours
     # work through a token API, a model no API offers); a missing price is never one of them.
     incompatible: set[str] = field(default_factory=set)
+    # option -> (on-demand, committed) price per GPU-hour of the offers chosen for it (rented
+    # parts only; None where the option rents nothing at that term).
+    rates: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
 def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
-    """Pick the cheapest GPU type and offer for one option, or record why there is none."""
+    """Pick the cheapest GPU type and permitted offer for one option, or record why there is
+    none: a missing price, or the workload's rules refusing every priced offer."""
     term = scenario.assumptions.commitment_term
-    costs: dict[str, tuple[float, tuple[Figure, ...], tuple]] = {}
+    rules = scenario.rules_for(plan.workload)
+    costs: dict[str, tuple[float, tuple[Figure, ...], tuple, tuple]] = {}
     reasons: list[str] = []
+    refusals: list[Refused] = []
+    no_commitment: list[NoCommitmentPays] = []
     for gpu, place in plan.placements.items():
         try:
+            rates: tuple[float | None, float | None] = (None, None)
             if option in OWNED:
                 server, price = opt.cheapest_server(scenario, gpu)
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
                 cost, figures = level * price.amount / server.gpu_count, (price.figure,)
                 figures += owned_terms_figures(scenario, option, gpu)
-                suppliers = (("server", server.name, ""),)
+                suppliers = (("server", server.name, "", ""),)
                 if option == "hybrid":
-                    burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand")
+                    burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
                     figures += (burst.figure,)
                     suppliers += (_cloud_supplier("burst", burst_offer),)
+                    rates = (burst.amount, None)
             elif option == "cloud_on_demand":
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand")
+                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
                 cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
                 suppliers = (_cloud_supplier("on_demand", od_offer),)
+                rates = (od.amount, None)
             else:
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand")
-                committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term)
+                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
+                committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term, rules)
+                if committed.amount >= od.amount:
+                    # A commitment is paid for every hour: at a rate no lower than on demand
+                    # it never pays, and the option is not offered rather than shown at cost.
+                    raise NoCommitmentPays(committed, od)
                 base_hours = place.base_gpus * HOURS_PER_MONTH
                 cost = base_hours * committed.amount + place.burst_gpu_hours * od.amount
                 figures = (committed.figure, od.figure)
@@ -81,7 +96,12 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                     _cloud_supplier("committed", committed_offer),
                     _cloud_supplier("on_demand", od_offer),
                 )
-            costs[gpu] = (cost, figures, suppliers)
+                rates = (od.amount, committed.amount)
+            costs[gpu] = (cost, figures, suppliers, rates)
+        except Refused as error:
+            refusals.append(error)
+        except NoCommitmentPays as error:
+            no_commitment.append(error)
         except Missing as error:
             reasons.append(str(error))
     if not costs:
@@ -92,17 +112,46 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                 f"{plan.workload.model} has no published architecture (closed weights): it can "
                 "only be used through its provider's API"
             )
+        elif refusals:
+            # Offers exist but the workload's rules refuse them all: the option is blocked.
+            plan.incompatible.add(option)
+            plan.unavailable[option] = refusals[0].for_option(option).as_result()
+            return
+        elif no_commitment:
+            plan.incompatible.add(option)  # whatever the prices held, on demand is cheaper
+            why = "; ".join(str(e) for e in no_commitment)
+            plan.unavailable[option] = Unavailable(option, "committed price below on demand", why)
+            return
         else:
             why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
         plan.unavailable[option] = Unavailable(option, f"{option} price or GPU", why)
         return
     gpu = min(costs, key=lambda name: costs[name][0])
     plan.choice[option], plan.prices[option] = plan.placements[gpu], costs[gpu][1]
-    plan.suppliers[option] = costs[gpu][2]
+    plan.suppliers[option], plan.rates[option] = costs[gpu][2], costs[gpu][3]
 
 
-def _cloud_supplier(role: str, offer) -> tuple[str, str, str]:
-    return (role, offer.provider, offer.region)
+class NoCommitmentPays(Exception):
+    """The cheapest permitted commitment costs no less per GPU-hour than on demand."""
+
+    def __init__(self, committed, on_demand) -> None:
+        super().__init__(
+            f"no commitment pays: the cheapest committed price {committed.amount:,.4f} is not "
+            f"below the cheapest on-demand price {on_demand.amount:,.4f} "
+            f"{on_demand.figure.unit} ({committed.label}; {on_demand.label})"
+        )
+
+
+def _refuse_option(plan: Plan, option: str, refusal) -> None:
+    """The workload's rules refuse the whole option (data may not sit there)."""
+    plan.incompatible.add(option)
+    why = f"refused by rule {refusal.rule} ({refusal.reason})"
+    plan.unavailable[option] = Unavailable(option, f"{option} the workload's rules permit", why,
+                                           refusal.rule, option)  # fmt: skip
+
+
+def _cloud_supplier(role: str, offer) -> tuple[str, str, str, str]:
+    return (role, offer.provider, offer.region, offer.id)
 
 
 def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
@@ -121,16 +170,20 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
             curves[rate] = demand_curve(rate, drivers, months)
         plan = Plan(workload, curves[rate], {})
         plan.placements = opt.placements(workload, scenario, gpus)
+        rules = scenario.rules_for(workload)
         for option in scenario.options:
-            if option == "managed_api":
+            if option in rules.refused_options:
+                _refuse_option(plan, option, rules.refused_options[option])
+            elif option == "managed_api":
                 try:
                     offer, bill = opt.cheapest_api(workload, scenario)
                     plan.api_bill, plan.prices[option] = bill.value, (bill,)
                     region = ", ".join(offer.regions)
-                    plan.suppliers[option] = (("api", offer.provider, region),)
+                    plan.suppliers[option] = (("api", offer.provider, region, offer.id),)
                 except Missing as error:
                     plan.unavailable[option] = opt.unavailable(option, error)
-                    if not workload.is_token or not opt.api_offers_for(workload, scenario):
+                    no_offer = not workload.is_token or not opt.api_offers_for(workload, scenario)
+                    if no_offer or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:
                 _choose(plan, scenario, option)
@@ -170,6 +223,7 @@ def fleet_terms(scenario: Scenario, option: str, gpu: str) -> FleetTerms:
         tariff_per_kwh=fx.convert(site.electricity_per_kwh).value,
         pue=site.pue,
         build_per_kw=build,
+        build_life_months=max(round(site.build_life_years * 12), 1),
         rent_per_kw_month=rent,
         staff_per_fte_year=fx.convert(offers.staff.loaded_cost_per_fte_year).value,
         servers_per_fte=offers.staff.servers_per_fte,
@@ -194,6 +248,7 @@ def owned_terms_figures(scenario: Scenario, option: str, gpu: str) -> tuple:
             found.append(fx.convert(site.colocation_per_kw_month, "colocation rent per kW-month"))
         if option != "colocation" and site.build_cost_per_kw is not None:
             found.append(fx.convert(site.build_cost_per_kw, "facility build cost per kW"))
+            found.append(Quantity("facility life", site.build_life_years, "years", site.source))
     if offers.staff is not None:
         found.append(fx.convert(offers.staff.loaded_cost_per_fte_year, "loaded cost per FTE-year"))
         found.append(
@@ -215,15 +270,19 @@ def owned_levels(plan: Plan, option: str) -> tuple[Array, Array]:
 def merged_plans(plans: list[Plan], option: str) -> list[tuple[Plan, int]]:
     """Workloads that grow alike and use the same GPU type, added into one plan each (with the
     count of workloads in it): costs are linear in these levels, so the sum is costed once."""
-    groups: dict[tuple[int, str], list[Plan]] = {}
+    groups: dict[tuple, list[Plan]] = {}
     for plan in plans:
         if option not in plan.unavailable:
             gpu = plan.choice[option].gpu if option in plan.choice else ""
-            groups.setdefault((id(plan.demand), gpu), []).append(plan)
+            # Workloads under different rules may rent at different prices: kept apart.
+            key = (id(plan.demand), gpu, plan.rates.get(option))
+            groups.setdefault(key, []).append(plan)
     merged = []
     for members in groups.values():
         first = members[0]
         plan = Plan(first.workload, first.demand, {}, api_bill=sum(p.api_bill for p in members))
+        if option in first.rates:
+            plan.rates[option] = first.rates[option]
         if option in first.choice:
             plan.choice[option] = opt.Placement.merged([p.choice[option] for p in members])
         merged.append((plan, len(members)))
@@ -291,15 +350,12 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
         add_into(flows, fleet.flows, allocation(share))
     if option != "on_prem" and option != "colocation":
         cloud_trend = monthly_curve(a.cloud_price_trend_per_year, months)
-        od = opt.cheapest_cloud(scenario, place.gpu, "on_demand")[1].amount
+        od, committed = plan.rates[option]
         if option == "cloud_on_demand":
             add_into(flows, rented(0 * plan.demand, place.billed_gpu_hours * plan.demand, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         else:
-            committed = None
             base = place.base_gpus * plan.demand
-            if option == "cloud_committed":
-                committed = opt.cheapest_cloud(scenario, place.gpu, a.commitment_term)[1].amount
             flows_rented = rented(
                 base, place.burst_gpu_hours * plan.demand, committed, od, cloud_trend, drivers,
                 software,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,8 @@ class ScenarioWorkload:
     gpu_class: str = ""
     growth_per_year: float | None = None  # None: the scenario's demand growth
     api_equivalent: str = ""
+    # Key of the scenario's eligibility profile: what this workload's rules refuse ("" = none).
+    eligibility: str = ""
 
     @property
     def is_token(self) -> bool:
@@ -111,6 +113,39 @@ class ScenarioWorkload:
     @property
     def tokens_per_day(self) -> float:
         return self.requests_per_day * (self.input_tokens + self.output_tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a workload may not use an offer or an option: the rule, its citation and the reason."""
+
+    rule: str
+    name: str = ""
+    reason: str = ""
+    citation: str = ""
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "name": self.name, "reason": self.reason,
+                "citation": self.citation}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """What one set of rules refuses, decided before cost: offers by id and whole options.
+
+    Workloads with the same rules share one profile, so the cheapest permitted offer is found
+    once per profile, GPU type and term rather than once per workload.
+    """
+
+    refused_offers: dict[str, Refusal] = field(default_factory=dict)
+    refused_options: dict[str, Refusal] = field(default_factory=dict)
+
+    @property
+    def refused_ids(self) -> frozenset[str]:
+        return frozenset(self.refused_offers)
+
+
+NO_RULES = Eligibility()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +195,15 @@ class Scenario:
     assumptions: Assumptions = field(default_factory=Assumptions)
     models: tuple[ModelArchitecture, ...] = ()
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
+    eligibility: dict[str, Eligibility] = field(default_factory=dict)
+
+    def rules_for(self, workload: ScenarioWorkload) -> Eligibility:
+        """The eligibility profile of a workload (no refusals when it names none)."""
+        return self.eligibility.get(workload.eligibility, NO_RULES)
+
+    def unrestricted(self) -> Scenario:
+        """The same scenario with every rule lifted: what the cheapest offers would cost."""
+        return replace(self, eligibility={})
 
     def fx(self) -> FxConverter:
         return FxConverter(self.reporting_currency, self.offers.fx, as_of="")
@@ -204,6 +248,7 @@ def _facility(doc: dict | None, reference: str) -> Facility | None:
     return Facility(
         region=doc["region"],
         pue=doc["pue"],
+        build_life_years=doc.get("build_life_years", 15.0),
         source=_source(doc.get("source"), reference),
         **_prices(doc, reference, per),
     )
@@ -213,7 +258,11 @@ def _offers(doc: dict) -> Offers:
     hourly = {f"{t}_per_hour": "hour" for t in ("on_demand", "reserved_1y", "reserved_3y", "spot")}
     cloud = tuple(
         CloudGpuOffer(
-            **{"region": "", **_plain(row, CloudGpuOffer, (*hourly, "egress_per_gb"))},
+            **{
+                "region": "",
+                **_plain(row, CloudGpuOffer, (*hourly, "egress_per_gb")),
+                "id": row.get("id") or f"cloud_gpu[{i}]",
+            },
             **_prices(row, f"offers.cloud_gpu[{i}]", {**hourly, "egress_per_gb": "GB"}),
         )
         for i, row in enumerate(doc.get("cloud_gpu", []))
@@ -221,6 +270,7 @@ def _offers(doc: dict) -> Offers:
     per_1m = {f"{k}_per_1m_tokens": "1M tokens" for k in ("input", "output", "cached_input")}
     api = tuple(
         ApiOffer(
+            id=row.get("id") or f"api[{i}]",
             provider=row["provider"],
             model=row["model"],
             batch_discount_pct=row.get("batch_discount_pct"),
@@ -280,6 +330,20 @@ def _assumptions(doc: dict) -> Assumptions:
     )
 
 
+def _refusals(doc: dict) -> dict[str, Refusal]:
+    return {key: Refusal(**value) for key, value in doc.items()}
+
+
+def _eligibility(doc: dict) -> dict[str, Eligibility]:
+    return {
+        key: Eligibility(
+            refused_offers=_refusals(profile.get("refused_offers", {})),
+            refused_options=_refusals(profile.get("refused_options", {})),
+        )
+        for key, profile in doc.items()
+    }
+
+
 def load_scenario(document: dict) -> Scenario:
     """Validate a scenario document (schema, then meaning) and build its dataclasses."""
     # The checks module imports this one's types; importing it here keeps the import one-way.
@@ -306,6 +370,7 @@ def load_scenario(document: dict) -> Scenario:
             inputs={k: Range(**v) for k, v in uncertainty_doc.get("inputs", {}).items()},
             notes=dict(uncertainty_doc.get("notes", {})),
         ),
+        eligibility=_eligibility(document.get("eligibility", {})),
     )
     errors = semantic_errors(scenario)
     if errors:

@@ -81,6 +81,26 @@ def _currency_errors(scenario: Scenario) -> list[tuple[str, str]]:
     return errors
 
 
+def _eligibility_errors(scenario: Scenario) -> list[tuple[str, str]]:
+    """Offer ids are unique; every profile a workload names exists and refuses known offers."""
+    errors: list[tuple[str, str]] = []
+    ids: set[str] = set()
+    for name in ("cloud_gpu", "api"):
+        for i, offer in enumerate(getattr(scenario.offers, name)):
+            if offer.id in ids:
+                errors.append((f"$.offers.{name}[{i}].id", f"duplicate offer id {offer.id!r}"))
+            ids.add(offer.id)
+    for key, profile in scenario.eligibility.items():
+        for offer_id in sorted(set(profile.refused_offers) - ids):
+            at = f"$.eligibility.{key}.refused_offers.{offer_id}"
+            errors.append((at, f"no offer has the id {offer_id!r}"))
+    for i, w in enumerate(scenario.workloads):
+        if w.eligibility and w.eligibility not in scenario.eligibility:
+            why = f"no eligibility profile {w.eligibility!r} in $.eligibility"
+            errors.append((f"$.workloads[{i}].eligibility", why))
+    return errors
+
+
 def semantic_errors(scenario: Scenario) -> list[tuple[str, str]]:
     """What the schema cannot see: unknown GPUs and models, missing FX rates, bad overrides."""
     known = load_accelerators()
@@ -89,6 +109,7 @@ def semantic_errors(scenario: Scenario) -> list[tuple[str, str]]:
         for i, offer in enumerate(getattr(scenario.offers, name)):
             errors += _gpu_errors(f"$.offers.{name}[{i}].gpu", offer.gpu, known)
     errors += _currency_errors(scenario)
+    errors += _eligibility_errors(scenario)
     overrides = scenario.assumptions.sizing_overrides
     allowed = {f.name for f in fields(SizingAssumptions)} - {"profile", "kv_precision"}
     for key in sorted(set(overrides) - allowed):

@@ -41,7 +41,8 @@ def _assignment(problem, choice):
 def test_monthly_checkpoints_cost_every_placement_as_the_engine_does(scenario):
     problem = placement_problem(scenario, checkpoint_months=1)
     placements = _placements(problem)
-    assert len(placements) == 9  # 5 whole-portfolio options (no API for Qwen) + 4 mixes
+    # 4 whole-portfolio options (no API for Qwen; no commitment pays) + 4 mixes
+    assert len(placements) == 8
     for choice in placements:
         ours = placement_cost(problem, choice).cost
         engine = placement_cost_by_engine(scenario, _assignment(problem, choice))
@@ -53,8 +54,8 @@ def test_whole_portfolio_placements_match_the_engines_portfolio_npv(scenario):
     problem = placement_problem(scenario)
     on_prem = placement_cost(problem, np.zeros(12, dtype=np.int64)).cost
     hybrid = placement_cost(problem, np.full(12, 5)).cost
-    assert on_prem == pytest.approx(4_820_084, abs=1)
-    assert hybrid == pytest.approx(2_573_078, abs=1)
+    assert on_prem == pytest.approx(3_995_516, abs=1)
+    assert hybrid == pytest.approx(2_160_999, abs=1)
 
 
 def test_one_checkpoint_misses_less_than_one_server_per_fleet_in_every_month(scenario):
@@ -83,16 +84,17 @@ def test_the_optimum_on_media_house_is_the_engines_cheapest_mix(scenario):
 
 
 def test_a_sovereignty_requirement_moves_workloads_onto_a_shared_owned_fleet(scenario):
-    """Blocking every rented option leaves the owned ones; colocation is cheaper per server,
-    and the engine agrees with the cost of the placement found."""
+    """Blocking every rented option leaves the owned ones; on premises is cheaper per server
+    once the room's build is spread over its 15-year life (colocation rent is not), and the
+    engine agrees with the cost of the placement found."""
     rented = ("cloud_on_demand", "cloud_committed", "managed_api", "hybrid")
     blocked = {(w.id, o): False for w in scenario.workloads for o in rented}
     problem = placement_problem(scenario, allowed=blocked)
     result = solve_placement(problem)
-    assert set(result.assignment.values()) == {"colocation"}
+    assert set(result.assignment.values()) == {"on_prem"}
     assert result.cost == pytest.approx(placement_cost_by_engine(scenario, result.assignment))
-    assert result.cost == pytest.approx(4_109_449, abs=1)
-    assert result.fleets[0].option == "colocation"
+    assert result.cost == pytest.approx(3_995_516, abs=1)
+    assert result.fleets[0].option == "on_prem"
 
 
 def test_sovereign_mask_and_share_reach_the_problem(scenario):

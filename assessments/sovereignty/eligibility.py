@@ -1,0 +1,102 @@
+"""What each workload's rules permit, decided before cost: refused offers and refused options.
+
+For every workload profile and every offer that could price one of its options, the blocking
+rules of option scope run on the party that would handle the data (the provider, its region and
+where that region processes data); the first rule that holds refuses the offer. The engine then
+prices each option at the cheapest offer not refused, so an option is blocked only when nothing
+permitted is left. Rules of contract scope (a DPA, a transfer impact assessment) refuse nothing:
+they are conditions of go-live the report lists beside the option.
+
+Workloads that share the same rules share one profile, and offers served by the same party
+from the same place share one verdict, so screening costs profiles x parties, not workloads x
+offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .library import Library
+from .profiles import OptionProfile, ProviderProfile, WorkloadProfile
+from .scoring import Finding, SovereigntyPolicy, score_option
+
+# Owned deployments a workload's rules can refuse as a whole (the burst of hybrid is a cloud
+# offer and is screened as one).
+OWNED_DEPLOYMENTS = {"on_prem": "on_premises", "colocation": "colocation", "hybrid": "on_premises"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An offer that could price an option: who would handle the data, and where."""
+
+    offer_id: str
+    deployment: str  # cloud_gpu or managed_api
+    provider: ProviderProfile
+    region: str
+    data_location: str | None
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One workload profile's verdict: refused offers and options, each with its finding."""
+
+    refused_offers: Mapping[str, Finding]
+    refused_options: Mapping[str, Finding]
+
+    def as_document(self) -> dict:
+        """The scenario document's eligibility profile (costing.engine reads this shape)."""
+        return {
+            "refused_offers": {k: _refusal(f) for k, f in sorted(self.refused_offers.items())},
+            "refused_options": {k: _refusal(f) for k, f in sorted(self.refused_options.items())},
+        }
+
+
+def _refusal(finding: Finding) -> dict:
+    return {
+        "rule": finding.rule_id,
+        "name": finding.name,
+        "reason": finding.reason,
+        "citation": finding.citation,
+    }
+
+
+def _first_refusal(
+    workload: WorkloadProfile, option: OptionProfile, library: Library, policy: SovereigntyPolicy
+) -> Finding | None:
+    findings = score_option(workload, option, library, policy).blocking_findings
+    return min(findings, key=lambda f: f.rule_id) if findings else None
+
+
+def screen(
+    workload: WorkloadProfile,
+    candidates: Iterable[Candidate],
+    *,
+    owned: Mapping[str, OptionProfile],
+    open_weights: bool | None,
+    library: Library,
+    policy: SovereigntyPolicy,
+) -> Screened:
+    """Refused offers (by id) and owned options (by engine option) for one workload profile."""
+    verdicts: dict[tuple, Finding | None] = {}
+    refused_offers: dict[str, Finding] = {}
+    for candidate in candidates:
+        key = (candidate.deployment, candidate.provider, candidate.region, candidate.data_location)
+        if key not in verdicts:
+            option = OptionProfile(
+                candidate.offer_id,
+                candidate.deployment,
+                provider=candidate.provider,
+                region=candidate.region,
+                data_location=candidate.data_location,
+                open_weights=open_weights if candidate.deployment == "managed_api" else None,
+            )
+            verdicts[key] = _first_refusal(workload, option, library, policy)
+        if verdicts[key] is not None:
+            refused_offers[candidate.offer_id] = verdicts[key]
+    refused_options = {}
+    for option_id, option in owned.items():
+        finding = _first_refusal(workload, option, library, policy)
+        if finding is not None:
+            refused_options[option_id] = finding
+    return Screened(refused_offers, refused_options)

@@ -1,0 +1,165 @@
+"""The price of sovereignty: the cheapest option a workload's rules permit against the cheapest
+option regardless of them, per workload and summed for the portfolio, with the rules behind it.
+
+Both sides are the engine's own likely-case NPVs: the permitted side from the scenario as
+given, the unrestricted side from the same scenario with every refusal lifted
+(``Scenario.unrestricted``). The rules that make the difference are those that refuse an offer
+(or the whole option) the unrestricted cheapest option is priced at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from costing.engine.scenario import Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Cheapest:
+    """The cheapest priced option of a workload and its likely-case NPV."""
+
+    option: str
+    npv: float
+
+    def as_dict(self) -> dict:
+        return {"option": self.option, "npv": self.npv}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadSovereigntyPrice:
+    """One workload: cheapest permitted, cheapest regardless of rules, and the rules between."""
+
+    workload: str
+    permitted: Cheapest | None  # None: the rules leave no priced option
+    unrestricted: Cheapest | None
+    rules: tuple[dict, ...]  # {"rule", "name", "citation", "refuses"} for each rule that binds
+
+    @property
+    def difference(self) -> float | None:
+        if self.permitted is None or self.unrestricted is None:
+            return None
+        return self.permitted.npv - self.unrestricted.npv
+
+    @property
+    def why(self) -> str:
+        """What makes the difference, in words."""
+        difference = self.difference
+        if self.permitted is None:
+            return "the rules leave no priced option"
+        if difference is None or abs(difference) < 0.5:
+            return "the rules change nothing: the cheapest option is permitted"
+        if self.rules:
+            return "rules " + ", ".join(r["rule"] for r in self.rules) + " refuse the cheapest"
+        # Its own offers are permitted; the owned fleet it shares holds fewer workloads (others
+        # were refused it, or moved off it), so its share of that fleet costs more.
+        return "its shared owned fleet carries fewer workloads under the rules"
+
+    def as_dict(self) -> dict:
+        return {
+            "workload": self.workload,
+            "permitted": self.permitted.as_dict() if self.permitted else None,
+            "unrestricted": self.unrestricted.as_dict() if self.unrestricted else None,
+            "difference": self.difference,
+            "rules": list(self.rules),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SovereigntyPrice:
+    """Every workload's price of sovereignty and their sum (workload by workload)."""
+
+    currency: str
+    workloads: tuple[WorkloadSovereigntyPrice, ...]
+
+    @property
+    def comparable(self) -> tuple[WorkloadSovereigntyPrice, ...]:
+        """Workloads priced both ways (a workload the rules leave nothing for has no price)."""
+        return tuple(w for w in self.workloads if w.difference is not None)
+
+    @property
+    def permitted_npv(self) -> float:
+        return sum(w.permitted.npv for w in self.comparable)  # type: ignore[union-attr]
+
+    @property
+    def unrestricted_npv(self) -> float:
+        return sum(w.unrestricted.npv for w in self.comparable)  # type: ignore[union-attr]
+
+    def as_dict(self) -> dict:
+        permitted, unrestricted = self.permitted_npv, self.unrestricted_npv
+        difference = permitted - unrestricted
+        return {
+            "currency": self.currency,
+            "basis": "likely-case NPV, each workload at its cheapest option (workload by workload)",
+            "permitted_npv": permitted,
+            "unrestricted_npv": unrestricted,
+            "difference": difference,
+            "difference_pct": difference / unrestricted * 100 if unrestricted else None,
+            "workloads_compared": len(self.comparable),
+            "workloads_without_permitted_option": [
+                w.workload for w in self.workloads if w.permitted is None
+            ],
+            "rules": _rule_totals(self.comparable),
+            "workloads": [w.as_dict() for w in self.workloads],
+        }
+
+
+def _rule_totals(rows: tuple[WorkloadSovereigntyPrice, ...]) -> list[dict]:
+    """Each binding rule with the workloads it binds and the price they pay for it together."""
+    totals: dict[str, dict] = {}
+    for row in rows:
+        for rule in row.rules:
+            entry = totals.setdefault(
+                rule["rule"],
+                {"rule": rule["rule"], "name": rule["name"], "citation": rule["citation"],
+                 "workloads": [], "difference": 0.0},
+            )  # fmt: skip
+            entry["workloads"].append(row.workload)
+            entry["difference"] += row.difference or 0.0
+    return sorted(totals.values(), key=lambda r: (-r["difference"], r["rule"]))
+
+
+def _cheapest(npv_by_option: dict[str, float]) -> Cheapest | None:
+    if not npv_by_option:
+        return None
+    option = min(npv_by_option, key=lambda k: (npv_by_option[k], k))
+    return Cheapest(option, npv_by_option[option])
+
+
+def binding_rules(scenario: Scenario, workload_id: str, option: str, offers: list[str]) -> tuple:
+    """The rules that refuse ``option`` or one of the ``offers`` it is priced at, for a workload."""
+    workload = next(w for w in scenario.workloads if w.id == workload_id)
+    rules = scenario.rules_for(workload)
+    found: dict[str, dict] = {}
+    refusals = [rules.refused_options[option]] if option in rules.refused_options else []
+    refusals += [rules.refused_offers[o] for o in offers if o in rules.refused_offers]
+    for refusal in refusals:
+        entry = found.setdefault(
+            refusal.rule,
+            {"rule": refusal.rule, "name": refusal.name, "citation": refusal.citation,
+             "refuses": []},
+        )  # fmt: skip
+        entry["refuses"].append(refusal.reason)
+    return tuple(found.values())
+
+
+def sovereignty_price(
+    scenario: Scenario,
+    permitted: dict[str, dict[str, float]],
+    unrestricted: dict[str, dict[str, float]],
+    unrestricted_offers: dict[str, dict[str, list[str]]],
+) -> SovereigntyPrice:
+    """``permitted`` and ``unrestricted``: workload -> option -> likely NPV of priced options;
+    ``unrestricted_offers``: workload -> option -> ids of the offers the unrestricted run chose."""
+    rows = []
+    for workload in scenario.workloads:
+        best_permitted = _cheapest(permitted.get(workload.id, {}))
+        best_free = _cheapest(unrestricted.get(workload.id, {}))
+        rules: tuple = ()
+        if best_free is not None and (
+            best_permitted is None or best_permitted.npv > best_free.npv + 1e-6
+        ):
+            offers = unrestricted_offers.get(workload.id, {}).get(best_free.option, [])
+            rules = binding_rules(scenario, workload.id, best_free.option, offers)
+        rows.append(WorkloadSovereigntyPrice(workload.id, best_permitted, best_free, rules))
+    return SovereigntyPrice(scenario.reporting_currency, tuple(rows))

@@ -1,0 +1,100 @@
+"""Sovereignty before cost through the product's own path: inventory -> snapshot (with each
+workload's eligibility) -> engine -> sovereignty -> placement, and the what-if API on the
+snapshot's document gives the same figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessments.compute import engine_section
+from assessments.models import Assessment
+from assessments.placement_step import placement_section
+from assessments.selectors import run_snapshot
+from assessments.services.assessments import assessment_save
+
+pytestmark = pytest.mark.django_db
+
+US_CONTROLLED = {"AWS", "Microsoft Azure", "Google Cloud", "Lambda", "RunPod", "CoreWeave"}
+
+
+@pytest.fixture
+def snapshot(demo):
+    """The demo's workloads against every public offer, wherever it processes data."""
+    assessment = assessment_save(
+        organization=demo,
+        assessment=Assessment(name="Anywhere", offer_locations="any", monte_carlo_samples=1),
+    )
+    return run_snapshot(assessment=assessment)
+
+
+def _workload(engine: dict, workload_id: str) -> dict:
+    return next(w for w in engine["workloads"] if w["id"] == workload_id)
+
+
+def test_the_snapshot_carries_what_each_workloads_rules_refuse(snapshot):
+    scenario = snapshot["scenario"]
+    chat = next(w for w in scenario["workloads"] if w["id"] == "NL-CHAT-04")
+    profile = scenario["eligibility"][chat["eligibility"]]
+    offers = {o["id"]: o for kind in ("cloud_gpu", "api") for o in scenario["offers"][kind]}
+    refused = {offers[i]["provider"] for i in profile["refused_offers"]}
+    # Personal data that must stay in the EU: US-controlled clouds are refused, each with a rule.
+    assert refused & US_CONTROLLED
+    assert all(r["rule"] and r["citation"] for r in profile["refused_offers"].values())
+    # Public storyboards (no personal data) are refused nothing on these grounds.
+    images = next(w for w in scenario["workloads"] if w["id"] == "NL-IMG-07")
+    assert images["eligibility"] != chat["eligibility"]
+
+
+def test_each_option_is_priced_at_a_permitted_offer_and_sovereignty_costs_what_it_costs(
+    snapshot,
+):
+    engine = engine_section(snapshot)
+    scenario = snapshot["scenario"]
+    for workload in scenario["workloads"]:
+        refused = scenario["eligibility"][workload["eligibility"]]["refused_offers"]
+        result = _workload(engine, workload["id"])
+        for suppliers in result["suppliers"].values():
+            assert not {s["offer"] for s in suppliers} & set(refused), workload["id"]
+    price = engine["sovereignty_price"]
+    assert price["difference"] == pytest.approx(price["permitted_npv"] - price["unrestricted_npv"])
+    assert price["difference"] >= 0
+    for row in price["workloads"]:
+        if row["difference"] is not None and row["difference"] > 1 and row["rules"]:
+            assert all(r["citation"] for r in row["rules"])
+    binding = {r["rule"] for r in price["rules"]}
+    assert binding, "personal data under US access law must cost the demo something"
+
+
+def test_the_portfolio_placement_reports_its_unrestricted_twin(snapshot):
+    results = {"engine": engine_section(snapshot)}
+    from assessments.compute import sovereignty_section
+
+    results["sovereignty"] = sovereignty_section(snapshot, results["engine"])
+    placement = placement_section(snapshot, results)
+    price = placement["price_of_sovereignty"]
+    assert price["unrestricted_status"] == "optimal"
+    assert price["permitted_npv"] == pytest.approx(placement["cost"])
+    assert price["unrestricted_npv"] <= price["permitted_npv"] + 1e-6
+    assert set(price["unrestricted_assignment"]) == set(placement["assignment"])
+
+
+def test_the_what_if_api_evaluates_the_snapshots_document_to_the_same_figures(
+    snapshot, demo, api_as
+):
+    from django.contrib.auth import get_user_model
+
+    engine = engine_section(snapshot)
+    client = api_as(get_user_model().objects.get(username="analyst"))
+    response = client.post(
+        f"/api/v1/orgs/{demo.slug}/scenarios/evaluate/?results=full",
+        snapshot["scenario"],
+        format="json",
+    )
+    assert response.status_code == 200, response.content[:500]
+    answered = response.json()
+    for option, row in engine["portfolio"].items():
+        if "npv" in row:
+            assert answered["portfolio"][option]["npv"] == pytest.approx(row["npv"])
+    assert answered["sovereignty_price"]["difference"] == pytest.approx(
+        engine["sovereignty_price"]["difference"]
+    )
