@@ -21,6 +21,7 @@ SECTIONS = [
     "benchmarks.placement",
     "benchmarks.report",
     "benchmarks.pipeline",
+    "benchmarks.run_scale",
 ]
 
 

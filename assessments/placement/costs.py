@@ -46,7 +46,8 @@ def placement_cost(problem: PlacementProblem, choice: NDArray[np.int64]) -> Plac
     for g, group in enumerate(problem.groups):
         members = chosen_group == g
         need = problem.need_gpus[rows[members], choice[members]].sum(axis=0)
-        held = servers_held(need, group.gpus_per_server)
+        gang = problem.gangs()[rows[members], choice[members]].max(initial=0.0)
+        held = servers_held(np.maximum(need, gang), group.gpus_per_server)
         held_all.append(held)
         fleet = float(held @ group.holding_cost_by_period())
         by_option[group.option] += fleet
@@ -91,7 +92,8 @@ def alone_costs(problem: PlacementProblem) -> Array:
     for g, group in enumerate(problem.groups):
         members = problem.group_of[rows, cols] == g
         w, o = rows[members], cols[members]
-        held = servers_held(problem.need_gpus[w, o], group.gpus_per_server)
+        need = np.maximum(problem.need_gpus[w, o], problem.gangs()[w, o][:, None])
+        held = servers_held(need, group.gpus_per_server)
         alone[w, o] += held @ group.holding_cost_by_period()
     return alone
 

@@ -41,9 +41,9 @@ from costing.engine.evaluate import OptionResult, evaluate
 from costing.engine.offers import Missing
 from costing.engine.portfolio import (
     OWNED,
-    Fleet,
     fleet_terms,
     make_plans,
+    owned_gang,
     owned_levels,
     workload_flows,
 )
@@ -80,12 +80,6 @@ def _fleet_group(scenario: Scenario, option: str, gpu: str, drivers: Drivers):
     return group, value[months:-1] - value[-1]
 
 
-def _shared_flows_left_out(gpu: str, level: Array) -> dict[str, Fleet]:
-    """A fleet with no flows: ``workload_flows`` then returns everything but the fleet's share."""
-    ones = np.ones_like(level)
-    return {gpu: Fleet(gpu, {}, ones, ones, ones, ones, ones)}
-
-
 def placement_problem(
     scenario: Scenario,
     *,
@@ -114,6 +108,7 @@ def placement_problem(
     cost, ok = np.zeros(shape), np.zeros(shape, dtype=bool)
     group_of = np.full(shape, -1, dtype=np.int64)
     need = np.zeros((*shape, months))
+    gang = np.zeros(shape)
     groups: list[FleetGroup] = []
     found: dict[tuple[str, str], tuple[int, Array] | None] = {}
     share = 1 / len(plans)
@@ -132,12 +127,12 @@ def placement_problem(
                 continue  # the fleet cannot be costed (no facility, staff or support terms)
             g, energy_per_gpu_hour = found[key]
             level, hours = owned_levels(plan, option)
-            fleets = _shared_flows_left_out(key[1], level)
-            flows = workload_flows(scenario, plan, option, fleets, drivers, share)
+            flows = workload_flows(scenario, plan, option, None, drivers, share)
             cost[i, j] = _npv(scenario, flows)[0] + float(hours[0] @ energy_per_gpu_hour)
             # Servers are kept when demand dips, so a workload's need never falls.
             ok[i, j], group_of[i, j] = True, g
             need[i, j] = np.maximum.accumulate(level[0])
+            gang[i, j] = owned_gang(plan, option)
     if limits.rack_units_limit is not None and any(np.isnan(g.rack_units) for g in groups):
         raise ValueError("a rack-units limit needs the rack units of every server offer used")
     if checkpoint_months is None:
@@ -159,6 +154,7 @@ def placement_problem(
         constraints=limits,
         weights=np.array([float(weights.get(w, 1.0)) for w in ids]),
         currency=scenario.reporting_currency,
+        gang_gpus=gang,
     )
 
 

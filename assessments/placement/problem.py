@@ -82,6 +82,14 @@ class PlacementProblem:
     constraints: Constraints = field(default_factory=Constraints)
     weights: Array | None = None  # (W,) for the sovereign share; None counts workloads
     currency: str = ""
+    # (W, O) GPUs a workload's job needs at once on an owned option: its fleet group never
+    # holds fewer while it is placed there (None: no job needs more than its share).
+    gang_gpus: Array | None = None
+
+    def gangs(self) -> Array:
+        if self.gang_gpus is None:
+            return np.zeros(np.shape(self.cost))
+        return np.asarray(self.gang_gpus, dtype=np.float64)
 
     def __post_init__(self) -> None:
         shape = (len(self.workloads), len(self.options))

@@ -37,7 +37,7 @@ METHOD = (
     "mixed-integer program: binary x[w,o] per allowed (workload, option), "
     "sum over o of x[w,o] = 1; integer servers s[g,p] per owned fleet group (option, GPU type) "
     "and checkpoint period, GPUs per server x s[g,p] >= sum of the GPUs its workloads need "
-    "in p, s[g,p] <= s[g,p+1]; "
+    "in p, and >= the GPUs any one of its jobs needs at once; s[g,p] <= s[g,p+1]; "
     "objective = sum of variable NPVs x x + sum of holding cost per server and period x s; "
     "budget, power, rack units (servers at the horizon) and sovereign share as rows; "
     "solved by HiGHS branch and cut (scipy.optimize.milp) to a relative gap of 1e-4"
@@ -95,6 +95,7 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
         low.append(np.atleast_1d(row_low)), high.append(np.atleast_1d(row_high))
 
     count = len(problem.workloads)
+    gangs = problem.gangs()
     add(pw, np.arange(n_x), 1.0, np.ones(count), np.ones(count))
     row = count
     span = np.arange(periods)
@@ -109,6 +110,17 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
         add(row + p, members[k], need[k, p], np.full(periods, -np.inf), np.zeros(periods))
         add(row + span, held, -float(group.gpus_per_server), [], [])
         row += periods
+        # A placed job's gang: GPUs per server x servers held from the first period (servers
+        # never fall) >= the GPUs it needs at once.
+        gang = gangs[pw[members], po[members]]
+        jobs = np.flatnonzero(gang > 0)
+        if jobs.size:
+            rows_of = row + np.arange(jobs.size)
+            add(rows_of, members[jobs], gang[jobs], np.full(jobs.size, -np.inf),
+                np.zeros(jobs.size))  # fmt: skip
+            add(rows_of, np.full(jobs.size, held[0]), -float(group.gpus_per_server), [], [])
+            upper[held] = np.maximum(upper[held], np.ceil(gang.max() / group.gpus_per_server))
+            row += jobs.size
         steps = periods - 1
         add(row + span[:-1], held[:-1], 1.0, np.full(steps, -np.inf), np.zeros(steps))
         add(row + span[:-1], held[1:], -1.0, [], [])

@@ -25,6 +25,7 @@ ASSUMPTION_TYPES = {
     "residual_value_fraction": float,
     "commitment_term": str,
     "refresh_at_end_of_life": bool,
+    "batch_peaks_coincide": bool,
 }
 COMMITMENT_TERMS = ("reserved_1y", "reserved_3y")
 

@@ -22,12 +22,19 @@ ASSUMPTION_LABELS = {
     "cloud_price_trend_per_year": ("Cloud GPU price trend per year", "fraction: -0.1 is -10%"),
     "api_price_trend_per_year": ("API price trend per year", "fraction: -0.25 is -25%"),
     "electricity_price_trend_per_year": ("Electricity price trend per year", "fraction"),
-    "owned_utilisation_target": ("Owned fleet utilisation target", "fraction of GPU-hours held"),
+    "owned_utilisation_target": (
+        "Owned fleet utilisation target",
+        "share of a GPU's hours batch work may fill; below 1 keeps headroom",
+    ),
     "idle_power_fraction": ("Idle power fraction", "share of typical power drawn when idle"),
     "peak_hours_per_day": ("Peak hours per day", "hours"),
     "residual_value_fraction": ("Residual value fraction", "resale share of the purchase price"),
     "commitment_term": ("Cloud commitment term", "for the committed option"),
     "refresh_at_end_of_life": ("Refresh hardware at end of life", "buy again when servers age out"),
+    "batch_peaks_coincide": (
+        "Batch peaks coincide with serving peaks",
+        "yes: owned fleets hold every job's peak at once; no: batch fills idle hours",
+    ),
 }
 BOOLEAN_CHOICES = [("", "Engine default"), ("true", "Yes"), ("false", "No")]
 

@@ -29,10 +29,13 @@ ENGINE_VERSION = "1"
 # How the numbers are made, printed with every result so a reader can check them by hand.
 METHOD = {
     "shared_fleet": "owned fleets (on_prem, colocation, the owned base of hybrid) hold, per GPU "
-    "type, the sum of the workloads' GPU needs packed into whole servers; each workload carries "
-    "the fleet's costs in proportion to its GPU-hours in that month",
-    "owned_need": "GPUs a workload needs in an owned fleet = max(peak GPUs, GPU-hours / (730 h x "
-    "owned utilisation target))",
+    "type, the sum of the workloads' GPU needs (never fewer than the largest job's GPUs at "
+    "once) packed into whole servers, rounded once; each workload carries the fleet's costs in "
+    "proportion to the GPUs it holds in that month, idle hours included",
+    "owned_need": "GPUs a workload holds in an owned fleet: serving, its warm replicas at the "
+    "peak (serving peaks coincide); batch work (training, GPU-hours), GPU-hours / (730 h x "
+    "owned utilisation target), as it runs flat and fills the hours serving leaves idle (with "
+    "batch_peaks_coincide, max(peak GPUs, that))",
     "load_shape": "serving load sits at its peak for peak_hours_per_day and at an off-peak level "
     "(never below one warm replica) the rest of the day, matching the average GPU-hours; batch "
     "work (training, GPU-hours) runs for its GPU-hours only",
@@ -341,10 +344,9 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
     )
 
 
-def _fallback(scenario, plan: Plan, option, fleets, drivers, share):
-    """For a workload that cannot use ``option``: its cheapest other option (likely-case NPV)
-    and that option's flows (its share of the shared fleet where owned), or None when it can
-    use no other option either."""
+def _cheapest_other(scenario, plan: Plan, option, fleets, drivers, share) -> str | None:
+    """The option a workload that cannot use ``option`` keeps: its cheapest other one (NPV of
+    the first sample of ``drivers``, which callers make the likely case), or None."""
     best = None
     for other in scenario.options:
         if other == option or other in plan.unavailable:
@@ -354,13 +356,48 @@ def _fallback(scenario, plan: Plan, option, fleets, drivers, share):
         flows = workload_flows(scenario, plan, other, fleets.get(other), drivers, share)
         every = np.sum(list(flows.values()), axis=0)
         npv = float(finance.npv_values(every[:, 1:], scenario.discount_rate_per_year,
-                                       upfront=every[:, 0]).mean())  # fmt: skip
+                                       upfront=every[:, 0])[0])  # fmt: skip
         if best is None or npv < best[1]:
-            best = (other, npv, flows)
-    return best
+            best = (other, npv)
+    return None if best is None else best[0]
 
 
-def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share):
+def _fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dict:
+    """(option, workload id) -> the option it keeps instead, chosen at the likely drivers so that
+    every sample of a Monte Carlo and every tornado bar keeps the same choice."""
+    choices = {}
+    for plan in plans:
+        for option in scenario.options:
+            if option in plan.unavailable:
+                other = _cheapest_other(scenario, plan, option, fleets, likely, share)
+                if other is not None:
+                    choices[option, plan.workload.id] = other
+    return choices
+
+
+def _add_fallback_flows(scenario, flows, fallbacks, drivers, share) -> Unavailable | None:
+    """Add the flows of the workloads kept on another option. Those kept on an owned option
+    hold a fleet of their own, sized on them alone: a share of the fleet sized for every
+    workload that could use that option would price servers this portfolio never buys."""
+    by_owned: dict[str, list[Plan]] = {}
+    for plan, other in fallbacks:
+        if other in OWNED:
+            by_owned.setdefault(other, []).append(plan)
+        else:
+            add_into(flows, workload_flows(scenario, plan, other, None, drivers, share))
+    for other, group in by_owned.items():
+        try:
+            own = shared_fleets(scenario, group, other, drivers)
+        except Missing as error:
+            return error.for_option(other).as_result()
+        for plan in group:  # the shares of a fleet sum to the fleet
+            add_into(flows, workload_flows(scenario, plan, other, own, drivers, share))
+    return None
+
+
+def _portfolio_option(
+    scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share, fallbacks_to
+):
     """One option for the whole portfolio, costed on workloads merged by growth and GPU type.
 
     A workload that cannot use the option whatever the prices (a closed model on premises,
@@ -385,8 +422,8 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
     flows: dict[str, Array] = {}
     fallbacks = []
     for plan in blocked:
-        found = _fallback(scenario, plan, option, fleets, drivers, share)
-        if found is None:
+        other = fallbacks_to.get((option, plan.workload.id))
+        if other is None:
             ids = [p.workload.id for p in blocked]
             names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
             reason = plan.unavailable[option].reason
@@ -395,14 +432,19 @@ def _portfolio_option(scenario, plans: list[Plan], option, fleets, fleet_errors,
                 f"workloads without it: {names}"
             )
             return Unavailable(option, plan.unavailable[option].missing, why)
-        other, _, extra = found
-        add_into(flows, extra)
         fallbacks.append((plan, other))
+    unavailable = _add_fallback_flows(scenario, flows, fallbacks, drivers, share)
+    if unavailable is not None:
+        return unavailable
     usable = [plan for plan in plans if option not in plan.unavailable]
     hours = tokens = 0.0
+    if option in OWNED:
+        # The shared fleets whole (the workloads' shares sum to them); below, each merged
+        # plan adds what is its own (hybrid's bursts, network and storage).
+        for fleet in fleets[option].values():
+            add_into(flows, fleet.flows)
     for plan, count in merged_plans(usable, option):
-        fleet = fleets.get(option)
-        add_into(flows, workload_flows(scenario, plan, option, fleet, drivers, share * count))
+        add_into(flows, workload_flows(scenario, plan, option, None, drivers, share * count))
         if option in plan.choice:
             hours = hours + plan.choice[option].busy_gpu_hours * plan.demand.sum(axis=1)
     for plan, other in fallbacks:
@@ -459,6 +501,39 @@ def _price_of_sovereignty(scenario, workloads, drivers) -> SovereigntyPrice:
     return sovereignty_price(scenario, permitted, _likely_npvs(free_workloads), offers)
 
 
+# The last scenarios' likely-case fallbacks, by object: a Monte Carlo or a tornado evaluates one
+# scenario many times and the choice never moves with the drivers. The scenario is kept with
+# its answer so that its id cannot be reused while the entry lives.
+_FALLBACKS: dict[int, tuple[Scenario, dict]] = {}
+
+
+def _likely_fallbacks(scenario: Scenario, evaluated: tuple | None) -> dict:
+    cached = _FALLBACKS.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    likely = Drivers.likely(scenario.uncertainty)
+    plans, fleets = evaluated or (None, None)
+    if plans is None:
+        plans = make_plans(scenario, likely)
+        fleets = _fleets(scenario, plans, likely)[0]
+    choices = _fallback_choices(scenario, plans, fleets, 1 / len(plans), likely)
+    if len(_FALLBACKS) >= 8:
+        _FALLBACKS.pop(next(iter(_FALLBACKS)))
+    _FALLBACKS[id(scenario)] = (scenario, choices)
+    return choices
+
+
+def _fleets(scenario, plans, drivers) -> tuple[dict, dict]:
+    """The shared owned fleets per owned option, and why an owned option has none."""
+    fleets, errors = {}, {}
+    for option in (o for o in scenario.options if o in OWNED):
+        try:
+            fleets[option] = shared_fleets(scenario, plans, option, drivers)
+        except Missing as error:
+            errors[option] = error.for_option(option).as_result()
+    return fleets, errors
+
+
 def evaluate(
     scenario: Scenario,
     drivers: Drivers | None = None,
@@ -469,15 +544,15 @@ def evaluate(
     """Cash flows of every option for the portfolio (unless ``portfolio`` is False) and (unless
     ``per_workload`` is False, as a Monte Carlo wants) for every workload, one row per sample
     of the drivers; with workloads, the price of sovereignty at the likely drivers."""
+    at_likely = drivers is None
     drivers = drivers or Drivers.likely(scenario.uncertainty)
     plans = make_plans(scenario, drivers)
-    fleets, fleet_errors = {}, {}
-    for option in (o for o in scenario.options if o in OWNED):
-        try:
-            fleets[option] = shared_fleets(scenario, plans, option, drivers)
-        except Missing as error:
-            fleet_errors[option] = error.for_option(option).as_result()
+    fleets, fleet_errors = _fleets(scenario, plans, drivers)
     share = 1 / len(plans)  # network and storage are split evenly between workloads
+    fallbacks_to = {}
+    if portfolio:
+        # Fallbacks are chosen in the likely case, whatever the drivers being evaluated.
+        fallbacks_to = _likely_fallbacks(scenario, (plans, fleets) if at_likely else None)
     context = (fleets, fleet_errors, drivers, share)
     workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
     options = scenario.options if portfolio else ()
@@ -489,7 +564,9 @@ def evaluate(
          "reasons": {o: u.reason for o, u in p.unavailable.items()}}
         for p in plans if not any(o not in p.unavailable for o in scenario.options)
     )  # fmt: skip
-    by_option = {o: _portfolio_option(scenario, placeable, o, *context) for o in options}
+    by_option = {
+        o: _portfolio_option(scenario, placeable, o, *context, fallbacks_to) for o in options
+    }
     available = {k: v for k, v in by_option.items() if isinstance(v, OptionResult)}
     cheapest = min(available, key=lambda k: float(available[k].npv.mean()), default=None)
     return ScenarioResult(

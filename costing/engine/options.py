@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
+
 from costing.engine.figures import Figure, Quantity, Source
 from costing.engine.finance import HOURS_PER_MONTH
 from costing.engine.hardware import Accelerator, find_accelerator, load_accelerators
@@ -31,7 +33,13 @@ from costing.engine.scenario import (
     Scenario,
     ScenarioWorkload,
 )
-from costing.engine.sizing import SizingResult, size_gpu_hours, size_inference, size_training
+from costing.engine.sizing import (
+    SECONDS_PER_DAY,
+    SizingResult,
+    size_gpu_hours,
+    size_inference,
+    size_training,
+)
 
 DAYS_PER_MONTH = 365 / 12
 
@@ -61,14 +69,34 @@ class Placement:
     busy_gpu_hours: float  # GPU-hours of work per month
     billed_gpu_hours: float  # GPU-hours rented per month when scaling with the load
     burst_gpu_hours: float  # GPU-hours above the base level: on demand in committed and hybrid
-    owned_need_gpus: float  # max(peak, GPU-hours / (730 h x owned utilisation target))
+    # GPUs it holds in an owned fleet: serving holds its warm replicas for the peak (peaks
+    # coincide in office hours); batch work runs flat across the month and fills the hours
+    # serving leaves idle: GPU-hours / (730 h x utilisation target). Linear in demand, so the
+    # fleet's need is the sum and whole servers are rounded once, at the fleet.
+    owned_need_gpus: float
     base_busy_gpu_hours: float  # GPU-hours of work the owned base of hybrid carries
+    # GPUs a batch job needs at once (its gang): the fleet never holds fewer while it is on it.
+    gang_gpus: float = 0.0
+    # Serving only: an owned fleet holds whole warm replicas, added only when the peak load
+    # outgrows them: GPUs per replica x max(minimum, ceil(replicas of load at today's peak x
+    # demand)). Zero for batch work and for sums of placements (``merged``).
+    replica_gpus: float = 0.0
+    peak_load_replicas: float = 0.0
+    min_replicas: float = 0.0
+
+    def owned_serving_gpus(self, demand):
+        """GPUs of whole warm replicas an owned fleet holds for this serving load at ``demand``
+        (relative to today): while one replica covers the peak, growth adds none."""
+        replicas = np.ceil(self.peak_load_replicas * np.asarray(demand) - 1e-9)
+        return self.replica_gpus * np.maximum(replicas, self.min_replicas)
 
     @staticmethod
     def merged(placements: list[Placement]) -> Placement:
         """The sum of placements on one GPU type (their sizing stays with each workload)."""
         sums = [sum(getattr(p, name) for p in placements) for name in _ADDITIVE]
-        return Placement(placements[0].gpu, None, *sums)
+        return Placement(
+            placements[0].gpu, None, *sums, gang_gpus=max(p.gang_gpus for p in placements)
+        )
 
 
 _ADDITIVE = (
@@ -126,6 +154,19 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
         base, billed = average, busy
     hour = HOURS_PER_MONTH
     target = scenario.assumptions.owned_utilisation_target
+    replica_gpus = peak_load = 0.0
+    if workload.is_token:
+        owned, gang = peak, 0.0
+        replica_gpus = sizing.gpus_per_replica.value
+        capacity = sizing.figure("requests per second per replica").value
+        peak_rps = workload.requests_per_day * workload.peak_factor / SECONDS_PER_DAY
+        peak_load = peak_rps / capacity if capacity else 0.0
+    elif scenario.assumptions.batch_peaks_coincide:
+        owned, gang = max(peak, busy / (hour * target)), 0.0
+    else:
+        gang = sizing.gpus_per_replica.value if workload.kind in TRAINING_KINDS else (
+            float(workload.peak_gpus))  # fmt: skip
+        owned = busy / (hour * target)
     return Placement(
         gpu=gpu.name,
         sizing=sizing,
@@ -134,8 +175,12 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
         busy_gpu_hours=busy,
         billed_gpu_hours=billed,
         burst_gpu_hours=max(billed - base * hour, 0.0),
-        owned_need_gpus=max(peak, busy / (hour * target)),
+        owned_need_gpus=owned,
         base_busy_gpu_hours=min(busy, base * hour),
+        gang_gpus=gang,
+        replica_gpus=replica_gpus,
+        peak_load_replicas=peak_load,
+        min_replicas=float(a.min_replicas) if workload.is_token else 0.0,
     )
 
 

@@ -259,11 +259,26 @@ def owned_terms_figures(scenario: Scenario, option: str, gpu: str) -> tuple:
     return tuple(found)
 
 
+def owned_gang(plan: Plan, option: str) -> float:
+    """GPUs the workload needs at once on the owned fleet (hybrid's bursts go to the cloud)."""
+    return 0.0 if option == "hybrid" else plan.choice[option].gang_gpus
+
+
+def steps(plan: Plan, option: str) -> bool:
+    """Whether the workload holds whole warm replicas on this owned fleet (serving on premises
+    or in colocation; hybrid's owned base follows the off-peak level)."""
+    if option not in ("on_prem", "colocation") or option not in plan.choice:
+        return False
+    return plan.choice[option].replica_gpus > 0
+
+
 def owned_levels(plan: Plan, option: str) -> tuple[Array, Array]:
     """(need in GPUs, busy GPU-hours on the owned fleet) per sample and month."""
     place = plan.choice[option]
     if option == "hybrid":
         return place.base_gpus * plan.demand, place.base_busy_gpu_hours * plan.demand
+    if steps(plan, option):
+        return place.owned_serving_gpus(plan.demand), place.busy_gpu_hours * plan.demand
     return place.owned_need_gpus * plan.demand, place.busy_gpu_hours * plan.demand
 
 
@@ -298,7 +313,7 @@ class Fleet:
     servers: Array
     utilisation: Array
     busy: Array
-    need: Array
+    need: Array  # the sum of the workloads' needs: each one's share of the fleet is its part
     gpus_held: Array
 
 
@@ -306,19 +321,27 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     """The owned fleets of an option: the combined need per GPU type, packed into servers."""
     need: dict[str, Array] = {}
     busy: dict[str, Array] = {}
-    for plan, _ in merged_plans(plans, option):
+    gang: dict[str, float] = {}
+    # Whole warm replicas do not add up across workloads: each stepped one counts alone; the
+    # rest are linear in demand and are summed merged.
+    stepped = [p for p in plans if option not in p.unavailable and steps(p, option)]
+    linear = [p for p in plans if not steps(p, option)]
+    for plan in (*stepped, *(merged for merged, _ in merged_plans(linear, option))):
         gpu = plan.choice[option].gpu
         level, hours = owned_levels(plan, option)
         need[gpu] = need.get(gpu, 0.0) + level
         busy[gpu] = busy.get(gpu, 0.0) + hours
+        gang[gpu] = max(gang.get(gpu, 0.0), owned_gang(plan, option))
     trend = monthly_curve(
         scenario.assumptions.electricity_price_trend_per_year, scenario.horizon_months
     )
     fleets = {}
     for gpu in sorted(need):
         terms = fleet_terms(scenario, option, gpu)
+        # The largest job's gang is held even where the summed need is smaller.
+        held_for = np.maximum(need[gpu], gang[gpu])
         flows, servers, use = owned_fleet(
-            need[gpu], busy[gpu], terms, scenario.assumptions, drivers, trend
+            held_for, busy[gpu], terms, scenario.assumptions, drivers, trend
         )
         held = servers * terms.gpus_per_server
         fleets[gpu] = Fleet(gpu, flows, servers, use, busy[gpu], need[gpu], held)
@@ -332,7 +355,8 @@ def allocation(share: Array) -> Array:
 
 
 def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> dict[str, Array]:
-    """One workload's cash flows under one option (its share of a shared fleet where owned)."""
+    """One workload's cash flows under one option: where owned, its share of the shared fleet
+    in ``fleets`` (None leaves the fleet out: the caller counts it whole)."""
     a, months = scenario.assumptions, scenario.horizon_months
     fx = scenario.fx()
     software = fx.convert(a.software_per_gpu_year).value if a.software_per_gpu_year else 0.0
@@ -341,12 +365,12 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
         trend = monthly_curve(a.api_price_trend_per_year, months)
         return api_tokens(plan.api_bill, plan.demand, trend, drivers)
     place = plan.choice[option]
-    if option in OWNED:
+    if option in OWNED and fleets is not None:
         fleet = fleets[place.gpu]
-        level, hours = owned_levels(plan, option)
-        # By GPU-hours; in a month with no work at all, by GPUs needed, so no cost is lost.
-        by_need = np.divide(level, fleet.need, out=np.zeros_like(level), where=fleet.need > 0)
-        share = np.divide(hours, fleet.busy, out=by_need, where=fleet.busy > 0)
+        level, _ = owned_levels(plan, option)
+        # Each workload carries the share of the fleet it holds (warm replicas, or the average
+        # GPUs its batch work fills), idle hours included, so that the shares sum to the fleet.
+        share = np.divide(level, fleet.need, out=np.zeros_like(level), where=fleet.need > 0)
         add_into(flows, fleet.flows, allocation(share))
     if option != "on_prem" and option != "colocation":
         cloud_trend = monthly_curve(a.cloud_price_trend_per_year, months)

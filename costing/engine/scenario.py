@@ -67,8 +67,13 @@ class Assumptions:
     network_storage_per_month: Price | None = None
     sizing_profile: str = "tuned_server"
     sizing_overrides: dict[str, float] = field(default_factory=dict)
-    # Owned fleets are sized so that average use stays under this share of the GPUs they hold.
-    owned_utilisation_target: float = 0.7
+    # Batch work on an owned fleet is planned to fill at most this share of the GPU-hours it
+    # adds (1: a job that keeps 8 GPUs busy all month needs 8 GPUs); below 1 is headroom the
+    # user chooses, shown with the fleet's utilisation.
+    owned_utilisation_target: float = 1.0
+    # True: batch jobs run at their peak GPUs at the same time as the serving peak (the fleet
+    # holds every peak at once); False: they run flat and fill the hours serving leaves idle.
+    batch_peaks_coincide: bool = False
     # Share of typical power an idle GPU server still draws: idle GPUs draw roughly 10-15% of
     # their TDP while CPUs, memory, NICs and fans run on, so a server idles near 30% of typical.
     idle_power_fraction: float = 0.3

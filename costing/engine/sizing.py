@@ -106,9 +106,11 @@ def _replica_point(model, accelerator, workload, a, gpus) -> tuple[ServingPoint,
 
 
 def _choose_replica(model, accelerator, workload, a, by_memory: Figure):
-    """GPUs per replica: as deployed, or the candidate serving the most tokens/s per GPU among
-    those meeting the latency targets (the largest if none does). A replica sized only to hold
-    the weights leaves no KV room and serves few tokens per GPU."""
+    """GPUs per replica: as deployed, or the candidate (the memory minimum doubled up to a node)
+    that serves the workload's actual peak load on the fewest GPUs among those meeting the
+    latency targets (the largest if none does). The shape with the most tokens/s per GPU is
+    only the cheapest when the load fills it: a small load on a big replica pays for idle GPUs.
+    """
     first = workload.gpus_per_replica or int(by_memory.value)
     candidates = [first]
     while not workload.gpus_per_replica and candidates[-1] < a.gpus_per_node:
@@ -127,9 +129,17 @@ def _choose_replica(model, accelerator, workload, a, by_memory: Figure):
     def per_gpu(gpus: int) -> float:
         return points[gpus][0].tokens_per_second.value / gpus
 
+    peak_rps = workload.requests_per_day * workload.peak_factor / SECONDS_PER_DAY
+
+    def gpus_at_peak(gpus: int) -> float:
+        replicas = math.ceil(peak_rps / points[gpus][0].requests_per_second - 1e-9)
+        return max(replicas, a.min_replicas) * gpus
+
     meeting = [gpus for gpus, (_, meets) in points.items() if meets]
-    best = max(meeting, key=per_gpu) if meeting else max(points)
-    latency_bound = not meeting or per_gpu(best) < max(per_gpu(g) for g in points)
+    # Fewest GPUs at the peak; between equals, the faster per GPU (room to grow), then smaller.
+    best = min(meeting, key=lambda g: (gpus_at_peak(g), -per_gpu(g), g)) if meeting else max(points)
+    fastest = max(points, key=per_gpu)
+    latency_bound = not meeting or fastest not in meeting
     return best, points[best][0], latency_bound
 
 
@@ -162,8 +172,8 @@ def size_inference(
         "GPUs",
         "as deployed"
         if workload.gpus_per_replica
-        else "of the memory minimum doubled up to a node, the most tokens/s per GPU"
-        " that meets the latency targets",
+        else "of the memory minimum doubled up to a node, the fewest GPUs at the peak load"
+        " among those meeting the latency targets",
         (by_memory, point.tokens_per_second),
     )
     peak_rps = given("requests per day", workload.requests_per_day, "requests/day")

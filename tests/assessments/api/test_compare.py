@@ -19,7 +19,7 @@ def _changed_run(assessment, number: int) -> AssessmentRun:
     snapshot["workloads"] = [w for w in snapshot["workloads"] if w["external_id"] != "voice"]
     snapshot["versions"]["engine"] = "2"
     results["summary"]["npv_by_option"]["hybrid"] += 100_000.0
-    results["summary"]["recommendations"]["chat-assistant"] = "colocation"
+    results["summary"]["recommendations"]["chat-assistant"] = "on_prem"
     return AssessmentRun.objects.create_in(
         assessment.organization,
         assessment=assessment,
@@ -62,7 +62,7 @@ def test_two_runs_compare_inputs_and_results_earlier_first(api_as, viewer, world
     assert hybrid["new"] - hybrid["old"] == pytest.approx(100_000.0)
     changed = [r for r in body["results"]["recommendations"] if r["changed"]]
     assert [(r["workload"], r["old"], r["new"]) for r in changed] == [
-        ("chat-assistant", "hybrid", "colocation")
+        ("chat-assistant", "colocation", "on_prem")
     ]
     assert body["results"]["recommendations_changed"] == 1
 

@@ -43,16 +43,17 @@ def test_breakeven_marker_sits_at_its_month_on_the_cheaper_line(results):
     # Only crossings are marked: pairs cheaper from the start (month 0) have none.
     crossing = [b for b in engine["breakevens"] if b["breakeven_month"]]
     assert len(markers) == len(crossing) >= 1
-    # The API alone costs nothing up front; its fallback for metadata tagging (hybrid) buys a
-    # server at time 0, so renting on demand leads for the first days (the CLI prints
-    # "managed_api vs cloud_on_demand: month 0.2").
+    # The API alone costs nothing up front; its fallbacks on owned fleets (metadata tagging in
+    # colocation, image generation's hybrid base) buy servers of their own at time 0, so
+    # renting on demand leads until their resale value is credited at the horizon (the CLI
+    # prints "managed_api vs cloud_on_demand: month 59.0").
     marker = markers["managed_api", "cloud_on_demand"]
     month = next(
         b["breakeven_month"]
         for b in crossing
         if set(b["options"]) == {"managed_api", "cloud_on_demand"}
     )
-    assert month == pytest.approx(0.2, abs=0.05)
+    assert month == pytest.approx(59.0, abs=0.05)
     to_x = axis(root, "x-tick", "x")
     assert float(marker.get("cx")) == pytest.approx(to_x(month), abs=0.01)
     api = np.cumsum(engine["portfolio"]["managed_api"]["monthly_total"])
@@ -64,7 +65,7 @@ def test_money_axis_labels_carry_currency_and_thousands_separators(results):
     root = parse(cumulative_cost_svg(results["engine"]))
     labels = [e.text for e in find(root, "text", "y-tick")]
     assert "2,000,000 EUR" in labels
-    assert any(t == "Hybrid: 2,334,361 EUR" for t in texts(root))  # the CLI's total
+    assert any(t == "Hybrid: 1,995,204 EUR" for t in texts(root))  # the CLI's total
 
 
 def test_tallest_bar_is_the_option_with_the_largest_positive_cost(results):
@@ -79,8 +80,9 @@ def test_tallest_bar_is_the_option_with_the_largest_positive_cost(results):
         for option, row in engine["portfolio"].items()
         if "npv" in row
     }
-    # Colocation pays rent every month; the room built on premises is partly credited back.
-    assert min(tops, key=tops.get) == max(positive, key=positive.get) == "colocation"
+    # Hybrid rents its peaks on top of its owned base; the room built on premises is partly
+    # credited back and colocation's fleet is the same size as on premises'.
+    assert min(tops, key=tops.get) == max(positive, key=positive.get) == "hybrid"
 
 
 def test_segment_heights_are_proportional_to_their_values(results):
@@ -108,8 +110,8 @@ def test_residual_value_stacks_below_zero(results):
 def test_bar_totals_are_printed_as_money(results):
     root = parse(components_svg(results["engine"]))
     totals = {e.get("data-option"): e.text for e in find(root, "text", "bar-total")}
-    assert totals["on_prem"] == "4,286,138 EUR"
-    assert totals["cloud_on_demand"] == "2,518,811 EUR"
+    assert totals["on_prem"] == "1,925,973 EUR"
+    assert totals["cloud_on_demand"] == "2,104,033 EUR"
 
 
 @pytest.mark.parametrize("chart", [cumulative_cost_svg, components_svg])

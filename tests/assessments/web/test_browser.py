@@ -53,7 +53,7 @@ def test_wizard_save_and_run_then_results_and_pdf(demo, live_server, page: Page,
     expect(page.locator("#step-options")).to_be_visible()
     page.locator("#step-options").get_by_role("button", name="Next").click()
     expect(page.locator("#step-assumptions")).to_be_visible()
-    expect(page.locator("#step-assumptions")).to_contain_text("empty: the default, 0.7.")
+    expect(page.locator("#step-assumptions")).to_contain_text("empty: the default, 1.0.")
     page.get_by_label(re.compile(r"^Monte carlo samples")).fill("100")
     page.locator("#step-assumptions").get_by_role("button", name="Next").click()
     page.locator("#step-sovereignty").get_by_role("button", name="Next").click()

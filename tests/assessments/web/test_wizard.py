@@ -88,7 +88,7 @@ def test_service_errors_on_an_assumption_show_beside_that_assumption(client_for,
 
 def test_assumption_fields_show_the_engines_defaults(client_for, org, analyst):
     body = client_for(analyst).get(reverse("assessment-create", args=[org.slug])).content.decode()
-    assert "empty: the default, 0.7." in body  # owned_utilisation_target
+    assert "empty: the default, 1.0." in body  # owned_utilisation_target
     assert "empty: the default, 4.0." in body  # peak_hours_per_day
     assert "empty: the default, reserved_1y." in body  # commitment_term
     assert f"the organization&#x27;s horizon, {org.horizon_years} years" in body

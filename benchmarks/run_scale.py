@@ -1,0 +1,130 @@
+"""A whole assessment run, in-process, for portfolios of 100, 1,000 and 5,000 workloads.
+
+The demo organization's workloads are repeated (each copy its own external id, same rules and
+loads) and assessed with the demo's settings: every step (snapshot with sovereignty screening,
+engine with the unrestricted twin, Monte Carlo, sensitivity, sovereignty, placement, PDF) runs
+in this process against PostgreSQL. Each size runs in a fresh process, so its peak RSS is its
+own; the baseline is the demo's own 9 priced workloads, measured the same way in the same run.
+Usage: python -m benchmarks.run_scale [--quick] [--sizes 100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "postgres://postgres@127.0.0.1:5432/sovra_bench_scale"
+SIZES = (100, 1_000, 5_000)
+# Targets of the issue that introduced this benchmark, for 1,000 and 5,000 workloads.
+TARGETS = {1_000: (15.0, 500), 5_000: (60.0, 1_500)}
+
+
+def _one(size: int) -> dict:
+    """Run one assessment of ``size`` workloads (0: the demo as it is) and measure it."""
+    os.environ["DATABASE_URL"] = DATABASE
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+    import django
+
+    django.setup()
+    from benchmarks.inventory import _prepare_database
+
+    _prepare_database()
+    from django.core.management import call_command
+
+    from assessments.models import Assessment, AssessmentRun
+    from assessments.services.assessments import assessment_save
+    from assessments.services.demo import demo_catalog_ensure
+    from assessments.services.runs import assessment_run_execute
+    from portal.services.demo import DEMO_WORKLOADS, demo_organization_load
+    from portal.services.workloads import workloads_upsert
+
+    call_command("load_public_catalog", stdout=io.StringIO())
+    organization = demo_organization_load(username="bench", password="bench-pass-1234")
+    demo_catalog_ensure(organization=organization)
+    if size:
+        rows = []
+        for i in range(size):
+            row = dict(DEMO_WORKLOADS[i % len(DEMO_WORKLOADS)])
+            row["external_id"] = f"{row['external_id']}-{i:05d}"
+            row["name"] = f"{row['name']} {i}"
+            rows.append((i + 1, row))
+        workloads_upsert(organization=organization, rows=rows)
+    assessment = assessment_save(
+        organization=organization,
+        assessment=Assessment(name=f"Scale {size}", offer_locations="eea"),
+    )
+    run = AssessmentRun.objects.create_in(organization, assessment=assessment, number=1)
+    started = time.perf_counter()
+    status = assessment_run_execute(organization_id=organization.pk, run_id=run.pk)
+    wall = time.perf_counter() - started
+    run.refresh_from_db()
+    priced = len(run.snapshot["scenario"]["workloads"]) if run.snapshot else 0
+    return {
+        "size": size,
+        "status": status,
+        "error": run.error[:300],
+        "workloads": priced,
+        "seconds": wall,
+        "steps": run.timings,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _measure(size: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run_scale", "--one", str(size)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        raise SystemExit(f"size {size} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 workloads only")
+    parser.add_argument("--sizes", help="comma-separated portfolio sizes")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(_one(args.one)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(SIZES)
+    if args.quick and not args.sizes:
+        sizes = [100, 1_000]
+    base = _measure(0)
+    per_workload = base["seconds"] / max(base["workloads"], 1)
+    print("Whole assessment run in-process (demo settings: EU/EEA offers, 2,000 samples)")
+    print(
+        f"  baseline: the demo's {base['workloads']} workloads in {base['seconds']:.1f} s, "
+        f"peak RSS {base['peak_rss_mb']:,.0f} MB ({per_workload:.2f} s per workload)"
+    )
+    for size in sizes:
+        row = _measure(size)
+        target = TARGETS.get(size)
+        aim = f" (target < {target[0]:g} s and {target[1]:,} MB)" if target else ""
+        ratio = row["seconds"] / max(row["workloads"], 1) / per_workload
+        print(
+            f"  {size:,} workloads ({row['workloads']:,} priced, {row['status']}): "
+            f"{row['seconds']:.1f} s, peak RSS {row['peak_rss_mb']:,.0f} MB{aim}; per workload "
+            f"{ratio:.2f}x the baseline's"
+        )
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in (row["steps"] or {}).items())
+        print(f"    seconds per step: {steps}")
+        if row["error"]:
+            print(f"    error: {row['error']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
