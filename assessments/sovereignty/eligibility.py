@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .library import Library
 from .profiles import OptionProfile, ProviderProfile, WorkloadProfile
-from .scoring import Finding, SovereigntyPolicy, score_option
+from .scoring import Finding, SovereigntyPolicy, refusals
 
 # Owned deployments a workload's rules can refuse as a whole (the burst of hybrid is a cloud
 # offer and is screened as one).
@@ -64,7 +64,7 @@ def _refusal(finding: Finding) -> dict:
 def _first_refusal(
     workload: WorkloadProfile, option: OptionProfile, library: Library, policy: SovereigntyPolicy
 ) -> Finding | None:
-    findings = score_option(workload, option, library, policy).blocking_findings
+    findings = refusals(workload, option, library, policy)
     return min(findings, key=lambda f: f.rule_id) if findings else None
 
 

@@ -104,14 +104,7 @@ def score_option(
     geo = Geo.of(library)
     scores = tuple(_score(criterion, workload, option, geo) for criterion in library.criteria)
     seal = place_on_seal(option, geo)
-    minimums = policy.min_seal_by_classification or library.seal_minimum_by_classification
-    ctx = RuleContext(geo, seal, minimums.get(workload.classification, 0))
-    findings = [
-        _finding(rule, hit)
-        for rule in library.blocking_rules
-        if policy.enabled_rules is None or rule.ref_id in policy.enabled_rules
-        if (hit := EVALUATORS[rule.evaluator](workload, option, ctx)) is not None
-    ]
+    findings = _findings(workload, option, library, policy, seal)
     return OptionAssessment(
         option_id=option.option_id,
         deployment=option.deployment,
@@ -125,6 +118,31 @@ def score_option(
         library_urn=library.urn,
         library_version=library.version,
     )
+
+
+def refusals(
+    workload: WorkloadProfile,
+    option: OptionProfile,
+    library: Library,
+    policy: SovereigntyPolicy | None = None,
+) -> tuple[Finding, ...]:
+    """The findings that bar ``option`` (option scope) and nothing else: what eligibility needs
+    for every offer, without scoring the criteria."""
+    policy = policy or SovereigntyPolicy()
+    seal = place_on_seal(option, Geo.of(library))
+    return tuple(_findings(workload, option, library, policy, seal, scopes=("option",)))
+
+
+def _findings(workload, option, library, policy, seal, scopes=None) -> list[Finding]:
+    minimums = policy.min_seal_by_classification or library.seal_minimum_by_classification
+    ctx = RuleContext(Geo.of(library), seal, minimums.get(workload.classification, 0))
+    return [
+        _finding(rule, hit)
+        for rule in library.blocking_rules
+        if scopes is None or rule.scope in scopes
+        if policy.enabled_rules is None or rule.ref_id in policy.enabled_rules
+        if (hit := EVALUATORS[rule.evaluator](workload, option, ctx)) is not None
+    ]
 
 
 def weighted_score(scores: tuple[CriterionScore, ...]) -> float:

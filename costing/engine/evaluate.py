@@ -490,15 +490,38 @@ def _price_of_sovereignty(scenario, workloads, drivers) -> SovereigntyPrice:
     when some rule refuses something (otherwise both sides are the same figures)."""
     permitted = _likely_npvs(workloads)
     refuses = any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
-    free_workloads = workloads
-    if refuses:
-        free = evaluate(scenario.unrestricted(), drivers, portfolio=False)
-        free_workloads = list(free.workloads)
-    offers = {
-        w.id: {o: [s["offer"] for s in rows if s["offer"]] for o, rows in w.suppliers.items()}
-        for w in free_workloads
-    }
-    return sovereignty_price(scenario, permitted, _likely_npvs(free_workloads), offers)
+    if not refuses:
+        offers = {
+            w.id: {o: [s["offer"] for s in rows if s["offer"]] for o, rows in w.suppliers.items()}
+            for w in workloads
+        }
+        return sovereignty_price(scenario, permitted, permitted, offers)
+    free, offers = _option_npvs(scenario.unrestricted(), drivers)
+    return sovereignty_price(scenario, permitted, free, offers)
+
+
+def _option_npvs(scenario: Scenario, drivers: Drivers) -> tuple[dict, dict]:
+    """workload -> option -> NPV (mean over samples), and workload -> option -> the ids of the
+    offers chosen: the same figures as ``evaluate``'s workloads, without their working."""
+    plans = make_plans(scenario, drivers)
+    fleets, errors = _fleets(scenario, plans, drivers)
+    share = 1 / len(plans)
+    npvs, offers = {}, {}
+    for plan in plans:
+        row = {}
+        for option in scenario.options:
+            if option in plan.unavailable or option in errors:
+                continue
+            flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
+            every = np.sum(list(flows.values()), axis=0)
+            rate = scenario.discount_rate_per_year
+            row[option] = float(finance.npv_values(every[:, 1:], rate, upfront=every[:, 0]).mean())
+        npvs[plan.workload.id] = row
+        offers[plan.workload.id] = {
+            option: [offer for *_, offer in rows if offer]
+            for option, rows in plan.suppliers.items()
+        }
+    return npvs, offers
 
 
 # The last scenarios' likely-case fallbacks, by object: a Monte Carlo or a tornado evaluates one

@@ -153,8 +153,16 @@ def sovereignty_price(
     ``unrestricted_offers``: workload -> option -> ids of the offers the unrestricted run chose."""
     rows = []
     for workload in scenario.workloads:
-        best_permitted = _cheapest(permitted.get(workload.id, {}))
-        best_free = _cheapest(unrestricted.get(workload.id, {}))
+        allowed = permitted.get(workload.id, {})
+        # Lifting the rules leaves every permitted offer on the table: an option never costs
+        # a workload more unrestricted than permitted. (A shared fleet's whole servers can make
+        # its share dip when the fleet's members change; that is the fleet's, not the rules'.)
+        free = {
+            option: min(npv, allowed.get(option, npv))
+            for option, npv in unrestricted.get(workload.id, {}).items()
+        }
+        best_permitted = _cheapest(allowed)
+        best_free = _cheapest(free)
         rules: tuple = ()
         if best_free is not None and (
             best_permitted is None or best_permitted.npv > best_free.npv + 1e-6

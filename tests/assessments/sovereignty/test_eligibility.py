@@ -3,10 +3,12 @@ cost chooses, which owned options, and which conditions (a DPA) refuse nothing."
 
 from __future__ import annotations
 
+import pytest
+
 from assessments.sovereignty.eligibility import Candidate, screen
 from assessments.sovereignty.profiles import OptionProfile, WorkloadProfile
 from assessments.sovereignty.regions import data_location
-from assessments.sovereignty.scoring import SovereigntyPolicy, score_option
+from assessments.sovereignty.scoring import SovereigntyPolicy, refusals, score_option
 
 # A media house's staff assistant: staff paste e-mails naming people; contracts keep it in the EU.
 ASSISTANT = WorkloadProfile(
@@ -68,3 +70,25 @@ def test_offers_of_one_party_in_one_place_share_one_verdict(library, providers):
                       policy=SovereigntyPolicy())  # fmt: skip
     assert set(screened.refused_offers) == {"aws-0", "aws-1", "aws-2"}
     assert len({id(f) for f in screened.refused_offers.values()}) == 1
+
+
+@pytest.mark.parametrize("name", ["AWS", "Scaleway", "Nebius", "OpenAI", "Mistral AI"])
+@pytest.mark.parametrize(
+    "workload",
+    [
+        ASSISTANT,
+        WorkloadProfile(
+            classification="restricted",
+            personal_data=True,
+            special_category=True,
+            organization_country="FR",
+        ),
+        WorkloadProfile(classification="public", organization_country="DE"),
+    ],
+)
+def test_screening_refuses_exactly_what_full_scoring_blocks(library, providers, name, workload):
+    deployment = "managed_api" if name in ("OpenAI", "Mistral AI") else "cloud_gpu"
+    option = OptionProfile("x", deployment, providers[name], region="somewhere",
+                           data_location="FR" if name != "AWS" else "US")  # fmt: skip
+    full = score_option(workload, option, library).blocking_findings
+    assert refusals(workload, option, library) == full
