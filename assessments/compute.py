@@ -18,6 +18,7 @@ from assessments.sovereignty.ranking import RankingWeights, rank_options, recomm
 from assessments.sovereignty.regions import data_location
 from assessments.sovereignty.scoring import OptionAssessment, SovereigntyPolicy, score_option
 from costing.engine.evaluate import evaluate
+from costing.engine.finance import HOURS_PER_MONTH
 from costing.engine.scenario import Scenario, load_scenario
 from costing.engine.uncertainty import monte_carlo, tornado
 
@@ -373,6 +374,7 @@ def summary_section(results: dict) -> dict:
     )
     if unverified:
         risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
+    risks += _idle_fleets(engine, placement)
     headline = []
     if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
         used = ", ".join(
@@ -410,6 +412,35 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
+
+
+# An owned fleet busy less than this share of its GPU-hours is named in the risks: the idle
+# capacity is paid for, and a smaller server or renting may then change the answer.
+LOW_UTILISATION = 0.3
+
+
+def _idle_fleets(engine: dict, placement: dict) -> list[str]:
+    """A sentence for each owned fleet of the placement that would stand mostly idle."""
+    assignment = placement.get("assignment") or {}
+    sizing = {w["id"]: w.get("sizing") or {} for w in engine.get("workloads") or []}
+    found = []
+    for fleet in placement.get("fleets") or []:
+        option, gpu, gpus = fleet["option"], fleet["gpu"], fleet["gpus"]
+        busy = sum(
+            (sizing[w].get(option) or {}).get("gpu_hours_per_month") or 0.0
+            for w, chosen in assignment.items()
+            if chosen == option and (sizing.get(w, {}).get(option) or {}).get("gpu") == gpu
+        )
+        use = busy / (gpus * HOURS_PER_MONTH) if gpus else 0.0
+        if use < LOW_UTILISATION:
+            servers = fleet["servers"]
+            found.append(
+                f"The {OPTION_LABELS.get(option, option)} {gpu} fleet ({servers} server"
+                f"{'s' if servers != 1 else ''}, {gpus} GPUs) would be busy {use:.0%} of its "
+                "GPU-hours at today's demand: its idle capacity is paid for, and a smaller "
+                "server or renting may change the answer"
+            )
+    return found
 
 
 def _price_of_sovereignty(engine: dict, placement: dict) -> dict | None:

@@ -29,6 +29,7 @@ class SizingAssumptions:
     memory_headroom_fraction: float = 0.10
     kv_precision: str | None = None  # None: 8-bit float with FP8 weights, else 16-bit
     mfu: float = 0.40
+    low_precision_training_speedup: float = 1.0
     lora_compute_fraction: float = 2 / 3
     gpus_per_node: int = 8
     min_replicas: int = 1
@@ -49,7 +50,11 @@ NOTES = {
     "every layer ends in an all-reduce over NVLink that the GPUs wait for",
     "memory_headroom_fraction": "memory kept free for activations, CUDA context and fragmentation "
     "(serving engines give the KV cache about 90% of what the weights leave)",
-    "mfu": "model FLOPs utilisation of large training runs (Llama 3 405B: 38-43% of BF16 peak)",
+    "mfu": "model FLOPs utilisation of large training runs, of the dense BF16 peak whatever "
+    "precision the run computes in (Llama 3 405B: 38-43% of BF16 peak)",
+    "low_precision_training_speedup": "wall-clock gain of an FP8/FP4 training run over the same "
+    "run in BF16: not credited unless stated (1.0), since the doubled datasheet peak does not "
+    "double end-to-end training throughput; set a measured figure to credit one",
     "lora_compute_fraction": "LoRA skips weight gradients of the frozen base: forward 2N plus "
     "activation gradients 2N of the full 6N",
     "gpus_per_node": "tensor parallelism stays inside one NVLink node of 8 GPUs",

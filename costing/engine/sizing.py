@@ -13,7 +13,7 @@ from costing.engine.architecture import (
     weights_memory,
 )
 from costing.engine.figures import Figure, Quantity, default, given
-from costing.engine.hardware import Accelerator
+from costing.engine.hardware import COMPUTE_PRECISION, Accelerator
 from costing.engine.roofline import (
     ENGINE_PROFILES,
     Constraint,
@@ -241,17 +241,26 @@ def training_gpu_hours(
     assumptions: SizingAssumptions | None = None,
     lora: bool = False,
 ) -> Figure:
-    """GPU-hours to train on ``tokens``: 6 x active parameters x tokens / (peak x MFU)."""
+    """GPU-hours to train on ``tokens``: 6 x active parameters x tokens / (BF16 peak x MFU).
+
+    MFU is quoted of the dense BF16 peak (as published for large runs); a run computing in
+    FP8 or FP4 is credited only the stated low-precision speedup, never the doubled peak with
+    the same MFU."""
     a = assumptions or ENGINE_PROFILES["tuned_server"]
     active = given("active parameters", model.active_b * 1e9, "parameters")
     count = given("training tokens", tokens, "tokens")
-    peak = accelerator.dense_tflops(precision)
+    peak = accelerator.dense_tflops("bf16")
     mfu = a.quantity("mfu")
     inputs: tuple[Quantity | Figure, ...] = (active, count, peak, mfu)
-    share, formula = 1.0, "6 x active parameters x tokens / (dense peak x MFU x 3600)"
+    share, formula = 1.0, "6 x active parameters x tokens / (dense BF16 peak x MFU x 3600)"
+    if COMPUTE_PRECISION.get(precision.lower()) in ("fp8", "fp4"):
+        speedup = a.quantity("low_precision_training_speedup", "x")
+        share, inputs = 1 / speedup.value, (*inputs, speedup)
+        formula = formula.replace("x 3600)", "x low-precision speedup x 3600)")
     if lora:
         fraction = a.quantity("lora_compute_fraction")
-        share, formula, inputs = fraction.value, "LoRA fraction x " + formula, (*inputs, fraction)
+        share, formula, inputs = share * fraction.value, "LoRA fraction x " + formula, (
+            *inputs, fraction)  # fmt: skip
     hours = share * 6 * active.value * tokens / (peak.value * 1e12 * mfu.value * 3600)
     return Figure("training GPU-hours", hours, "GPU-hours", formula, inputs)
 

@@ -108,3 +108,30 @@ def test_the_summary_names_the_cheapest_option_and_its_probability(example):
     assert summary["recommendations"] == {
         w["id"]: w["recommended"] for w in results["sovereignty"]["workloads"]
     }
+
+
+def test_an_owned_fleet_that_would_stand_mostly_idle_is_named_in_the_risks():
+    """Two chat workloads on one 8-GPU H100 server, busy 100 + 105.4 = 205.4 GPU-hours a
+    month: 205.4 / (8 x 730) = 3.5%, printed 4%. The 4-GPU L40S server busy 876 GPU-hours:
+    876 / (4 x 730) = 30%, not below the 30% line, so not named."""
+
+    def sized(option, gpu, hours):
+        return {option: {"gpu": gpu, "gpu_hours_per_month": hours}}
+
+    engine = {"workloads": [
+        {"id": "rag", "sizing": sized("on_prem", "NVIDIA H100 SXM", 100.0)},
+        {"id": "chat", "sizing": sized("on_prem", "NVIDIA H100 SXM", 105.4)},
+        {"id": "audio", "sizing": sized("on_prem", "NVIDIA L40S", 876.0)},
+    ]}  # fmt: skip
+    placement = {
+        "assignment": {"rag": "on_prem", "chat": "on_prem", "audio": "on_prem"},
+        "fleets": [
+            {"option": "on_prem", "gpu": "NVIDIA H100 SXM", "servers": 1, "gpus": 8},
+            {"option": "on_prem", "gpu": "NVIDIA L40S", "servers": 1, "gpus": 4},
+        ],
+    }
+    assert compute._idle_fleets(engine, placement) == [
+        "The On-premises NVIDIA H100 SXM fleet (1 server, 8 GPUs) would be busy 4% of its "
+        "GPU-hours at today's demand: its idle capacity is paid for, and a smaller server or "
+        "renting may change the answer"
+    ]

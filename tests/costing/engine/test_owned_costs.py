@@ -8,7 +8,12 @@ from costing.engine.architecture import ModelArchitecture
 from costing.engine.evaluate import evaluate
 from costing.engine.hardware import find_accelerator, load_accelerators
 from costing.engine.scenario import load_scenario
-from costing.engine.sizing import InferenceWorkload, size_inference
+from costing.engine.sizing import (
+    InferenceWorkload,
+    assumptions_for,
+    size_inference,
+    training_gpu_hours,
+)
 from tests.costing.engine.test_options import option, small_document, usd
 
 
@@ -142,3 +147,25 @@ def test_warm_serving_capacity_steps_with_demand_while_one_replica_covers_the_pe
     # Renting scales with the load instead: month 60 bills 3.63 times month 1's GPU-hours.
     cloud = result.portfolio["cloud_on_demand"].components["cloud_on_demand"]
     assert cloud[60] / cloud[1] == pytest.approx(1.3 ** (59 / 12))
+
+
+LLAMA_31_8B = ModelArchitecture(  # config.json of meta-llama/Llama-3.1-8B
+    "Llama 3.1 8B", 8.03, layers=32, kv_heads=8, head_dim=128, hidden_size=4096
+)
+
+
+def test_fp8_training_is_not_credited_the_doubled_peak_at_the_same_mfu():
+    """1e9 tokens of full training of an 8.03B model on H100 (dense BF16 peak 989.5 TFLOPS) at
+    40% MFU of that peak: 6 x 8.03e9 x 1e9 / (989.5e12 x 0.40 x 3600) = 33.81 GPU-hours. The
+    same run in FP8 is the same 33.81 GPU-hours (the FP8 peak of 1,979 TFLOPS at the same MFU
+    would have claimed 16.91); a stated 1.3x measured speedup gives 33.81 / 1.3 = 26.01."""
+    h100 = find_accelerator("H100 SXM", load_accelerators())
+    bf16 = training_gpu_hours(LLAMA_31_8B, h100, 1e9, "bf16")
+    fp8 = training_gpu_hours(LLAMA_31_8B, h100, 1e9, "fp8")
+    assert bf16.value == pytest.approx(33.81, abs=0.01)
+    assert fp8.value == pytest.approx(bf16.value)
+    faster = training_gpu_hours(
+        LLAMA_31_8B, h100, 1e9, "fp8", assumptions_for(low_precision_training_speedup=1.3)
+    )
+    assert faster.value == pytest.approx(26.01, abs=0.01)
+    assert "low-precision speedup" in faster.formula
