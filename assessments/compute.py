@@ -375,6 +375,7 @@ def summary_section(results: dict) -> dict:
     if unverified:
         risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
     risks += _idle_fleets(engine, placement)
+    risks += _likely_outside_spread(priced, mc, currency)
     headline = []
     if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
         used = ", ".join(
@@ -412,6 +413,25 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
+
+
+def _likely_outside_spread(priced: dict, mc: dict, currency: str) -> list[str]:
+    """A sentence for each option whose likely-case NPV lies outside its own P10-P90: the
+    ranges are one-sided there (the cheapest offer priced is also the low end of its range),
+    and the median says more about what to expect."""
+    found = []
+    for option, row in priced.items():
+        spread = ((mc.get("options") or {}).get(option) or {}).get("npv") or {}
+        low, high, median = spread.get("p10"), spread.get("p90"), spread.get("p50")
+        if low is None or high is None or median is None or low <= row["npv"] <= high:
+            continue
+        side = "below its P10" if row["npv"] < low else "above its P90"
+        found.append(
+            f"The likely-case NPV of {OPTION_LABELS.get(option, option)} "
+            f"({_money(row['npv'], currency)}) lies {side}: its ranges are one-sided; the median "
+            f"of the samples is {_money(median, currency)}"
+        )
+    return found
 
 
 # An owned fleet busy less than this share of its GPU-hours is named in the risks: the idle

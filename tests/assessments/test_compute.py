@@ -135,3 +135,18 @@ def test_an_owned_fleet_that_would_stand_mostly_idle_is_named_in_the_risks():
         "GPU-hours at today's demand: its idle capacity is paid for, and a smaller server or "
         "renting may change the answer"
     ]
+
+
+def test_a_likely_case_outside_its_own_spread_is_said_with_the_median():
+    """Server prices start at the cheapest offer (low = likely): the likely case of owning,
+    590,116 EUR, lies below its P10 of 594,614 EUR; the median, 621,780 EUR, is named."""
+    priced = {"on_prem": {"npv": 590_116.0}, "cloud_on_demand": {"npv": 1_061_929.0}}
+    mc = {"options": {
+        "on_prem": {"npv": {"p10": 594_614.0, "p50": 621_780.0, "p90": 682_240.0}},
+        "cloud_on_demand": {"npv": {"p10": 1_063_241.0 - 5_000, "p50": 1_071_058.0,
+                                    "p90": 1_088_536.0}},
+    }}  # fmt: skip
+    assert compute._likely_outside_spread(priced, mc, "EUR") == [
+        "The likely-case NPV of On-premises (EUR 590,116) lies below its P10: its ranges are "
+        "one-sided; the median of the samples is EUR 621,780"
+    ]
