@@ -376,6 +376,7 @@ def summary_section(results: dict) -> dict:
         risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
     risks += _idle_fleets(engine, placement)
     risks += _likely_outside_spread(priced, mc, currency)
+    risks += _small_serving_loads(engine, recommendations)
     headline = []
     if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
         used = ", ".join(
@@ -413,6 +414,34 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
+
+
+# A serving workload whose peak fills less than this share of one replica is named: a replica
+# of its own is mostly idle, and an API or capacity shared with other workloads serves it better.
+SMALL_SERVING_SHARE = 0.1
+
+
+def _small_serving_loads(engine: dict, recommendations: dict) -> list[str]:
+    """One sentence naming the serving workloads whose peak is a small fraction of a replica
+    on the option recommended for them (or their cheapest sized option)."""
+    small = []
+    for workload in engine.get("workloads") or []:
+        sizing = workload.get("sizing") or {}
+        row = sizing.get(recommendations.get(workload["id"]) or "") or next(
+            iter(sizing.values()), {}
+        )
+        share = row.get("peak_replica_share") or 0.0
+        if 0 < share < SMALL_SERVING_SHARE:
+            small.append(f"{workload['id']} {share:.1%}")
+    if not small:
+        return []
+    return [
+        f"{len(small)} serving workload{'s' if len(small) != 1 else ''} fill"
+        f"{'s' if len(small) == 1 else ''} under {SMALL_SERVING_SHARE:.0%} of one replica at "
+        f"the peak ({', '.join(small[:6])}{', ...' if len(small) > 6 else ''}): a replica of "
+        "its own is mostly idle; an API or a fleet shared with other workloads serves such a "
+        "load for less"
+    ]
 
 
 def _likely_outside_spread(priced: dict, mc: dict, currency: str) -> list[str]:

@@ -264,6 +264,8 @@ def _sizing(plan: Plan) -> dict[str, dict]:
             "peak_gpus": place.peak_gpus,
             "base_gpus": place.base_gpus,
             "gpu_hours_per_month": place.busy_gpu_hours,
+            # Serving: the share of one replica its peak load fills (0 for batch work).
+            "peak_replica_share": place.peak_load_replicas,
             # Figures stay objects until as_dict: most runs never print them.
             "figures": (s.gpus_per_replica, s.replicas, s.total_gpus, s.utilization,
                         s.tokens_per_second),

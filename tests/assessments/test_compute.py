@@ -150,3 +150,19 @@ def test_a_likely_case_outside_its_own_spread_is_said_with_the_median():
         "The likely-case NPV of On-premises (EUR 590,116) lies below its P10: its ranges are "
         "one-sided; the median of the samples is EUR 621,780"
     ]
+
+
+def test_serving_loads_that_fill_a_small_fraction_of_a_replica_are_named():
+    """Peak 0.0139 requests/s on a replica serving 0.262: 5.3% of it, named; a batch workload
+    (no replica share) and a chat at 40% of its replica are not."""
+    engine = {"workloads": [
+        {"id": "assistant", "sizing": {"on_prem": {"peak_replica_share": 0.053}}},
+        {"id": "tagging", "sizing": {"on_prem": {"peak_replica_share": 0.0}}},
+        {"id": "busy-chat", "sizing": {"on_prem": {"peak_replica_share": 0.4}}},
+    ]}  # fmt: skip
+    recommendations = {"assistant": "on_prem", "tagging": "on_prem", "busy-chat": "on_prem"}
+    assert compute._small_serving_loads(engine, recommendations) == [
+        "1 serving workload fills under 10% of one replica at the peak (assistant 5.3%): a "
+        "replica of its own is mostly idle; an API or a fleet shared with other workloads "
+        "serves such a load for less"
+    ]
