@@ -445,9 +445,9 @@ def _small_serving_loads(engine: dict, recommendations: dict) -> list[str]:
 
 
 def _likely_outside_spread(priced: dict, mc: dict, currency: str) -> list[str]:
-    """A sentence for each option whose likely-case NPV lies outside its own P10-P90: the
-    ranges are one-sided there (the cheapest offer priced is also the low end of its range),
-    and the median says more about what to expect."""
+    """One sentence naming the options whose likely-case NPV lies outside their own P10-P90,
+    with each median: the ranges are one-sided there (the cheapest offer priced is also the
+    low end of its range), and the median says more about what to expect."""
     found = []
     for option, row in priced.items():
         spread = ((mc.get("options") or {}).get(option) or {}).get("npv") or {}
@@ -456,11 +456,15 @@ def _likely_outside_spread(priced: dict, mc: dict, currency: str) -> list[str]:
             continue
         side = "below its P10" if row["npv"] < low else "above its P90"
         found.append(
-            f"The likely-case NPV of {OPTION_LABELS.get(option, option)} "
-            f"({_money(row['npv'], currency)}) lies {side}: its ranges are one-sided; the median "
-            f"of the samples is {_money(median, currency)}"
+            f"{OPTION_LABELS.get(option, option)} {_money(row['npv'], currency)} ({side}; "
+            f"median {_money(median, currency)})"
         )
-    return found
+    if not found:
+        return []
+    return [
+        "Likely-case NPVs outside their own P10-P90, as ranges that start at the cheapest "
+        "offer make them: " + "; ".join(found)
+    ]
 
 
 # An owned fleet busy less than this share of its GPU-hours is named in the risks: the idle

@@ -147,8 +147,8 @@ def test_a_likely_case_outside_its_own_spread_is_said_with_the_median():
                                     "p90": 1_088_536.0}},
     }}  # fmt: skip
     assert compute._likely_outside_spread(priced, mc, "EUR") == [
-        "The likely-case NPV of On-premises (EUR 590,116) lies below its P10: its ranges are "
-        "one-sided; the median of the samples is EUR 621,780"
+        "Likely-case NPVs outside their own P10-P90, as ranges that start at the cheapest offer "
+        "make them: On-premises EUR 590,116 (below its P10; median EUR 621,780)"
     ]
 
 
