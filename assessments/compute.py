@@ -10,7 +10,12 @@ import math
 from dataclasses import asdict
 
 from assessments.reports.formatting import OPTION_LABELS
-from assessments.sovereignty.eligibility import OWNED_DEPLOYMENTS, Candidate, screen
+from assessments.risks import (
+    idle_fleets,
+    likely_outside_spread,
+    money_text,
+    small_serving_loads,
+)
 from assessments.sovereignty.library import Library
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import OptionProfile, ProviderProfile, WorkloadProfile
@@ -18,7 +23,6 @@ from assessments.sovereignty.ranking import RankingWeights, rank_options, recomm
 from assessments.sovereignty.regions import data_location
 from assessments.sovereignty.scoring import OptionAssessment, SovereigntyPolicy, score_option
 from costing.engine.evaluate import evaluate
-from costing.engine.finance import HOURS_PER_MONTH
 from costing.engine.scenario import Scenario, load_scenario
 from costing.engine.uncertainty import monte_carlo, tornado
 
@@ -185,61 +189,6 @@ def sovereignty_policy(snapshot: dict, library: Library) -> SovereigntyPolicy:
     return SovereigntyPolicy(min_seal_by_classification=minimums)
 
 
-def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[Candidate]:
-    offers = scenario.get("offers") or {}
-    found = []
-    for kind, deployment in (("cloud_gpu", "cloud_gpu"), ("api", "managed_api")):
-        for i, row in enumerate(offers.get(kind) or []):
-            name = row["provider"]
-            region = row.get("region", "") if kind == "cloud_gpu" else ", ".join(row["regions"])
-            found.append(
-                Candidate(
-                    offer_id=row.get("id") or f"{kind}[{i}]",
-                    deployment=deployment,
-                    provider=providers.get(name) or ProviderProfile(name=name),
-                    region=region,
-                    data_location=data_location(name, region),
-                )
-            )
-    return found
-
-
-def eligibility_screen(snapshot: dict, library: Library | None = None) -> None:
-    """Write into the snapshot's scenario what each workload's rules refuse (offers by id and
-    owned options), one profile per distinct set of rules, so the engine prices every option
-    at its cheapest permitted offer."""
-    library = library or shipped_library()
-    scenario = snapshot["scenario"]
-    policy = sovereignty_policy(snapshot, library)
-    providers = provider_profiles(snapshot)
-    candidates = _candidates(scenario, providers)
-    inventory = {row["external_id"]: row for row in snapshot["workloads"]}
-    models = snapshot.get("models", {})
-    owned_options = [o for o in scenario["options"] if o in OWNED_DEPLOYMENTS]
-    profiles: dict[str, dict] = {}
-    for workload in scenario["workloads"]:
-        row = inventory[workload["id"]]
-        profile = workload_profile(row, snapshot["organization"])
-        open_weights = models.get(row.get("model") or "", {}).get("open_weights")
-        key = "/".join(
-            (
-                profile.classification,
-                "special" if profile.special_category else
-                "personal" if profile.personal_data else "no-personal",
-                profile.sector,
-                f"residency-{profile.residency_requirement}",
-                {True: "open", False: "closed", None: "weights-unknown"}[open_weights],
-            )
-        )  # fmt: skip
-        if key not in profiles:
-            owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
-            screened = screen(profile, candidates, owned=owned, open_weights=open_weights,
-                              library=library, policy=policy)  # fmt: skip
-            profiles[key] = screened.as_document()
-        workload["eligibility"] = key
-    scenario["eligibility"] = profiles
-
-
 def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = None) -> dict:
     """Scores, SEAL level and blocking findings of every priced option of every workload, the
     weighted cost/sovereignty ranking and the recommendation (cheapest option not blocked)."""
@@ -327,10 +276,6 @@ def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = 
 # --------------------------------------------------------------------------- summary
 
 
-def _money(value: float, currency: str) -> str:
-    return f"{currency} {value:,.0f}"
-
-
 def summary_section(results: dict) -> dict:
     """The plain-language headline: what to do, its cost, how sure we are, what can go wrong."""
     engine = results["engine"]
@@ -374,9 +319,9 @@ def summary_section(results: dict) -> dict:
     )
     if unverified:
         risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
-    risks += _idle_fleets(engine, placement)
-    risks += _likely_outside_spread(priced, mc, currency)
-    risks += _small_serving_loads(engine, recommendations)
+    risks += idle_fleets(engine, placement)
+    risks += likely_outside_spread(priced, mc, currency)
+    risks += small_serving_loads(engine, recommendations)
     headline = []
     if placement.get("status") in ("optimal", "time_limit") and placement.get("cost") is not None:
         used = ", ".join(
@@ -386,8 +331,8 @@ def summary_section(results: dict) -> dict:
         )
         headline.append(
             f"Place the workloads as the portfolio recommendation says ({used}): NPV "
-            f"{_money(placement['cost'], currency)}, saving "
-            f"{_money(placement.get('saving') or 0.0, currency)} against choosing workload by "
+            f"{money_text(placement['cost'], currency)}, saving "
+            f"{money_text(placement.get('saving') or 0.0, currency)} against choosing workload by "
             "workload."
         )
     price = _sovereignty_price_sentence(engine, placement, currency)
@@ -396,7 +341,7 @@ def summary_section(results: dict) -> dict:
     if cheapest:
         label = OPTION_LABELS.get(cheapest, cheapest)
         text = f"Of the single options for every workload, {label} costs least: NPV " + (
-            _money(priced[cheapest]["npv"], currency)
+            money_text(priced[cheapest]["npv"], currency)
         )
         if probability is not None:
             text += f", cheapest in {probability:.0%} of {mc.get('samples')} samples"
@@ -414,86 +359,6 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
-
-
-# A serving workload whose peak fills less than this share of one replica is named: a replica
-# of its own is mostly idle, and an API or capacity shared with other workloads serves it better.
-SMALL_SERVING_SHARE = 0.1
-
-
-def _small_serving_loads(engine: dict, recommendations: dict) -> list[str]:
-    """One sentence naming the serving workloads whose peak is a small fraction of a replica
-    on the option recommended for them (or their cheapest sized option)."""
-    small = []
-    for workload in engine.get("workloads") or []:
-        sizing = workload.get("sizing") or {}
-        row = sizing.get(recommendations.get(workload["id"]) or "") or next(
-            iter(sizing.values()), {}
-        )
-        share = row.get("peak_replica_share") or 0.0
-        if 0 < share < SMALL_SERVING_SHARE:
-            small.append(f"{workload['id']} {share:.1%}")
-    if not small:
-        return []
-    return [
-        f"{len(small)} serving workload{'s' if len(small) != 1 else ''} fill"
-        f"{'s' if len(small) == 1 else ''} under {SMALL_SERVING_SHARE:.0%} of one replica at "
-        f"the peak ({', '.join(small[:6])}{', ...' if len(small) > 6 else ''}): a replica of "
-        "its own is mostly idle; an API or a fleet shared with other workloads serves such a "
-        "load for less"
-    ]
-
-
-def _likely_outside_spread(priced: dict, mc: dict, currency: str) -> list[str]:
-    """One sentence naming the options whose likely-case NPV lies outside their own P10-P90,
-    with each median: the ranges are one-sided there (the cheapest offer priced is also the
-    low end of its range), and the median says more about what to expect."""
-    found = []
-    for option, row in priced.items():
-        spread = ((mc.get("options") or {}).get(option) or {}).get("npv") or {}
-        low, high, median = spread.get("p10"), spread.get("p90"), spread.get("p50")
-        if low is None or high is None or median is None or low <= row["npv"] <= high:
-            continue
-        side = "below its P10" if row["npv"] < low else "above its P90"
-        found.append(
-            f"{OPTION_LABELS.get(option, option)} {_money(row['npv'], currency)} ({side}; "
-            f"median {_money(median, currency)})"
-        )
-    if not found:
-        return []
-    return [
-        "Likely-case NPVs outside their own P10-P90, as ranges that start at the cheapest "
-        "offer make them: " + "; ".join(found)
-    ]
-
-
-# An owned fleet busy less than this share of its GPU-hours is named in the risks: the idle
-# capacity is paid for, and a smaller server or renting may then change the answer.
-LOW_UTILISATION = 0.3
-
-
-def _idle_fleets(engine: dict, placement: dict) -> list[str]:
-    """A sentence for each owned fleet of the placement that would stand mostly idle."""
-    assignment = placement.get("assignment") or {}
-    sizing = {w["id"]: w.get("sizing") or {} for w in engine.get("workloads") or []}
-    found = []
-    for fleet in placement.get("fleets") or []:
-        option, gpu, gpus = fleet["option"], fleet["gpu"], fleet["gpus"]
-        busy = sum(
-            (sizing[w].get(option) or {}).get("gpu_hours_per_month") or 0.0
-            for w, chosen in assignment.items()
-            if chosen == option and (sizing.get(w, {}).get(option) or {}).get("gpu") == gpu
-        )
-        use = busy / (gpus * HOURS_PER_MONTH) if gpus else 0.0
-        if use < LOW_UTILISATION:
-            servers = fleet["servers"]
-            found.append(
-                f"The {OPTION_LABELS.get(option, option)} {gpu} fleet ({servers} server"
-                f"{'s' if servers != 1 else ''}, {gpus} GPUs) would be busy {use:.0%} of its "
-                "GPU-hours at today's demand: its idle capacity is paid for, and a smaller "
-                "server or renting may change the answer"
-            )
-    return found
 
 
 def _price_of_sovereignty(engine: dict, placement: dict) -> dict | None:
@@ -529,10 +394,11 @@ def _sovereignty_price_sentence(engine: dict, placement: dict, currency: str) ->
     pct = price["difference_pct"]
     return (
         f"The price of sovereignty: the offers the data rules permit cost "
-        f"{_money(price['difference'], currency)} more"
+        f"{money_text(price['difference'], currency)} more"
         + (f" ({pct:.0f}%)" if pct is not None else "")
-        + f" than the cheapest regardless of them (NPV {_money(price['permitted_npv'], currency)}"
-        f" against {_money(price['unrestricted_npv'], currency)})"
+        + " than the cheapest regardless of them (NPV "
+        + f"{money_text(price['permitted_npv'], currency)} against "
+        + f"{money_text(price['unrestricted_npv'], currency)})"
         + (f"; the rules that bind: {rules}." if rules else ".")
     )
 

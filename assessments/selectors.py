@@ -8,7 +8,7 @@ from importlib.metadata import version
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assessments.compute import eligibility_screen
+from assessments.eligibility_step import eligibility_screen
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row

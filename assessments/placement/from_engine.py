@@ -34,7 +34,6 @@ from dataclasses import replace
 import numpy as np
 
 from assessments.placement.problem import Array, Constraints, FleetGroup, PlacementProblem
-from costing.engine import finance
 from costing.engine import options as opt
 from costing.engine.cashflows import Drivers, monthly_curve, owned_fleet
 from costing.engine.evaluate import OptionResult, evaluate
@@ -42,6 +41,7 @@ from costing.engine.offers import Missing
 from costing.engine.portfolio import (
     OWNED,
     fleet_terms,
+    flows_npv,
     make_plans,
     owned_gang,
     owned_levels,
@@ -57,8 +57,7 @@ def _npv(scenario: Scenario, flows: dict[str, Array]) -> Array:
     """NPV per row of flows (rows, months + 1), as the engine discounts them."""
     if not flows:  # an owned option whose every flow is the shared fleet's
         return np.zeros(1)
-    every = np.sum(list(flows.values()), axis=0)
-    return finance.npv_values(every[:, 1:], scenario.discount_rate_per_year, upfront=every[:, 0])
+    return flows_npv(scenario, flows)
 
 
 def _fleet_group(scenario: Scenario, option: str, gpu: str, drivers: Drivers):

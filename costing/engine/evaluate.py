@@ -9,20 +9,21 @@ import numpy as np
 
 from costing.engine import finance
 from costing.engine.cashflows import COMPONENTS, Array, Drivers, add_into
+from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
 from costing.engine.figures import Figure, given
 from costing.engine.finance import HOURS_PER_MONTH as HOURS
-from costing.engine.offers import Missing, Unavailable
+from costing.engine.offers import Unavailable
 from costing.engine.options import DAYS_PER_MONTH
 from costing.engine.portfolio import (
     OWNED,
     Plan,
+    fleets_for,
     make_plans,
     merged_plans,
-    shared_fleets,
     workload_flows,
 )
 from costing.engine.scenario import Scenario
-from costing.engine.sovereignty_price import SovereigntyPrice, sovereignty_price
+from costing.engine.sovereignty_price import SovereigntyPrice, price_of_sovereignty
 
 ENGINE_VERSION = "1"
 
@@ -346,57 +347,6 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
     )
 
 
-def _cheapest_other(scenario, plan: Plan, option, fleets, drivers, share) -> str | None:
-    """The option a workload that cannot use ``option`` keeps: its cheapest other one (NPV of
-    the first sample of ``drivers``, which callers make the likely case), or None."""
-    best = None
-    for other in scenario.options:
-        if other == option or other in plan.unavailable:
-            continue
-        if other in OWNED and other not in fleets:
-            continue  # the owned fleet cannot be costed (a facility or staff price missing)
-        flows = workload_flows(scenario, plan, other, fleets.get(other), drivers, share)
-        every = np.sum(list(flows.values()), axis=0)
-        npv = float(finance.npv_values(every[:, 1:], scenario.discount_rate_per_year,
-                                       upfront=every[:, 0])[0])  # fmt: skip
-        if best is None or npv < best[1]:
-            best = (other, npv)
-    return None if best is None else best[0]
-
-
-def _fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dict:
-    """(option, workload id) -> the option it keeps instead, chosen at the likely drivers so that
-    every sample of a Monte Carlo and every tornado bar keeps the same choice."""
-    choices = {}
-    for plan in plans:
-        for option in scenario.options:
-            if option in plan.unavailable:
-                other = _cheapest_other(scenario, plan, option, fleets, likely, share)
-                if other is not None:
-                    choices[option, plan.workload.id] = other
-    return choices
-
-
-def _add_fallback_flows(scenario, flows, fallbacks, drivers, share) -> Unavailable | None:
-    """Add the flows of the workloads kept on another option. Those kept on an owned option
-    hold a fleet of their own, sized on them alone: a share of the fleet sized for every
-    workload that could use that option would price servers this portfolio never buys."""
-    by_owned: dict[str, list[Plan]] = {}
-    for plan, other in fallbacks:
-        if other in OWNED:
-            by_owned.setdefault(other, []).append(plan)
-        else:
-            add_into(flows, workload_flows(scenario, plan, other, None, drivers, share))
-    for other, group in by_owned.items():
-        try:
-            own = shared_fleets(scenario, group, other, drivers)
-        except Missing as error:
-            return error.for_option(other).as_result()
-        for plan in group:  # the shares of a fleet sum to the fleet
-            add_into(flows, workload_flows(scenario, plan, other, own, drivers, share))
-    return None
-
-
 def _portfolio_option(
     scenario, plans: list[Plan], option, fleets, fleet_errors, drivers, share, fallbacks_to
 ):
@@ -435,7 +385,7 @@ def _portfolio_option(
             )
             return Unavailable(option, plan.unavailable[option].missing, why)
         fallbacks.append((plan, other))
-    unavailable = _add_fallback_flows(scenario, flows, fallbacks, drivers, share)
+    unavailable = add_fallback_flows(scenario, flows, fallbacks, drivers, share)
     if unavailable is not None:
         return unavailable
     usable = [plan for plan in plans if option not in plan.unavailable]
@@ -487,78 +437,6 @@ def _likely_npvs(workloads: list[WorkloadResult]) -> dict[str, dict[str, float]]
     }
 
 
-def _price_of_sovereignty(scenario, workloads, drivers) -> SovereigntyPrice:
-    """Permitted against unrestricted cheapest options; the unrestricted side is evaluated only
-    when some rule refuses something (otherwise both sides are the same figures)."""
-    permitted = _likely_npvs(workloads)
-    refuses = any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
-    if not refuses:
-        offers = {
-            w.id: {o: [s["offer"] for s in rows if s["offer"]] for o, rows in w.suppliers.items()}
-            for w in workloads
-        }
-        return sovereignty_price(scenario, permitted, permitted, offers)
-    free, offers = _option_npvs(scenario.unrestricted(), drivers)
-    return sovereignty_price(scenario, permitted, free, offers)
-
-
-def _option_npvs(scenario: Scenario, drivers: Drivers) -> tuple[dict, dict]:
-    """workload -> option -> NPV (mean over samples), and workload -> option -> the ids of the
-    offers chosen: the same figures as ``evaluate``'s workloads, without their working."""
-    plans = make_plans(scenario, drivers)
-    fleets, errors = _fleets(scenario, plans, drivers)
-    share = 1 / len(plans)
-    npvs, offers = {}, {}
-    for plan in plans:
-        row = {}
-        for option in scenario.options:
-            if option in plan.unavailable or option in errors:
-                continue
-            flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
-            every = np.sum(list(flows.values()), axis=0)
-            rate = scenario.discount_rate_per_year
-            row[option] = float(finance.npv_values(every[:, 1:], rate, upfront=every[:, 0]).mean())
-        npvs[plan.workload.id] = row
-        offers[plan.workload.id] = {
-            option: [offer for *_, offer in rows if offer]
-            for option, rows in plan.suppliers.items()
-        }
-    return npvs, offers
-
-
-# The last scenarios' likely-case fallbacks, by object: a Monte Carlo or a tornado evaluates one
-# scenario many times and the choice never moves with the drivers. The scenario is kept with
-# its answer so that its id cannot be reused while the entry lives.
-_FALLBACKS: dict[int, tuple[Scenario, dict]] = {}
-
-
-def _likely_fallbacks(scenario: Scenario, evaluated: tuple | None) -> dict:
-    cached = _FALLBACKS.get(id(scenario))
-    if cached is not None and cached[0] is scenario:
-        return cached[1]
-    likely = Drivers.likely(scenario.uncertainty)
-    plans, fleets = evaluated or (None, None)
-    if plans is None:
-        plans = make_plans(scenario, likely)
-        fleets = _fleets(scenario, plans, likely)[0]
-    choices = _fallback_choices(scenario, plans, fleets, 1 / len(plans), likely)
-    if len(_FALLBACKS) >= 8:
-        _FALLBACKS.pop(next(iter(_FALLBACKS)))
-    _FALLBACKS[id(scenario)] = (scenario, choices)
-    return choices
-
-
-def _fleets(scenario, plans, drivers) -> tuple[dict, dict]:
-    """The shared owned fleets per owned option, and why an owned option has none."""
-    fleets, errors = {}, {}
-    for option in (o for o in scenario.options if o in OWNED):
-        try:
-            fleets[option] = shared_fleets(scenario, plans, option, drivers)
-        except Missing as error:
-            errors[option] = error.for_option(option).as_result()
-    return fleets, errors
-
-
 def evaluate(
     scenario: Scenario,
     drivers: Drivers | None = None,
@@ -572,12 +450,12 @@ def evaluate(
     at_likely = drivers is None
     drivers = drivers or Drivers.likely(scenario.uncertainty)
     plans = make_plans(scenario, drivers)
-    fleets, fleet_errors = _fleets(scenario, plans, drivers)
+    fleets, fleet_errors = fleets_for(scenario, plans, drivers)
     share = 1 / len(plans)  # network and storage are split evenly between workloads
     fallbacks_to = {}
     if portfolio:
         # Fallbacks are chosen in the likely case, whatever the drivers being evaluated.
-        fallbacks_to = _likely_fallbacks(scenario, (plans, fleets) if at_likely else None)
+        fallbacks_to = likely_fallbacks(scenario, (plans, fleets) if at_likely else None)
     context = (fleets, fleet_errors, drivers, share)
     workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
     options = scenario.options if portfolio else ()
@@ -608,7 +486,7 @@ def evaluate(
         assumptions=asdict(scenario.assumptions),
         left_out=left_out,
         sovereignty_price=(
-            _price_of_sovereignty(scenario, workloads, drivers)
+            price_of_sovereignty(scenario, _likely_npvs(workloads), drivers)
             if per_workload and portfolio and drivers.samples == 1
             else None
         ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from costing.engine import finance
 from costing.engine import options as opt
 from costing.engine.cashflows import (
     Array,
@@ -348,10 +349,28 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     return fleets
 
 
+def fleets_for(scenario, plans, drivers) -> tuple[dict, dict]:
+    """The shared owned fleets per owned option, and why an owned option has none."""
+    fleets, errors = {}, {}
+    for option in (o for o in scenario.options if o in OWNED):
+        try:
+            fleets[option] = shared_fleets(scenario, plans, option, drivers)
+        except Missing as error:
+            errors[option] = error.for_option(option).as_result()
+    return fleets, errors
+
+
 def allocation(share: Array) -> Array:
     """Monthly shares (samples, months) -> weights per column: a start-of-month purchase follows
     that month's share, and the horizon column the last month's."""
     return np.concatenate([share, share[:, -1:]], axis=1)
+
+
+def flows_npv(scenario: Scenario, flows: dict[str, Array]) -> Array:
+    """NPV per sample of component flows (samples, months + 1), as the engine discounts them."""
+    every = np.sum(list(flows.values()), axis=0)
+    rate = scenario.discount_rate_per_year
+    return finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
 
 
 def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> dict[str, Array]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from costing.engine.cashflows import Drivers
+from costing.engine.portfolio import fleets_for, flows_npv, make_plans, workload_flows
 from costing.engine.scenario import Scenario
 
 
@@ -171,3 +173,37 @@ def sovereignty_price(
             rules = binding_rules(scenario, workload.id, best_free.option, offers)
         rows.append(WorkloadSovereigntyPrice(workload.id, best_permitted, best_free, rules))
     return SovereigntyPrice(scenario.reporting_currency, tuple(rows))
+
+
+def option_npvs(scenario: Scenario, drivers: Drivers) -> tuple[dict, dict]:
+    """workload -> option -> NPV (mean over samples), and workload -> option -> the ids of the
+    offers chosen: the same figures as ``evaluate``'s workloads, without their working."""
+    plans = make_plans(scenario, drivers)
+    fleets, errors = fleets_for(scenario, plans, drivers)
+    share = 1 / len(plans)
+    npvs, offers = {}, {}
+    for plan in plans:
+        row = {}
+        for option in scenario.options:
+            if option in plan.unavailable or option in errors:
+                continue
+            flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
+            row[option] = float(flows_npv(scenario, flows).mean())
+        npvs[plan.workload.id] = row
+        offers[plan.workload.id] = {
+            option: [offer for *_, offer in rows if offer]
+            for option, rows in plan.suppliers.items()
+        }
+    return npvs, offers
+
+
+def price_of_sovereignty(
+    scenario: Scenario, permitted: dict[str, dict[str, float]], drivers: Drivers
+) -> SovereigntyPrice:
+    """Permitted against unrestricted cheapest options; the unrestricted side is evaluated only
+    when some rule refuses something (otherwise both sides are the same figures)."""
+    refuses = any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
+    if not refuses:
+        return sovereignty_price(scenario, permitted, permitted, {})
+    free, offers = option_npvs(scenario.unrestricted(), drivers)
+    return sovereignty_price(scenario, permitted, free, offers)

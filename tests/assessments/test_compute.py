@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from assessments import compute
+from assessments import compute, risks
 from tests.assessments.world import example_run_data
 
 
@@ -130,7 +130,7 @@ def test_an_owned_fleet_that_would_stand_mostly_idle_is_named_in_the_risks():
             {"option": "on_prem", "gpu": "NVIDIA L40S", "servers": 1, "gpus": 4},
         ],
     }
-    assert compute._idle_fleets(engine, placement) == [
+    assert risks.idle_fleets(engine, placement) == [
         "The On-premises NVIDIA H100 SXM fleet (1 server, 8 GPUs) would be busy 4% of its "
         "GPU-hours at today's demand: its idle capacity is paid for, and a smaller server or "
         "renting may change the answer"
@@ -146,7 +146,7 @@ def test_a_likely_case_outside_its_own_spread_is_said_with_the_median():
         "cloud_on_demand": {"npv": {"p10": 1_063_241.0 - 5_000, "p50": 1_071_058.0,
                                     "p90": 1_088_536.0}},
     }}  # fmt: skip
-    assert compute._likely_outside_spread(priced, mc, "EUR") == [
+    assert risks.likely_outside_spread(priced, mc, "EUR") == [
         "Likely-case NPVs outside their own P10-P90, as ranges that start at the cheapest offer "
         "make them: On-premises EUR 590,116 (below its P10; median EUR 621,780)"
     ]
@@ -161,7 +161,7 @@ def test_serving_loads_that_fill_a_small_fraction_of_a_replica_are_named():
         {"id": "busy-chat", "sizing": {"on_prem": {"peak_replica_share": 0.4}}},
     ]}  # fmt: skip
     recommendations = {"assistant": "on_prem", "tagging": "on_prem", "busy-chat": "on_prem"}
-    assert compute._small_serving_loads(engine, recommendations) == [
+    assert risks.small_serving_loads(engine, recommendations) == [
         "1 serving workload fills under 10% of one replica at the peak (assistant 5.3%): a "
         "replica of its own is mostly idle; an API or a fleet shared with other workloads "
         "serves such a load for less"

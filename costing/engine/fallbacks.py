@@ -1,0 +1,90 @@
+"""Portfolio fallbacks: the option a workload keeps in an option's portfolio total when it
+cannot use that option, chosen once in the likely case, and the flows it adds there."""
+
+from __future__ import annotations
+
+from costing.engine.cashflows import Array, Drivers, add_into
+from costing.engine.offers import Missing, Unavailable
+from costing.engine.portfolio import (
+    OWNED,
+    Plan,
+    fleets_for,
+    flows_npv,
+    make_plans,
+    shared_fleets,
+    workload_flows,
+)
+from costing.engine.scenario import Scenario
+
+
+def _cheapest_other(scenario, plan: Plan, option, fleets, drivers, share) -> str | None:
+    """The option a workload that cannot use ``option`` keeps: its cheapest other one (NPV of
+    the first sample of ``drivers``, which callers make the likely case), or None."""
+    best = None
+    for other in scenario.options:
+        if other == option or other in plan.unavailable:
+            continue
+        if other in OWNED and other not in fleets:
+            continue  # the owned fleet cannot be costed (a facility or staff price missing)
+        flows = workload_flows(scenario, plan, other, fleets.get(other), drivers, share)
+        npv = float(flows_npv(scenario, flows)[0])
+        if best is None or npv < best[1]:
+            best = (other, npv)
+    return None if best is None else best[0]
+
+
+def _fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dict:
+    """(option, workload id) -> the option it keeps instead, chosen at the likely drivers so that
+    every sample of a Monte Carlo and every tornado bar keeps the same choice."""
+    choices = {}
+    for plan in plans:
+        for option in scenario.options:
+            if option in plan.unavailable:
+                other = _cheapest_other(scenario, plan, option, fleets, likely, share)
+                if other is not None:
+                    choices[option, plan.workload.id] = other
+    return choices
+
+
+def add_fallback_flows(
+    scenario, flows: dict[str, Array], fallbacks, drivers, share
+) -> Unavailable | None:
+    """Add the flows of the workloads kept on another option. Those kept on an owned option
+    hold a fleet of their own, sized on them alone: a share of the fleet sized for every
+    workload that could use that option would price servers this portfolio never buys."""
+    by_owned: dict[str, list[Plan]] = {}
+    for plan, other in fallbacks:
+        if other in OWNED:
+            by_owned.setdefault(other, []).append(plan)
+        else:
+            add_into(flows, workload_flows(scenario, plan, other, None, drivers, share))
+    for other, group in by_owned.items():
+        try:
+            own = shared_fleets(scenario, group, other, drivers)
+        except Missing as error:
+            return error.for_option(other).as_result()
+        for plan in group:  # the shares of a fleet sum to the fleet
+            add_into(flows, workload_flows(scenario, plan, other, own, drivers, share))
+    return None
+
+
+# The last scenarios' likely-case fallbacks, by object: a Monte Carlo or a tornado evaluates one
+# scenario many times and the choice never moves with the drivers. The scenario is kept with
+# its answer so that its id cannot be reused while the entry lives.
+_FALLBACKS: dict[int, tuple[Scenario, dict]] = {}
+
+
+def likely_fallbacks(scenario: Scenario, evaluated: tuple | None) -> dict:
+    cached = _FALLBACKS.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    likely = Drivers.likely(scenario.uncertainty)
+    plans, fleets = evaluated or (None, None)
+    if plans is None:
+        plans = make_plans(scenario, likely)
+        fleets = fleets_for(scenario, plans, likely)[0]
+    choices = _fallback_choices(scenario, plans, fleets, 1 / len(plans), likely)
+    if len(_FALLBACKS) >= 8:
+        _FALLBACKS.pop(next(iter(_FALLBACKS)))
+    _FALLBACKS[id(scenario)] = (scenario, choices)
+    return choices
