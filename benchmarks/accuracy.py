@@ -5,11 +5,18 @@ Usage (from the repository root, no database needed): python -m benchmarks.accur
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 
-from tests.costing.engine import validation_finance_cases as finance
-from tests.costing.engine.validation_cases import (
+import django
+
+# The cases read the shipped models through the product's own model specs.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+django.setup()
+
+from tests.costing.engine import validation_finance_cases as finance  # noqa: E402
+from tests.costing.engine.validation_cases import (  # noqa: E402
     THROUGHPUT_KINDS,
     load_cases,
     relative_error,
@@ -54,7 +61,7 @@ def main() -> int:
     median = statistics.median(throughput_errors)
     print(
         f"median |error| of the {len(throughput_errors)} throughput cases "
-        f"(decode, prefill, serving): {median:.1%} (target under 25%)"
+        f"(decode, prefill, serving): {median:.1%} (target under 15%)"
     )
     print(f"cases outside their tolerance: {failures}")
     return 1 if failures else 0

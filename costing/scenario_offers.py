@@ -62,20 +62,46 @@ def cloud_offers(rows) -> list[dict]:
     return offers
 
 
+def _media_prices(row, src: dict) -> dict:
+    """A speech or image row's price (published in its input column) as the unit it bills."""
+    if row.input_price is None:
+        return {}
+    if row.unit == "audio_minute":
+        return {"per_audio_minute": price_doc(row.input_price, row.currency, src)}
+    if row.unit == "audio_hour":
+        return {"per_audio_minute": price_doc(row.input_price / 60, row.currency, src)}
+    if row.unit == "image":
+        return {"per_image": price_doc(row.input_price, row.currency, src)}
+    return {}
+
+
 def api_offers(rows) -> list[dict]:
     offers = []
     for row in rows:
-        if row.unit != "1m_tokens":
-            continue  # per-minute, per-character and per-image prices are not token prices
         src = row_source(row, "API")
+        if row.unit == "1m_tokens":
+            prices = {
+                "input_per_1m_tokens": price_doc(row.input_price, row.currency, src),
+                "output_per_1m_tokens": price_doc(row.output_price, row.currency, src),
+                "cached_input_per_1m_tokens": price_doc(row.cached_input_price, row.currency, src),
+                "long_context_threshold_tokens": row.long_context_threshold_tokens,
+                "long_context_input_per_1m_tokens": price_doc(
+                    row.long_context_input_price, row.currency, src
+                ),
+                "long_context_output_per_1m_tokens": price_doc(
+                    row.long_context_output_price, row.currency, src
+                ),
+            }
+        else:
+            prices = _media_prices(row, src)
+            if not prices:
+                continue  # per-character prices (speech synthesis) bill nothing we size
         offers.append(
             {
                 "id": f"api:{row.pk}",
                 "provider": row.provider.name,
                 "model": row.model_name,
-                "input_per_1m_tokens": price_doc(row.input_price, row.currency, src),
-                "output_per_1m_tokens": price_doc(row.output_price, row.currency, src),
-                "cached_input_per_1m_tokens": price_doc(row.cached_input_price, row.currency, src),
+                **prices,
                 "batch_discount_pct": (
                     float(row.batch_discount_pct) if row.batch_discount_pct else None
                 ),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from portal.models import Organization, Workload
-from portal.models.workload import WorkloadKind
+from portal.models.modelspec import SIZING_FIELDS
+from portal.models.workload import Residency, WorkloadKind
 
 KINDS = {
     WorkloadKind.CHAT: "chat",
@@ -17,7 +20,6 @@ KINDS = {
 }
 TOKEN = {"chat", "batch_inference", "embeddings"}
 TRAINING = {"fine_tuning", "training"}
-ARCHITECTURE = ("layers", "kv_heads", "head_dim", "hidden_size", "context_tokens")
 
 
 class WorkloadNotInOrganization(ValueError):
@@ -38,11 +40,13 @@ def _selected(organization: Organization, workloads) -> list[Workload]:
     return found
 
 
-def _model(spec) -> dict:
-    doc = {"name": spec.name, "params_b": float(spec.params_b)}
-    if spec.active_params_b:
-        doc["active_params_b"] = float(spec.active_params_b)
-    doc.update({name: getattr(spec, name) for name in ARCHITECTURE if getattr(spec, name)})
+def scenario_model(spec) -> dict:
+    """The spec's sizing fields as the scenario document's model: every one the spec states."""
+    doc: dict = {"name": spec.name}
+    for name in SIZING_FIELDS:
+        value = getattr(spec, name)
+        if value not in (None, ""):
+            doc[name] = float(value) if isinstance(value, Decimal) else value
     return doc
 
 
@@ -65,6 +69,8 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
             row["output_tokens_per_s_target"] = w.output_tokens_per_second_target
         if w.model.name in api_models:
             row["api_equivalent"] = w.model.name
+        if w.cached_input_pct:
+            row["cached_input_share"] = float(w.cached_input_pct) / 100
     elif kind in TRAINING:
         method = w.fine_tuning_method or ("lora" if kind == "fine_tuning" else "full")
         row.update(
@@ -79,6 +85,13 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
             peak_gpus=w.peak_gpus or 0,
             gpu_class=w.gpu_class,
         )
+        if kind == "speech_audio" and w.audio_minutes_per_month:
+            row["audio_minutes_per_month"] = float(w.audio_minutes_per_month)
+        if kind == "image_video" and w.images_per_month:
+            row["images_per_month"] = float(w.images_per_month)
+    # An API's regional-processing uplift applies where the data must stay in a region.
+    if w.residency_requirement in (Residency.EU_EEA, Residency.COUNTRY):
+        row["regional_processing"] = True
     return row
 
 
@@ -115,5 +128,5 @@ def workload_rows(
             continue
         rows.append(_row(w, kind, api_models))
         if kind in TOKEN | TRAINING and w.model.has_architecture:
-            models[w.model.name] = _model(w.model)
+            models[w.model.name] = scenario_model(w.model)
     return rows, list(models.values()), excluded

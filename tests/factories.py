@@ -56,7 +56,7 @@ class ModelSpecFactory(ScopedModelFactory):
     name = factory.Sequence(lambda n: f"Test model {n}")
     open_weights = True
     params_b = Decimal("8")
-    active_params_b = Decimal("8")
+    active_params_b = factory.SelfAttribute("params_b")
     layers = 32
     kv_heads = 8
     head_dim = 128

@@ -18,6 +18,14 @@ BYTES_PER_PARAMETER: dict[str, tuple[float, str]] = {
     "int8": (1.0, "8-bit integer"),
     "int4": (0.5, "4-bit integer; group scales ignored, as the published weight tables do"),
     "fp4": (0.5, "4-bit float; block scales ignored"),
+    "mxfp4": (
+        4.25 / 8,
+        "OCP MXFP4: blocks of 32 4-bit floats plus one 8-bit shared scale = 4.25 bits per weight",
+    ),
+    "nvfp4": (
+        4.5 / 8,
+        "NVFP4: blocks of 16 4-bit floats plus one FP8 scale = 4.5 bits per weight",
+    ),
     "q4_0": (
         4.5 / 8,
         "llama.cpp Q4_0: blocks of 32 4-bit weights plus one 16-bit scale = 4.5 bits per weight",
@@ -53,9 +61,15 @@ class ModelArchitecture:
     # Sliding-window attention: this many layers keep only the last ``sliding_window_tokens``.
     sliding_window_tokens: int | None = None
     sliding_window_layers: int = 0
-    # Mixture of experts: routed experts per MoE layer and how many each token uses.
+    # Mixture of experts: routed experts per MoE layer and how many each token uses; shared
+    # experts run for every token and are counted in the active parameters.
     experts: int | None = None
     experts_per_token: int | None = None
+    shared_experts: int | None = None
+    # Parameters of the routed experts over all layers, where the publisher states them.
+    expert_params_b: float | None = None
+    # Storage format of the routed experts when published apart from the rest (gpt-oss: MXFP4).
+    expert_precision: str | None = None
 
     @property
     def active_b(self) -> float:
@@ -66,20 +80,89 @@ class ModelArchitecture:
         return self.active_b < self.params_b
 
     @property
+    def routed_expert_params_b(self) -> float | None:
+        """Parameters in the routed experts: as published, or from total - active = experts x
+        (1 - k/E), which holds when each token uses k of E experts of every MoE layer."""
+        if not self.is_moe:
+            return None
+        if self.expert_params_b is not None:
+            return self.expert_params_b
+        if self.experts and self.experts_per_token:
+            return (self.params_b - self.active_b) / (1 - self.experts_per_token / self.experts)
+        return None
+
+    @property
     def has_attention_geometry(self) -> bool:
         latent = self.mla_kv_lora_rank is not None
         return self.layers > 0 and (latent or (self.kv_heads > 0 and self.head_dim > 0))
 
 
+def architecture_problems(model: ModelArchitecture) -> list[tuple[str, str]]:
+    """Why an open model cannot be sized, or its fields contradict each other: (field, reason).
+
+    One list for the scenario checks and for the forms, API and imports that enter a model, so
+    a model the engine cannot size is refused where it is entered, naming the field.
+    """
+    problems: list[tuple[str, str]] = []
+    if model.params_b <= 0:
+        problems.append(("params_b", "needs the parameter count"))
+    if model.active_params_b is not None and model.active_params_b > model.params_b:
+        problems.append(("active_params_b", "cannot exceed the total parameters"))
+    if model.layers <= 0:
+        problems.append(("layers", "needs the number of layers (for the KV cache)"))
+    if model.mla_kv_lora_rank is None:
+        for name in ("kv_heads", "head_dim"):
+            if getattr(model, name) <= 0:
+                why = "needs the KV heads and head dimension, or the MLA latent rank"
+                problems.append((name, why))
+    elif model.mla_rope_head_dim is None:
+        problems.append(("mla_rope_head_dim", "an MLA model needs its RoPE key dimension"))
+    if model.sliding_window_layers and not model.sliding_window_tokens:
+        problems.append(("sliding_window_tokens", "windowed layers need the window size"))
+    if model.sliding_window_tokens and not model.sliding_window_layers:
+        problems.append(("sliding_window_layers", "say how many layers use the window"))
+    if model.layers and model.sliding_window_layers > model.layers:
+        problems.append(("sliding_window_layers", "cannot exceed the number of layers"))
+    if (model.experts is None) != (model.experts_per_token is None):
+        problems.append(("experts_per_token", "give both the experts and the experts per token"))
+    elif model.experts and model.experts_per_token > model.experts:
+        problems.append(("experts_per_token", "cannot exceed the routed experts"))
+    if model.expert_params_b is not None and model.expert_params_b >= model.params_b:
+        problems.append(("expert_params_b", "must be less than the total parameters"))
+    if model.expert_precision and model.routed_expert_params_b is None:
+        why = "needs the routed expert parameters, or the experts and experts per token"
+        problems.append(("expert_precision", why))
+    if model.expert_precision and model.expert_precision.lower() not in BYTES_PER_PARAMETER:
+        problems.append(("expert_precision", f"unknown precision {model.expert_precision!r}"))
+    return problems
+
+
 def weights_memory(
     model: ModelArchitecture, precision: str, measured_gb: float | None = None
 ) -> Figure:
-    """Memory to hold the weights: parameters x bytes per parameter, or a measured file size."""
+    """Memory to hold the weights: parameters x bytes per parameter, or a measured file size.
+
+    Routed experts published in their own format (gpt-oss: MXFP4 experts, BF16 elsewhere) keep
+    it unless the serving precision is smaller still: serving never inflates a published format.
+    """
     if measured_gb is not None:
         size = given("weights file size", measured_gb, "GB", "measured size of the served file")
         return Figure("weights memory", size.value, "GB", "weights file size as served", (size,))
     params = given(f"parameters ({model.name})", model.params_b * 1e9, "parameters")
     per = bytes_per_parameter(precision)
+    experts_b = model.routed_expert_params_b
+    if model.expert_precision and experts_b is not None:
+        own = bytes_per_parameter(model.expert_precision)
+        expert_per = own if own.value < per.value else per
+        experts = given(f"routed expert parameters ({model.name})", experts_b * 1e9, "parameters")
+        return Figure(
+            "weights memory",
+            ((params.value - experts.value) * per.value + experts.value * expert_per.value) / GB,
+            "GB",
+            "((parameters - routed expert parameters) x bytes per parameter"
+            " + routed expert parameters x expert bytes per parameter) / 1e9",
+            (params, per, experts, expert_per),
+        )
     return Figure(
         "weights memory",
         params.value * per.value / GB,
@@ -87,6 +170,20 @@ def weights_memory(
         "parameters x bytes per parameter / 1e9",
         (params, per),
     )
+
+
+def expert_weight_share(model: ModelArchitecture, precision: str) -> float:
+    """Share of the weight bytes held by routed experts (1 when the split is unknown, so that
+    active / total stands in for the routing share as before)."""
+    experts_b = model.routed_expert_params_b
+    if experts_b is None:
+        return 1.0
+    per = bytes_per_parameter(precision).value
+    expert_per = per
+    if model.expert_precision:
+        expert_per = min(per, bytes_per_parameter(model.expert_precision).value)
+    expert_bytes = experts_b * expert_per
+    return expert_bytes / ((model.params_b - experts_b) * per + expert_bytes)
 
 
 def kv_cache_bytes_per_token(model: ModelArchitecture, kv_precision: str) -> Figure:
@@ -173,19 +270,31 @@ def expert_read_fraction(model: ModelArchitecture, batch: float) -> Figure:
     )
 
 
-def weights_read_per_step(model: ModelArchitecture, weights: Figure, batch: float) -> Figure:
-    """Weight bytes a decode step streams from memory: active parameters plus touched experts."""
+def weights_read_per_step(
+    model: ModelArchitecture, weights: Figure, batch: float, precision: str = "bf16"
+) -> Figure:
+    """Weight bytes a decode step streams from memory: everything but the routed experts, the
+    experts each token uses, and the share of the others the batch touches."""
     if not model.is_moe:
         return Figure("weights read per step", weights.value, "GB", "all weights", (weights,))
-    active_share = model.active_b / model.params_b
     fraction = expert_read_fraction(model, batch)
-    value = weights.value * (active_share + (1 - active_share) * fraction.value)
-    share = given("active share of parameters", active_share, "fraction")
+    if model.experts and model.experts_per_token:
+        routed = model.experts_per_token / model.experts
+        share_value = expert_weight_share(model, precision)
+        why = "routed expert bytes / weight bytes"
+    else:
+        # Without expert counts the routed share stays unknown: active / total stands in.
+        routed = 0.0
+        share_value = 1 - model.active_b / model.params_b
+        why = "1 - active / total parameters (expert counts unknown)"
+    share = given("routed expert share of weights", share_value, "fraction", why)
+    used = routed + (1 - routed) * fraction.value
+    value = weights.value * (1 - share_value + share_value * used)
     return Figure(
         "weights read per step",
         value,
         "GB",
-        "weights x (active share + (1 - active share) x expert read fraction)",
+        "weights x (1 - expert share + expert share x (k/E + (1 - k/E) x expert read fraction))",
         (weights, share, fraction),
     )
 

@@ -40,8 +40,10 @@ METHOD = {
     "load_shape": "serving load sits at its peak for peak_hours_per_day and at an off-peak level "
     "(never below one warm replica) the rest of the day, matching the average GPU-hours; batch "
     "work (training, GPU-hours) runs for its GPU-hours only",
-    "cloud_committed": "the off-peak level (average load for batch work) is committed at the "
-    "commitment term's rate; the rest is rented on demand",
+    "cloud_committed": "the off-peak level (average load for batch work) is committed in whole "
+    "instances at the commitment term's rate, the last one only where the share of it the load "
+    "fills exceeds committed / on-demand price; the rest is rented on demand. Workloads that "
+    "grow alike on the same GPU type and prices pool one commitment in the portfolio",
     "hybrid": "the off-peak level is owned (shared fleet); the peak above it is rented on demand",
     "power": "server power = typical (or maximum when no typical is published) x (idle fraction + "
     "(1 - idle fraction) x utilisation); idle fraction default 0.3 because idle GPUs draw "
@@ -359,6 +361,8 @@ def _portfolio_option(
     """
     if option in fleet_errors:
         return fleet_errors[option]
+    if not plans:  # every workload was left out: nothing to cost, never a zero total
+        return Unavailable(option, "workloads", "no workload of the portfolio can be placed")
     blocked = [plan for plan in plans if option in plan.unavailable]
     priceless = [plan for plan in blocked if option not in plan.incompatible]
     if priceless:  # a missing price makes the option unavailable, never cheaper

@@ -18,6 +18,8 @@ COMPUTE_PRECISION = {
     "fp8": "fp8",
     "int8": "int8",
     "fp4": "fp4",
+    "mxfp4": "fp4",
+    "nvfp4": "fp4",
     "int4": "bf16",
     "q4_0": "bf16",
 }
@@ -36,6 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "NVIDIA H100 SXM": ("H100 SXM", "H100 SXM 80GB", "H100 SXM5", "H100-80GB SXM", "H100 HBM3"),
     "NVIDIA H100 PCIe": ("H100 PCIe", "H100 PCIe 80GB"),
     "NVIDIA H100 NVL": ("H100 NVL", "H100 NVL 94GB"),
+    "NVIDIA H800 SXM": ("H800", "H800 SXM", "H800 SXM5", "H800 SXM5 80GB", "H800 80GB"),
     "NVIDIA H200 SXM": ("H200 SXM", "H200 SXM 141GB", "H200"),
     "NVIDIA H200 NVL": ("H200 NVL", "H200 NVL 141GB"),
     "NVIDIA B200 (HGX)": ("B200", "B200 HGX", "HGX B200", "B200 SXM"),

@@ -151,6 +151,10 @@ class ApiOffer:
     long_context_threshold_tokens: int | None = None  # prompts above it use the tier below
     long_context_input_per_1m_tokens: Price | None = None
     long_context_output_per_1m_tokens: Price | None = None
+    per_audio_minute: Price | None = None  # speech: transcription billed by the minute of audio
+    per_image: Price | None = None  # image generation billed by the image
+    # Processing kept in a region (EU data zone, regional endpoint) costs this much more.
+    regional_uplift_pct: float | None = None
     regions: tuple[str, ...] = ()
     id: str = ""  # stable within a scenario: eligibility refuses offers by it
     source: Source = field(kw_only=True)  # the catalog row the non-price fields came from
@@ -197,6 +201,34 @@ class ApiOffer:
             formula += " x (1 - batch discount)"
             inputs.append(Quantity("batch discount", self.batch_discount_pct, "%", self.source))
         return Figure(f"{name} token cost", total, price_in.currency, formula, tuple(inputs))
+
+    def media_cost(self, *, kind: str, volume: float) -> Figure:
+        """The bill for ``volume`` audio minutes (speech) or images at the offer's unit price."""
+        name = f"{self.provider} {self.model}"
+        field, unit = ("per_audio_minute", "audio minutes") if kind == "speech_audio" else (
+            "per_image", "images")  # fmt: skip
+        price = _require(getattr(self, field), f"price per {unit[:-1]}", f"{name} has none")
+        count = Quantity(unit, volume, unit, Source("input"))
+        return Figure(
+            f"{name} {unit} cost",
+            volume * price.amount,
+            price.currency,
+            f"{unit} x price per {unit[:-1]}",
+            (count, price.quantity(f"price per {unit[:-1]}")),
+        )
+
+    def regional(self, bill: Figure) -> Figure:
+        """The bill with the regional-processing uplift, where the offer publishes one."""
+        if not self.regional_uplift_pct:
+            return bill
+        uplift = Quantity("regional processing uplift", self.regional_uplift_pct, "%", self.source)
+        return Figure(
+            bill.name + " (regional processing)",
+            bill.value * (1 + uplift.value / 100),
+            bill.unit,
+            "bill x (1 + regional uplift)",
+            (bill, uplift),
+        )
 
 
 @dataclass(frozen=True, slots=True)

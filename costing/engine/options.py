@@ -8,7 +8,7 @@ warm floor: it runs for its GPU-hours and stops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 import numpy as np
@@ -132,6 +132,14 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
             ttft_target_s=workload.ttft_target_s,
             output_tokens_per_s_target=workload.output_tokens_per_s_target,
         )
+        measured = workload.measured_throughput
+        if measured is not None and canonical_gpu(measured.gpu) == gpu.name:
+            spec = replace(
+                spec,
+                gpus_per_replica=measured.gpus_per_replica,
+                measured_tokens_per_second=measured.tokens_per_second,
+                measured_source=measured.source,
+            )
         sizing = _size_inference(model, gpu, spec, a)
         busy = sizing.total_gpus.value * sizing.utilization.value * HOURS_PER_MONTH
     elif workload.kind in TRAINING_KINDS:
@@ -286,27 +294,65 @@ def _cheapest_server(offers, fx: FxConverter, gpu: str):
     return best
 
 
+MEDIA_UNITS = {"speech_audio": "per_audio_minute", "image_video": "per_image"}
+
+
 def api_offers_for(workload: ScenarioWorkload, scenario: Scenario) -> list[ApiOffer]:
+    """The offers that can take the workload: its model's (or named equivalent's) for tokens;
+    for speech and images, the named equivalent's, else any offer billing that medium."""
     names = {workload.model, workload.api_equivalent} - {""}
+    medium = MEDIA_UNITS.get(workload.kind)
+    if medium and not workload.api_equivalent:
+        return [offer for offer in scenario.offers.api if getattr(offer, medium) is not None]
     return [offer for offer in scenario.offers.api if offer.model in names]
 
 
+def _media_volume(workload: ScenarioWorkload) -> float:
+    if workload.kind == "speech_audio":
+        return workload.audio_minutes_per_month
+    return workload.images_per_month if workload.kind == "image_video" else 0.0
+
+
+def api_billable(workload: ScenarioWorkload) -> bool:
+    """Whether an API could bill the work at all: tokens, or the audio minutes or images the
+    workload states (restoration or voice cloning, stating none, is not an API's work)."""
+    return workload.is_token or _media_volume(workload) > 0
+
+
+def api_bill(workload: ScenarioWorkload, offer: ApiOffer) -> Figure:
+    """One month's bill as the offer charges it: audio minutes or images at their unit price;
+    tokens with the cached share at the cached price, long prompts at the long-context tier,
+    batch work at the batch discount where one is offered; the regional uplift if required."""
+    if workload.kind in MEDIA_UNITS:
+        bill = offer.media_cost(kind=workload.kind, volume=_media_volume(workload))
+    else:
+        requests = workload.requests_per_day * DAYS_PER_MONTH
+        prompt = requests * workload.input_tokens
+        cached = prompt * workload.cached_input_share
+        batch = workload.kind == "batch_inference" and offer.batch_discount_pct is not None
+        bill = offer.token_cost(
+            input_tokens=prompt - cached,
+            output_tokens=requests * workload.output_tokens,
+            cached_input_tokens=cached,
+            prompt_tokens_per_request=workload.input_tokens,
+            batch=batch,
+        )
+    return offer.regional(bill) if workload.regional_processing else bill
+
+
 def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOffer, Figure]:
-    """The permitted API offer with the lowest bill for one month's tokens, converted; Missing
-    if none has a price, Refused if the workload's rules refuse every priced one."""
-    if not workload.is_token:
-        raise Missing("token API", f"a {workload.kind} workload is not priced per token")
+    """The permitted API offer with the lowest bill for one month, converted; Missing if none
+    has a price, Refused if the workload's rules refuse every priced one."""
+    if not api_billable(workload):
+        what = "audio minutes" if workload.kind == "speech_audio" else "images"
+        why = f"states no {what} a month" if workload.kind in MEDIA_UNITS else "is GPU work"
+        raise Missing("model API", f"a {workload.kind} workload that {why} is not billed by an API")
     rules = scenario.rules_for(workload)
-    tokens = workload.requests_per_day * DAYS_PER_MONTH
     best = best_refused = None
     reasons: list[str] = []
     for offer in api_offers_for(workload, scenario):
         try:
-            bill = offer.token_cost(
-                input_tokens=tokens * workload.input_tokens,
-                output_tokens=tokens * workload.output_tokens,
-                prompt_tokens_per_request=workload.input_tokens,
-            )
+            bill = api_bill(workload, offer)
             rate = scenario.fx().rate(bill.unit, scenario.reporting_currency)
         except Missing as error:
             reasons.append(str(error))
@@ -315,7 +361,7 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
             f"{bill.name} per month in {scenario.reporting_currency}",
             bill.value * rate.value,
             f"{scenario.reporting_currency}/month",
-            "token cost x FX rate",
+            "API bill x FX rate",
             (bill, rate),
         )
         if offer.id in rules.refused_offers:
@@ -323,7 +369,8 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
                 best_refused = (offer, converted)
         elif best is None or converted.value < best[1].value:
             best = (offer, converted)
-    model = workload.api_equivalent or workload.model or "(no model)"
+    media = {"speech_audio": "transcription", "image_video": "image generation"}
+    model = workload.api_equivalent or workload.model or media.get(workload.kind, "(no model)")
     if best is None and best_refused is not None:
         offer, bill = best_refused
         refusal = rules.refused_offers[offer.id]

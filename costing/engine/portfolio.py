@@ -24,6 +24,7 @@ from costing.engine.cashflows import (
     monthly_curve,
     owned_fleet,
     rented,
+    whole_commitment,
 )
 from costing.engine.figures import Figure, Quantity
 from costing.engine.finance import HOURS_PER_MONTH
@@ -52,7 +53,7 @@ class Plan:
     incompatible: set[str] = field(default_factory=set)
     # option -> (on-demand, committed) price per GPU-hour of the offers chosen for it (rented
     # parts only; None where the option rents nothing at that term).
-    rates: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    rates: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
 
 
 def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
@@ -66,7 +67,7 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
     no_commitment: list[NoCommitmentPays] = []
     for gpu, place in plan.placements.items():
         try:
-            rates: tuple[float | None, float | None] = (None, None)
+            rates: tuple[float | None, float | None, int] = (None, None, 1)
             if option in OWNED:
                 server, price = opt.cheapest_server(scenario, gpu)
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
@@ -77,12 +78,12 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                     burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
                     figures += (burst.figure,)
                     suppliers += (_cloud_supplier("burst", burst_offer),)
-                    rates = (burst.amount, None)
+                    rates = (burst.amount, None, 1)
             elif option == "cloud_on_demand":
                 od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
                 cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
                 suppliers = (_cloud_supplier("on_demand", od_offer),)
-                rates = (od.amount, None)
+                rates = (od.amount, None, 1)
             else:
                 od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
                 committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term, rules)
@@ -90,14 +91,19 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
                     # A commitment is paid for every hour: at a rate no lower than on demand
                     # it never pays, and the option is not offered rather than shown at cost.
                     raise NoCommitmentPays(committed, od)
-                base_hours = place.base_gpus * HOURS_PER_MONTH
-                cost = base_hours * committed.amount + place.burst_gpu_hours * od.amount
+                size = committed_offer.gpu_count
+                level = float(whole_commitment(place.base_gpus, size, committed.amount, od.amount))
+                if level == 0:
+                    raise NoCommitmentPays(committed, od, base_gpus=place.base_gpus, size=size)
+                uncovered = max(place.base_gpus - level, 0.0) * HOURS_PER_MONTH
+                cost = level * HOURS_PER_MONTH * committed.amount + (
+                    uncovered + place.burst_gpu_hours) * od.amount  # fmt: skip
                 figures = (committed.figure, od.figure)
                 suppliers = (
                     _cloud_supplier("committed", committed_offer),
                     _cloud_supplier("on_demand", od_offer),
                 )
-                rates = (od.amount, committed.amount)
+                rates = (od.amount, committed.amount, size)
             costs[gpu] = (cost, figures, suppliers, rates)
         except Refused as error:
             refusals.append(error)
@@ -133,14 +139,24 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
 
 
 class NoCommitmentPays(Exception):
-    """The cheapest permitted commitment costs no less per GPU-hour than on demand."""
+    """The cheapest permitted commitment costs no less than on demand for the same hours: its
+    price is no lower, or the base load fills too little of one committed instance."""
 
-    def __init__(self, committed, on_demand) -> None:
-        super().__init__(
-            f"no commitment pays: the cheapest committed price {committed.amount:,.4f} is not "
-            f"below the cheapest on-demand price {on_demand.amount:,.4f} "
-            f"{on_demand.figure.unit} ({committed.label}; {on_demand.label})"
-        )
+    def __init__(self, committed, on_demand, *, base_gpus: float | None = None, size: int = 1):
+        if base_gpus is None:
+            why = (
+                f"the cheapest committed price {committed.amount:,.4f} is not below the "
+                f"cheapest on-demand price {on_demand.amount:,.4f} {on_demand.figure.unit}"
+            )
+        else:
+            pays_from = committed.amount / on_demand.amount
+            why = (
+                f"the base load of {base_gpus:,.2f} GPUs fills {base_gpus / size:.0%} of one "
+                f"{size}-GPU committed instance, which pays only from {pays_from:.0%} "
+                f"(committed {committed.amount:,.4f} against on demand {on_demand.amount:,.4f} "
+                f"{on_demand.figure.unit})"
+            )
+        super().__init__(f"no commitment pays: {why} ({committed.label}; {on_demand.label})")
 
 
 def _refuse_option(plan: Plan, option: str, refusal) -> None:
@@ -183,7 +199,8 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     plan.suppliers[option] = (("api", offer.provider, region, offer.id),)
                 except Missing as error:
                     plan.unavailable[option] = opt.unavailable(option, error)
-                    no_offer = not workload.is_token or not opt.api_offers_for(workload, scenario)
+                    no_offer = not opt.api_billable(workload) or not opt.api_offers_for(
+                        workload, scenario)  # fmt: skip
                     if no_offer or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:
@@ -393,17 +410,20 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
         add_into(flows, fleet.flows, allocation(share))
     if option != "on_prem" and option != "colocation":
         cloud_trend = monthly_curve(a.cloud_price_trend_per_year, months)
-        od, committed = plan.rates[option]
+        od, committed, size = plan.rates[option]
         if option == "cloud_on_demand":
             add_into(flows, rented(0 * plan.demand, place.billed_gpu_hours * plan.demand, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
+        elif option == "hybrid":
+            # The base is owned (the fleet above); only the bursts over it are rented.
+            add_into(flows, rented(0 * plan.demand, place.burst_gpu_hours * plan.demand, None, od,
+                                   cloud_trend, drivers, software))  # fmt: skip
         else:
             base = place.base_gpus * plan.demand
-            flows_rented = rented(
-                base, place.burst_gpu_hours * plan.demand, committed, od, cloud_trend, drivers,
-                software,
-            )  # fmt: skip
-            add_into(flows, flows_rented)
+            held = whole_commitment(base, size, committed, od)
+            on_demand = place.burst_gpu_hours * plan.demand + np.maximum(
+                base - held, 0.0) * HOURS_PER_MONTH  # fmt: skip
+            add_into(flows, rented(held, on_demand, committed, od, cloud_trend, drivers, software))
     if a.network_storage_per_month is not None:
         monthly = fx.convert(a.network_storage_per_month).value * network_share
         add_into(flows, {"network_storage": at_month_ends(np.full_like(plan.demand, monthly))})

@@ -16,7 +16,7 @@ from costing.engine.architecture import (
 from costing.engine.figures import Figure, Quantity, default, given
 from costing.engine.hardware import Accelerator
 
-Constraint = Literal["memory", "bandwidth", "compute", "latency"]
+Constraint = Literal["memory", "bandwidth", "compute", "latency", "measured"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +92,9 @@ class InferenceWorkload:
     output_tokens_per_s_target: float | None = None  # per user
     weights_gb: float | None = None  # measured size of the served weights file, if known
     gpus_per_replica: int | None = None  # fixed by the deployment; otherwise sized from memory
+    # Measured on this GPU type with ``gpus_per_replica`` GPUs: replaces the roofline estimate.
+    measured_tokens_per_second: float | None = None
+    measured_source: str = ""
 
 
 def kv_precision(workload_precision: str, assumptions: SizingAssumptions) -> str:
@@ -127,7 +130,7 @@ def decode_step_seconds(
     precision: str,
 ) -> tuple[Figure, Figure]:
     """Memory time and compute time of one decode step of ``batch`` sequences."""
-    read = weights_read_per_step(model, weights, batch)
+    read = weights_read_per_step(model, weights, batch, precision)
     kv_read_gb = batch * context_tokens * kv_per_token.value / GB
     eff = assumptions.quantity("decode_bandwidth_efficiency")
     n = effective_gpus(gpus, assumptions)
@@ -311,7 +314,7 @@ def serving_throughput(
     elif compute_s >= cycle_s / 2:
         binding = "compute"
     else:
-        read = weights_read_per_step(model, weights, batch_value).value
+        read = weights_read_per_step(model, weights, batch_value, workload.precision).value
         # Weight reads dominate the step: more KV room (memory) would raise throughput.
         binding = "memory" if read > batch_value * context * kv.value / GB else "bandwidth"
     return ServingPoint(batch, per_stream, tokens_per_s, requests_per_s, binding)

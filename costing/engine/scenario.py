@@ -87,6 +87,17 @@ class Assumptions:
 
 
 @dataclass(frozen=True, slots=True)
+class MeasuredThroughput:
+    """Throughput the organization measured on its own serving stack for this workload's
+    lengths: on that GPU type it replaces the engine's estimate (a benchmark beats a model)."""
+
+    gpu: str
+    tokens_per_second: float  # output tokens/s of one replica (prompt tokens/s if no output)
+    gpus_per_replica: int = 1
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioWorkload:
     """One inventory item: what it runs, how much, how fast, and how it grows."""
 
@@ -110,6 +121,18 @@ class ScenarioWorkload:
     api_equivalent: str = ""
     # Key of the scenario's eligibility profile: what this workload's rules refuse ("" = none).
     eligibility: str = ""
+    measured_throughput: MeasuredThroughput | None = None
+    # What a managed API bills besides tokens: minutes of audio, images; the share of input
+    # tokens its prompt cache serves; processing held in a region (EU data zone and the like).
+    audio_minutes_per_month: float = 0.0
+    images_per_month: float = 0.0
+    cached_input_share: float = 0.0
+    regional_processing: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.measured_throughput, dict):
+            measured = MeasuredThroughput(**self.measured_throughput)
+            object.__setattr__(self, "measured_throughput", measured)
 
     @property
     def is_token(self) -> bool:
@@ -272,16 +295,22 @@ def _offers(doc: dict) -> Offers:
         )
         for i, row in enumerate(doc.get("cloud_gpu", []))
     )
-    per_1m = {f"{k}_per_1m_tokens": "1M tokens" for k in ("input", "output", "cached_input")}
+    per_1m = {
+        f"{k}_per_1m_tokens": "1M tokens"
+        for k in ("input", "output", "cached_input", "long_context_input", "long_context_output")
+    }
+    per_unit = {**per_1m, "per_audio_minute": "audio minute", "per_image": "image"}
     api = tuple(
         ApiOffer(
             id=row.get("id") or f"api[{i}]",
             provider=row["provider"],
             model=row["model"],
             batch_discount_pct=row.get("batch_discount_pct"),
+            long_context_threshold_tokens=row.get("long_context_threshold_tokens"),
+            regional_uplift_pct=row.get("regional_uplift_pct"),
             regions=tuple(row.get("regions", ())),
             source=_source(row.get("source"), f"offers.api[{i}]"),
-            **_prices(row, f"offers.api[{i}]", per_1m),
+            **_prices(row, f"offers.api[{i}]", per_unit),
         )
         for i, row in enumerate(doc.get("api", []))
     )

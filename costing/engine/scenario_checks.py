@@ -7,6 +7,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from costing.engine.architecture import architecture_problems
 from costing.engine.hardware import find_accelerator, load_accelerators
 from costing.engine.offers import Missing, Price
 from costing.engine.roofline import SizingAssumptions
@@ -48,6 +49,9 @@ def _workload_errors(scenario: Scenario, known: dict) -> list[tuple[str, str]]:
                 errors.append((f"{at}.gpu_class", f"a {w.kind} workload needs a GPU class"))
             else:
                 errors += _gpu_errors(f"{at}.gpu_class", w.gpu_class, known)
+        if w.measured_throughput is not None:
+            path = f"{at}.measured_throughput.gpu"
+            errors += _gpu_errors(path, w.measured_throughput.gpu, known)
         if w.api_equivalent and w.api_equivalent not in api_models:
             errors.append((f"{at}.api_equivalent", f"no API offer for {w.api_equivalent!r}"))
     return errors
@@ -105,6 +109,8 @@ def semantic_errors(scenario: Scenario) -> list[tuple[str, str]]:
     """What the schema cannot see: unknown GPUs and models, missing FX rates, bad overrides."""
     known = load_accelerators()
     errors = _workload_errors(scenario, known)
+    for i, model in enumerate(scenario.models):
+        errors += [(f"$.models[{i}].{name}", why) for name, why in architecture_problems(model)]
     for name in ("cloud_gpu", "servers"):
         for i, offer in enumerate(getattr(scenario.offers, name)):
             errors += _gpu_errors(f"$.offers.{name}[{i}].gpu", offer.gpu, known)

@@ -165,7 +165,34 @@ def size_inference(
         (weights, sequence),
     )
     by_memory = gpus_for_memory(need, accelerator, a)
-    gpus, point, latency_bound = _choose_replica(model, accelerator, workload, a, by_memory)
+    if workload.measured_tokens_per_second:
+        gpus, point, latency_bound = _measured_replica(workload), None, False
+        measurement = given(
+            "measured throughput",
+            workload.measured_tokens_per_second,
+            "tokens/s",
+            workload.measured_source or "measured on the organization's own stack",
+        )
+        speed = Figure(
+            "measured tokens/s per replica",
+            measurement.value,
+            "tokens/s",
+            "as measured on a replica of this GPU type (replaces the engine's estimate)",
+            (measurement,),
+        )
+        tokens = workload.output_tokens or workload.input_tokens
+        requests_per_second = speed.value / tokens
+        batch = stream = None
+        binding: Constraint = "measured"
+        capacity_how = "measured tokens/s per replica / tokens per request"
+    else:
+        gpus, point, latency_bound = _choose_replica(model, accelerator, workload, a, by_memory)
+        speed, requests_per_second = point.tokens_per_second, point.requests_per_second
+        batch, stream = point.batch, point.stream_tokens_per_second
+        binding = "latency" if latency_bound else point.binding_constraint
+        capacity_how = (
+            "batch / (output tokens x decode step time + batch x input / prefill tokens/s)"
+        )
     per_replica = Figure(
         "GPUs per replica",
         float(gpus),
@@ -174,16 +201,12 @@ def size_inference(
         if workload.gpus_per_replica
         else "of the memory minimum doubled up to a node, the fewest GPUs at the peak load"
         " among those meeting the latency targets",
-        (by_memory, point.tokens_per_second),
+        (by_memory, speed),
     )
     peak_rps = given("requests per day", workload.requests_per_day, "requests/day")
     factor = given("peak factor", workload.peak_factor, "x")
     capacity = Figure(
-        "requests per second per replica",
-        point.requests_per_second,
-        "requests/s",
-        "batch / (output tokens x decode step time + batch x input / prefill tokens/s)",
-        (point.tokens_per_second,),
+        "requests per second per replica", requests_per_second, "requests/s", capacity_how, (speed,)
     )
     load = Figure(
         "replicas for peak load",
@@ -201,7 +224,7 @@ def size_inference(
         (load, minimum),
     )
     average_rps = workload.requests_per_day / SECONDS_PER_DAY
-    served = replicas.value * point.requests_per_second
+    served = replicas.value * requests_per_second
     return SizingResult(
         gpus_per_replica=per_replica,
         replicas=replicas,
@@ -219,18 +242,17 @@ def size_inference(
             "requests per day / 86,400 / (replicas x requests per second per replica)",
             (peak_rps, replicas, capacity),
         ),
-        tokens_per_second=point.tokens_per_second,
-        binding_constraint="latency" if latency_bound else point.binding_constraint,
-        figures=(
-            weights,
-            sequence,
-            need,
-            by_memory,
-            point.batch,
-            point.stream_tokens_per_second,
-            capacity,
+        tokens_per_second=speed,
+        binding_constraint=binding,
+        figures=tuple(
+            f for f in (weights, sequence, need, by_memory, batch, stream, capacity) if f
         ),
     )
+
+
+def _measured_replica(workload: InferenceWorkload) -> int:
+    """The replica a measurement was taken on: as deployed, one GPU unless stated."""
+    return int(workload.gpus_per_replica or 1)
 
 
 def training_gpu_hours(

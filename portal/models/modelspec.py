@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from costing.engine.architecture import ModelArchitecture, architecture_problems
 from portal.models.tenancy import SharedOrTenantModel, unique_per_owner
+from portal.models.workload import Precision
 
 # Fields that size a self-hosted model; empty for closed API models.
 ARCHITECTURE_FIELDS = (
@@ -19,7 +22,18 @@ ARCHITECTURE_FIELDS = (
     "kv_heads",
     "head_dim",
     "context_tokens",
+    "mla_kv_lora_rank",
+    "mla_rope_head_dim",
+    "sliding_window_tokens",
+    "sliding_window_layers",
+    "experts",
+    "experts_per_token",
+    "shared_experts",
+    "expert_params_b",
+    "expert_precision",
 )
+# The fields of the engine's ModelArchitecture (attention_heads is shown, never used to size).
+SIZING_FIELDS = tuple(name for name in ARCHITECTURE_FIELDS if name != "attention_heads")
 # What a user may set on an organization's own spec (pages, API and imports agree on it).
 EDITABLE_FIELDS = (
     "name",
@@ -103,6 +117,74 @@ class ModelSpec(SharedOrTenantModel):
         validators=[MinValueValidator(1), MaxValueValidator(100_000_000)],
         help_text="Longest input plus output the model accepts.",
     )
+    mla_kv_lora_rank = models.PositiveIntegerField(
+        "MLA latent rank",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text="Multi-head latent attention (DeepSeek): the compressed KV latent cached per "
+        "layer and token (kv_lora_rank in the config). Empty for grouped-query attention.",
+    )
+    mla_rope_head_dim = models.PositiveIntegerField(
+        "MLA RoPE key dimension",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100_000)],
+        help_text="The decoupled RoPE key cached beside the latent (qk_rope_head_dim).",
+    )
+    sliding_window_tokens = models.PositiveIntegerField(
+        "sliding window (tokens)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000_000)],
+        help_text="Tokens the windowed or chunked attention layers keep in their KV cache.",
+    )
+    sliding_window_layers = models.PositiveIntegerField(
+        "windowed layers",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1000)],
+        help_text="How many layers attend only to the window (the others see the whole context).",
+    )
+    experts = models.PositiveIntegerField(
+        "routed experts",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Mixture of experts: routed experts per MoE layer. Empty for dense models.",
+    )
+    experts_per_token = models.PositiveIntegerField(
+        "experts per token",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Routed experts each token uses (num_experts_per_tok).",
+    )
+    shared_experts = models.PositiveIntegerField(
+        "shared experts",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100_000)],
+        help_text="Experts every token uses; their parameters count as active.",
+    )
+    expert_params_b = models.DecimalField(
+        "routed expert parameters (billions)",
+        max_digits=9,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100000"))],
+        help_text="Parameters in the routed experts over all layers, where published; otherwise "
+        "derived from total, active, experts and experts per token.",
+    )
+    expert_precision = models.CharField(
+        "expert weights format",
+        max_length=8,
+        blank=True,
+        choices=Precision.choices,
+        help_text="Format the routed experts are published in when it differs from the rest "
+        "(gpt-oss: MXFP4 experts, BF16 elsewhere); kept unless serving quantises further.",
+    )
     license = models.CharField(max_length=120, blank=True)
     source_url = models.TextField(
         "source", blank=True, help_text="Where the figures come from (one or more addresses)."
@@ -126,3 +208,31 @@ class ModelSpec(SharedOrTenantModel):
     @property
     def has_architecture(self) -> bool:
         return self.params_b is not None
+
+    def architecture(self) -> ModelArchitecture:
+        """The engine's view of this spec: the fields the scenario document carries."""
+        fields = {name: getattr(self, name) for name in SIZING_FIELDS}
+        fields = {name: value for name, value in fields.items() if value not in (None, "")}
+        return ModelArchitecture(
+            name=self.name,
+            **{
+                name: float(value) if isinstance(value, Decimal) else value
+                for name, value in fields.items()
+            },
+        )
+
+    def clean(self):
+        """An open-weights model is sized on our own hardware: refuse one the engine could not
+        size, naming the field, rather than leave its workloads out of a run later."""
+        super().clean()
+        if not self.open_weights:
+            return
+        if self.params_b is None:
+            raise ValidationError({"params_b": "An open-weights model needs its parameter count."})
+        problems = architecture_problems(self.architecture())
+        if problems:
+            errors: dict[str, list[str]] = {}
+            for name, why in problems:
+                label = self._meta.get_field(name).verbose_name
+                errors.setdefault(name, []).append(f"{label.capitalize()}: {why}.")
+            raise ValidationError(errors)

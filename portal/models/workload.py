@@ -33,6 +33,8 @@ class Precision(models.TextChoices):
     INT8 = "int8", "INT8"
     INT4 = "int4", "INT4"
     FP4 = "fp4", "FP4"
+    MXFP4 = "mxfp4", "MXFP4 (4-bit, one 8-bit scale per 32)"
+    NVFP4 = "nvfp4", "NVFP4 (4-bit, one FP8 scale per 16)"
 
 
 class FineTuningMethod(models.TextChoices):
@@ -170,6 +172,29 @@ class Workload(TenantModel):
         blank=True,
         validators=TEXT_VALIDATORS,
         help_text="Accelerator the GPU-hours refer to, e.g. 'H100' or 'L40S'.",
+    )
+    audio_minutes_per_month = models.PositiveBigIntegerField(
+        "audio minutes per month",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10**9)],
+        help_text="Speech work: minutes of audio a month, what a transcription API bills.",
+    )
+    images_per_month = models.PositiveBigIntegerField(
+        "images per month",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10**10)],
+        help_text="Image work: images generated a month, what an image API bills.",
+    )
+    cached_input_pct = models.DecimalField(
+        "cached input (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Share of input tokens repeated across requests (system prompts, shared "
+        "documents) that an API's prompt cache bills at its cached price.",
     )
     growth_pct_per_year = models.DecimalField(
         "growth (%/year)",

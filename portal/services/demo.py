@@ -90,6 +90,8 @@ DEMO_WORKLOADS: list[dict] = [
         "gpu_hours_per_month": "45",
         "peak_gpus": 2,
         "gpu_class": "L40S",
+        # The same 1,800 hours as a transcription API bills them: 108,000 minutes a month.
+        "audio_minutes_per_month": 108_000,
         "growth_pct_per_year": "20",
         # Unreleased material, and interviewees are identifiable.
         "data_classification": "confidential",
@@ -109,6 +111,8 @@ DEMO_WORKLOADS: list[dict] = [
         "requests_per_day": 1400,
         # System prompt (~600 tokens) plus history and pasted text (~1,200).
         "avg_input_tokens": 1800,
+        # The system prompt repeats on every request: 600 / 1,800 = a third is cacheable.
+        "cached_input_pct": "33",
         "avg_output_tokens": 350,
         # Busiest hour: 2,000 requests over ~9 working hours x 1.6 for the morning peak,
         # ~360 an hour, against a weekly average of ~60 an hour.
@@ -134,6 +138,8 @@ DEMO_WORKLOADS: list[dict] = [
         "requests_per_day": 260,
         # Eight retrieved passages of ~600 tokens, the question and a ~1,000-token system prompt.
         "avg_input_tokens": 6000,
+        # Only the system prompt repeats (passages vary): 1,000 / 6,000 = about 17%.
+        "cached_input_pct": "17",
         "avg_output_tokens": 450,
         # A small group in office hours is burstier than the all-staff assistant.
         "peak_factor": "5",
@@ -175,6 +181,8 @@ DEMO_WORKLOADS: list[dict] = [
         # a 1024x1024 diffusion image in ~5 s on an L40S gives ~53 GPU-hours, x1.5 for
         # inpainting and upscaling passes: ~80 GPU-hours a month.
         "gpu_hours_per_month": "80",
+        # What an image API would bill: 37,800 images (the re-renders are the house's own).
+        "images_per_month": 37_800,
         # Interactive in office hours; not all artists generate at once.
         "peak_gpus": 3,
         "gpu_class": "L40S",

@@ -7,12 +7,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from portal.models import ModelSpec, Organization
+from portal.models.modelspec import ARCHITECTURE_FIELDS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-_ARCHITECTURE_INTS = ("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim")
+# The whole-number sizing fields, as the model declares them.
+_ARCHITECTURE_INTS = tuple(
+    name
+    for name in ARCHITECTURE_FIELDS
+    if isinstance(ModelSpec._meta.get_field(name), models.PositiveIntegerField)
+)
 
 
 def _int_or_none(text: str) -> int | None:
@@ -25,7 +31,8 @@ def _decimal_or_none(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
-def _public_rows() -> list[dict]:
+def public_rows() -> list[dict]:
+    """The public model specs' field values, from the shipped models.csv and closed API list."""
     rows = []
     with (FIXTURES / "models.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -35,6 +42,8 @@ def _public_rows() -> list[dict]:
                 "open_weights": row["open_weights"].strip().lower() == "true",
                 "params_b": _decimal_or_none(row["params_b"]),
                 "active_params_b": _decimal_or_none(row["active_params_b"]),
+                "expert_params_b": _decimal_or_none(row["expert_params_b"]),
+                "expert_precision": row["expert_precision"].strip().lower(),
                 "context_tokens": _int_or_none(row["context_tokens"]),
                 "license": row["license"].strip(),
                 "source_url": row["source_url"].strip(),
@@ -65,16 +74,18 @@ def model_specs_seed_public() -> tuple[int, int]:
     created = updated = 0
     with transaction.atomic():
         existing = {spec.name: spec for spec in ModelSpec.objects.public()}
-        for row in _public_rows():
-            spec = existing.get(row["name"])
-            if spec is None:
-                ModelSpec.dangerously_unscoped.create(organization=None, **row)
-                created += 1
-                continue
+        for row in public_rows():
+            spec = existing.get(row["name"]) or ModelSpec(organization=None)
             for key, value in row.items():
                 setattr(spec, key, value)
+            # The shipped rows pass the checks every organization's entries pass.
+            try:
+                spec.full_clean(exclude=["organization"], validate_unique=False)
+            except ValidationError as error:
+                raise ValidationError(f"models.csv, {row['name']}: {error.message_dict}") from error
+            created += spec.pk is None
+            updated += spec.pk is not None
             spec.save()
-            updated += 1
     return created, updated
 
 
@@ -111,7 +122,12 @@ def model_spec_delete(*, organization: Organization, spec: ModelSpec) -> None:
 
 
 def _validate_and_save(*, organization: Organization, spec: ModelSpec) -> ModelSpec:
-    spec.full_clean(exclude=["organization"])
+    """Every problem at once: the name's clash beside the fields' own checks."""
+    errors: dict[str, list[str]] = {}
+    try:
+        spec.full_clean(exclude=["organization"])
+    except ValidationError as error:
+        errors = error.message_dict
     clash = (
         ModelSpec.objects.for_organization(organization)
         .filter(name__iexact=spec.name)
@@ -119,6 +135,8 @@ def _validate_and_save(*, organization: Organization, spec: ModelSpec) -> ModelS
         .exists()
     )
     if clash:
-        raise ValidationError({"name": f"A model named {spec.name!r} already exists."})
+        errors = {"name": [f"A model named {spec.name!r} already exists."], **errors}
+    if errors:
+        raise ValidationError(errors)
     spec.save()
     return spec

@@ -39,6 +39,7 @@ WORKLOAD_SECTIONS: list[tuple[str, list[str]]] = [
             "gpu_class",
         ],
     ),
+    ("What an API bills", ["audio_minutes_per_month", "images_per_month", "cached_input_pct"]),
     (
         "Data and compliance",
         [

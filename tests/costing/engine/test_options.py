@@ -180,6 +180,63 @@ def test_managed_api_bills_tokens_at_the_offer_price():
     assert api.figure("cost per 1M tokens").value == pytest.approx(2 / 1.5)
 
 
+def _api_month(workload: dict, **offer) -> float:
+    """The first month's API bill of one workload against the small document's API offer."""
+    document = small_document()
+    document["offers"]["api"][0].update(offer)
+    document["workloads"] = [workload]
+    document["options"] = ["managed_api"]
+    return float(option(run(document), "managed_api").components["api_tokens"][1])
+
+
+MONTH = 365 / 12  # days in the engine's month
+
+
+def test_an_api_bills_cached_input_at_its_cached_price_and_batch_work_at_its_batch_tier():
+    """1,000 requests a day of 1,000 input and 500 output tokens at 1 / 2 USD per 1M tokens:
+    2 USD a day. With a third of the input cached at 0.10: 1,000 x (667 x 1 + 333 x 0.1 + 500 x
+    2) / 1e6 = 1.70 USD a day. The same work as a batch job at a 50% batch tier: 1 USD a day;
+    without a batch tier the batch work pays the standard price."""
+    chat = {"id": "w", "kind": "chat", "model": "chat-model", "input_tokens": 1000,
+            "output_tokens": 500, "requests_per_day": 1000}  # fmt: skip
+    cached = {**chat, "cached_input_share": 1 / 3}
+    assert _api_month(cached, cached_input_per_1m_tokens=usd(0.1)) == pytest.approx(
+        (1000 * 2 / 3 + 1000 / 3 * 0.1 + 1000) / 1000 * MONTH)  # fmt: skip
+    batch = {**chat, "kind": "batch_inference"}
+    assert _api_month(batch, batch_discount_pct=50) == pytest.approx(1.0 * MONTH)
+    assert _api_month(batch) == pytest.approx(2.0 * MONTH)
+
+
+def test_speech_and_image_work_get_an_api_option_billed_by_minute_and_image():
+    """108,000 audio minutes a month at 0.003 USD a minute: 324 USD a month; 37,800 images at
+    0.04 USD: 1,512 USD. Speech work stating no minutes (restoration, voice cloning) is not an
+    API's work: no API option for it, never a zero bill."""
+    speech = {"id": "s", "kind": "speech_audio", "gpu_hours_per_month": 45, "peak_gpus": 2,
+              "gpu_class": "L40S", "audio_minutes_per_month": 108_000}  # fmt: skip
+    assert _api_month(speech, per_audio_minute=usd(0.003)) == pytest.approx(324.0)
+    images = {"id": "i", "kind": "image_video", "gpu_hours_per_month": 80, "peak_gpus": 3,
+              "gpu_class": "L40S", "images_per_month": 37_800}  # fmt: skip
+    assert _api_month(images, per_image=usd(0.04)) == pytest.approx(1_512.0)
+    document = small_document()
+    document["offers"]["api"][0]["per_audio_minute"] = usd(0.003)
+    document["workloads"] = [{**speech, "audio_minutes_per_month": 0, "gpu_class": "H100 SXM"}]
+    document["options"] = ["managed_api", "cloud_on_demand"]
+    result = run(document)
+    alone = result.portfolio["managed_api"]
+    assert alone.missing == "model API"
+    assert "speech_audio workload that states no audio minutes a month" in alone.reason
+
+
+def test_processing_held_in_a_region_pays_the_regional_uplift():
+    """2 USD a day plus a 10% regional uplift: 2.20 USD a day where the data must stay put."""
+    chat = {"id": "w", "kind": "chat", "model": "chat-model", "input_tokens": 1000,
+            "output_tokens": 500, "requests_per_day": 1000}  # fmt: skip
+    chat["regional_processing"] = True
+    assert _api_month(chat, regional_uplift_pct=10) == pytest.approx(2.2 * MONTH)
+    assert _api_month({**chat, "regional_processing": False}, regional_uplift_pct=10) == (
+        pytest.approx(2.0 * MONTH))  # fmt: skip
+
+
 def test_prices_in_another_currency_are_converted_with_the_rate_shown():
     document = small_document()
     document["offers"]["cloud_gpu"][0]["on_demand_per_hour"] = {"amount": 2.5, "currency": "EUR"}

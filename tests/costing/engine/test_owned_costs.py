@@ -96,6 +96,26 @@ def test_each_workload_carries_the_share_of_the_fleet_it_holds_idle_hours_includ
     assert float(large.total[0]) == pytest.approx(0.75 * float(fleet.total[0]))
 
 
+def _committed(hours: float):
+    document = _gpu_jobs((hours, 1))
+    document["options"] = ["cloud_on_demand", "cloud_committed"]
+    return evaluate(load_scenario(document)).portfolio["cloud_committed"]
+
+
+def test_a_commitment_is_bought_in_whole_instances_and_only_where_it_pays():
+    """On demand 3.00 and committed 2.00 USD/GPU-hour on a 1-GPU instance: a committed instance
+    pays once the load fills 2.00 / 3.00 = 2/3 of it.
+    - 365 GPU-hours (0.5 GPU): no commitment pays; on demand costs 1,095 USD a month.
+    - 1,095 GPU-hours (1.5 GPU): one instance committed (730 x 2 = 1,460) and 365 h on demand
+      (1,095): 2,555 USD a month, not 1,095 x 2 = 2,190 as if half an instance could be rented.
+    - 1,241 GPU-hours (1.7 GPU): two instances, 2 x 730 x 2 = 2,920 USD, below one instance
+      and 511 h on demand (1,460 + 1,533 = 2,993)."""
+    refused = _committed(365)
+    assert "no commitment pays" in refused.reason and "pays only from 67%" in refused.reason
+    assert float(_committed(1_095).total[0]) == pytest.approx(12 * 2_555)
+    assert float(_committed(1_241).total[0]) == pytest.approx(12 * 2_920)
+
+
 LLAMA_33_70B = ModelArchitecture(  # config.json of meta-llama/Llama-3.3-70B-Instruct
     "Llama 3.3 70B", 70.6, layers=80, kv_heads=8, head_dim=128, hidden_size=8192
 )

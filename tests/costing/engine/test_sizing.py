@@ -14,6 +14,7 @@ from costing.engine.architecture import (
     kv_cache_bytes_per_token,
     kv_cache_per_sequence,
     weights_memory,
+    weights_read_per_step,
 )
 from costing.engine.hardware import Accelerator, find_accelerator, load_accelerators
 from costing.engine.sizing import (
@@ -72,6 +73,51 @@ def test_mla_caches_the_latent_not_every_head():
     assert per_token.value == 61 * 576 * 2
     generic = kv_cache_bytes_per_token(replace(DEEPSEEK_V3, mla_kv_lora_rank=None), "bf16")
     assert generic.value / per_token.value == pytest.approx(32_768 / 576)
+
+
+# gpt-oss-120b model card (OpenAI, 2025-08-05, table 1): 114.71B MLP (routed expert) parameters
+# in MXFP4, the other 2.12B (attention 0.96B, embeddings 1.16B) in BF16; checkpoint 60.8 GiB.
+GPT_OSS_120B = ModelArchitecture(
+    "gpt-oss-120b", 116.83, 5.13, layers=36, kv_heads=8, head_dim=64,
+    experts=128, experts_per_token=4, expert_params_b=114.71, expert_precision="mxfp4",
+)  # fmt: skip
+
+
+def test_mxfp4_counts_its_block_scale():
+    # OCP MX spec: 32 FP4 elements share one 8-bit (E8M0) scale: 4 + 8/32 = 4.25 bits each.
+    assert bytes_per_parameter("mxfp4").value == pytest.approx(4.25 / 8)
+    assert bytes_per_parameter("nvfp4").value == pytest.approx(4.5 / 8)
+
+
+def test_mixed_precision_experts_reproduce_the_published_checkpoint():
+    """114.71e9 x 4.25/8 = 60.94 GB of experts + 2.12e9 x 2 = 4.24 GB of the rest = 65.18 GB
+    = 60.70 GiB, against the card's 60.8 GiB (0.2% under)."""
+    weights = weights_memory(GPT_OSS_120B, "bf16")
+    assert weights.value == pytest.approx(65.18, abs=0.01)
+    assert weights.value * 1e9 / 2**30 == pytest.approx(60.8, rel=0.005)
+    # Serving in FP8 shrinks the BF16 part and keeps the experts in MXFP4 (never inflated).
+    assert weights_memory(GPT_OSS_120B, "fp8").value == pytest.approx(60.94 + 2.12, abs=0.01)
+    # Without the per-component format the whole model at BF16 would be 233.66 GB.
+    uniform = replace(GPT_OSS_120B, expert_precision=None)
+    assert weights_memory(uniform, "bf16").value == pytest.approx(233.66)
+
+
+def test_routed_expert_parameters_follow_from_total_active_and_routing():
+    """DeepSeek-V3: (671 - 37) / (1 - 8/256) = 654.45B in routed experts; the config's
+    58 MoE layers x 256 experts x 3 x 7168 x 2048 = 653.85B agree within 0.1%."""
+    assert DEEPSEEK_V3.routed_expert_params_b == pytest.approx(654.45, abs=0.01)
+    assert DEEPSEEK_V3.routed_expert_params_b == pytest.approx(
+        58 * 256 * 3 * 7168 * 2048 / 1e9, rel=0.001
+    )
+    assert LLAMA_70B.routed_expert_params_b is None
+
+
+def test_a_decode_step_reads_the_dense_part_and_the_experts_tokens_use():
+    """gpt-oss-120b at batch 1 in BF16: 4.24 GB of BF16 weights always, plus 4 of 128 experts
+    (60.94 GB x 4/128 = 1.90 GB): 6.14 GB per step, not the active share of the total."""
+    weights = weights_memory(GPT_OSS_120B, "bf16")
+    read = weights_read_per_step(GPT_OSS_120B, weights, 1, "bf16")
+    assert read.value == pytest.approx(4.24 + 60.94 * 4 / 128, abs=0.01)
 
 
 def test_sliding_window_layers_stop_growing_at_the_window():
@@ -198,8 +244,10 @@ def test_h100_names_in_the_data_and_the_cases(name):
 def test_a100_names_and_unknown_names():
     assert find_accelerator("A100 80GB SXM", GPUS) is A100
     assert find_accelerator("A100-80GB", GPUS) is A100
-    with pytest.raises(KeyError, match="H800"):
-        find_accelerator("H800", GPUS)
+    # The H800 (DeepSeek's training and serving GPU) is shipped with its own 400 GB/s NVLink.
+    assert find_accelerator("H800", GPUS).interconnect_gb_s == 400
+    with pytest.raises(KeyError, match="M2 Ultra"):
+        find_accelerator("Apple M2 Ultra", GPUS)
 
 
 def test_reference_figures_carry_file_row_and_url():
@@ -288,3 +336,14 @@ def test_moe_reads_active_weights_at_batch_one_and_approach_all_weights(batch):
     at_batch = decode_tokens_per_second(DEEPSEEK_V3, H100, workload, SERVER, 8, batch).value
     assert at_batch <= at_one
     assert at_batch >= decode_tokens_per_second(dense, H100, workload, SERVER, 8, batch).value
+
+
+def test_a_measured_throughput_replaces_the_estimate():
+    """100,000 requests a day of 1,000 output tokens = 1.16 requests/s at peak factor 1. A
+    replica of 2 H100s measured at 2,000 tokens/s serves 2 requests/s: one replica, 58% busy."""
+    measured = replace(CHAT, measured_tokens_per_second=2_000, gpus_per_replica=2)
+    result = size_inference(LLAMA_70B, H100, measured, SERVER)
+    assert (result.gpus_per_replica.value, result.replicas.value) == (2, 1)
+    assert result.binding_constraint == "measured"
+    assert result.utilization.value == pytest.approx(100_000 / 86_400 / 2)
+    assert result.tokens_per_second.name == "measured tokens/s per replica"

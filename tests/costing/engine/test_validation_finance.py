@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.costing.engine.validation_finance_cases import evaluate, finance_cases
+from tests.costing.engine.validation_finance_cases import evaluate_case, finance_cases
 
 CASES = finance_cases()
 
@@ -16,8 +16,9 @@ def test_every_finance_kind_is_covered():
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 def test_validation_case_reproduces_published_figure(case):
-    """GIVEN a published figure and its inputs WHEN priced THEN the engine is within tolerance."""
-    result = evaluate(case)
+    """GIVEN a published figure and its inputs WHEN the scenario a user would write for it is
+    evaluated THEN evaluate()'s figures are within the case's tolerance."""
+    result = evaluate_case(case)
     failures = [
         f"{check.name}: engine {check.estimate:.6g} vs published {check.expected:.6g} "
         f"({check.error:+.2%})"

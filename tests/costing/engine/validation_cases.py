@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import cache
 from pathlib import Path
@@ -23,10 +22,12 @@ from costing.engine.sizing import (
     serving_throughput,
     training_gpu_hours,
 )
+from costing.scenario_workloads import scenario_model
+from portal.models import ModelSpec
+from portal.services.model_specs import public_rows
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES_DIR = ROOT / "tests" / "costing" / "validation"
-MODELS_CSV = ROOT / "portal" / "fixtures" / "models.csv"
 SIZING_KINDS = (
     "memory",
     "decode_throughput",
@@ -37,24 +38,6 @@ SIZING_KINDS = (
 THROUGHPUT_KINDS = ("decode_throughput", "prefill_throughput", "serving_throughput")
 GIB = 2**30
 
-# Geometry models.csv leaves blank, from the models' published configs: Llama 2 (paper, table 1:
-# 7B is multi-head with 32 KV heads, 70B uses 8), Llama 4 Maverick (HF config.json: 48 layers,
-# 8 KV heads x 128, 128 routed experts, one per token).
-EXTRA_GEOMETRY = {
-    "Llama 2 7B": {"layers": 32, "kv_heads": 32, "head_dim": 128, "hidden_size": 4096},
-    "Llama 2 70B": {"layers": 80, "kv_heads": 8, "head_dim": 128, "hidden_size": 8192},
-    "Llama 4 Maverick (17Bx128E)": {
-        "layers": 48,
-        "kv_heads": 8,
-        "head_dim": 128,
-        "hidden_size": 5120,
-        "experts": 128,
-        "experts_per_token": 1,
-    },
-}
-# Expert counts from the models.csv notes (not separate columns there).
-EXPERTS = {"Qwen3-235B-A22B (MoE)": (128, 8), "Qwen3-30B-A3B (MoE)": (128, 8)}
-
 
 def load_cases(kinds: tuple[str, ...] = SIZING_KINDS) -> list[dict]:
     """Every YAML case of the given kinds, in file-name order."""
@@ -62,45 +45,32 @@ def load_cases(kinds: tuple[str, ...] = SIZING_KINDS) -> list[dict]:
     return [case for case in cases if case["kind"] in kinds]
 
 
-def _int(text: str) -> int:
-    return int(text) if text.strip() else 0
+@cache
+def model_documents() -> dict[str, dict]:
+    """The public open models as a run's scenario document carries them: the shipped seed rows,
+    the spec each becomes, and the document's model made from the spec, keyed by name."""
+    documents = {}
+    for row in public_rows():
+        spec = ModelSpec(**row)
+        if spec.open_weights and spec.params_b is not None:
+            documents[spec.name] = scenario_model(spec)
+    return documents
 
 
 @cache
 def models() -> dict[str, ModelArchitecture]:
-    """models.csv rows as architectures, keyed by their name there."""
-    result = {}
-    with MODELS_CSV.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if not row["params_b"]:
-                continue
-            fields = {
-                "layers": _int(row["layers"]),
-                "kv_heads": _int(row["kv_heads"]),
-                "head_dim": _int(row["head_dim"]),
-                "hidden_size": _int(row["hidden_size"]),
-                **EXTRA_GEOMETRY.get(row["model"], {}),
-            }
-            if row["model"] in EXPERTS:
-                fields["experts"], fields["experts_per_token"] = EXPERTS[row["model"]]
-            result[row["model"]] = ModelArchitecture(
-                name=row["model"],
-                params_b=float(row["params_b"]),
-                active_params_b=float(row["active_params_b"] or row["params_b"]),
-                context_tokens=_int(row["context_tokens"]),
-                **fields,
-            )
-    return result
+    """The engine's view of each shipped model, as a scenario builds it."""
+    return {name: ModelArchitecture(**doc) for name, doc in model_documents().items()}
 
 
 def find_model(text: str) -> ModelArchitecture:
-    """The models.csv row a case's model text names (the text may add a checkpoint name)."""
+    """The shipped model a case's model text names (the text may add a checkpoint name)."""
     head = re.split(r"[(]", text)[0].strip().lower()
     for name, model in models().items():
         short = re.split(r"[(]", name)[0].strip().lower()
         if head == short or head.startswith(short + " "):
             return model
-    raise KeyError(f"no model in models.csv for {text!r}")
+    raise KeyError(f"no shipped model for {text!r}")
 
 
 def accelerator(text: str):
@@ -124,20 +94,16 @@ def _file_gb(text: str) -> float:
 
 
 def _memory(inputs: dict, expected: dict) -> float:
+    model = find_model(inputs["model"])
     if "tokens" in inputs:
-        model = ModelArchitecture(
-            name=inputs["model"],
-            params_b=0,
-            layers=inputs["layers"],
-            kv_heads=inputs["kv_heads"],
-            head_dim=inputs["head_dim"],
-        )
         figure = kv_cache_per_sequence(model, inputs["kv_precision"], inputs["tokens"])
         total_gb = figure.value * inputs.get("batch", 1)
     else:
-        model = ModelArchitecture(name=inputs["model"], params_b=inputs["params_b"])
         total_gb = weights_memory(model, inputs["precision"]).value
-    return total_gb * GB / GIB if expected["unit"].startswith("GiB") else total_gb
+    unit = expected["unit"]
+    if unit.startswith("KB"):
+        return total_gb * GB / 1e3
+    return total_gb * GB / GIB if unit.startswith("GiB") else total_gb
 
 
 def _profile(inputs: dict) -> str:

@@ -71,6 +71,8 @@ CATALOG_KEYS = ("catalog", "cloud_offer", "api_offer", "server_offer", "provider
 # Alice's assessment and its runs #2 ("run") and #1 ("earlier_run"), all finished with a report.
 ASSESSMENT_KEYS = ("assessment", "run", "earlier_run")
 
+# An open-weights model is entered with what sizing needs.
+IN_HOUSE_MODEL = {"name": "In-house 3B", "params_b": 3, "layers": 28, "kv_heads": 8, "head_dim": 64}
 ENDPOINTS = [
     Endpoint("/", "get", Role.VIEWER, 200),
     Endpoint("/", "patch", Role.ADMIN, 200, {"horizon_years": 7}),
@@ -81,7 +83,7 @@ ENDPOINTS = [
     Endpoint("/members/{member}/", "patch", Role.ADMIN, 200, {"role": "analyst"}),
     Endpoint("/members/{member}/", "delete", Role.ADMIN, 204),
     Endpoint("/model-specs/", "get", Role.VIEWER, 200),
-    Endpoint("/model-specs/", "post", Role.ANALYST, 201, {"name": "In-house 3B"}),
+    Endpoint("/model-specs/", "post", Role.ANALYST, 201, IN_HOUSE_MODEL),
     Endpoint("/model-specs/{spec}/", "get", Role.VIEWER, 200),
     Endpoint("/model-specs/{spec}/", "patch", Role.ANALYST, 200, {"notes": "Distilled."}),
     Endpoint("/model-specs/{spec}/", "put", Role.ANALYST, 200, {"name": "Own model"}),

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from costing.engine.architecture import ModelArchitecture, kv_cache_bytes_per_token
+from costing.scenario_workloads import scenario_model
 from portal.models import ModelSpec
 from tests.factories import ModelSpecFactory, WorkloadFactory
 from tests.portal.api.conftest import error_fields
@@ -89,7 +91,8 @@ def test_analyst_adds_an_own_spec(client_as, org, analyst):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"name": "llama 3.1 70b"}, "name"),  # clashes with a public spec, whatever the case
+        # Clashes with a public spec, whatever the case.
+        ({"name": "llama 3.1 70b", "open_weights": False}, "name"),
         ({"name": ""}, "name"),
         ({"name": "X", "params_b": -1}, "params_b"),
         ({"name": "X", "params_b": "1,200"}, "params_b"),
@@ -105,6 +108,69 @@ def test_invalid_specs_name_the_field(client_as, specs, analyst, body, field):
     response = client_as("analyst").post(URL, body, format="json")
     assert response.status_code == 400, response.content
     assert error_fields(response) == [field]
+
+
+GEOMETRY = {"params_b": 8, "layers": 32, "kv_heads": 8, "head_dim": 128}
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"name": "X"}, ["params_b"]),
+        ({"name": "X", "params_b": 8}, ["layers", "kv_heads", "head_dim"]),
+        ({"name": "X", **GEOMETRY, "active_params_b": 9}, ["active_params_b"]),
+        (
+            {"name": "X", **GEOMETRY, "kv_heads": None, "mla_kv_lora_rank": 512},
+            ["mla_rope_head_dim"],
+        ),
+        ({"name": "X", **GEOMETRY, "experts": 8, "experts_per_token": 9}, ["experts_per_token"]),
+        ({"name": "X", **GEOMETRY, "experts": 8}, ["experts_per_token"]),
+        ({"name": "X", **GEOMETRY, "sliding_window_layers": 16}, ["sliding_window_tokens"]),
+        (
+            {"name": "X", **GEOMETRY, "sliding_window_tokens": 4096, "sliding_window_layers": 33},
+            ["sliding_window_layers"],
+        ),
+        ({"name": "X", **GEOMETRY, "expert_precision": "mxfp4"}, ["expert_precision"]),
+        ({"name": "X", **GEOMETRY, "expert_precision": "fp5"}, ["expert_precision"]),
+    ],
+)
+def test_an_open_model_the_engine_cannot_size_is_refused_naming_the_field(
+    client_as, specs, analyst, body, fields
+):
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+    assert error_fields(response) == fields
+
+
+def test_a_closed_api_model_needs_no_architecture(client_as, specs, analyst):
+    body = {"name": "Vendor Chat", "open_weights": False}
+    assert client_as("analyst").post(URL, body, format="json").status_code == 201
+
+
+def test_an_mla_mixture_of_experts_spec_reaches_the_scenario_document(client_as, org, analyst):
+    """DeepSeek-V3's published config: 61 layers, MLA latent 512 + RoPE key 64, 256 routed
+    experts (8 per token) and one shared; the run's document carries every field it sizes by."""
+    body = {
+        "name": "Own DeepSeek",
+        "params_b": 671,
+        "active_params_b": 37,
+        "layers": 61,
+        "mla_kv_lora_rank": 512,
+        "mla_rope_head_dim": 64,
+        "experts": 256,
+        "experts_per_token": 8,
+        "shared_experts": 1,
+    }
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    spec = ModelSpec.objects.for_organization(org).get(name="Own DeepSeek")
+    document = scenario_model(spec)
+    assert document == {"name": "Own DeepSeek", **body} | {
+        "params_b": 671.0,
+        "active_params_b": 37.0,
+    }
+    model = ModelArchitecture(**document)
+    assert kv_cache_bytes_per_token(model, "bf16").value == 61 * 576 * 2
 
 
 def test_own_spec_is_edited_and_deleted(client_as, specs, analyst):
