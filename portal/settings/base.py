@@ -178,6 +178,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = max(SOVRA_WORKER_MAX_MEMORY_PER_CHILD // 10
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(3600, SOVRA_RUN_TIME_LIMIT_SECONDS + 60)
 }
+# Callbacks go to public addresses only; these hosts (names or addresses) may be inside.
+SOVRA_CALLBACK_ALLOWED_HOSTS = env.list("SOVRA_CALLBACK_ALLOWED_HOSTS", default=[])
 # Reports above this size are linked (authenticated download) instead of attached.
 SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
 
