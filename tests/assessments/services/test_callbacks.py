@@ -8,7 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -16,6 +19,7 @@ import pytest
 
 from assessments import callback_target as callback_target_module
 from assessments.models import Assessment, AssessmentRun
+from assessments.services import callbacks as callbacks_module
 from assessments.services.callbacks import CallbackRetry, run_callback_send
 from tests.assessments.world import finished_run
 
@@ -189,3 +193,58 @@ def test_a_receiver_that_does_not_answer_is_tried_again_and_says_only_failed(
         run_callback_send(organization_id=org.pk, run_id=run.pk)
     assert _status(org, run).startswith("failed ")
     assert "Connection" not in _status(org, run) and str(port) not in _status(org, run)
+
+
+def _certificate(directory, name: str) -> tuple[str, str]:
+    """A self-signed certificate for ``name`` (and its key), made by the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+def _serve_tls(receiver, directory, name: str):
+    """Put ``receiver`` behind TLS with a certificate for ``name``, trusted by the callbacks and
+    noting the name each client asked for (SNI)."""
+    cert, key = _certificate(directory, name)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server_names = []
+    context.sni_callback = lambda sock, name, ctx: receiver.server_names.append(name)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    return cert
+
+
+def test_tls_names_and_checks_the_urls_host_at_the_address_checked(
+    org, receiver, lookups, allow_hook_host, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(callbacks_module, "CA_CERTS", _serve_tls(receiver, tmp_path, HOOK_HOST))
+    run = _run(org, f"https://{HOOK_HOST}:{receiver.port}/hooks/sovra")
+
+    assert run_callback_send(organization_id=org.pk, run_id=run.pk) == 204
+
+    assert receiver.server_names == [HOOK_HOST] and lookups == [HOOK_HOST]
+    ((headers, _path, _body),) = receiver.received
+    assert headers["Host"] == f"{HOOK_HOST}:{receiver.port}"
+    assert _status(org, run).startswith("delivered ")
+
+
+def test_tls_refuses_a_certificate_for_another_name(
+    org, receiver, lookups, allow_hook_host, monkeypatch, tmp_path, caplog
+):
+    """GIVEN the URL's name resolving to a server whose (trusted) certificate is for another
+    name WHEN the callback is sent THEN nothing is posted: reaching the address proves nothing."""
+    other = _serve_tls(receiver, tmp_path, "other.example.org")
+    monkeypatch.setattr(callbacks_module, "CA_CERTS", other)
+    run = _run(org, f"https://{HOOK_HOST}:{receiver.port}/hooks/sovra")
+    with pytest.raises(CallbackRetry), caplog.at_level(logging.WARNING):
+        run_callback_send(organization_id=org.pk, run_id=run.pk)
+    assert receiver.received == [] and receiver.server_names == [HOOK_HOST]
+    assert f"hostname '{HOOK_HOST}' doesn't match 'other.example.org'" in caplog.text
+    assert _status(org, run).startswith("failed ")
