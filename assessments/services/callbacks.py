@@ -105,7 +105,9 @@ def run_callback_send(*, organization_id: int, run_id: int) -> int:
 
 def _post(target: CallbackTarget, body: bytes, headers: dict[str, str]) -> int:
     """POST to the resolved address; TLS names and checks the certificate of the URL's host."""
-    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=TIMEOUT_SECONDS)
+    timeout = urllib3.Timeout(
+        total=TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS, read=TIMEOUT_SECONDS
+    )
     options = {"port": target.port, "timeout": timeout, "retries": False, "maxsize": 1}
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
@@ -127,7 +129,9 @@ def _post(target: CallbackTarget, body: bytes, headers: dict[str, str]) -> int:
             redirect=False,
             retries=False,
             assert_same_host=False,
+            preload_content=False,  # only the status matters: never read what the receiver sends
         )
+        response.close()
         return response.status
 
 
