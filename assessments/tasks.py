@@ -2,7 +2,9 @@
 
 Every task is ``acks_late`` with ``reject_on_worker_lost`` (project settings), so a worker that
 dies mid-task gives the message back to the broker; the services are idempotent, so the
-redelivered task resumes or does nothing rather than making a second run, PDF or email.
+redelivered task resumes or does nothing rather than making a second run, PDF or email. A run
+is started at most ``SOVRA_RUN_MAX_ATTEMPTS`` times, so one that kills its worker (memory, time
+limits) fails with the reason instead of being redelivered for ever.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import smtplib
 
 from celery import Task, shared_task
+from celery.exceptions import TimeLimitExceeded
+from django.conf import settings
 
 from assessments.services import callbacks, emails, runs
 
@@ -19,13 +23,16 @@ RETRY = {"retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True}
 class RunTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         organization_id, run_id = args[:2]
-        runs.assessment_run_fail(
-            organization_id=organization_id,
-            run_id=run_id,
-            error=f"The run could not be completed after {self.request.retries + 1} tries: "
-            f"{type(exc).__name__}: {exc}. The database or broker was unavailable; run the "
-            "assessment again when the service is back.",
-        )
+        if isinstance(exc, TimeLimitExceeded):
+            # The hard limit killed the worker process; Celery reports it from the parent.
+            error = runs.out_of_time_error()
+        else:
+            error = (
+                f"The run could not be completed after {self.request.retries + 1} tries: "
+                f"{type(exc).__name__}: {exc}. The database or broker was unavailable; run the "
+                "assessment again when the service is back."
+            )
+        runs.assessment_run_fail(organization_id=organization_id, run_id=run_id, error=error)
 
 
 @shared_task(
@@ -35,6 +42,8 @@ class RunTask(Task):
     reject_on_worker_lost=True,
     autoretry_for=runs.TRANSIENT_ERRORS,
     max_retries=5,
+    soft_time_limit=settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
     **RETRY,
 )
 def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import Assessment, AssessmentRun, ReportEmail, RunStatus
 from assessments.models.assessment import OPTION_CHOICES
+from assessments.services.assessments import clean_callback_url
 from assessments.services.runs import STEP_LABELS
 from portal.api.fields import StrictModelSerializer, StrictSerializer
 from portal.models import Workload
@@ -120,6 +122,12 @@ class AssessmentSerializer(StrictModelSerializer):
             "power_limit_kw": {"coerce_to_string": False},
             "min_sovereign_share_pct": {"coerce_to_string": False},
         }
+
+    def validate_callback_url(self, url: str) -> str:
+        try:
+            return clean_callback_url(url)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
     def get_run_count(self, assessment) -> int:
         return getattr(assessment, "run_count", 0)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from assessments.callback_target import CallbackNotPublic, CallbackRefused, callback_url_check
 from assessments.models import Assessment
 from assessments.models.assessment import OPTION_IDS
 from portal.models import Organization, Workload
@@ -95,6 +97,23 @@ def _check_workloads(organization: Organization, workloads) -> list[Workload]:
     return workloads
 
 
+def clean_callback_url(url: str) -> str:
+    """``url`` when callbacks may be sent there, judged by the URL alone (the worker resolves
+    the host again each time it sends one)."""
+    if not url:
+        return url
+    try:
+        callback_url_check(url, allowed_hosts=settings.SOVRA_CALLBACK_ALLOWED_HOSTS)
+    except CallbackNotPublic as refusal:
+        raise ValidationError(
+            f"{refusal} Callbacks go to public addresses only; an administrator can allow an "
+            "internal host."
+        ) from refusal
+    except CallbackRefused as refusal:
+        raise ValidationError(str(refusal)) from refusal
+    return url
+
+
 @transaction.atomic
 def assessment_save(
     *, organization: Organization, assessment: Assessment, workloads=None, user=None
@@ -106,8 +125,10 @@ def assessment_save(
     assessment.options = clean_options(assessment.options)
     assessment.recipients = clean_recipients(assessment.recipients)
     assessment.assumption_overrides = clean_assumptions(assessment.assumption_overrides or {})
-    if assessment.callback_url and not assessment.callback_url.startswith(("https://", "http://")):
-        raise ValidationError({"callback_url": ["an http(s) address"]})
+    try:
+        assessment.callback_url = clean_callback_url(assessment.callback_url)
+    except ValidationError as error:
+        raise ValidationError({"callback_url": error.messages}) from error
     if not assessment.callback_secret:
         assessment.callback_secret = secrets.token_hex(32)
     if assessment.pk is None and user is not None and user.is_authenticated:

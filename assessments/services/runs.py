@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -219,7 +220,7 @@ STEP_LABELS.update(done="Finished", failed="Failed")
 
 def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentRun | None:
     """Mark the run as ours, or None when there is nothing to do (finished, or another live
-    worker has it)."""
+    worker has it); AttemptsExhausted when it may not be started again."""
     stale = timedelta(seconds=settings.SOVRA_RUN_STALE_SECONDS)
     with transaction.atomic():
         run = (
@@ -235,6 +236,11 @@ def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentR
         alive = run.heartbeat_at is not None and now - run.heartbeat_at < stale
         if run.status == RunStatus.RUNNING and alive and run.task_id != task_id:
             return None
+        # A worker killed mid-run (out of memory, hard time limit) gives its message back
+        # (reject_on_worker_lost) and leaves no other trace: counting starts here is what stops
+        # the same run from killing worker after worker.
+        if run.attempts >= settings.SOVRA_RUN_MAX_ATTEMPTS:
+            raise AttemptsExhausted(run)
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now
@@ -244,10 +250,50 @@ def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentR
         return run
 
 
+class AttemptsExhausted(Exception):
+    """The run was started SOVRA_RUN_MAX_ATTEMPTS times already and never finished."""
+
+    def __init__(self, run: AssessmentRun):
+        super().__init__(f"run {run.pk} was started {run.attempts} times")
+        self.run = run
+
+
+def attempts_exhausted_error(attempts: int) -> str:
+    memory_gb = settings.SOVRA_WORKER_MAX_MEMORY_PER_CHILD / 1024**3
+    return (
+        f"Stopped after {attempts} attempts: the worker ran out of memory or time each time "
+        f"(limits: {memory_gb:g} GB per worker process, "
+        f"{settings.SOVRA_RUN_TIME_LIMIT_SECONDS} seconds per attempt). Select fewer workloads "
+        "or fewer Monte Carlo samples, or ask your administrator to raise the limits."
+    )
+
+
+def out_of_time_error(step: str = "") -> str:
+    where = f"Stopped at step '{step}'" if step else "Stopped"
+    return (
+        f"{where}: the run took longer than the "
+        f"{settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS} seconds one attempt may take. Select fewer "
+        "workloads or fewer Monte Carlo samples, or ask your administrator to raise "
+        "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS."
+    )
+
+
+def out_of_memory_error(step: str) -> str:
+    return (
+        f"Stopped at step '{step}': the worker ran out of memory. Select fewer workloads or "
+        "fewer Monte Carlo samples, or ask your administrator for workers with more memory."
+    )
+
+
 def assessment_run_execute(*, organization_id: int, run_id: int, task_id: str = "") -> str:
     """Compute every step not yet stored; returns the run's status afterwards."""
     organization = Organization.objects.get(pk=organization_id)
-    run = _claim(organization, run_id, task_id)
+    try:
+        run = _claim(organization, run_id, task_id)
+    except AttemptsExhausted as exhausted:
+        logger.error("%s without finishing: failing it", exhausted)
+        _finish(exhausted.run, RunStatus.FAILED, attempts_exhausted_error(exhausted.run.attempts))
+        return RunStatus.FAILED
     if run is None:
         return "skipped"
     timings = dict(run.timings or {})
@@ -265,6 +311,15 @@ def assessment_run_execute(*, organization_id: int, run_id: int, task_id: str = 
         return "abandoned"
     except RunInputError as error:
         _finish(run, RunStatus.FAILED, str(error))
+        return RunStatus.FAILED
+    except SoftTimeLimitExceeded:
+        # Another attempt would run out of time the same way: fail once, with the reason.
+        logger.error("run %s ran out of time at step %s", run_id, run.step)
+        _finish(run, RunStatus.FAILED, out_of_time_error(run.step))
+        return RunStatus.FAILED
+    except MemoryError:
+        logger.error("run %s ran out of memory at step %s", run_id, run.step)
+        _finish(run, RunStatus.FAILED, out_of_memory_error(run.step))
         return RunStatus.FAILED
     except TRANSIENT_ERRORS:
         raise  # the task retries with backoff; the steps stored so far are kept

@@ -8,7 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.models import OPTION_CHOICES, Assessment
-from assessments.services.assessments import ASSUMPTION_TYPES, COMMITMENT_TERMS, clean_recipients
+from assessments.services.assessments import (
+    ASSUMPTION_TYPES,
+    COMMITMENT_TERMS,
+    clean_callback_url,
+    clean_recipients,
+)
 from costing.engine.scenario import Assumptions
 from portal.models import Organization
 from portal.selectors import workloads_for
@@ -189,10 +194,7 @@ class AssessmentForm(forms.ModelForm):
             self.fields[name].widget.attrs["step"] = "0.01"
 
     def clean_callback_url(self) -> str:
-        url = self.cleaned_data["callback_url"]
-        if url and not url.startswith(("https://", "http://")):
-            raise ValidationError("An http(s) address: the callback is an HTTP POST.")
-        return url
+        return clean_callback_url(self.cleaned_data["callback_url"])
 
     def steps(self) -> list[dict]:
         """The fields of each step, bound, for the template; ``errors`` marks steps to open."""

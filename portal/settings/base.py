@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from portal.settings.parsers import parse_size_bytes
 
@@ -142,8 +143,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Workers and senders agree on the queue; several deployments may share one broker.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-# Redis redelivers an unacknowledged task after this long; it must outlast the longest run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "assessment-runs-check-stale": {
         "task": "assessments.tasks.assessment_runs_check_stale_task",
@@ -156,6 +155,31 @@ CELERY_BEAT_SCHEDULE = {
 SOVRA_RUN_STALE_SECONDS = env.int("SOVRA_RUN_STALE_SECONDS", default=600)
 SOVRA_RUN_QUEUED_STALE_SECONDS = env.int("SOVRA_RUN_QUEUED_STALE_SECONDS", default=1800)
 SOVRA_RUN_MAX_ATTEMPTS = env.int("SOVRA_RUN_MAX_ATTEMPTS", default=3)
+# One attempt of a run: past the soft limit the run fails with the reason; the hard limit kills
+# a worker that did not stop (C code ignores the soft limit's signal until it returns).
+SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS = env.int("SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS", default=3600)
+SOVRA_RUN_TIME_LIMIT_SECONDS = env.int(
+    "SOVRA_RUN_TIME_LIMIT_SECONDS", default=SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS + 300
+)
+if SOVRA_RUN_TIME_LIMIT_SECONDS <= SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS:
+    raise ImproperlyConfigured(
+        "SOVRA_RUN_TIME_LIMIT_SECONDS must exceed SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS, so a run "
+        "that runs out of time can still record why."
+    )
+# A worker process left above this resident size by a task is replaced before the next task
+# (Celery checks between tasks; a task that grows further is stopped by the kernel or container
+# limit, and SOVRA_RUN_MAX_ATTEMPTS bounds the redeliveries that follow).
+SOVRA_WORKER_MAX_MEMORY_PER_CHILD = parse_size_bytes(
+    env.str("SOVRA_WORKER_MAX_MEMORY_PER_CHILD", default="4GB")
+)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = max(SOVRA_WORKER_MAX_MEMORY_PER_CHILD // 1024, 1)  # KiB
+# Redis redelivers an unacknowledged task after this long: it must outlast the longest attempt,
+# or a run still computing would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(3600, SOVRA_RUN_TIME_LIMIT_SECONDS + 60)
+}
+# Callbacks go to public addresses only; these hosts (names or addresses) may be inside.
+SOVRA_CALLBACK_ALLOWED_HOSTS = env.list("SOVRA_CALLBACK_ALLOWED_HOSTS", default=[])
 # Reports above this size are linked (authenticated download) instead of attached.
 SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
 

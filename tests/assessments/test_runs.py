@@ -201,3 +201,126 @@ def test_a_run_whose_worker_vanished_is_queued_again_then_failed(
     assert failed.status == RunStatus.FAILED
     assert "stopped responding 3 times" in failed.error
     assert scoped.get(pk=alive.pk).status == RunStatus.RUNNING
+
+
+class WorkerKilled(BaseException):
+    """Stands for the kernel killing the worker process: nothing after it runs in that process."""
+
+
+def test_a_run_that_kills_its_worker_fails_once_after_the_allowed_attempts(
+    assessment, monkeypatch, settings
+):
+    """GIVEN a run whose engine step kills the worker every time (out of memory) WHEN the broker
+    redelivers it (reject_on_worker_lost) again and again THEN it is started
+    SOVRA_RUN_MAX_ATTEMPTS times, the next delivery fails it with the reason, and later ones do
+    nothing."""
+    from assessments.services import runs as runs_module
+
+    entered = []
+
+    def killed(snapshot):
+        entered.append(1)
+        raise WorkerKilled
+
+    monkeypatch.setattr(runs_module.compute, "engine_section", killed)
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    execute = {"organization_id": assessment.organization_id, "run_id": run.pk, "task_id": "t1"}
+    for _ in range(settings.SOVRA_RUN_MAX_ATTEMPTS):
+        with pytest.raises(WorkerKilled):
+            assessment_run_execute(**execute)
+
+    assert assessment_run_execute(**execute) == RunStatus.FAILED
+    assert assessment_run_execute(**execute) == "skipped"
+
+    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert len(entered) == settings.SOVRA_RUN_MAX_ATTEMPTS == failed.attempts == 3
+    assert failed.status == RunStatus.FAILED and failed.step == "failed"
+    assert failed.error.startswith(
+        "Stopped after 3 attempts: the worker ran out of memory or time each time"
+    )
+    assert "4 GB per worker process" in failed.error
+
+
+def test_the_attempts_allowed_come_from_the_setting(assessment, monkeypatch, settings):
+    from assessments.services import runs as runs_module
+
+    settings.SOVRA_RUN_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(
+        runs_module.compute, "engine_section", lambda snapshot: (_ for _ in ()).throw(WorkerKilled)
+    )
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    execute = {"organization_id": assessment.organization_id, "run_id": run.pk, "task_id": "t1"}
+    with pytest.raises(WorkerKilled):
+        assessment_run_execute(**execute)
+    assert assessment_run_execute(**execute) == RunStatus.FAILED
+    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert failed.error.startswith("Stopped after 1 attempts")
+
+
+def test_a_run_past_its_soft_time_limit_fails_at_once_with_the_reason(assessment, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from assessments.services import runs as runs_module
+
+    def too_slow(snapshot):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(runs_module.compute, "monte_carlo_section", too_slow)
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    outcome = assessment_run_execute(
+        organization_id=assessment.organization_id, run_id=run.pk, task_id="t1"
+    )
+    assert outcome == RunStatus.FAILED
+    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert failed.attempts == 1
+    assert failed.error.startswith(
+        "Stopped at step 'monte_carlo': the run took longer than the 3600 seconds"
+    )
+
+
+def test_a_run_out_of_memory_fails_at_once_with_the_reason(assessment, monkeypatch):
+    from assessments.services import runs as runs_module
+
+    def too_big(snapshot):
+        raise MemoryError
+
+    monkeypatch.setattr(runs_module.compute, "engine_section", too_big)
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    outcome = assessment_run_execute(
+        organization_id=assessment.organization_id, run_id=run.pk, task_id="t1"
+    )
+    assert outcome == RunStatus.FAILED
+    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert failed.error.startswith("Stopped at step 'engine': the worker ran out of memory")
+
+
+def test_a_run_killed_at_its_hard_time_limit_fails_with_the_reason(assessment):
+    """Celery reports the hard limit from the worker's parent process through on_failure."""
+    from celery.exceptions import TimeLimitExceeded
+
+    from assessments.tasks import assessment_run_execute_task
+
+    run = AssessmentRun.objects.create_in(
+        assessment.organization, assessment=assessment, number=1, status=RunStatus.RUNNING
+    )
+    assessment_run_execute_task.on_failure(
+        TimeLimitExceeded(3900), "task-1", (assessment.organization_id, run.pk), {}, None
+    )
+    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert failed.status == RunStatus.FAILED
+    assert failed.error.startswith("Stopped: the run took longer than the 3600 seconds")
+
+
+def test_workers_run_with_the_configured_memory_ceiling_and_time_limits(settings):
+    from assessments.tasks import assessment_run_execute_task
+    from portal.celery import app
+
+    assert (
+        app.conf.worker_max_memory_per_child == settings.SOVRA_WORKER_MAX_MEMORY_PER_CHILD // 1024
+    )
+    assert assessment_run_execute_task.soft_time_limit == settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS
+    assert assessment_run_execute_task.time_limit == settings.SOVRA_RUN_TIME_LIMIT_SECONDS
+    # The broker must not hand a run to a second worker while the first may still compute it.
+    assert app.conf.broker_transport_options["visibility_timeout"] > (
+        settings.SOVRA_RUN_TIME_LIMIT_SECONDS
+    )

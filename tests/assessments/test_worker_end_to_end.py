@@ -4,21 +4,25 @@ computes it against the real PostgreSQL, and the report arrives by SMTP on loopb
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager, suppress
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
 from assessments.models import Assessment, AssessmentRun, RunStatus
 from assessments.services.assessments import assessment_save
+from assessments.services.runs import assessment_run_start
 from portal.celery import app as celery_app
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -72,13 +76,18 @@ def queue():
         for pool in (celery_app.amqp._producer_pool, celery_app._pool):
             if pool is not None:
                 pool.force_close_all()
+        # kombu keeps pools per broker for the whole process: drop the closed ones, or the next
+        # test with this broker would be handed them.
+        with celery_app.connection_for_write() as redis:
+            for group in (kombu.pools.producers, kombu.pools.connections):
+                with suppress(KeyError):
+                    del group[redis]
         celery_app.conf.update(saved)
         celery_app._pool, celery_app.amqp._producer_pool = pools
 
 
-@pytest.fixture
-def worker(queue, inbox, tmp_path):
-    _, smtp_port = inbox
+@contextmanager
+def _worker_process(queue, smtp_port, tmp_path, *pool):
     log = (tmp_path / "worker.log").open("wb")
     database = connection.settings_dict
     env = {
@@ -92,7 +101,7 @@ def worker(queue, inbox, tmp_path):
         "PYTHONPATH": str(ROOT),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-Q", queue,
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", *pool, "-Q", queue,
          "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -107,6 +116,19 @@ def worker(queue, inbox, tmp_path):
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def worker(queue, inbox, tmp_path):
+    with _worker_process(queue, inbox[1], tmp_path, "-P", "solo") as process:
+        yield process
+
+
+@pytest.fixture
+def prefork_worker(queue, inbox, tmp_path):
+    """One pool process under a parent that notices when it dies, as in production."""
+    with _worker_process(queue, inbox[1], tmp_path, "-P", "prefork", "-c", "1") as process:
+        yield process
 
 
 def _wait(predicate, seconds: float, what: str, process):
@@ -158,3 +180,48 @@ def test_api_run_on_a_real_worker_emails_the_pdf(demo, api_as, inbox, worker):
     status = client.get(f"/api/v1/orgs/{demo.slug}/runs/{run_id}/").json()
     assert status["status"] == "succeeded" and status["progress_pct"] == 100
     print(f"API call to email received: {seconds:.1f} s")
+
+
+def test_a_run_that_kills_its_worker_fails_once_with_the_reason(demo, prefork_worker):
+    """GIVEN a run whose pool process dies mid-run every time (the kernel's OOM killer, here
+    SIGKILL) WHEN the parent gives the task back to Redis (reject_on_worker_lost) THEN the run is
+    started SOVRA_RUN_MAX_ATTEMPTS times and then failed with the reason, not redelivered for
+    ever."""
+    from django.conf import settings
+
+    assessment = assessment_save(
+        organization=demo, assessment=Assessment(name="Kills its worker", monte_carlo_samples=200)
+    )
+    run = assessment_run_start(assessment=assessment, requested_by=None)
+    runs = AssessmentRun.objects.for_organization(demo)
+    started = time.monotonic()
+    for attempt in range(1, settings.SOVRA_RUN_MAX_ATTEMPTS + 1):
+        _wait(
+            lambda attempt=attempt: runs.filter(pk=run.pk, attempts=attempt).exists(),
+            60,
+            f"start {attempt}",
+            prefork_worker,
+        )
+        (child,) = _children(prefork_worker.pid)
+        os.kill(child, signal.SIGKILL)
+
+    def finished():
+        found = runs.get(pk=run.pk)
+        return found if found.finished else None
+
+    failed = _wait(finished, 60, "the run to fail", prefork_worker)
+    assert failed.status == RunStatus.FAILED
+    assert failed.attempts == settings.SOVRA_RUN_MAX_ATTEMPTS
+    assert failed.error.startswith(
+        f"Stopped after {settings.SOVRA_RUN_MAX_ATTEMPTS} attempts: the worker ran out of memory"
+    )
+    time.sleep(2)  # nothing starts it again
+    assert runs.get(pk=run.pk).attempts == settings.SOVRA_RUN_MAX_ATTEMPTS
+    print(f"{failed.attempts} killed starts to a failed run: {time.monotonic() - started:.1f} s")
+
+
+def _children(pid: int) -> list[int]:
+    output = subprocess.run(
+        ["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True, check=True
+    ).stdout
+    return [int(line) for line in output.split()]

@@ -32,6 +32,10 @@ print(json.dumps({
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "EMAIL_BACKEND": s.EMAIL_BACKEND,
     "SOVRA_IMPORT_MAX_BYTES": s.SOVRA_IMPORT_MAX_BYTES,
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD": s.CELERY_WORKER_MAX_MEMORY_PER_CHILD,
+    "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": s.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
+    "SOVRA_RUN_TIME_LIMIT_SECONDS": s.SOVRA_RUN_TIME_LIMIT_SECONDS,
+    "visibility_timeout": s.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
 }))
 """
 
@@ -129,6 +133,27 @@ def test_unreadable_import_limit_stops_startup_with_the_reason():
     result = settings_process({"SOVRA_IMPORT_MAX_BYTES": "lots"})
     assert result.returncode != 0
     assert "cannot read 'lots' as a size" in result.stderr
+
+
+def test_worker_memory_ceiling_and_run_time_limits_are_read_from_the_environment():
+    resolved = resolved_settings(
+        {
+            "SOVRA_WORKER_MAX_MEMORY_PER_CHILD": "512MB",
+            "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": "7200",
+        }
+    )
+    assert resolved["CELERY_WORKER_MAX_MEMORY_PER_CHILD"] == 512 * 1024  # Celery counts KiB
+    assert resolved["SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS"] == 7200
+    assert resolved["SOVRA_RUN_TIME_LIMIT_SECONDS"] == 7500  # the soft limit plus 300 s
+    assert resolved["visibility_timeout"] > 7500
+
+
+def test_a_hard_time_limit_not_above_the_soft_one_stops_startup_with_the_reason():
+    result = settings_process(
+        {"SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": "600", "SOVRA_RUN_TIME_LIMIT_SECONDS": "600"}
+    )
+    assert result.returncode != 0
+    assert "SOVRA_RUN_TIME_LIMIT_SECONDS must exceed" in result.stderr
 
 
 def test_suite_runs_against_postgresql():

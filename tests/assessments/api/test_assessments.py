@@ -97,6 +97,15 @@ def test_the_services_checks_name_the_bad_address_and_assumption(api_as, analyst
     assert not Assessment.objects.for_organization(analyst.memberships.first().organization)
 
 
+def test_a_callback_inside_the_network_is_refused_naming_the_field(api_as, analyst):
+    response = _create(api_as(analyst), callback_url="http://[::1]:8000/api/v1/")
+    assert response.status_code == 400
+    ((field, message),) = [(e["field"], e["message"]) for e in response.json()["errors"]]
+    assert field == "callback_url"
+    assert message.startswith("::1 is a loopback address (::1), not a public one.")
+    assert not Assessment.objects.for_organization(analyst.memberships.first().organization)
+
+
 def test_another_organizations_workload_is_unknown(api_as, analyst, other_org):
     WorkloadFactory(organization=other_org, external_id="MALLORY-1", name="Their secret")
     response = _create(api_as(analyst), workloads=["MALLORY-1"])

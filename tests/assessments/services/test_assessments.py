@@ -46,7 +46,7 @@ def test_options_are_kept_in_report_order_without_duplicates(org):
          "demand_growth_per_year: a number is needed"),
         ({"assumption_overrides": {"commitment_term": "reserved_5y"}}, "assumption_overrides",
          "commitment_term: one of"),
-        ({"callback_url": "ftp://example.org/x"}, "callback_url", "an http(s) address"),
+        ({"callback_url": "ftp://example.org/x"}, "callback_url", "An http(s) address"),
         ({"horizon_years": 40}, "horizon_years", "less than or equal to 15"),
         ({"min_sovereign_share_pct": 120}, "min_sovereign_share_pct", "less than or equal to 100"),
     ],
@@ -61,3 +61,29 @@ def test_another_organizations_workload_is_refused_not_joined(org, other_org):
     with pytest.raises(ValidationError, match="must belong to this organization"):
         assessment_save(organization=org, assessment=Assessment(name="Sneaky"), workloads=[theirs])
     assert not Assessment.objects.for_organization(org).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:6379/", "127.0.0.1 is a loopback address"),
+        ("http://[::ffff:127.0.0.1]:5432/", "loopback (inside an IPv6 address)"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+        ("https://10.0.0.5/hooks", "10.0.0.5 is a private address"),
+        ("http://localhost:8000/", "localhost names a host inside a local network"),
+    ],
+)
+def test_a_callback_inside_the_network_is_refused_where_it_is_entered(org, url, why):
+    (message,) = _errors(org, callback_url=url)["callback_url"]
+    assert why in message
+    assert message.endswith("Callbacks go to public addresses only; an administrator can allow "
+                            "an internal host.")  # fmt: skip
+
+
+def test_a_host_the_installation_allows_may_be_entered(org, settings):
+    settings.SOVRA_CALLBACK_ALLOWED_HOSTS = ["cmdb.internal", "10.0.0.5"]
+    for url in ("http://cmdb.internal:8080/hooks", "https://10.0.0.5/hooks"):
+        assessment = assessment_save(
+            organization=org, assessment=Assessment(name=url, callback_url=url)
+        )
+        assert assessment.callback_url == url

@@ -136,6 +136,17 @@ def test_another_organizations_workload_cannot_be_ticked(client_for, org, other_
     assert "Secret" not in response.content.decode()
 
 
+def test_a_callback_inside_the_network_is_refused_beside_its_field(client_for, org, analyst):
+    response = client_for(analyst).post(
+        reverse("assessment-create", args=[org.slug]),
+        _valid_post(callback_url="http://192.168.1.1/hooks"),
+    )
+    assert response.status_code == 200
+    (message,) = _errors(response)["callback_url"]
+    assert message.startswith("192.168.1.1 is a private address")
+    assert not Assessment.objects.for_organization(org).exists()
+
+
 def test_creating_with_a_callback_shows_the_secret_once(client_for, org, analyst):
     client = client_for(analyst)
     response = client.post(
