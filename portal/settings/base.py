@@ -117,6 +117,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # Uploads: one limit, named in the error a user sees when a file is too large.
 SOVRA_IMPORT_MAX_BYTES = parse_size_bytes(env.str("SOVRA_IMPORT_MAX_BYTES", default="20MB"))
+# A few KB of XLSX can unpack to gigabytes or declare a million rows: bound both before reading.
+SOVRA_IMPORT_MAX_ROWS = env.int("SOVRA_IMPORT_MAX_ROWS", default=100_000)
+SOVRA_IMPORT_MAX_UNPACKED_BYTES = parse_size_bytes(
+    env.str("SOVRA_IMPORT_MAX_UNPACKED_BYTES", default="256MB")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SOVRA_IMPORT_MAX_BYTES, 2_621_440) + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SOVRA_BULK_MAX_ROWS = env.int("SOVRA_BULK_MAX_ROWS", default=10_000)
