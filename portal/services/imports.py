@@ -73,7 +73,7 @@ class ImportPreview:
         return self.error_total == 0
 
 
-def _format_size(size: int) -> str:
+def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
@@ -209,8 +209,8 @@ def _check_xlsx_archive(data: bytes) -> None:
         raise ImportFileError("The file is not a readable XLSX workbook.") from exc
     if unpacked > limit:
         raise ImportFileError(
-            f"The workbook unpacks to {_format_size(unpacked)}; the limit is "
-            f"{_format_size(limit)}. Save only the workloads sheet, or split the file."
+            f"The workbook unpacks to {format_size(unpacked)}; the limit is "
+            f"{format_size(limit)}. Save only the workloads sheet, or split the file."
         )
 
 
@@ -242,7 +242,7 @@ def parse_workload_file(*, filename: str, data: bytes) -> ParsedFile:
     limit = settings.SOVRA_IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError(
-            f"The file is {_format_size(len(data))}; the limit is {_format_size(limit)}."
+            f"The file is {format_size(len(data))}; the limit is {format_size(limit)}."
         )
     if not data:
         raise ImportFileError("The file is empty: it has no header row and no workloads.")
@@ -261,11 +261,11 @@ def _read_upload(upload) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
         raise ImportFileError(
-            f"The file is {_format_size(size)}; the limit is {_format_size(limit)}."
+            f"The file is {format_size(size)}; the limit is {format_size(limit)}."
         )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ImportFileError(f"The file is larger than the limit of {_format_size(limit)}.")
+        raise ImportFileError(f"The file is larger than the limit of {format_size(limit)}.")
     return data
 
 

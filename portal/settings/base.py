@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Its check runs before any view or process_view (CSRF's reads POST) touches the body.
+    "portal.request_limits.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -123,6 +125,11 @@ SOVRA_IMPORT_MAX_UNPACKED_BYTES = parse_size_bytes(
     env.str("SOVRA_IMPORT_MAX_UNPACKED_BYTES", default="256MB")
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SOVRA_IMPORT_MAX_BYTES, 2_621_440) + 1024 * 1024
+# Any request body, judged by its Content-Length before it is read; the default leaves room for
+# the multipart framing around the largest file accepted.
+SOVRA_UPLOAD_MAX_BYTES = parse_size_bytes(
+    env.str("SOVRA_UPLOAD_MAX_BYTES", default=str(DATA_UPLOAD_MAX_MEMORY_SIZE))
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SOVRA_BULK_MAX_ROWS = env.int("SOVRA_BULK_MAX_ROWS", default=10_000)
 SOVRA_API_TOKEN_DEFAULT_DAYS = env.int("SOVRA_API_TOKEN_DEFAULT_DAYS", default=90)
