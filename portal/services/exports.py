@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -87,14 +88,28 @@ def _rows(records: Iterable[dict[str, Any]]) -> Iterable[list[Any]]:
         yield [_cell(column, record.get(column)) for column in WORKLOAD_COLUMNS]
 
 
-def _csv(records: Iterable[dict[str, Any]]) -> bytes:
+# Rows written per chunk of a streamed CSV, and fetched per query of a large export.
+EXPORT_CHUNK_ROWS = 2000
+
+
+def _csv_chunks(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The CSV in pieces of EXPORT_CHUNK_ROWS rows, so no export is ever whole in memory."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(WORKLOAD_COLUMNS)
-    for row in _rows(records):
-        writer.writerow(["" if value is None else value for value in row])
     # A BOM makes Excel open the file as UTF-8 rather than the local code page.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.write("\ufeff")
+    writer.writerow(WORKLOAD_COLUMNS)
+    for count, row in enumerate(_rows(records), start=1):
+        writer.writerow(["" if value is None else value for value in row])
+        if count % EXPORT_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _csv(records: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(_csv_chunks(records))
 
 
 def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
@@ -143,12 +158,60 @@ def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
     return output.getvalue()
 
 
+def _write_only_value(sheet, value: Any, cell_class) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value.startswith("="):
+        # neutralise_formula leaves none, but openpyxl would store one as a live formula.
+        cell = cell_class(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _xlsx_streamed(records: Iterable[dict[str, Any]]):
+    """A workbook written row by row (openpyxl's write-only mode spools each row to disk) into
+    a temporary file, so memory stays flat however many workloads there are."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("workloads")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in WORKLOAD_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in _rows(records):
+        sheet.append([_write_only_value(sheet, v, WriteOnlyCell) for v in row])
+    # Not a context manager: the response closes (and so deletes) it once sent.
+    output = tempfile.TemporaryFile()  # noqa: SIM115
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def workloads_csv_chunks(*, workloads: Iterable[Workload]) -> Iterator[bytes]:
+    """The inventory as CSV, piece by piece, for a streaming response."""
+    return _csv_chunks(_workload_values(w) for w in workloads)
+
+
 def workloads_csv(*, workloads: Iterable[Workload]) -> bytes:
     return _csv(_workload_values(w) for w in workloads)
 
 
+def workloads_xlsx_file(*, workloads: Iterable[Workload]):
+    """The inventory as XLSX in a rewound temporary file, written with bounded memory."""
+    return _xlsx_streamed(_workload_values(w) for w in workloads)
+
+
 def workloads_xlsx(*, workloads: Iterable[Workload]) -> bytes:
-    return _xlsx((_workload_values(w) for w in workloads), with_help=False)
+    with workloads_xlsx_file(workloads=workloads) as output:
+        return output.read()
 
 
 def template_csv() -> bytes:
