@@ -139,6 +139,8 @@ SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
     "SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS", default=100
 )
 SOVRA_SCENARIO_MAX_OFFERS = env.int("SOVRA_SCENARIO_MAX_OFFERS", default=1_000)
+# Assessments run in a worker: bound the workloads one may cover, checked on save, start and run.
+SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", default=20_000)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
