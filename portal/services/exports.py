@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from portal.models import Workload
 from portal.services.workload_rows import WORKLOAD_COLUMNS, column_help
+from portal.services.xlsx_writer import stream_xlsx
 
 _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_COLUMNS = frozenset(
@@ -158,43 +158,6 @@ def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
     return output.getvalue()
 
 
-def _write_only_value(sheet, value: Any, cell_class) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str) and value.startswith("="):
-        # neutralise_formula leaves none, but openpyxl would store one as a live formula.
-        cell = cell_class(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _xlsx_streamed(records: Iterable[dict[str, Any]]):
-    """A workbook written row by row (openpyxl's write-only mode spools each row to disk) into
-    a temporary file, so memory stays flat however many workloads there are."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("workloads")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in WORKLOAD_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in _rows(records):
-        sheet.append([_write_only_value(sheet, v, WriteOnlyCell) for v in row])
-    # Not a context manager: the response closes (and so deletes) it once sent.
-    output = tempfile.TemporaryFile()  # noqa: SIM115
-    workbook.save(output)
-    output.seek(0)
-    return output
-
-
 def workloads_csv_chunks(*, workloads: Iterable[Workload]) -> Iterator[bytes]:
     """The inventory as CSV, piece by piece, for a streaming response."""
     return _csv_chunks(_workload_values(w) for w in workloads)
@@ -204,14 +167,18 @@ def workloads_csv(*, workloads: Iterable[Workload]) -> bytes:
     return _csv(_workload_values(w) for w in workloads)
 
 
-def workloads_xlsx_file(*, workloads: Iterable[Workload]):
-    """The inventory as XLSX in a rewound temporary file, written with bounded memory."""
-    return _xlsx_streamed(_workload_values(w) for w in workloads)
+def workloads_xlsx_chunks(*, workloads: Iterable[Workload]) -> Iterator[bytes]:
+    """The inventory as XLSX, piece by piece, for a streaming response."""
+    return stream_xlsx(
+        sheet_name="workloads",
+        header=WORKLOAD_COLUMNS,
+        rows=_rows(_workload_values(w) for w in workloads),
+        rows_per_chunk=EXPORT_CHUNK_ROWS,
+    )
 
 
 def workloads_xlsx(*, workloads: Iterable[Workload]) -> bytes:
-    with workloads_xlsx_file(workloads=workloads) as output:
-        return output.read()
+    return b"".join(workloads_xlsx_chunks(workloads=workloads))
 
 
 def template_csv() -> bytes:

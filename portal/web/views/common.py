@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 
@@ -44,15 +44,12 @@ CONTENT_TYPES = {
 def download(content, *, stem: str, file_format: str, dated: bool = True) -> HttpResponse:
     """A file download; names carry the date so repeated exports do not overwrite each other.
 
-    ``content`` is bytes, an iterator of bytes (streamed as it is made) or an open file
-    (streamed in blocks, then closed).
+    ``content`` is bytes, or an iterator of bytes streamed as it is made.
     """
     suffix = f"-{timezone.now():%Y%m%d}" if dated else ""
     content_type = CONTENT_TYPES[file_format]
     if isinstance(content, bytes):
         response = HttpResponse(content, content_type=content_type)
-    elif hasattr(content, "read"):
-        response = FileResponse(content, content_type=content_type)
     else:
         response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.{file_format}"'
