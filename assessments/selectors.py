@@ -57,6 +57,19 @@ def assessment_workloads(*, assessment: Assessment) -> list[Workload]:
     ]
 
 
+def assessment_workload_count(*, assessment: Assessment) -> int:
+    """How many workloads ``assessment_workloads`` would return, without loading them."""
+    scoped = Workload.objects.for_organization(assessment.organization)
+    chosen = set(assessment.workloads.values_list("pk", flat=True))
+    tags = set(assessment.workload_tags or [])
+    if not chosen and not tags:
+        return scoped.count()
+    if not tags:
+        return len(chosen)
+    rows = scoped.values_list("pk", "tags").iterator(chunk_size=5000)
+    return sum(1 for pk, their_tags in rows if pk in chosen or tags.intersection(their_tags or []))
+
+
 def _json_value(value):
     if hasattr(value, "as_tuple"):  # Decimal
         return float(value)

@@ -12,6 +12,7 @@ from django.db import transaction
 from assessments.callback_target import CallbackNotPublic, CallbackRefused, callback_url_check
 from assessments.models import Assessment
 from assessments.models.assessment import OPTION_IDS
+from assessments.selectors import assessment_workload_count
 from portal.models import Organization, Workload
 
 MAX_RECIPIENTS = 50
@@ -114,6 +115,27 @@ def clean_callback_url(url: str) -> str:
     return url
 
 
+def assessment_check_size(*, assessment: Assessment) -> None:
+    """Refuse an assessment covering more workloads than one run may compute: the snapshot,
+    the Monte Carlo and the placement all grow with them, and a run must end in a worker's
+    time limit."""
+    limit = settings.SOVRA_ASSESSMENT_MAX_WORKLOADS
+    count = assessment_workload_count(assessment=assessment)
+    if count <= limit:
+        return
+    chosen = assessment.workloads.exists() or assessment.workload_tags
+    scope = "" if chosen else " (none are chosen, so it covers the whole inventory)"
+    raise ValidationError(
+        {
+            "workloads": [
+                f"this assessment covers {count:,} workloads{scope}; the limit is {limit:,} "
+                "per assessment. Choose fewer workloads or tags, or split it into several "
+                "assessments."
+            ]
+        }
+    )
+
+
 @transaction.atomic
 def assessment_save(
     *, organization: Organization, assessment: Assessment, workloads=None, user=None
@@ -137,6 +159,7 @@ def assessment_save(
     assessment.save()
     if workloads is not None:
         assessment.workloads.set(_check_workloads(organization, workloads))
+    assessment_check_size(assessment=assessment)  # the transaction undoes the save if too big
     return assessment
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.utils import timezone
 from assessments import compute
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.models.assessment import Assessment
+from assessments.services.assessments import assessment_check_size
 from portal.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ def assessment_run_start(*, assessment: Assessment, requested_by=None) -> Assess
     Assessment.objects.for_organization(assessment.organization).select_for_update().get(
         pk=assessment.pk
     )
+    # Checked again here and in the worker: the inventory an assessment covers may have grown.
+    assessment_check_size(assessment=assessment)
     last = assessment.runs.aggregate(n=Max("number"))["n"] or 0
     run = AssessmentRun.objects.create_in(
         assessment.organization,
@@ -96,6 +100,11 @@ class RunAbandoned(RuntimeError):
 def _snapshot(run: AssessmentRun) -> None:
     from assessments.selectors import run_snapshot
 
+    try:
+        assessment_check_size(assessment=run.assessment)
+    except ValidationError as error:
+        message = error.message_dict["workloads"][0]
+        raise RunInputError(message[0].upper() + message[1:]) from error
     try:
         snapshot = run_snapshot(assessment=run.assessment)
     except ValueError as error:

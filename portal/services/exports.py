@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from portal.models import Workload
 from portal.services.workload_rows import WORKLOAD_COLUMNS, column_help
+from portal.services.xlsx_writer import stream_xlsx
 
 _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_COLUMNS = frozenset(
@@ -87,14 +88,28 @@ def _rows(records: Iterable[dict[str, Any]]) -> Iterable[list[Any]]:
         yield [_cell(column, record.get(column)) for column in WORKLOAD_COLUMNS]
 
 
-def _csv(records: Iterable[dict[str, Any]]) -> bytes:
+# Rows written per chunk of a streamed CSV, and fetched per query of a large export.
+EXPORT_CHUNK_ROWS = 2000
+
+
+def _csv_chunks(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The CSV in pieces of EXPORT_CHUNK_ROWS rows, so no export is ever whole in memory."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(WORKLOAD_COLUMNS)
-    for row in _rows(records):
-        writer.writerow(["" if value is None else value for value in row])
     # A BOM makes Excel open the file as UTF-8 rather than the local code page.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.write("\ufeff")
+    writer.writerow(WORKLOAD_COLUMNS)
+    for count, row in enumerate(_rows(records), start=1):
+        writer.writerow(["" if value is None else value for value in row])
+        if count % EXPORT_CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _csv(records: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(_csv_chunks(records))
 
 
 def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
@@ -143,12 +158,27 @@ def _xlsx(records: Iterable[dict[str, Any]], *, with_help: bool) -> bytes:
     return output.getvalue()
 
 
+def workloads_csv_chunks(*, workloads: Iterable[Workload]) -> Iterator[bytes]:
+    """The inventory as CSV, piece by piece, for a streaming response."""
+    return _csv_chunks(_workload_values(w) for w in workloads)
+
+
 def workloads_csv(*, workloads: Iterable[Workload]) -> bytes:
     return _csv(_workload_values(w) for w in workloads)
 
 
+def workloads_xlsx_chunks(*, workloads: Iterable[Workload]) -> Iterator[bytes]:
+    """The inventory as XLSX, piece by piece, for a streaming response."""
+    return stream_xlsx(
+        sheet_name="workloads",
+        header=WORKLOAD_COLUMNS,
+        rows=_rows(_workload_values(w) for w in workloads),
+        rows_per_chunk=EXPORT_CHUNK_ROWS,
+    )
+
+
 def workloads_xlsx(*, workloads: Iterable[Workload]) -> bytes:
-    return _xlsx((_workload_values(w) for w in workloads), with_help=False)
+    return b"".join(workloads_xlsx_chunks(workloads=workloads))
 
 
 def template_csv() -> bytes:

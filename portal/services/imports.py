@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from lxml import etree
 
 from portal.models import Organization, Workload, WorkloadImport
+from portal.services import xlsx_reader
 from portal.services.workload_rows import (
     REQUIRED_COLUMNS,
     WORKLOAD_COLUMNS,
@@ -70,7 +73,7 @@ class ImportPreview:
         return self.error_total == 0
 
 
-def _format_size(size: int) -> str:
+def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
@@ -108,32 +111,53 @@ def _columns_from_header(header: list[Any]) -> list[str]:
     return columns
 
 
-def _rows_from_table(table: Iterator[list[Any]], first_row: int = 1) -> ParsedFile:
-    header = None
-    for header_row in table:
-        if any(cell not in (None, "") for cell in header_row):
-            header = header_row
+def _past_the_cap(number: int, max_rows: int) -> ImportFileError:
+    return ImportFileError(
+        f"The file has more rows than the limit of {max_rows:,} workload rows per import "
+        f"(row {number:,} is past it); split it into smaller files."
+    )
+
+
+def _is_blank(cell: Any) -> bool:
+    return cell is None or not str(cell).strip()
+
+
+def _rows_from_table(table: Iterator[tuple[int, dict[int, Any]]]) -> ParsedFile:
+    """Rows of ``(row number, {column: value})`` (1-based, empty cells absent) checked against
+    the header and the row cap; a row numbered past the cap stops the reading at once."""
+    max_rows = settings.SOVRA_IMPORT_MAX_ROWS
+    max_width = len(WORKLOAD_COLUMNS)
+    header_row, header = 0, None
+    for header_row, cells in table:
+        if header_row > max_rows + 1:
+            raise _past_the_cap(header_row, max_rows)
+        if any(cell not in (None, "") for cell in cells.values()):
+            header = cells
             break
-        first_row += 1
     if header is None:
         raise ImportFileError("The file is empty: it has no header row and no workloads.")
-    while header and header[-1] in (None, ""):
-        header = header[:-1]
-    columns = _columns_from_header(header)
-    width = len(header)
+    width = max(header)
+    if width > max_width + 1:
+        raise ImportFileError(
+            f"The header row reaches column {width:,}; an inventory file has at most "
+            f"{max_width} columns. Download the import template for the expected columns."
+        )
+    columns = _columns_from_header([header.get(index) for index in range(1, width + 1)])
+    last_row = header_row + max_rows
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[RowError] = []
-    for number, cells in enumerate(table, start=first_row + 1):
-        cells = list(cells)
-        if not any(cell not in (None, "") and str(cell).strip() for cell in cells):
+    for number, cells in table:
+        if number > last_row:
+            raise _past_the_cap(number, max_rows)
+        if all(_is_blank(cell) for cell in cells.values()):
             continue  # blank lines between blocks of rows are harmless
-        if len(cells) > width and any(c not in (None, "") for c in cells[width:]):
+        beyond = [index for index, cell in cells.items() if index > width and not _is_blank(cell)]
+        if beyond:
             errors.append(
-                RowError(number, None, f"has {len(cells)} cells; the header has {width}.")
+                RowError(number, None, f"has {max(beyond)} cells; the header has {width}.")
             )
             continue
-        cells = cells[:width] + [None] * (width - len(cells))
-        rows.append((number, dict(zip(columns, cells, strict=True))))
+        rows.append((number, {name: cells.get(i) for i, name in enumerate(columns, start=1)}))
     if not rows and not errors:
         raise ImportFileError("The file has a header but no workload rows.")
     return ParsedFile(columns=columns, rows=rows, errors=errors)
@@ -166,26 +190,51 @@ def parse_csv(data: bytes) -> ParsedFile:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        return _rows_from_table(reader)
+        return _rows_from_table(
+            (number, {i: cell for i, cell in enumerate(cells, start=1) if cell != ""})
+            for number, cells in enumerate(reader, start=1)
+        )
     except csv.Error as exc:
         raise ImportFileError(f"The CSV is malformed: {exc}.") from exc
 
 
-def parse_xlsx(data: bytes) -> ParsedFile:
-    from openpyxl import load_workbook  # imported here: it is slow to import and rarely used
-
+def _check_xlsx_archive(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, before inflating any."""
+    limit = settings.SOVRA_IMPORT_MAX_UNPACKED_BYTES
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Reading stops at each member's declared size, so the declared total bounds the work.
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ImportFileError("The file is not a readable XLSX workbook.") from exc
-    try:
-        sheet = (
-            workbook["workloads"] if "workloads" in workbook.sheetnames else workbook.worksheets[0]
+    if unpacked > limit:
+        raise ImportFileError(
+            f"The workbook unpacks to {format_size(unpacked)}; the limit is "
+            f"{format_size(limit)}. Save only the workloads sheet, or split the file."
         )
-        parsed = _rows_from_table(iter(list(row) for row in sheet.iter_rows(values_only=True)))
-    finally:
-        workbook.close()
-    return parsed
+
+
+def parse_xlsx(data: bytes) -> ParsedFile:
+    """Stream the workloads sheet: sizes and the declared range are checked before any row."""
+    _check_xlsx_archive(data)
+    max_rows = settings.SOVRA_IMPORT_MAX_ROWS
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheet = xlsx_reader.choose_sheet(archive, preferred="workloads")
+            if sheet.declared_max_row is not None and sheet.declared_max_row > max_rows + 1:
+                raise ImportFileError(
+                    f"The sheet {sheet.name!r} declares {sheet.declared_max_row:,} rows "
+                    f"({sheet.declared_range}); the limit is {max_rows:,} workload rows per "
+                    f"import (row {max_rows + 2:,} is past it). Delete the rows below your data "
+                    "or split the file."
+                )
+            strings = xlsx_reader.shared_strings(archive)
+            with archive.open(sheet.path) as source:
+                return _rows_from_table(xlsx_reader.iter_cells(source, strings))
+    except xlsx_reader.XlsxError as exc:
+        raise ImportFileError(str(exc)) from exc
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, etree.Error) as exc:
+        raise ImportFileError("The file is not a readable XLSX workbook.") from exc
 
 
 def parse_workload_file(*, filename: str, data: bytes) -> ParsedFile:
@@ -193,7 +242,7 @@ def parse_workload_file(*, filename: str, data: bytes) -> ParsedFile:
     limit = settings.SOVRA_IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError(
-            f"The file is {_format_size(len(data))}; the limit is {_format_size(limit)}."
+            f"The file is {format_size(len(data))}; the limit is {format_size(limit)}."
         )
     if not data:
         raise ImportFileError("The file is empty: it has no header row and no workloads.")
@@ -212,11 +261,11 @@ def _read_upload(upload) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
         raise ImportFileError(
-            f"The file is {_format_size(size)}; the limit is {_format_size(limit)}."
+            f"The file is {format_size(size)}; the limit is {format_size(limit)}."
         )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ImportFileError(f"The file is larger than the limit of {_format_size(limit)}.")
+        raise ImportFileError(f"The file is larger than the limit of {format_size(limit)}.")
     return data
 
 

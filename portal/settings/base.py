@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Its check runs before any view or process_view (CSRF's reads POST) touches the body.
+    "portal.request_limits.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,7 +120,17 @@ X_FRAME_OPTIONS = "DENY"
 
 # Uploads: one limit, named in the error a user sees when a file is too large.
 SOVRA_IMPORT_MAX_BYTES = parse_size_bytes(env.str("SOVRA_IMPORT_MAX_BYTES", default="20MB"))
+# A few KB of XLSX can unpack to gigabytes or declare a million rows: bound both before reading.
+SOVRA_IMPORT_MAX_ROWS = env.int("SOVRA_IMPORT_MAX_ROWS", default=100_000)
+SOVRA_IMPORT_MAX_UNPACKED_BYTES = parse_size_bytes(
+    env.str("SOVRA_IMPORT_MAX_UNPACKED_BYTES", default="256MB")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SOVRA_IMPORT_MAX_BYTES, 2_621_440) + 1024 * 1024
+# Any request body, judged by its Content-Length before it is read; the default leaves room for
+# the multipart framing around the largest file accepted.
+SOVRA_UPLOAD_MAX_BYTES = parse_size_bytes(
+    env.str("SOVRA_UPLOAD_MAX_BYTES", default=str(DATA_UPLOAD_MAX_MEMORY_SIZE))
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SOVRA_BULK_MAX_ROWS = env.int("SOVRA_BULK_MAX_ROWS", default=10_000)
 SOVRA_API_TOKEN_DEFAULT_DAYS = env.int("SOVRA_API_TOKEN_DEFAULT_DAYS", default=90)
@@ -128,6 +140,8 @@ SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
     "SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS", default=100
 )
 SOVRA_SCENARIO_MAX_OFFERS = env.int("SOVRA_SCENARIO_MAX_OFFERS", default=1_000)
+# Assessments run in a worker: bound the workloads one may cover, checked on save, start and run.
+SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", default=20_000)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")

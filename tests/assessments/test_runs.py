@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assessments.models import (
@@ -25,6 +26,7 @@ from assessments.services.runs import (
     assessment_runs_check_stale,
 )
 from tests.assessments.world import finished_run
+from tests.factories import WorkloadFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -324,3 +326,25 @@ def test_workers_run_with_the_configured_memory_ceiling_and_time_limits(settings
     assert app.conf.broker_transport_options["visibility_timeout"] > (
         settings.SOVRA_RUN_TIME_LIMIT_SECONDS
     )
+
+
+def test_a_run_is_refused_at_start_and_failed_in_the_worker_once_its_inventory_is_too_large(
+    org, settings
+):
+    """The inventory an assessment covers may grow after it is saved: starting a run refuses,
+    and a run already queued fails with the reason instead of holding a worker."""
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 2
+    WorkloadFactory.create_batch(2, organization=org)
+    assessment = assessment_save(organization=org, assessment=Assessment(name="All"))
+    queued = AssessmentRun.objects.create_in(org, assessment=assessment, number=1)
+    WorkloadFactory(organization=org)
+
+    with pytest.raises(ValidationError) as error:
+        assessment_run_start(assessment=assessment)
+    assert "covers 3 workloads" in error.value.message_dict["workloads"][0]
+    assert AssessmentRun.objects.for_organization(org).count() == 1
+
+    assert assessment_run_execute(organization_id=org.pk, run_id=queued.pk) == RunStatus.FAILED
+    failed = AssessmentRun.objects.for_organization(org).get(pk=queued.pk)
+    assert failed.error.startswith("This assessment covers 3 workloads")
+    assert "the limit is 2 per assessment" in failed.error

@@ -251,7 +251,12 @@ class AssessmentRunView(OrgScopedView, DetailView):
 
     def post(self, request, *args, **kwargs):
         assessment = self.get_object()
-        run = assessment_run_start(assessment=assessment, requested_by=request.user)
+        try:
+            run = assessment_run_start(assessment=assessment, requested_by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, f"No run was started: {message}")
+            return redirect("assessment-detail", org_slug=self.organization.slug, pk=assessment.pk)
         messages.success(request, f"Run #{run.number} of '{assessment.name}' started.")
         return redirect(
             reverse("run-detail", kwargs={"org_slug": self.organization.slug, "pk": run.pk})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 
@@ -41,10 +41,17 @@ CONTENT_TYPES = {
 }
 
 
-def download(content: bytes, *, stem: str, file_format: str, dated: bool = True) -> HttpResponse:
-    """A file download; names carry the date so repeated exports do not overwrite each other."""
+def download(content, *, stem: str, file_format: str, dated: bool = True) -> HttpResponse:
+    """A file download; names carry the date so repeated exports do not overwrite each other.
+
+    ``content`` is bytes, or an iterator of bytes streamed as it is made.
+    """
     suffix = f"-{timezone.now():%Y%m%d}" if dated else ""
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    content_type = CONTENT_TYPES[file_format]
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.{file_format}"'
     # Inventory data must not linger in shared caches.
     response["Cache-Control"] = "private, no-store"

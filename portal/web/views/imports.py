@@ -149,11 +149,13 @@ class WorkloadExportView(OrgScopedView, View):
         )
         valid = not filterset.is_bound or filterset.is_valid()
         workloads = filterset.qs if valid else filterset.queryset.none()
-        rows = workloads.iterator(chunk_size=2000)
+        # Fetched in chunks and written as they come: a million-row inventory is never whole
+        # in memory, and the first bytes leave before the last row is read.
+        rows = workloads.iterator(chunk_size=exports.EXPORT_CHUNK_ROWS)
         if self.file_format == "csv":
-            content = exports.workloads_csv(workloads=rows)
+            content = exports.workloads_csv_chunks(workloads=rows)
         else:
-            content = exports.workloads_xlsx(workloads=rows)
+            content = exports.workloads_xlsx_chunks(workloads=rows)
         return download(
             content,
             stem=f"sovra-{self.organization.slug}-workloads",

@@ -194,3 +194,29 @@ def test_run_lists_cost_the_same_queries_for_2_and_20_runs(api_as, analyst, worl
     many = [_count_queries(client, url) for url in urls]
     assert [count for _, count in many] == [20, 20]
     assert [queries for queries, _ in many] == [queries for queries, _ in few]
+
+
+def test_assessments_over_the_workload_limit_are_refused_on_create_and_run(
+    org, analyst, api_as, settings
+):
+    from tests.factories import WorkloadFactory
+
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 1
+    first, _second = WorkloadFactory.create_batch(2, organization=org)
+    client = api_as(analyst)
+    created = client.post(f"{BASE}/assessments/", {"name": "All"}, format="json")
+    assert created.status_code == 400
+    assert error_fields(created) == ["workloads"]
+    assert "covers 2 workloads" in created.json()["errors"][0]["message"]
+    assert not Assessment.objects.for_organization(org).exists()
+
+    one = client.post(
+        f"{BASE}/assessments/", {"name": "One", "workloads": [first.external_id]}, format="json"
+    )
+    assert one.status_code == 201, one.content[:300]
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 0
+    started = client.post(f"{BASE}/assessments/{one.json()['id']}/runs/")
+    assert started.status_code == 400
+    assert error_fields(started) == ["workloads"]
+    assert "the limit is 0 per assessment" in started.json()["errors"][0]["message"]
+    assert not AssessmentRun.objects.for_organization(org).exists()

@@ -87,3 +87,33 @@ def test_a_host_the_installation_allows_may_be_entered(org, settings):
             organization=org, assessment=Assessment(name=url, callback_url=url)
         )
         assert assessment.callback_url == url
+
+
+def test_an_assessment_over_the_workload_limit_is_refused_and_not_saved(org, settings):
+    """GIVEN a limit of 2 and 3 workloads WHEN an assessment covers them all (none chosen)
+    THEN it is refused naming the field, the count and the limit, and nothing is stored."""
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 2
+    WorkloadFactory.create_batch(3, organization=org)
+    assert _errors(org)["workloads"] == [
+        "this assessment covers 3 workloads (none are chosen, so it covers the whole "
+        "inventory); the limit is 2 per assessment. Choose fewer workloads or tags, or split "
+        "it into several assessments."
+    ]
+    assert not Assessment.objects.for_organization(org).exists()
+
+
+def test_workloads_chosen_or_tagged_count_towards_the_limit(org, settings):
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 2
+    first, second, _third = WorkloadFactory.create_batch(3, organization=org, tags=["gpu"])
+    chosen = assessment_save(
+        organization=org, assessment=Assessment(name="Two"), workloads=[first, second]
+    )
+    assert chosen.workloads.count() == 2
+    with pytest.raises(ValidationError) as error:
+        assessment_save(
+            organization=org,
+            assessment=Assessment(name="Tagged", workload_tags=["gpu"]),
+        )
+    assert error.value.message_dict["workloads"][0].startswith(
+        "this assessment covers 3 workloads; the limit is 2"
+    )

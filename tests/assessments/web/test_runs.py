@@ -9,6 +9,7 @@ from django.urls import reverse
 from assessments.models import AssessmentRun, ReportEmail, RunStatus
 from assessments.reports.formatting import money
 from tests.assessments.world import finished_run, world_assessments
+from tests.factories import WorkloadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +222,20 @@ def test_a_later_finished_run_is_listed_first_with_its_figures(client_for, org, 
     body = client_for(viewer).get(reverse("assessment-list", args=[org.slug])).content.decode()
     assert f'href="{reverse("run-detail", args=[org.slug, later.pk])}">#3</a>' in body
     assert "Mallory secret assessment" not in body
+
+
+def test_starting_a_run_over_the_workload_limit_says_why_and_starts_nothing(
+    client_for, org, analyst, world, settings
+):
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 0
+    WorkloadFactory(organization=org)  # the assessment chooses none: it covers them all
+    client = client_for(analyst)
+    response = client.post(reverse("assessment-run", args=[org.slug, world["assessment"].pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "assessment-detail", args=[org.slug, world["assessment"].pk]
+    )
+    assert not AssessmentRun.objects.for_organization(org).filter(number=3).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "No run was started: this assessment covers" in page
+    assert "the limit is 0 per assessment" in page

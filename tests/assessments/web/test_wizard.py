@@ -220,3 +220,17 @@ def test_save_and_run_on_the_demo_ends_on_the_succeeded_runs_results(
         assert sentence.replace("'", "&#x27;") in body
     assert 'id="run-progress"' not in body
     assert reverse("run-pdf", args=[demo.slug, run.pk]) in body
+
+
+def test_an_assessment_over_the_workload_limit_shows_the_error_beside_workloads(
+    client_for, org, analyst, settings
+):
+    settings.SOVRA_ASSESSMENT_MAX_WORKLOADS = 1
+    WorkloadFactory.create_batch(2, organization=org)
+    response = client_for(analyst).post(
+        reverse("assessment-create", args=[org.slug]), _valid_post(action="run")
+    )
+    assert response.status_code == 200
+    assert _errors(response)["workloads"][0].startswith("this assessment covers 2 workloads")
+    assert not Assessment.objects.for_organization(org).exists()
+    assert not AssessmentRun.objects.for_organization(org).exists()
