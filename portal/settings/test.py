@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sovra")
+# Tests run with DEBUG off, where the development key is refused; workers started by tests
+# inherit this one.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import env
