@@ -72,3 +72,21 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy (Chromium logs it)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+
+    def record(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", record)
+    yield
+    assert refused == [], "the CSP refused inline code: move it to a static file"
