@@ -33,6 +33,8 @@ print(json.dumps({
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "EMAIL_BACKEND": s.EMAIL_BACKEND,
     "SOVRA_IMPORT_MAX_BYTES": s.SOVRA_IMPORT_MAX_BYTES,
+    "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
+    "AXES_COOLOFF_SECONDS": s.AXES_COOLOFF_TIME.total_seconds(),
 }))
 """
 
@@ -197,3 +199,15 @@ def test_development_secret_key_is_accepted_with_debug():
 def test_own_secret_key_starts_without_debug():
     resolved = resolved_settings({"DJANGO_SECRET_KEY": "k" * 60})
     assert resolved["SECRET_KEY"] == "k" * 60
+
+
+def test_sign_in_lockout_defaults_to_five_failures_and_fifteen_minutes():
+    resolved = resolved_settings(EMBEDDED)
+    assert (resolved["AXES_FAILURE_LIMIT"], resolved["AXES_COOLOFF_SECONDS"]) == (5, 900)
+
+
+def test_sign_in_lockout_is_read_from_the_environment():
+    resolved = resolved_settings(
+        {**EMBEDDED, "SOVRA_LOGIN_FAILURE_LIMIT": "10", "SOVRA_LOGIN_COOLOFF_MINUTES": "60"}
+    )
+    assert (resolved["AXES_FAILURE_LIMIT"], resolved["AXES_COOLOFF_SECONDS"]) == (10, 3600)
