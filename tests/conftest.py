@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from portal.models import Role
@@ -90,3 +91,9 @@ def _no_csp_violations(request):
     page.on("console", record)
     yield
     assert refused == [], "the CSP refused inline code: move it to a static file"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no API rate counted (the cache is per process, shared by tests)."""
+    cache.clear()

@@ -14,7 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings.parsers import parse_size_bytes
+from portal.settings.parsers import parse_rate, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -236,12 +236,27 @@ SOVRA_RUN_MAX_ATTEMPTS = env.int("SOVRA_RUN_MAX_ATTEMPTS", default=3)
 # Reports above this size are linked (authenticated download) instead of attached.
 SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
 
+# One cache for every process when CACHE_URL names a shared one (redis://...): the API's rate
+# counts live there. The default, in-process memory, counts per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# API rates per user (all their tokens and their browser session together) and per token;
+# over either, 429 with Retry-After. Empty: no limit.
+SOVRA_API_THROTTLE_RATES = {
+    "user": parse_rate(env.str("SOVRA_API_RATE_PER_USER", default="1200/minute")),
+    "token": parse_rate(env.str("SOVRA_API_RATE_PER_TOKEN", default="600/minute")),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttles.PerUserRateThrottle",
+        "portal.api.throttles.PerTokenRateThrottle",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.settings.parsers import parse_size_bytes
+from portal.settings.parsers import parse_rate, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,8 @@ print(json.dumps({
     "SOVRA_IMPORT_MAX_BYTES": s.SOVRA_IMPORT_MAX_BYTES,
     "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
     "AXES_COOLOFF_SECONDS": s.AXES_COOLOFF_TIME.total_seconds(),
+    "SOVRA_API_THROTTLE_RATES": s.SOVRA_API_THROTTLE_RATES,
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
 }))
 """
 
@@ -211,3 +213,43 @@ def test_sign_in_lockout_is_read_from_the_environment():
         {**EMBEDDED, "SOVRA_LOGIN_FAILURE_LIMIT": "10", "SOVRA_LOGIN_COOLOFF_MINUTES": "60"}
     )
     assert (resolved["AXES_FAILURE_LIMIT"], resolved["AXES_COOLOFF_SECONDS"]) == (10, 3600)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("600/minute", "600/minute"), (" 10/Second ", "10/second"), ("5000/day", "5000/day"),
+     ("", None), ("  ", None)],
+)  # fmt: skip
+def test_parse_rate_reads_drf_rates_and_empty_as_no_limit(value, expected):
+    assert parse_rate(value) == expected
+
+
+@pytest.mark.parametrize("value", ["600", "600/min", "0/minute", "-1/hour", "x/day", "10/week"])
+def test_parse_rate_refuses_what_is_not_a_rate(value):
+    with pytest.raises(ValueError, match="as a rate"):
+        parse_rate(value)
+
+
+def test_api_rates_default_per_user_and_per_token_in_process_memory():
+    resolved = resolved_settings(EMBEDDED)
+    assert resolved["SOVRA_API_THROTTLE_RATES"] == {"user": "1200/minute", "token": "600/minute"}
+    assert resolved["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_api_rates_and_a_shared_cache_are_read_from_the_environment():
+    resolved = resolved_settings(
+        {
+            **EMBEDDED,
+            "SOVRA_API_RATE_PER_USER": "100/hour",
+            "SOVRA_API_RATE_PER_TOKEN": "",
+            "CACHE_URL": "redis://127.0.0.1:6379/2",
+        }
+    )
+    assert resolved["SOVRA_API_THROTTLE_RATES"] == {"user": "100/hour", "token": None}
+    assert resolved["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_an_unreadable_api_rate_stops_startup_with_the_reason():
+    result = settings_process({**EMBEDDED, "SOVRA_API_RATE_PER_USER": "lots"})
+    assert result.returncode != 0
+    assert "cannot read 'lots' as a rate" in result.stderr
