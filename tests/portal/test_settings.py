@@ -37,6 +37,7 @@ print(json.dumps({
     "AXES_COOLOFF_SECONDS": s.AXES_COOLOFF_TIME.total_seconds(),
     "SOVRA_API_THROTTLE_RATES": s.SOVRA_API_THROTTLE_RATES,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
 }))
 """
 
@@ -253,3 +254,9 @@ def test_an_unreadable_api_rate_stops_startup_with_the_reason():
     result = settings_process({**EMBEDDED, "SOVRA_API_RATE_PER_USER": "lots"})
     assert result.returncode != 0
     assert "cannot read 'lots' as a rate" in result.stderr
+
+
+def test_session_lifetime_defaults_to_two_weeks_and_is_read_from_the_environment():
+    assert resolved_settings(EMBEDDED)["SESSION_COOKIE_AGE"] == 14 * 24 * 3600
+    resolved = resolved_settings({**EMBEDDED, "DJANGO_SESSION_COOKIE_AGE": "28800"})
+    assert resolved["SESSION_COOKIE_AGE"] == 28800
