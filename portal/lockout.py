@@ -6,6 +6,7 @@ import math
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -37,3 +38,20 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+
+
+def client_address(request) -> str | None:
+    """The address a sign-in came from (AXES_CLIENT_IP_CALLABLE).
+
+    Behind ``SOVRA_TRUSTED_PROXY_COUNT`` proxies, each appending to X-Forwarded-For, the client
+    is that many entries from its right: entries further left are whatever the client sent.
+    Without them every sign-in would share the proxy's address.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.SOVRA_TRUSTED_PROXY_COUNT
+    if not count:
+        return remote
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [part.strip() for part in header.split(",") if part.strip()]
+    # Fewer entries than proxies: the request did not come through them all.
+    return forwarded[-count] if len(forwarded) >= count else remote

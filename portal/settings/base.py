@@ -114,6 +114,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOVRA_LOGIN_COOLOFF_MINUTES", def
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+# Proxies in front that append the client's address to X-Forwarded-For (0: none, as in the
+# embedded default); behind a proxy, the lockout needs it to tell clients apart.
+SOVRA_TRUSTED_PROXY_COUNT = env.int("SOVRA_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_address"
 # Failed attempts only: a row per successful sign-in would grow without bound.
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"

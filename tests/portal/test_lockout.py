@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.lockout import client_address
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,41 @@ def test_a_successful_sign_in_resets_the_count(alice):
     assert sign_in(PASSWORD).status_code == 302
     fail(2)
     assert sign_in(PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "198.51.100.1", "10.0.0.2"),
+        (1, "198.51.100.1", "198.51.100.1"),
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
+        (2, "198.51.100.1", "10.0.0.2"),
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_client_address_is_taken_from_the_trusted_proxies_entries(
+    settings, rf, count, forwarded, expected
+):
+    """Entries left of what the trusted proxies appended are the client's own claims."""
+    settings.SOVRA_TRUSTED_PROXY_COUNT = count
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
+
+
+def test_behind_a_proxy_the_lock_holds_the_client_not_the_proxy(settings, alice):
+    settings.SOVRA_TRUSTED_PROXY_COUNT = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.66")
+    for _ in range(3):
+        attacker.post(reverse("login"), {"username": "alice", "password": "wrong-password"})
+    assert (
+        attacker.post(reverse("login"), {"username": "alice", "password": PASSWORD}).status_code
+        == 429
+    )
+    alice_browser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=ALICE_ADDRESS)
+    assert (
+        alice_browser.post(
+            reverse("login"), {"username": "alice", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
