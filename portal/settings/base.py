@@ -110,7 +110,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("SOVRA_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOVRA_LOGIN_COOLOFF_MINUTES", default=15))
+_LOGIN_COOLOFF_MINUTES = env.int("SOVRA_LOGIN_COOLOFF_MINUTES", default=15)
+# 0: locked until an administrator lifts it, which axes spells None (a zero delta would mean
+# that failures expire at once, so nobody would ever be locked).
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES else None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"

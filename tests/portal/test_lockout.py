@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -72,6 +74,18 @@ def test_the_lock_lifts_after_the_cool_off(alice):
     fail(3)
     assert sign_in(PASSWORD).status_code == 429
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert sign_in(PASSWORD).status_code == 302
+
+
+def test_without_a_cool_off_the_lock_holds_until_an_administrator_lifts_it(settings, alice):
+    settings.AXES_COOLOFF_TIME = None
+    fail(3)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(days=30))
+    response = sign_in(PASSWORD)
+    assert response.status_code == 429
+    assert "Retry-After" not in response
+    assert "Ask an administrator to unlock it." in response.content.decode()
+    call_command("axes_reset_username", "alice", stdout=StringIO())
     assert sign_in(PASSWORD).status_code == 302
 
 

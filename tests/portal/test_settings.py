@@ -34,7 +34,7 @@ print(json.dumps({
     "EMAIL_BACKEND": s.EMAIL_BACKEND,
     "SOVRA_IMPORT_MAX_BYTES": s.SOVRA_IMPORT_MAX_BYTES,
     "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
-    "AXES_COOLOFF_SECONDS": s.AXES_COOLOFF_TIME.total_seconds(),
+    "AXES_COOLOFF_SECONDS": s.AXES_COOLOFF_TIME and s.AXES_COOLOFF_TIME.total_seconds(),
     "SOVRA_API_THROTTLE_RATES": s.SOVRA_API_THROTTLE_RATES,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
@@ -260,3 +260,8 @@ def test_session_lifetime_defaults_to_two_weeks_and_is_read_from_the_environment
     assert resolved_settings(EMBEDDED)["SESSION_COOKIE_AGE"] == 14 * 24 * 3600
     resolved = resolved_settings({**EMBEDDED, "DJANGO_SESSION_COOKIE_AGE": "28800"})
     assert resolved["SESSION_COOKIE_AGE"] == 28800
+
+
+def test_a_zero_cool_off_locks_until_an_administrator_lifts_it():
+    resolved = resolved_settings({**EMBEDDED, "SOVRA_LOGIN_COOLOFF_MINUTES": "0"})
+    assert resolved["AXES_COOLOFF_SECONDS"] is None
