@@ -21,8 +21,9 @@ SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
 
 # The embedded default: SQLite in var/ and Celery tasks in-process, whatever the shell exports.
+# DEBUG, because it runs on the development secret key, which is refused without it.
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
-	DJANGO_SETTINGS_MODULE=portal.settings.base
+	DJANGO_SETTINGS_MODULE=portal.settings.base DJANGO_DEBUG=true
 
 .PHONY: help install system-deps demo run test bench lint format clean
 

@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer Monte Carlo samples")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    # The embedded default's development key, refused without DEBUG; nothing here is served.
+    os.environ.setdefault("DJANGO_DEBUG", "true")
     django.setup()
     from assessments.reports import render_report_pdf
 

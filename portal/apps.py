@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Sovra portal"
+
+    def ready(self) -> None:
+        from portal import signals  # noqa: F401 - connects the receivers

@@ -1,6 +1,7 @@
 """Validators shared by the inventory's forms, API and imports."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
@@ -24,6 +25,25 @@ def validate_no_control_chars(value: str) -> None:
     if isinstance(value, str) and _CONTROL_CHARS.search(value):
         raise ValidationError(
             "Contains control characters (such as NUL); remove them.", code="control_chars"
+        )
+
+
+# Control characters, and the Unicode line and paragraph separators that str.splitlines breaks on.
+_NOT_IN_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
+
+
+def validate_single_line(value: str) -> None:
+    """Refuse line breaks, tabs and every other control character.
+
+    For names that travel into one-line places such as an e-mail's Subject header, where a
+    line break makes sending fail (and could inject headers).
+    """
+    if isinstance(value, str) and any(
+        unicodedata.category(char) in _NOT_IN_ONE_LINE for char in value
+    ):
+        raise ValidationError(
+            "Must be a single line: remove line breaks, tabs and other control characters.",
+            code="single_line",
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from portal.models import Role
@@ -72,3 +73,27 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy (Chromium logs it)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+
+    def record(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", record)
+    yield
+    assert refused == [], "the CSP refused inline code: move it to a static file"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no API rate counted (the cache is per process, shared by tests)."""
+    cache.clear()

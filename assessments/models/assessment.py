@@ -10,7 +10,7 @@ from django.db import models
 
 from costing.engine.scenario import OPTIONS
 from portal.models.tenancy import TenantModel
-from portal.validators import validate_no_control_chars, validate_tags
+from portal.validators import validate_no_control_chars, validate_single_line, validate_tags
 
 TEXT_VALIDATORS = [validate_no_control_chars]
 
@@ -46,7 +46,8 @@ class Assessment(TenantModel):
     run that was computed before.
     """
 
-    name = models.CharField(max_length=200, validators=TEXT_VALIDATORS)
+    # One line: the name is the Subject of every report e-mail.
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     description = models.TextField(blank=True, max_length=5000, validators=TEXT_VALIDATORS)
     workloads = models.ManyToManyField(
         "portal.Workload",

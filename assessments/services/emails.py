@@ -57,6 +57,15 @@ def run_url(run: AssessmentRun, name: str = "run-detail") -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def _one_line(text: str) -> str:
+    """Whitespace runs, line breaks included, as one space: a header must hold one line.
+
+    Names are refused with line breaks now, but rows saved before may still hold them, and
+    organization names are not checked for it.
+    """
+    return " ".join(text.split())
+
+
 def _body(run: AssessmentRun, email: ReportEmail, attached: bool) -> str:
     summary = (run.results or {}).get("summary") or {}
     lines = [
@@ -99,7 +108,9 @@ def report_email_send(*, organization_id: int, email_id: int, final_attempt: boo
     attached = report.size_bytes <= settings.SOVRA_EMAIL_ATTACH_MAX_BYTES
     message_id = email.message_id or make_msgid(idstring=f"sovra-report-{email.pk}")
     message = EmailMessage(
-        subject=f"Sovra report: {run.assessment.name} (run #{run.number}), {organization.name}",
+        subject=_one_line(
+            f"Sovra report: {run.assessment.name} (run #{run.number}), {organization.name}"
+        ),
         body=_body(run, email, attached),
         to=email.recipients,
         headers={"Message-ID": message_id},

@@ -15,6 +15,7 @@ from costing.models import CATALOG_ROW_MODELS, Catalog, GpuSpec, Provider
 from costing.services import gpu_names
 from costing.services.catalogs import check_owner, locked_draft
 from portal.models import Organization
+from portal.services.exports import neutralise_formula, restore_formula
 
 # Columns never exchanged: the database's own keys and the catalog a row belongs to.
 _INTERNAL = {"id", "catalog", "gpu"}
@@ -81,13 +82,38 @@ def catalog_export(*, catalog: Catalog) -> dict:
     }
 
 
+def _text_columns(kind: str) -> frozenset[str]:
+    """Columns holding free text (the provider by its name): only these can carry a formula.
+
+    Numbers stay as they are, so a negative price is not turned into text.
+    """
+    model = CATALOG_ROW_MODELS[kind]
+    return frozenset(
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in _INTERNAL
+        and (isinstance(f, models.CharField | models.TextField) or f.is_relation)
+    )
+
+
 def catalog_export_csv(*, catalog: Catalog, kind: str) -> str:
-    """One kind of row as CSV text; empty cells are missing values (never 0)."""
+    """One kind of row as CSV text; empty cells are missing values (never 0).
+
+    Text a spreadsheet would run as a formula is neutralised as in the inventory's exports;
+    ``catalog_import_csv`` restores it.
+    """
+    text_columns = _text_columns(kind)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns(kind), lineterminator="\n")
+    # CRLF as RFC 4180 has it; with "\n" alone a lone "\r" in a cell went out unquoted.
+    writer = csv.DictWriter(out, fieldnames=columns(kind), lineterminator="\r\n")
     writer.writeheader()
     for row in _rows(catalog, kind):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: "" if v is None else neutralise_formula(v) if k in text_columns else v
+                for k, v in row.items()
+            }
+        )
     return out.getvalue()
 
 
@@ -171,5 +197,12 @@ def catalog_import_csv(
     *, catalog: Catalog, kind: str, text: str, organization: Organization | None = None
 ) -> dict[str, int]:
     """Import one kind of row from CSV text (the format ``catalog_export_csv`` writes)."""
-    reader = csv.DictReader(io.StringIO(text))
-    return catalog_import(catalog=catalog, rows={kind: list(reader)}, organization=organization)
+    text_columns = _text_columns(kind) if kind in CATALOG_ROW_MODELS else frozenset()
+    rows = [
+        {
+            k: restore_formula(v) if k in text_columns and isinstance(v, str) else v
+            for k, v in row.items()
+        }
+        for row in csv.DictReader(io.StringIO(text))
+    ]
+    return catalog_import(catalog=catalog, rows={kind: rows}, organization=organization)

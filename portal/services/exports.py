@@ -65,6 +65,13 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if text.startswith(_DANGEROUS_PREFIXES) else text
 
 
+def restore_formula(text: str) -> str:
+    """Undo ``neutralise_formula``: an exported cell re-imports as the text it was."""
+    if text.startswith("'") and text[1:].startswith(_DANGEROUS_PREFIXES):
+        return text[1:]
+    return text
+
+
 def _cell(column: str, value: Any) -> Any:
     if value is None:
         return ""

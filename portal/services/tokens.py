@@ -31,3 +31,9 @@ def api_token_revoke(*, user, token_key: str) -> bool:
     """Revoke one of the user's own tokens; another user's token is simply not found."""
     deleted, _ = ApiToken.objects.filter(user=user, token_key=token_key).delete()
     return deleted > 0
+
+
+def api_tokens_revoke_all(*, user) -> int:
+    """Revoke every token of the user (their password changed: whoever had it may hold one)."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings.parsers import parse_size_bytes
+from portal.settings.parsers import parse_rate, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -21,8 +22,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded default gets a fixed development key; a real deployment must set its own.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-embedded-default-change-me")
+# The embedded default gets a fixed development key. It is public, so anyone could forge
+# sessions and signatures with it: without DEBUG (any deployment) it stops start-up.
+DEVELOPMENT_SECRET_KEY = "insecure-embedded-default-change-me"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the built-in development key, which is public: set DJANGO_SECRET_KEY "
+        "to a long random value (or DJANGO_DEBUG=true on a development machine)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SOVRA_SITE_URL", default="http://127.0.0.1:8000")
@@ -41,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "portal",
     "costing",
     "assessments",
@@ -48,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Its check runs before any view or process_view (CSRF's reads POST) touches the body.
     "portal.request_limits.RequestBodyLimitMiddleware",
+    # Last, as django-axes requires: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -91,6 +104,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in lockout (django-axes): after SOVRA_LOGIN_FAILURE_LIMIT failed sign-ins for one account
+# from one address, that pair is refused until SOVRA_LOGIN_COOLOFF_MINUTES pass. The pair, not
+# the account alone, so that nobody can lock a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "portal.lockout.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SOVRA_LOGIN_FAILURE_LIMIT", default=5)
+_LOGIN_COOLOFF_MINUTES = env.int("SOVRA_LOGIN_COOLOFF_MINUTES", default=15)
+# 0: locked until an administrator lifts it, which axes spells None (a zero delta would mean
+# that failures expire at once, so nobody would ever be locked).
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+# Proxies in front that append the client's address to X-Forwarded-For (0: none, as in the
+# embedded default); behind a proxy, the lockout needs it to tell clients apart.
+SOVRA_TRUSTED_PROXY_COUNT = env.int("SOVRA_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_address"
+# Failed attempts only: a row per successful sign-in would grow without bound.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -114,9 +148,60 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sovra <sovra@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
+# Seconds a browser stays signed in without signing in again (Django's two weeks by default).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Every script and style comes from our own static files: no inline code, so an injected
+# <script> or style= attribute does nothing. Images may be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features the portal never uses, refused for it and anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# HTTPS in production; off by default because the embedded demo is served over plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy Django sees plain HTTP; trusting the proxy's header is what
+# keeps SECURE_SSL_REDIRECT from looping. Only safe if the proxy overwrites that header.
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Uploads: one limit, named in the error a user sees when a file is too large.
 SOVRA_IMPORT_MAX_BYTES = parse_size_bytes(env.str("SOVRA_IMPORT_MAX_BYTES", default="20MB"))
@@ -197,12 +282,27 @@ SOVRA_CALLBACK_ALLOWED_HOSTS = env.list("SOVRA_CALLBACK_ALLOWED_HOSTS", default=
 # Reports above this size are linked (authenticated download) instead of attached.
 SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
 
+# One cache for every process when CACHE_URL names a shared one (redis://...): the API's rate
+# counts live there. The default, in-process memory, counts per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# API rates per user (all their tokens and their browser session together) and per token;
+# over either, 429 with Retry-After. Empty: no limit.
+SOVRA_API_THROTTLE_RATES = {
+    "user": parse_rate(env.str("SOVRA_API_RATE_PER_USER", default="1200/minute")),
+    "token": parse_rate(env.str("SOVRA_API_RATE_PER_TOKEN", default="600/minute")),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttles.PerUserRateThrottle",
+        "portal.api.throttles.PerTokenRateThrottle",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",

@@ -28,3 +28,23 @@ def parse_size_bytes(value: str | int) -> int:
     if amount < 0:
         raise ValueError("size must not be negative")
     return int(amount * _UNITS[unit])
+
+
+_RATE_PERIODS = {"second", "minute", "hour", "day"}
+
+
+def parse_rate(value: str) -> str | None:
+    """Check an API rate such as ``600/minute`` (DRF's format) at start-up; empty means no limit.
+
+    DRF only reads a rate at the first request it throttles, so a typo would surface there.
+    """
+    text = value.strip().lower()
+    if not text:
+        return None
+    count, _, period = text.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ValueError(
+            f"cannot read {value!r} as a rate: use e.g. 600/minute (per second, minute, hour "
+            "or day), or leave it empty for no limit"
+        )
+    return f"{int(count)}/{period}"

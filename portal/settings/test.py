@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sovra")
+# Tests run with DEBUG off, where the development key is refused; workers started by tests
+# inherit this one.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import env
@@ -14,3 +17,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Counts in this process only, whatever CACHE_URL says; tests/conftest.py empties it per test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# No API rate limits unless a test sets them: long tests (schemathesis) would trip them.
+SOVRA_API_THROTTLE_RATES = {"user": None, "token": None}

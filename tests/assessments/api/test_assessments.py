@@ -85,6 +85,18 @@ def test_invalid_fields_are_named(api_as, analyst, workloads):
     assert response.json()["detail"].startswith("Invalid field(s): ")
 
 
+@pytest.mark.parametrize("char", ["\n", "\r", "\r\n", "\t", "\x0b", "\x1b", "\x85", "\u2028"])
+def test_a_name_of_more_than_one_line_is_refused_naming_the_field(api_as, analyst, org, char):
+    """GIVEN a name with a line break or another control character WHEN creating THEN 400 on
+    `name`: the name becomes every report e-mail's Subject, where it would stop the sending."""
+    response = _create(api_as(analyst), name=f"Q3 review{char}Bcc: all@example.org")
+    assert response.status_code == 400
+    assert error_fields(response) == ["name"]
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("Must be a single line")
+    assert not Assessment.objects.for_organization(org).exists()
+
+
 def test_the_services_checks_name_the_bad_address_and_assumption(api_as, analyst):
     recipients = _create(api_as(analyst), recipients=["ok@alice.example.org", "bad@@x"])
     assert recipients.status_code == 400

@@ -57,6 +57,23 @@ def test_the_report_is_attached_and_sent_once(run, django_capture_on_commit_call
     assert len(mail.outbox) == 1
 
 
+def test_a_name_stored_with_line_breaks_still_gives_a_one_line_subject(
+    run, django_capture_on_commit_callbacks
+):
+    """GIVEN an assessment saved with a line break before names were checked WHEN its report is
+    e-mailed THEN it is sent, with the name on one line in the Subject."""
+    Assessment.objects.for_organization(run.organization).filter(pk=run.assessment_id).update(
+        name="Board\r\npack\u2028Q3"
+    )
+    run.assessment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        email = report_email_queue(run=run, recipients=["cfo@example.org"])
+    (message,) = mail.outbox
+    assert message.subject.startswith("Sovra report: Board pack Q3 (run #")
+    email.refresh_from_db()
+    assert email.status == "sent"
+
+
 def test_a_report_above_the_size_limit_is_linked_not_attached(
     run, settings, django_capture_on_commit_callbacks
 ):

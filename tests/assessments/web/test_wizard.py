@@ -74,6 +74,18 @@ def test_wizard_shows_each_steps_errors_beside_their_fields(client_for, org, ana
     assert 'id="step-assumptions" data-errors="false"' in body
 
 
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x1b", "\u2028"])
+def test_a_name_of_more_than_one_line_is_refused_beside_the_field(client_for, org, analyst, char):
+    url = reverse("assessment-create", args=[org.slug])
+    response = client_for(analyst).post(url, _valid_post(name=f"Q3 review{char}Bcc: x@y.org"))
+    assert response.status_code == 200
+    assert _errors(response)["name"] == [
+        "Must be a single line: remove line breaks, tabs and other control characters."
+    ]
+    assert 'id="id_name_error"' in response.content.decode()
+    assert not Assessment.objects.for_organization(org).exists()
+
+
 def test_service_errors_on_an_assumption_show_beside_that_assumption(client_for, org, analyst):
     """The range check lives in the service: its message lands on the assumption's own field."""
     url = reverse("assessment-create", args=[org.slug])

@@ -27,6 +27,16 @@ def test_sign_in_goes_home_then_to_the_dashboard(client, org, viewer):
     assert client.get("/")["Location"] == reverse("dashboard", args=[org.slug])
 
 
+def test_sign_in_lasts_the_configured_session_age(client, settings, viewer):
+    """GIVEN DJANGO_SESSION_COOKIE_AGE of 8 hours WHEN victor signs in THEN his session cookie
+    and the stored session both end after 8 hours."""
+    settings.SESSION_COOKIE_AGE = 8 * 3600
+    response = client.post(reverse("login"), {"username": "victor", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 8 * 3600
+    assert client.session.get_expiry_age() == 8 * 3600
+
+
 def test_wrong_password_shows_an_error_and_signs_nobody_in(client, viewer):
     response = client.post(reverse("login"), {"username": "victor", "password": "nope"})
     assert response.status_code == 200

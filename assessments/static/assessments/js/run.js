@@ -7,7 +7,7 @@
   var progress = document.querySelector("[data-progress-url]");
   if (progress) {
     var url = progress.getAttribute("data-progress-url");
-    var fill = progress.querySelector(".progress-fill");
+    var fill = progress.querySelector(".progress-fill rect");
     var track = progress.querySelector("[role=progressbar]");
     var step = progress.querySelector("[data-progress-step]");
     var pct = progress.querySelector("[data-progress-pct]");
@@ -19,7 +19,7 @@
           return response.json();
         })
         .then(function (run) {
-          fill.style.width = run.progress_pct + "%";
+          fill.setAttribute("width", run.progress_pct);
           track.setAttribute("aria-valuenow", run.progress_pct);
           pct.textContent = run.progress_pct + "%";
           step.textContent = run.step_label;
