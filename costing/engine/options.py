@@ -344,9 +344,12 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
     """The permitted API offer with the lowest bill for one month, converted; Missing if none
     has a price, Refused if the workload's rules refuse every priced one."""
     if not api_billable(workload):
-        what = "audio minutes" if workload.kind == "speech_audio" else "images"
-        why = f"states no {what} a month" if workload.kind in MEDIA_UNITS else "is GPU work"
-        raise Missing("model API", f"a {workload.kind} workload that {why} is not billed by an API")
+        if workload.kind in MEDIA_UNITS:
+            what = "audio minutes" if workload.kind == "speech_audio" else "images"
+            why = f"{workload.kind} work stating no {what} a month is not billed by an API"
+        else:
+            why = f"GPU work ({workload.kind}) is not billed by an API"
+        raise Missing("model API", why)
     rules = scenario.rules_for(workload)
     best = best_refused = None
     reasons: list[str] = []

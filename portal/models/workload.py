@@ -191,7 +191,8 @@ class Workload(TenantModel):
         "cached input (%)",
         max_digits=5,
         decimal_places=2,
-        default=Decimal("0"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="Share of input tokens repeated across requests (system prompts, shared "
         "documents) that an API's prompt cache bills at its cached price.",

@@ -344,7 +344,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Workloads and model specs (their experts' format) share the precision choices.
+    "ENUM_NAME_OVERRIDES": {"PrecisionEnum": "portal.models.workload.Precision"},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 

@@ -72,7 +72,7 @@ def test_work_the_api_cannot_take_keeps_its_cheapest_rented_option(base):
     (fallback,) = api.fallbacks
     assert fallback["workload"] == "render"
     assert fallback["option"] in ("cloud_on_demand", "cloud_committed")
-    assert "not priced per token" in fallback["reason"]
+    assert "GPU work (other_gpu) is not billed by an API" in fallback["reason"]
     render = next(w for w in result.workloads if w.id == "render")
     chat_api = sum(w.options["managed_api"].total for w in result.workloads if w.id != "render")
     assert api.total == pytest.approx(chat_api + render.options[fallback["option"]].total)

@@ -224,7 +224,7 @@ def test_speech_and_image_work_get_an_api_option_billed_by_minute_and_image():
     result = run(document)
     alone = result.portfolio["managed_api"]
     assert alone.missing == "model API"
-    assert "speech_audio workload that states no audio minutes a month" in alone.reason
+    assert "speech_audio work stating no audio minutes a month" in alone.reason
 
 
 def test_processing_held_in_a_region_pays_the_regional_uplift():

@@ -71,8 +71,9 @@ def test_another_organizations_model_is_404(client_for, org, other_org, viewer):
 def test_analyst_adds_an_own_model(client_for, org, analyst):
     response = client_for(analyst).post(
         reverse("model-create", args=[org.slug]),
-        {"name": "Alice tuned 8B", "open_weights": "on", "params_b": "8", "layers": "32"},
-    )
+        {"name": "Alice tuned 8B", "open_weights": "on", "params_b": "8", "layers": "32",
+         "kv_heads": "8", "head_dim": "128"},
+    )  # fmt: skip
     spec = ModelSpec.objects.for_organization(org).get(name="Alice tuned 8B")
     assert spec.organization == org
     assert response["Location"] == reverse("model-detail", args=[org.slug, spec.pk])
@@ -86,6 +87,19 @@ def test_a_name_already_visible_is_refused_beside_the_name(client_for, org, anal
     body = response.content.decode()
     assert 'id="id_name_error"' in body
     assert "already exists" in body
+
+
+def test_an_open_model_without_its_attention_geometry_is_refused_beside_the_fields(
+    client_for, org, analyst
+):
+    response = client_for(analyst).post(
+        reverse("model-create", args=[org.slug]),
+        {"name": "Half known", "open_weights": "on", "params_b": "8", "layers": "32"},
+    )
+    body = response.content.decode()
+    assert 'id="id_kv_heads_error"' in body and 'id="id_head_dim_error"' in body
+    assert "or the MLA latent rank" in body
+    assert not ModelSpec.objects.for_organization(org).filter(name="Half known").exists()
 
 
 def test_viewer_cannot_add_a_model(client_for, org, viewer):
