@@ -152,6 +152,7 @@ def test_unreadable_import_limit_stops_startup_with_the_reason():
 def test_worker_memory_ceiling_and_run_time_limits_are_read_from_the_environment():
     resolved = resolved_settings(
         {
+            "DJANGO_DEBUG": "true",
             "SOVRA_WORKER_MAX_MEMORY_PER_CHILD": "512MB",
             "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": "7200",
         }
@@ -164,7 +165,11 @@ def test_worker_memory_ceiling_and_run_time_limits_are_read_from_the_environment
 
 def test_a_hard_time_limit_not_above_the_soft_one_stops_startup_with_the_reason():
     result = settings_process(
-        {"SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": "600", "SOVRA_RUN_TIME_LIMIT_SECONDS": "600"}
+        {
+            "DJANGO_DEBUG": "true",
+            "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS": "600",
+            "SOVRA_RUN_TIME_LIMIT_SECONDS": "600",
+        }
     )
     assert result.returncode != 0
     assert "SOVRA_RUN_TIME_LIMIT_SECONDS must exceed" in result.stderr
