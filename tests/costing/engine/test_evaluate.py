@@ -91,6 +91,19 @@ def test_an_option_no_workload_can_use_is_unavailable_not_a_copy_of_another():
     assert api.reason.startswith("no workload of the portfolio can use it")
 
 
+def test_an_option_no_workload_can_use_names_what_is_missing_before_what_never_applied():
+    """GIVEN GPU work first and token work whose model no API offers WHEN the API portfolio is
+    unavailable THEN its reason names the missing API offer, not that GPU work is no API's."""
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    gpu_work = [w for w in document["workloads"] if "gpu_hours_per_month" in w]
+    chat = next(w for w in document["workloads"] if w["kind"] == "chat")
+    document["workloads"] = [*gpu_work, {**chat, "api_equivalent": ""}]
+    document["offers"]["api"] = []
+    api = evaluate(load_scenario(document)).portfolio["managed_api"]
+    assert isinstance(api, Unavailable)
+    assert f"first: no API offer for {chat['model']!r}" in api.reason
+
+
 @quick
 @given(st.floats(0.1, 3.0), st.floats(1.0, 2.0))
 def test_more_demand_never_costs_less(base, demand, more):
