@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from costing.engine.architecture import ModelArchitecture, architecture_problems
 from portal.models import Organization, Workload
 from portal.models.modelspec import SIZING_FIELDS
 from portal.models.workload import Residency, WorkloadKind
@@ -48,6 +49,11 @@ def scenario_model(spec) -> dict:
         if value not in (None, ""):
             doc[name] = float(value) if isinstance(value, Decimal) else value
     return doc
+
+
+def sizing_problems(spec) -> list[tuple[str, str]]:
+    """Why the engine could not size the spec, as the run's document would carry it."""
+    return architecture_problems(ModelArchitecture(**scenario_model(spec)))
 
 
 def _row(w: Workload, kind: str, api_models: set[str]) -> dict:

@@ -13,7 +13,7 @@ from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
 from costing.engine.figures import Figure, given
 from costing.engine.finance import HOURS_PER_MONTH as HOURS
 from costing.engine.offers import Unavailable
-from costing.engine.options import DAYS_PER_MONTH, api_billable
+from costing.engine.options import DAYS_PER_MONTH
 from costing.engine.portfolio import (
     OWNED,
     Plan,
@@ -372,9 +372,8 @@ def _portfolio_option(
         why = f"{len(ids)} workload(s) cannot use it ({names}); first: {first.reason}"
         return Unavailable(option, first.missing, why)
     if blocked and len(blocked) == len(plans):  # nothing would run on the option itself
-        # Name what is missing for work the option could take (an API for token work) before
-        # work it never applies to (GPU work through an API).
-        telling = [p for p in blocked if option != "managed_api" or api_billable(p.workload)]
+        # Name what is missing for work the option could take before work it never applies to.
+        telling = [p for p in blocked if option not in p.inapplicable]
         first = (telling or blocked)[0].unavailable[option]
         why = f"no workload of the portfolio can use it; first: {first.reason}"
         return Unavailable(option, first.missing, why)

@@ -51,6 +51,9 @@ class Plan:
     # Options the workload cannot use whatever the prices (a closed model on GPUs, GPU-hours
     # work through a token API, a model no API offers); a missing price is never one of them.
     incompatible: set[str] = field(default_factory=set)
+    # Of those, the ones that never apply to this kind of work (GPU work through an API, a
+    # closed model on GPUs): a reason naming what is missing elsewhere tells a reader more.
+    inapplicable: set[str] = field(default_factory=set)
     # option -> (on-demand, committed) price per GPU-hour of the offers chosen for it (rented
     # parts only; None where the option rents nothing at that term).
     rates: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
@@ -115,6 +118,7 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
         closed = plan.workload.model and scenario.architecture(plan.workload.model) is None
         if closed and plan.workload.kind not in ("speech_audio", "image_video", "other_gpu"):
             plan.incompatible.add(option)
+            plan.inapplicable.add(option)
             why = (
                 f"{plan.workload.model} has no published architecture (closed weights): it can "
                 "only be used through its provider's API"
@@ -199,9 +203,10 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     plan.suppliers[option] = (("api", offer.provider, region, offer.id),)
                 except Missing as error:
                     plan.unavailable[option] = opt.unavailable(option, error)
-                    no_offer = not opt.api_billable(workload) or not opt.api_offers_for(
-                        workload, scenario)  # fmt: skip
-                    if no_offer or isinstance(error, Refused):
+                    if not opt.api_billable(workload):
+                        plan.inapplicable.add(option)
+                    no_offer = not opt.api_offers_for(workload, scenario)
+                    if no_offer or option in plan.inapplicable or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:
                 _choose(plan, scenario, option)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from costing.engine.architecture import ModelArchitecture, architecture_problems
 from portal.models.tenancy import SharedOrTenantModel, unique_per_owner
 from portal.models.workload import Precision
 
@@ -34,6 +34,9 @@ ARCHITECTURE_FIELDS = (
 )
 # The fields of the engine's ModelArchitecture (attention_heads is shown, never used to size).
 SIZING_FIELDS = tuple(name for name in ARCHITECTURE_FIELDS if name != "attention_heads")
+# Checks that an open model can be sized, as (field, reason) pairs: the costing app, which
+# owns the engine, registers its own when it starts (portal never imports costing).
+SIZING_CHECKS: list[Callable[[ModelSpec], list[tuple[str, str]]]] = []
 # What a user may set on an organization's own spec (pages, API and imports agree on it).
 EDITABLE_FIELDS = (
     "name",
@@ -209,18 +212,6 @@ class ModelSpec(SharedOrTenantModel):
     def has_architecture(self) -> bool:
         return self.params_b is not None
 
-    def architecture(self) -> ModelArchitecture:
-        """The engine's view of this spec: the fields the scenario document carries."""
-        fields = {name: getattr(self, name) for name in SIZING_FIELDS}
-        fields = {name: value for name, value in fields.items() if value not in (None, "")}
-        return ModelArchitecture(
-            name=self.name,
-            **{
-                name: float(value) if isinstance(value, Decimal) else value
-                for name, value in fields.items()
-            },
-        )
-
     def clean(self):
         """An open-weights model is sized on our own hardware: refuse one the engine could not
         size, naming the field, rather than leave its workloads out of a run later."""
@@ -229,7 +220,7 @@ class ModelSpec(SharedOrTenantModel):
             return
         if self.params_b is None:
             raise ValidationError({"params_b": "An open-weights model needs its parameter count."})
-        problems = architecture_problems(self.architecture())
+        problems = [problem for check in SIZING_CHECKS for problem in check(self)]
         if problems:
             errors: dict[str, list[str]] = {}
             for name, why in problems:
