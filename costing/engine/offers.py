@@ -202,12 +202,10 @@ class ApiOffer:
             inputs.append(Quantity("batch discount", self.batch_discount_pct, "%", self.source))
         return Figure(f"{name} token cost", total, price_in.currency, formula, tuple(inputs))
 
-    def media_cost(self, *, kind: str, volume: float) -> Figure:
-        """The bill for ``volume`` audio minutes (speech) or images at the offer's unit price."""
+    def media_cost(self, *, price_field: str, unit: str, volume: float) -> Figure:
+        """The bill for ``volume`` units (audio minutes, images) at the offer's unit price."""
         name = f"{self.provider} {self.model}"
-        field, unit = ("per_audio_minute", "audio minutes") if kind == "speech_audio" else (
-            "per_image", "images")  # fmt: skip
-        price = _require(getattr(self, field), f"price per {unit[:-1]}", f"{name} has none")
+        price = _require(getattr(self, price_field), f"price per {unit[:-1]}", f"{name} has none")
         count = Quantity(unit, volume, unit, Source("input"))
         return Figure(
             f"{name} {unit} cost",

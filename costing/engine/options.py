@@ -294,23 +294,37 @@ def _cheapest_server(offers, fx: FxConverter, gpu: str):
     return best
 
 
-MEDIA_UNITS = {"speech_audio": "per_audio_minute", "image_video": "per_image"}
+@dataclass(frozen=True, slots=True)
+class Medium:
+    """What an API bills speech or image work by: the offer's price, the unit, the workload's
+    volume of it, and what such an API is called when no model is named."""
+
+    price_field: str
+    unit: str
+    volume_field: str
+    service: str
+
+
+MEDIA = {
+    "speech_audio": Medium("per_audio_minute", "audio minutes", "audio_minutes_per_month",
+                           "transcription"),
+    "image_video": Medium("per_image", "images", "images_per_month", "image generation"),
+}  # fmt: skip
 
 
 def api_offers_for(workload: ScenarioWorkload, scenario: Scenario) -> list[ApiOffer]:
     """The offers that can take the workload: its model's (or named equivalent's) for tokens;
     for speech and images, the named equivalent's, else any offer billing that medium."""
     names = {workload.model, workload.api_equivalent} - {""}
-    medium = MEDIA_UNITS.get(workload.kind)
+    medium = MEDIA.get(workload.kind)
     if medium and not workload.api_equivalent:
-        return [offer for offer in scenario.offers.api if getattr(offer, medium) is not None]
+        return [o for o in scenario.offers.api if getattr(o, medium.price_field) is not None]
     return [offer for offer in scenario.offers.api if offer.model in names]
 
 
 def _media_volume(workload: ScenarioWorkload) -> float:
-    if workload.kind == "speech_audio":
-        return workload.audio_minutes_per_month
-    return workload.images_per_month if workload.kind == "image_video" else 0.0
+    medium = MEDIA.get(workload.kind)
+    return getattr(workload, medium.volume_field) if medium else 0.0
 
 
 def api_billable(workload: ScenarioWorkload) -> bool:
@@ -323,8 +337,11 @@ def api_bill(workload: ScenarioWorkload, offer: ApiOffer) -> Figure:
     """One month's bill as the offer charges it: audio minutes or images at their unit price;
     tokens with the cached share at the cached price, long prompts at the long-context tier,
     batch work at the batch discount where one is offered; the regional uplift if required."""
-    if workload.kind in MEDIA_UNITS:
-        bill = offer.media_cost(kind=workload.kind, volume=_media_volume(workload))
+    medium = MEDIA.get(workload.kind)
+    if medium:
+        bill = offer.media_cost(
+            price_field=medium.price_field, unit=medium.unit, volume=_media_volume(workload)
+        )
     else:
         requests = workload.requests_per_day * DAYS_PER_MONTH
         prompt = requests * workload.input_tokens
@@ -344,9 +361,9 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
     """The permitted API offer with the lowest bill for one month, converted; Missing if none
     has a price, Refused if the workload's rules refuse every priced one."""
     if not api_billable(workload):
-        if workload.kind in MEDIA_UNITS:
-            what = "audio minutes" if workload.kind == "speech_audio" else "images"
-            why = f"{workload.kind} work stating no {what} a month is not billed by an API"
+        if workload.kind in MEDIA:
+            unit = MEDIA[workload.kind].unit
+            why = f"{workload.kind} work stating no {unit} a month is not billed by an API"
         else:
             why = f"GPU work ({workload.kind}) is not billed by an API"
         raise Missing("model API", why)
@@ -372,8 +389,8 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
                 best_refused = (offer, converted)
         elif best is None or converted.value < best[1].value:
             best = (offer, converted)
-    media = {"speech_audio": "transcription", "image_video": "image generation"}
-    model = workload.api_equivalent or workload.model or media.get(workload.kind, "(no model)")
+    service = MEDIA[workload.kind].service if workload.kind in MEDIA else "(no model)"
+    model = workload.api_equivalent or workload.model or service
     if best is None and best_refused is not None:
         offer, bill = best_refused
         refusal = rules.refused_offers[offer.id]
