@@ -1,13 +1,18 @@
 """Print the engine's estimate beside each published validation figure, and the errors.
 
 Usage (from the repository root, no database needed): python -m benchmarks.accuracy
+``--write-table`` also rewrites costing/data/throughput_accuracy.csv, the throughput cases'
+published/engine ratios that runs sample as the engine's own throughput error (a test checks
+that the shipped table matches the engine).
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import statistics
 import sys
+from pathlib import Path
 
 import django
 
@@ -24,8 +29,40 @@ from tests.costing.engine.validation_cases import (  # noqa: E402
     within,
 )
 
+TABLE = Path(__file__).resolve().parents[1] / "costing" / "data" / "throughput_accuracy.csv"
+TABLE_COLUMNS = ("case", "kind", "published", "engine", "unit", "served_over_sized", "source_url")
+
+
+def throughput_table() -> list[dict]:
+    """One row per throughput case: what was measured against what the engine sizes for."""
+    rows = []
+    for case in load_cases(THROUGHPUT_KINDS):
+        estimate, expected, unit = run_case(case)
+        rows.append(
+            {
+                "case": case["id"],
+                "kind": case["kind"],
+                "published": f"{expected:.6g}",
+                "engine": f"{estimate:.6g}",
+                "unit": unit,
+                "served_over_sized": f"{expected / estimate:.4f}",
+                "source_url": case["source_url"],
+            }
+        )
+    return rows
+
+
+def write_table(path: Path = TABLE) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TABLE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(throughput_table())
+
 
 def main() -> int:
+    if "--write-table" in sys.argv[1:]:
+        write_table()
+        print(f"wrote {TABLE}")
     rows, throughput_errors, failures = [], [], 0
     cases = load_cases() + load_cases(tuple(sorted(finance.FINANCE_KINDS)))
     for case in cases:

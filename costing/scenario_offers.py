@@ -33,11 +33,60 @@ def price_doc(amount: Decimal | None, currency: str, source: dict) -> dict | Non
     return {"amount": float(amount), "currency": currency, "source": source}
 
 
+# GpuSpec fields -> the document's accelerator fields (the engine's names).
+_ACCELERATOR_FIELDS = {
+    "memory_gb": "memory_gb",
+    "memory_bandwidth_tb_s": "memory_bandwidth_tb_s",
+    "bf16_dense_tflops": "bf16_tflops",
+    "fp8_dense_tflops": "fp8_tflops",
+    "int8_dense_tops": "int8_tflops",
+    "fp4_dense_tflops": "fp4_tflops",
+    "tdp_w": "tdp_w",
+    "interconnect_gb_s": "interconnect_gb_s",
+}
+
+
+def sizeable(spec) -> bool:
+    """The engine sizes a part by its memory and bandwidth: without them it is no candidate."""
+    return spec is not None and bool(spec.memory_gb) and bool(spec.memory_bandwidth_tb_s)
+
+
+def accelerator_docs(specs) -> list[dict]:
+    """The document's accelerators: every sizeable spec the organization sees, frozen with
+    the run so a later change to the reference data does not change its figures."""
+    docs = []
+    for spec in specs:
+        if not sizeable(spec):
+            continue
+        figures = {
+            name: float(getattr(spec, field))
+            for field, name in _ACCELERATOR_FIELDS.items()
+            if getattr(spec, field) is not None
+        }
+        public = getattr(spec, "organization_id", None) is None
+        owner = "public reference data" if public else "own accelerator"
+        source = {
+            "reference": f"accelerator {spec.pk}: {spec.name} ({owner})",
+            "url": spec.source_url.split()[0] if spec.source_url.strip() else "",
+            "date": spec.date_text,
+        }
+        docs.append(
+            {
+                "name": spec.name,
+                "vendor": spec.vendor,
+                "form_factor": spec.form_factor,
+                **figures,
+                "source": source,
+            }
+        )
+    return docs
+
+
 def cloud_offers(rows) -> list[dict]:
     offers = []
     for row in rows:
-        if row.gpu is None:
-            continue  # a GPU name that resolves to no spec cannot be sized
+        if not sizeable(row.gpu):
+            continue  # a GPU name that resolves to no sizeable spec cannot be sized
         src = row_source(row, "cloud GPU")
         offers.append(
             {
@@ -136,7 +185,7 @@ def residual_fraction(params: dict) -> float:
 
 def server_offers(rows, params: dict) -> list[dict]:
     """Latest priced row per system, its unpublished specs filled from the system's other rows."""
-    rows = [r for r in rows if r.gpu is not None and r.gpu_count]
+    rows = [r for r in rows if sizeable(r.gpu) and r.gpu_count]
     by_system: dict[str, list] = {}
     for row in rows:
         by_system.setdefault(row.system, []).append(row)

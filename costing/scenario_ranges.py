@@ -3,20 +3,49 @@
 The priced offer of each key is its latest row; the other rows of the same thing (older dated
 prices, other providers' prices for the same GPU or model, other sources for the same server)
 say how far the price could be from it. Each range is a multiplier of the priced value
-(1 = as priced); an input whose rows do not disagree gets no range.
+(1 = as priced); an input whose rows do not disagree gets a stated default range (DEFAULT_RANGES).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
-from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.engine.hardware import Accelerators
 from costing.selectors import FxConverter
 from portal.models import Organization
 
 FALLBACK_GPU = "NVIDIA H100 SXM"
+THROUGHPUT_TABLE = Path(__file__).resolve().parent / "data" / "throughput_accuracy.csv"
+# Where the data give no spread, an input keeps a stated default range rather than none: a
+# figure stated once (an inventory's demand, a staff cost, a single tariff) is no more certain
+# for it. Multipliers of the likely value, except the growth delta (added per year).
+DEFAULT_RANGES = {
+    "cloud_price": ({"low": 0.9, "likely": 1.0, "high": 1.25}, "list prices move both ways"),
+    "api_price": ({"low": 0.8, "likely": 1.0, "high": 1.2}, "API list prices move both ways"),
+    "server_price": (
+        {"low": 0.95, "likely": 1.0, "high": 1.2},
+        "a quote differs from a list or street price",
+    ),
+    "electricity_tariff": ({"low": 0.8, "likely": 1.0, "high": 1.3}, "tariffs are reset yearly"),
+    "staff_cost": (
+        {"low": 0.9, "likely": 1.0, "high": 1.15},
+        "a loaded cost per FTE is an estimate",
+    ),
+    "demand": (
+        {"low": 0.8, "likely": 1.0, "high": 1.3},
+        "the inventory states one demand per workload, a forecast",
+    ),
+    "demand_growth_delta_per_year": (
+        {"low": -0.1, "likely": 0.0, "high": 0.1},
+        "the inventory states one growth rate per workload, a forecast",
+    ),
+}
+
 # Marketplace listings share one instance name across GPUs; the GPU keeps them apart.
 CLOUD_KEY = ("provider_id", "instance", "region", "gpu_name", "gpu_count")
 
@@ -47,10 +76,11 @@ def _converted(fx: FxConverter, amount: Decimal, currency: str) -> float | None:
     return None if quote is None else float(quote.convert(amount))
 
 
-def _cloud(rows, current, workloads, fx) -> tuple[dict | None, str]:
-    known = load_accelerators()
+def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | None, str]:
     named = Counter(
-        find_accelerator(w["gpu_class"], known).name for w in workloads if w.get("gpu_class")
+        found.name
+        for found, _ in (parts.resolve(w["gpu_class"]) for w in workloads if w.get("gpu_class"))
+        if found is not None
     )
     gpu = named.most_common(1)[0][0] if named else FALLBACK_GPU
 
@@ -62,7 +92,7 @@ def _cloud(rows, current, workloads, fx) -> tuple[dict | None, str]:
     now = [p for p in map(per_gpu_hour, current) if p is not None]
     every = [p for p in map(per_gpu_hour, rows) if p is not None]
     if not now:
-        return None, f"no current on-demand offer for {gpu}: no range"
+        return None, f"no current on-demand offer for {gpu}"
     value = _range(every, min(now))
     return value, (
         f"{gpu} (the GPU the most GPU-hour workloads name): on-demand price per GPU-hour of "
@@ -89,7 +119,7 @@ def _api(rows, current, workloads, fx) -> tuple[dict | None, str]:
             ratios += [p / min(now) for p in every]
             counted += len(every)
     if not ratios:
-        return None, "no workload's model has a token API offer here: no range"
+        return None, "no workload's model has a token API offer here"
     return _range(ratios, 1.0), (
         f"input + output price per 1M tokens of each workload's API model across providers and "
         f"dated history ({counted} rows), over that model's cheapest current offer"
@@ -98,7 +128,7 @@ def _api(rows, current, workloads, fx) -> tuple[dict | None, str]:
 
 def _server(rows, servers, fx) -> tuple[dict | None, str]:
     if not servers:
-        return None, "no priced server with a known GPU: no range"
+        return None, "no priced server with a known GPU"
     kinds = Counter((s["gpu"], s["gpu_count"]) for s in servers)
     gpu, count = kinds.most_common(1)[0][0]
     every = [
@@ -114,7 +144,7 @@ def _server(rows, servers, fx) -> tuple[dict | None, str]:
     ]
     now = [p for p in now if p is not None]
     if not now:
-        return None, f"no convertible price for a {count} x {gpu} server: no range"
+        return None, f"no convertible price for a {count} x {gpu} server"
     return _range(every, min(now)), (
         f"{count} x {gpu} servers: {len(every)} list, street and estimated prices "
         f"({min(every):,.0f} to {max(every):,.0f} {fx.quote}) over the cheapest priced one"
@@ -128,21 +158,40 @@ def _tariff(organization: Organization, figures) -> tuple[dict | None, str]:
     ]
     own = float(organization.electricity_price_per_kwh)
     if not values:
-        return None, f"no electricity tariff in {unit} in the catalog: no range"
+        return None, f"no electricity tariff in {unit} in the catalog"
     return _range(values, own), (
         f"the organization's tariff {own} {unit} is likely; low/high are the lowest and highest "
         f"of {len(values)} published tariffs in {unit} ({min(values)} to {max(values)})"
     )
 
 
+@cache
+def _throughput() -> tuple[dict, str]:
+    """The engine's own error: served / sized throughput over the published measurements."""
+    with THROUGHPUT_TABLE.open(newline="", encoding="utf-8") as handle:
+        ratios = [float(row["served_over_sized"]) for row in csv.DictReader(handle)]
+    low, high = min(min(ratios), 1.0), max(max(ratios), 1.0)
+    return {"low": round(low, 4), "likely": 1.0, "high": round(high, 4)}, (
+        f"the engine's throughput against {len(ratios)} published measurements "
+        f"({THROUGHPUT_TABLE.name}): served / sized from {low:.2f} to {high:.2f}"
+    )
+
+
 def uncertainty_block(
-    *, organization: Organization, rows: dict, offers: dict, workloads, figures, on: date
+    *,
+    organization: Organization,
+    rows: dict,
+    offers: dict,
+    workloads,
+    figures,
+    on: date,
+    parts: Accelerators,
 ) -> dict:
     """The document's uncertainty block: ranges where the catalog disagrees, and every rule."""
     fx = FxConverter(quote=organization.currency, on=on)
     found = {
         "cloud_price": _cloud(
-            rows["cloud"], latest_per_key(rows["cloud"], CLOUD_KEY), workloads, fx
+            rows["cloud"], latest_per_key(rows["cloud"], CLOUD_KEY), workloads, fx, parts
         ),
         "api_price": _api(
             rows["api"],
@@ -153,9 +202,18 @@ def uncertainty_block(
         "server_price": _server(rows["server"], offers["servers"], fx),
         "electricity_tariff": _tariff(organization, figures),
         "staff_cost": (None, "the organization's own figure; the catalog has no spread for it"),
-        "demand": (None, "the inventory states one demand per workload: no range"),
-        "demand_growth_delta_per_year": (None, "the inventory states each workload's growth"),
+        "demand": (None, ""),
+        "demand_growth_delta_per_year": (None, ""),
+        "throughput": _throughput(),
     }
+    for name, (value, note) in found.items():
+        if value is None:
+            default, why = DEFAULT_RANGES[name]
+            spread = f"{default['low']:+.0%} to {default['high']:+.0%} per year" if (
+                name == "demand_growth_delta_per_year"
+            ) else f"{default['low']:.2f} to {default['high']:.2f} x likely"  # fmt: skip
+            lead = f"{note.rstrip('.')}; " if note else ""
+            found[name] = (default, f"{lead}default range {spread} ({why})")
     return {
         "samples": 1000,
         "seed": 0,

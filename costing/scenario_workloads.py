@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from costing.engine.architecture import ModelArchitecture, architecture_problems
+from costing.engine.hardware import Accelerators
 from portal.models import Organization, Workload
 from portal.models.modelspec import SIZING_FIELDS
 from portal.models.workload import Residency, WorkloadKind
@@ -101,7 +102,7 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
     return row
 
 
-def _why_not(w: Workload, kind: str, api_models: set[str]) -> str:
+def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) -> str:
     """Why the engine cannot take this workload in this document ('' when it can)."""
     if kind in TOKEN | TRAINING:
         if w.model is None:
@@ -117,18 +118,21 @@ def _why_not(w: Workload, kind: str, api_models: set[str]) -> str:
             return "no tokens per request"
     elif not w.gpu_class:
         return "GPU-hours work without a GPU class"
+    elif parts.resolve(w.gpu_class)[0] is None:
+        why = parts.resolve(w.gpu_class)[1]
+        return f"GPU class {w.gpu_class!r} is no accelerator the organization has ({why})"
     return ""
 
 
 def workload_rows(
-    *, organization: Organization, workloads, api_models: set[str]
+    *, organization: Organization, workloads, api_models: set[str], parts: Accelerators
 ) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
     """Document workloads and the model architectures they use; left-out workloads with why."""
     rows, models, excluded = [], {}, []
     for w in _selected(organization, workloads):
         kind = KINDS[w.kind]
         # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
-        why = _why_not(w, kind, api_models)
+        why = _why_not(w, kind, api_models, parts)
         if why:
             excluded.append((w.external_id, why))
             continue

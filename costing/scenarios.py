@@ -18,12 +18,12 @@ from datetime import date
 from django.utils import timezone
 
 from costing import scenario_offers
-from costing.engine.scenario import OPTIONS
+from costing.engine.scenario import OPTIONS, accelerators_from
 from costing.models import ReferenceFigure
 from costing.models.figures import FigureKind
 from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
 from costing.scenario_workloads import WorkloadNotInOrganization, workload_rows
-from costing.selectors import offers_for
+from costing.selectors import accelerators_for, offers_for
 from portal.models import Organization
 
 __all__ = ["WorkloadNotInOrganization", "scenario_build", "scenario_document_for"]
@@ -54,10 +54,13 @@ def scenario_build(
         offers_for(organization=organization, kind="server", on=on).select_related("gpu")
     )
     api = scenario_offers.api_offers(latest_per_key(api_rows, ("provider_id", "model_name")))
+    accelerators = scenario_offers.accelerator_docs(accelerators_for(organization=organization))
+    parts = accelerators_from(accelerators)
     rows, models, excluded = workload_rows(
         organization=organization,
         workloads=workloads,
         api_models={offer["model"] for offer in api},
+        parts=parts,
     )
     if not rows:
         raise ValueError("No workload of this selection can be evaluated: " + repr(excluded))
@@ -90,6 +93,7 @@ def scenario_build(
             "residual_value_fraction": scenario_offers.residual_fraction(params),
         },
         "models": models,
+        "accelerators": accelerators,
         "workloads": rows,
         "offers": offers,
         "options": options,
@@ -100,6 +104,7 @@ def scenario_build(
             workloads=rows,
             figures=facility,
             on=on,
+            parts=parts,
         ),
     }
     return document, excluded

@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FxRate
+from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FxRate, GpuSpec
 from portal.models import Organization
 
 # What makes two offers "the same thing" for the override rule.
@@ -30,6 +30,11 @@ OVERRIDE_KEYS = {
     "server": ("system",),
 }
 _RELATED = {"cloud_gpu": ("provider", "gpu", "catalog"), "api": ("provider", "catalog")}
+
+
+def accelerators_for(*, organization: Organization) -> models.QuerySet:
+    """The accelerators the organization may name: the public reference rows."""
+    return GpuSpec.objects.order_by("name")
 
 
 def catalogs_for(*, organization: Organization) -> models.QuerySet:

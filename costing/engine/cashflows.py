@@ -50,6 +50,10 @@ class Drivers:
     staff_cost: ArrayLike = 1.0
     demand: ArrayLike = 1.0
     demand_growth_delta_per_year: ArrayLike = 0.0  # added to every workload's growth
+    # Throughput served / throughput the engine sized for: below 1, serving needs more GPUs
+    # (the engine's own error, from its validation table). Last, so that the other inputs keep
+    # their random streams.
+    throughput: ArrayLike = 1.0
 
     @classmethod
     def likely(cls, uncertainty: Uncertainty) -> Drivers:
@@ -73,6 +77,11 @@ def monthly_curve(change_per_year: ArrayLike, months: int) -> Array:
     """(samples, months): (1 + change)^((m - 1) / 12) for months m = 1..months."""
     change = np.asarray(change_per_year, dtype=np.float64).reshape(-1, 1)
     return (1 + change) ** (np.arange(months, dtype=np.float64) / 12)
+
+
+def gpu_load_curve(demand: Array, drivers: Drivers) -> Array:
+    """GPUs a sized serving load needs relative to the sizing: demand / throughput error."""
+    return demand / drivers.column("throughput")
 
 
 def demand_curve(growth_per_year: float, drivers: Drivers, months: int) -> Array:

@@ -333,7 +333,7 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
             continue
         flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
         place = plan.choice.get(option)
-        hours = place.busy_gpu_hours * plan.demand.sum(axis=1) if place else 0.0
+        hours = place.busy_gpu_hours * plan.load.sum(axis=1) if place else 0.0
         outcomes[option] = _result(scenario, option, flows, tokens=tokens, gpu_hours=hours,
                                    prices=plan.prices.get(option, ()))  # fmt: skip
     priced = {k: v for k, v in outcomes.items() if isinstance(v, OptionResult)}
@@ -404,10 +404,10 @@ def _portfolio_option(
     for plan, count in merged_plans(usable, option):
         add_into(flows, workload_flows(scenario, plan, option, None, drivers, share * count))
         if option in plan.choice:
-            hours = hours + plan.choice[option].busy_gpu_hours * plan.demand.sum(axis=1)
+            hours = hours + plan.choice[option].busy_gpu_hours * plan.load.sum(axis=1)
     for plan, other in fallbacks:
         if other in plan.choice:
-            hours = hours + plan.choice[other].busy_gpu_hours * plan.demand.sum(axis=1)
+            hours = hours + plan.choice[other].busy_gpu_hours * plan.load.sum(axis=1)
     if all(plan.workload.is_token for plan in plans):
         by_curve: dict[int, list[Plan]] = {}
         for plan in plans:

@@ -9,13 +9,13 @@ warm floor: it runs for its GPU-hours and stops.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
 from costing.engine.figures import Figure, Quantity, Source
 from costing.engine.finance import HOURS_PER_MONTH
-from costing.engine.hardware import Accelerator, find_accelerator, load_accelerators
+from costing.engine.hardware import Accelerator, Accelerators
 from costing.engine.offers import (
     ApiOffer,
     CloudGpuOffer,
@@ -47,11 +47,6 @@ DAYS_PER_MONTH = 365 / 12
 # input of sizing is a frozen dataclass: the same question is answered once.
 _size_inference = lru_cache(maxsize=8192)(size_inference)
 _size_training = lru_cache(maxsize=1024)(size_training)
-
-
-@cache
-def _accelerators() -> dict[str, Accelerator]:
-    return load_accelerators()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +128,7 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
             output_tokens_per_s_target=workload.output_tokens_per_s_target,
         )
         measured = workload.measured_throughput
-        if measured is not None and canonical_gpu(measured.gpu) == gpu.name:
+        if measured is not None and scenario.accelerators.find(measured.gpu) is gpu:
             spec = replace(
                 spec,
                 gpus_per_replica=measured.gpus_per_replica,
@@ -194,9 +189,9 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
 
 def placements(workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]) -> dict:
     """The workload sized on each GPU type it can run on (GPU work runs on its own class only)."""
-    known = _accelerators()
+    known = scenario.accelerators
     if not workload.is_token and workload.kind not in TRAINING_KINDS:
-        gpus = {find_accelerator(workload.gpu_class, known).name} & gpus
+        gpus = {known.find(workload.gpu_class).name} & gpus
     elif scenario.architecture(workload.model) is None:
         return {}
     found = {}
@@ -206,11 +201,6 @@ def placements(workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]) -
         except (ValueError, KeyError, ZeroDivisionError):
             continue  # the model does not fit or the GPU lacks the precision: not a candidate
     return found
-
-
-@cache
-def canonical_gpu(name: str) -> str:
-    return find_accelerator(name, _accelerators()).name
 
 
 def _convert(fx: FxConverter, price, name: str, per_unit: float = 1.0) -> PricedOffer:
@@ -232,8 +222,9 @@ def cheapest_cloud(
     if offers have one but the rules refuse them all.
     """
     found, refused = _cheapest_cloud(
-        scenario.offers.cloud_gpu, scenario.fx(), gpu, term, rules.refused_ids
-    )
+        scenario.offers.cloud_gpu, scenario.accelerators, scenario.fx(), gpu, term,
+        rules.refused_ids,
+    )  # fmt: skip
     if found is not None:
         return found
     if refused is not None:
@@ -246,12 +237,14 @@ def cheapest_cloud(
 
 
 @lru_cache(maxsize=1024)
-def _cheapest_cloud(offers, fx: FxConverter, gpu: str, term: str, refused_ids: frozenset[str]):
+def _cheapest_cloud(
+    offers, parts: Accelerators, fx: FxConverter, gpu: str, term: str, refused_ids: frozenset[str]
+):
     """(cheapest permitted, cheapest refused), each (offer, priced) or None."""
     best = best_refused = None
     for offer in offers:
         price = getattr(offer, f"{term}_per_hour")
-        if price is None or canonical_gpu(offer.gpu) != gpu:
+        if price is None or parts.find(offer.gpu).name != gpu:
             continue
         label = f"{offer.provider} {offer.instance} ({offer.region}) {term}"
         priced = _convert(fx, price, label, offer.gpu_count)
@@ -270,14 +263,14 @@ def cheapest_server(scenario: Scenario, gpu: str) -> tuple[ServerOffer, PricedOf
     it is passed over (and named if no other server has the GPU) rather than making the whole
     owned option unavailable.
     """
-    return _cheapest_server(scenario.offers.servers, scenario.fx(), gpu)
+    return _cheapest_server(scenario.offers.servers, scenario.accelerators, scenario.fx(), gpu)
 
 
 @lru_cache(maxsize=256)
-def _cheapest_server(offers, fx: FxConverter, gpu: str):
+def _cheapest_server(offers, parts: Accelerators, fx: FxConverter, gpu: str):
     best, incomplete = None, []
     for offer in offers:
-        if canonical_gpu(offer.gpu) != gpu:
+        if parts.find(offer.gpu).name != gpu:
             continue
         no_power = offer.power_typical_kw is None and offer.power_max_kw is None
         if offer.support_pct_per_year is None or no_power:

@@ -21,6 +21,7 @@ from costing.engine.cashflows import (
     api_tokens,
     at_month_ends,
     demand_curve,
+    gpu_load_curve,
     monthly_curve,
     owned_fleet,
     rented,
@@ -39,7 +40,7 @@ class Plan:
     """What one workload does under each option: its placement, prices, or why it cannot."""
 
     workload: ScenarioWorkload
-    demand: Array  # (samples, months)
+    demand: Array  # (samples, months): what is asked of it (tokens an API bills)
     placements: dict[str, opt.Placement]
     choice: dict[str, opt.Placement] = field(default_factory=dict)
     prices: dict[str, tuple[Figure, ...]] = field(default_factory=dict)
@@ -57,6 +58,13 @@ class Plan:
     # option -> (on-demand, committed) price per GPU-hour of the offers chosen for it (rented
     # parts only; None where the option rents nothing at that term).
     rates: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
+    # (samples, months): the GPU load relative to its sizing; demand itself unless the engine
+    # sized the work (serving), whose throughput error then scales the GPUs it needs.
+    load: Array | None = None
+
+    def __post_init__(self):
+        if self.load is None:
+            self.load = self.demand
 
 
 def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
@@ -178,18 +186,24 @@ def _cloud_supplier(role: str, offer) -> tuple[str, str, str, str]:
 def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
     """Size every workload on every GPU type offered and choose its offers per option."""
     gpus = {
-        opt.canonical_gpu(o.gpu) for o in (*scenario.offers.servers, *scenario.offers.cloud_gpu)
+        scenario.accelerators.find(o.gpu).name
+        for o in (*scenario.offers.servers, *scenario.offers.cloud_gpu)
     }
     months, growth = scenario.horizon_months, scenario.assumptions.demand_growth_per_year
     plans = []
     # One (samples, months) demand curve per distinct growth rate, shared by its workloads:
     # memory grows with the rates a portfolio uses, not with its workloads.
     curves: dict[float, Array] = {}
+    loads: dict[float, Array] = {}
     for workload in scenario.workloads:
         rate = growth if workload.growth_per_year is None else workload.growth_per_year
         if rate not in curves:
             curves[rate] = demand_curve(rate, drivers, months)
-        plan = Plan(workload, curves[rate], {})
+            loads[rate] = gpu_load_curve(curves[rate], drivers)
+        # Serving is sized by the engine; batch, training and GPU-hours work by stated hours or
+        # by a training estimate the throughput table does not measure.
+        load = loads[rate] if workload.is_token else curves[rate]
+        plan = Plan(workload, curves[rate], {}, load=load)
         plan.placements = opt.placements(workload, scenario, gpus)
         rules = scenario.rules_for(workload)
         for option in scenario.options:
@@ -298,11 +312,12 @@ def steps(plan: Plan, option: str) -> bool:
 def owned_levels(plan: Plan, option: str) -> tuple[Array, Array]:
     """(need in GPUs, busy GPU-hours on the owned fleet) per sample and month."""
     place = plan.choice[option]
+    load = plan.load
     if option == "hybrid":
-        return place.base_gpus * plan.demand, place.base_busy_gpu_hours * plan.demand
+        return place.base_gpus * load, place.base_busy_gpu_hours * load
     if steps(plan, option):
-        return place.owned_serving_gpus(plan.demand), place.busy_gpu_hours * plan.demand
-    return place.owned_need_gpus * plan.demand, place.busy_gpu_hours * plan.demand
+        return place.owned_serving_gpus(load), place.busy_gpu_hours * load
+    return place.owned_need_gpus * load, place.busy_gpu_hours * load
 
 
 def merged_plans(plans: list[Plan], option: str) -> list[tuple[Plan, int]]:
@@ -313,12 +328,13 @@ def merged_plans(plans: list[Plan], option: str) -> list[tuple[Plan, int]]:
         if option not in plan.unavailable:
             gpu = plan.choice[option].gpu if option in plan.choice else ""
             # Workloads under different rules may rent at different prices: kept apart.
-            key = (id(plan.demand), gpu, plan.rates.get(option))
+            key = (id(plan.load), gpu, plan.rates.get(option))
             groups.setdefault(key, []).append(plan)
     merged = []
     for members in groups.values():
         first = members[0]
-        plan = Plan(first.workload, first.demand, {}, api_bill=sum(p.api_bill for p in members))
+        plan = Plan(first.workload, first.demand, {}, api_bill=sum(p.api_bill for p in members),
+                    load=first.load)  # fmt: skip
         if option in first.rates:
             plan.rates[option] = first.rates[option]
         if option in first.choice:
@@ -416,17 +432,18 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
     if option != "on_prem" and option != "colocation":
         cloud_trend = monthly_curve(a.cloud_price_trend_per_year, months)
         od, committed, size = plan.rates[option]
+        load = plan.load
         if option == "cloud_on_demand":
-            add_into(flows, rented(0 * plan.demand, place.billed_gpu_hours * plan.demand, None, od,
+            add_into(flows, rented(0 * load, place.billed_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         elif option == "hybrid":
             # The base is owned (the fleet above); only the bursts over it are rented.
-            add_into(flows, rented(0 * plan.demand, place.burst_gpu_hours * plan.demand, None, od,
+            add_into(flows, rented(0 * load, place.burst_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         else:
-            base = place.base_gpus * plan.demand
+            base = place.base_gpus * load
             held = whole_commitment(base, size, committed, od)
-            on_demand = place.burst_gpu_hours * plan.demand + np.maximum(
+            on_demand = place.burst_gpu_hours * load + np.maximum(
                 base - held, 0.0) * HOURS_PER_MONTH  # fmt: skip
             add_into(flows, rented(held, on_demand, committed, od, cloud_trend, drivers, software))
     if a.network_storage_per_month is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from costing.engine.architecture import ModelArchitecture
 from costing.engine.figures import Source
+from costing.engine.hardware import Accelerator, Accelerators, public_accelerators
 from costing.engine.offers import (
     ApiOffer,
     CloudGpuOffer,
@@ -35,6 +36,7 @@ UNCERTAIN_INPUTS = (
     "staff_cost",
     "demand",
     "demand_growth_delta_per_year",
+    "throughput",
 )
 
 
@@ -224,6 +226,8 @@ class Scenario:
     models: tuple[ModelArchitecture, ...] = ()
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
     eligibility: dict[str, Eligibility] = field(default_factory=dict)
+    # The parts offers and workloads name, and how a name finds one (hardware.Accelerators).
+    accelerators: Accelerators = field(default_factory=public_accelerators)
 
     def rules_for(self, workload: ScenarioWorkload) -> Eligibility:
         """The eligibility profile of a workload (no refusals when it names none)."""
@@ -378,6 +382,19 @@ def _eligibility(doc: dict) -> dict[str, Eligibility]:
     }
 
 
+def accelerators_from(rows: list[dict] | None) -> Accelerators:
+    """A document's ``accelerators`` as the engine's table; none given: the public one."""
+    if rows is None:
+        return public_accelerators()
+    return Accelerators(
+        Accelerator(
+            **_plain(row, Accelerator, ("source",)),
+            source=_source(row.get("source"), f"accelerators[{i}]: {row['name']}"),
+        )
+        for i, row in enumerate(rows)
+    )
+
+
 def load_scenario(document: dict) -> Scenario:
     """Validate a scenario document (schema, then meaning) and build its dataclasses."""
     # The checks module imports this one's types; importing it here keeps the import one-way.
@@ -405,6 +422,7 @@ def load_scenario(document: dict) -> Scenario:
             notes=dict(uncertainty_doc.get("notes", {})),
         ),
         eligibility=_eligibility(document.get("eligibility", {})),
+        accelerators=accelerators_from(document.get("accelerators")),
     )
     errors = semantic_errors(scenario)
     if errors:

@@ -8,21 +8,21 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from costing.engine.architecture import architecture_problems
-from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.engine.hardware import Accelerators
 from costing.engine.offers import Missing, Price
 from costing.engine.roofline import SizingAssumptions
 from costing.engine.scenario import SCHEMA, TOKEN_KINDS, TRAINING_KINDS, Scenario
 
 
-def _gpu_errors(path: str, name: str, known: dict) -> list[tuple[str, str]]:
+def _gpu_errors(path: str, name: str, known: Accelerators) -> list[tuple[str, str]]:
     try:
-        find_accelerator(name, known)
+        known.find(name)
     except KeyError as error:
         return [(path, str(error.args[0]))]
     return []
 
 
-def _workload_errors(scenario: Scenario, known: dict) -> list[tuple[str, str]]:
+def _workload_errors(scenario: Scenario, known: Accelerators) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     models = {model.name for model in scenario.models}
     api_models = {offer.model for offer in scenario.offers.api}
@@ -107,7 +107,7 @@ def _eligibility_errors(scenario: Scenario) -> list[tuple[str, str]]:
 
 def semantic_errors(scenario: Scenario) -> list[tuple[str, str]]:
     """What the schema cannot see: unknown GPUs and models, missing FX rates, bad overrides."""
-    known = load_accelerators()
+    known = scenario.accelerators
     errors = _workload_errors(scenario, known)
     for i, model in enumerate(scenario.models):
         errors += [(f"$.models[{i}].{name}", why) for name, why in architecture_problems(model)]
@@ -140,4 +140,18 @@ def schema_errors(document: Any) -> list[tuple[str, str]]:
     """JSON Schema errors of a document, each with its JSON path, in document order."""
     validator = Draft202012Validator(SCHEMA)
     found = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
-    return [(_path(error.absolute_path), error.message) for error in found]
+    errors = [(_path(error.absolute_path), error.message) for error in found]
+    if not errors:
+        errors += _duplicate_accelerators(document.get("accelerators") or [])
+    return errors
+
+
+def _duplicate_accelerators(rows: list[dict]) -> list[tuple[str, str]]:
+    """One name, one part: the table is keyed by name, so a second row would hide the first."""
+    seen: set[str] = set()
+    errors = []
+    for i, row in enumerate(rows):
+        if row["name"] in seen:
+            errors.append((f"$.accelerators[{i}].name", f"a second accelerator {row['name']!r}"))
+        seen.add(row["name"])
+    return errors

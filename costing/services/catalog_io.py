@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from costing.models import CATALOG_ROW_MODELS, Catalog, GpuSpec, Provider
-from costing.services import gpu_names
 from costing.services.catalogs import check_owner, locked_draft
+from costing.services.gpu_specs import SpecNames
 from portal.models import Organization
 from portal.services.exports import neutralise_formula, restore_formula
 
@@ -118,7 +118,7 @@ def catalog_export_csv(*, catalog: Catalog, kind: str) -> str:
 
 
 def _build(
-    kind: str, number: int, data: dict, catalog: Catalog, specs: list, errors: list
+    kind: str, number: int, data: dict, catalog: Catalog, specs: SpecNames, errors: list
 ) -> models.Model:
     model = CATALOG_ROW_MODELS[kind]
     known = set(columns(kind))
@@ -143,8 +143,7 @@ def _build(
     row = model(catalog=catalog, **fields)
     if getattr(row, "gpu_name", ""):
         context = getattr(row, "instance", "") or getattr(row, "system", "")
-        key = gpu_names.key_of_name(row.gpu_name, context=context)
-        row.gpu = gpu_names.resolve(key, specs)[0]
+        row.gpu = specs.resolve(row.gpu_name, context=context)[0]
     try:
         # The provider was checked above, against the providers this catalog may name.
         row.full_clean(exclude=["provider"])
@@ -171,7 +170,7 @@ def catalog_import(
         # error rolls the deletion back with everything else.
         for kind in set(rows) & set(CATALOG_ROW_MODELS):
             CATALOG_ROW_MODELS[kind].objects.in_catalog(catalog).delete()
-        specs = gpu_names.index(GpuSpec.objects.all())
+        specs = SpecNames(GpuSpec.objects.all())
         built = {
             kind: [
                 _build(kind, number, data, catalog, specs, errors)

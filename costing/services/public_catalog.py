@@ -22,8 +22,9 @@ from costing.models import (
     ReferenceFigure,
     ServerOffer,
 )
-from costing.services import files_cloud, files_hardware, gpu_names
+from costing.services import files_cloud, files_hardware
 from costing.services.catalogs import catalog_publish
+from costing.services.gpu_specs import SpecNames
 from costing.services.rows import RowError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -148,13 +149,12 @@ def _providers_for(rows: list[dict], file: str, added: list[str]) -> dict[str, P
 
 
 def _resolve_gpus(rows: list[dict], context: str, unresolved: set[str]) -> None:
-    specs = gpu_names.index(GpuSpec.objects.all())
+    specs = SpecNames(GpuSpec.objects.all())
     for row in rows:
         if not row["gpu_name"]:
             row["gpu"] = None
             continue
-        key = gpu_names.key_of_name(row["gpu_name"], context=row.get(context, ""))
-        row["gpu"], reason = gpu_names.resolve(key, specs)
+        row["gpu"], reason = specs.resolve(row["gpu_name"], context=row.get(context, ""))
         if row["gpu"] is None:
             unresolved.add(f"{row['gpu_name']}: {reason}")
 

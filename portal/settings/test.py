@@ -21,3 +21,6 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # No API rate limits unless a test sets them: long tests (schemathesis) would trip them.
 SOVRA_API_THROTTLE_RATES = {"user": None, "token": None}
+# WhiteNoise scans the static root when a handler starts, and every test client starts one:
+# find files on request instead, as under DEBUG.
+WHITENOISE_AUTOREFRESH = True

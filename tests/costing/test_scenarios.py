@@ -116,8 +116,11 @@ def test_closed_api_models_are_api_only_workloads(demo):
     result = evaluate(load_scenario(document))
     priced = result.workloads[[w.id for w in result.workloads].index("NL-PR-11")]
     assert isinstance(priced.options["managed_api"], OptionResult)
-    # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD; mistral-medium-3 has one row: no spread.
-    assert "api_price" not in document["uncertainty"]["inputs"]
+    # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD; mistral-medium-3 has one row: no spread
+    # in the catalog, so the stated default range.
+    uncertainty = document["uncertainty"]
+    assert uncertainty["inputs"]["api_price"] == {"low": 0.8, "likely": 1.0, "high": 1.2}
+    assert "default range" in uncertainty["notes"]["api_price"]
 
 
 def test_server_terms_come_from_the_catalog_parameters(demo):
@@ -190,9 +193,28 @@ def test_ranges_come_from_the_catalogs_spread(demo):
         "likely": 1.0,
         "high": pytest.approx(0.276 / 0.17, abs=1e-3),
     }
-    # No spread, no range; but the rule is still written down.
-    assert "staff_cost" not in inputs and "demand" not in inputs
-    assert set(notes) >= {"cloud_price", "api_price", "server_price", "electricity_tariff"}
+    # Figures stated once keep a stated default range, never none.
+    assert inputs["staff_cost"] == {"low": 0.9, "likely": 1.0, "high": 1.15}
+    assert inputs["demand"] == {"low": 0.8, "likely": 1.0, "high": 1.3}
+    assert inputs["demand_growth_delta_per_year"] == {"low": -0.1, "likely": 0.0, "high": 0.1}
+    assert "default range 0.80 to 1.30 x likely" in notes["demand"]
+    # The engine's own error: published / sized throughput, 0.8942 (llama.cpp 70B on an A100)
+    # to 1.1667 (TensorRT-LLM 405B on 8 H100), from costing/data/throughput_accuracy.csv.
+    assert inputs["throughput"] == {"low": 0.8942, "likely": 1.0, "high": 1.1667}
+    assert "8 published measurements" in notes["throughput"]
+    assert set(notes) == set(inputs)
+
+
+def test_an_input_the_catalog_gives_no_spread_keeps_a_default_range(demo):
+    """Uncertainty never disappears with the data: one tariff left, the tariff still varies."""
+    from costing.models import ReferenceFigure
+
+    tariffs = ReferenceFigure.objects.unscoped().filter(item__startswith="electricity_price")
+    tariffs.exclude(pk=tariffs.first().pk).delete()
+    uncertainty = scenario_document_for(organization=demo)["uncertainty"]
+
+    assert uncertainty["inputs"]["electricity_tariff"] == {"low": 0.8, "likely": 1.0, "high": 1.3}
+    assert "default range" in uncertainty["notes"]["electricity_tariff"]
 
 
 def test_sources_of_the_chosen_offers_appear_in_the_evaluated_figures(demo):
@@ -234,3 +256,34 @@ def test_the_command_evaluates_an_organization_on_live_data(demo, tmp_path, caps
 def test_the_command_refuses_an_unknown_organization(db):
     with pytest.raises(CommandError):
         call_command("evaluate_portfolio", "nobody")
+
+
+def test_the_document_freezes_the_accelerators_its_offers_name(demo):
+    """A run re-evaluates with the parts it was built with: every offer's GPU is in the
+    document's own table, with the figures and source of its reference row."""
+    document = scenario_document_for(organization=demo)
+    parts = {part["name"]: part for part in document["accelerators"]}
+    named = {o["gpu"] for o in (*document["offers"]["cloud_gpu"], *document["offers"]["servers"])}
+
+    assert named <= parts.keys()
+    h100 = parts["NVIDIA H100 SXM"]
+    assert (h100["memory_gb"], h100["memory_bandwidth_tb_s"], h100["bf16_tflops"]) == (
+        80,
+        3.35,
+        989.5,
+    )
+    assert h100["source"]["reference"].endswith("NVIDIA H100 SXM (public reference data)")
+    assert h100["source"]["url"].startswith("https://")
+    assert load_scenario(document).accelerators["NVIDIA H100 SXM"].tdp_w == 700
+
+
+def test_a_part_without_bandwidth_is_no_candidate_and_takes_its_offers_along(demo):
+    GpuSpec.objects.filter(name="NVIDIA L40S").update(memory_bandwidth_tb_s=None)
+
+    document, excluded = scenario_build(organization=demo)
+
+    assert "NVIDIA L40S" not in {part["name"] for part in document["accelerators"]}
+    assert all(o["gpu"] != "NVIDIA L40S" for o in document["offers"]["cloud_gpu"])
+    # GPU-hours work on that class is left out, saying why, and the rest still evaluates.
+    assert dict(excluded)["NL-AUD-01"].startswith("GPU class 'L40S' is no accelerator")
+    load_scenario(document)

@@ -226,6 +226,7 @@ def test_the_samples_axis_matches_running_each_sample_alone(base):
         staff_cost=np.array([1.0, 1.1, 0.9]),
         demand=np.array([0.7, 1.0, 1.6]),
         demand_growth_delta_per_year=np.array([-0.1, 0.0, 0.3]),
+        throughput=np.array([0.85, 1.0, 1.2]),
     )
     together = evaluate(base, drivers)
     assert together.samples == 3
@@ -337,3 +338,24 @@ def test_each_workload_has_breakevens_between_its_priced_options():
         assert len(pairs) == len(priced) * (len(priced) - 1) // 2
         for row in workload.breakevens:
             assert row["cheaper_at_horizon"] in row["options"]
+
+
+def test_the_engines_throughput_error_scales_the_gpus_serving_needs_and_nothing_else(base):
+    """GIVEN the portfolio (GPU-hours rendering and a chat service) WHEN serving achieves 80%
+    of the throughput the engine sized for THEN the chat service rents 1 / 0.8 = 1.25 times
+    the GPU-hours on demand, its API bill is unchanged (an API bills tokens, not GPUs), and
+    rendering's stated GPU-hours are unchanged."""
+    sized = evaluate(base, Drivers())
+    slower = evaluate(base, Drivers(throughput=0.8))
+    by_id = {w.id: w for w in sized.workloads}
+    slow_by_id = {w.id: w for w in slower.workloads}
+
+    def rented(result, option="cloud_on_demand"):
+        return float(result.options[option].components["cloud_on_demand"].sum())
+
+    chat, slow_chat = by_id["chat"], slow_by_id["chat"]
+    assert rented(slow_chat) == pytest.approx(rented(chat) * 1.25)
+    api = float(chat.options["managed_api"].total[0])
+    assert float(slow_chat.options["managed_api"].total[0]) == pytest.approx(api)
+    render = next(w for w in by_id if w != "chat")
+    assert rented(slow_by_id[render]) == pytest.approx(rented(by_id[render]))

@@ -6,7 +6,7 @@ import pytest
 
 from costing.engine.architecture import ModelArchitecture
 from costing.engine.evaluate import evaluate
-from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.engine.hardware import public_accelerators
 from costing.engine.scenario import load_scenario
 from costing.engine.sizing import (
     InferenceWorkload,
@@ -135,7 +135,7 @@ def test_the_replica_shape_is_the_cheapest_that_meets_the_targets_at_the_actual_
     serves the most per GPU (1,574 tokens/s, 787 per GPU) but this load would leave it idle:
     2 GPUs bought for what 1 carries. At 20,000 requests a day (1.39 requests/s at the peak)
     1-GPU replicas need ceil(1.39 / 0.262) = 6 GPUs, one 2-GPU replica (4.50 requests/s) 2."""
-    h100 = find_accelerator("H100 SXM", load_accelerators())
+    h100 = public_accelerators().find("H100 SXM")
     small = size_inference(LLAMA_33_70B, h100, _assistant(200))
     assert (small.gpus_per_replica.value, small.total_gpus.value) == (1.0, 1.0)
     assert small.tokens_per_second.value == pytest.approx(92, abs=1)
@@ -179,7 +179,7 @@ def test_fp8_training_is_not_credited_the_doubled_peak_at_the_same_mfu():
     40% MFU of that peak: 6 x 8.03e9 x 1e9 / (989.5e12 x 0.40 x 3600) = 33.81 GPU-hours. The
     same run in FP8 is the same 33.81 GPU-hours (the FP8 peak of 1,979 TFLOPS at the same MFU
     would have claimed 16.91); a stated 1.3x measured speedup gives 33.81 / 1.3 = 26.01."""
-    h100 = find_accelerator("H100 SXM", load_accelerators())
+    h100 = public_accelerators().find("H100 SXM")
     bf16 = training_gpu_hours(LLAMA_31_8B, h100, 1e9, "bf16")
     fp8 = training_gpu_hours(LLAMA_31_8B, h100, 1e9, "fp8")
     assert bf16.value == pytest.approx(33.81, abs=0.01)

@@ -16,7 +16,7 @@ from costing.engine.architecture import (
     weights_memory,
     weights_read_per_step,
 )
-from costing.engine.hardware import Accelerator, find_accelerator, load_accelerators
+from costing.engine.hardware import Accelerator, public_accelerators
 from costing.engine.sizing import (
     InferenceWorkload,
     assumptions_for,
@@ -28,7 +28,7 @@ from costing.engine.sizing import (
     training_gpu_hours,
 )
 
-GPUS = load_accelerators()
+GPUS = public_accelerators()
 H100 = GPUS["NVIDIA H100 SXM"]
 A100 = GPUS["NVIDIA A100 80GB SXM"]
 SERVER = assumptions_for("tuned_server")
@@ -238,16 +238,16 @@ def test_gpu_hours_work_takes_its_peak():
     ["H100 SXM", "H100 SXM 80GB", "NVIDIA H100 SXM", "h100-80gb sxm", "SXM H100"],
 )
 def test_h100_names_in_the_data_and_the_cases(name):
-    assert find_accelerator(name, GPUS).name == "NVIDIA H100 SXM"
+    assert GPUS.find(name).name == "NVIDIA H100 SXM"
 
 
 def test_a100_names_and_unknown_names():
-    assert find_accelerator("A100 80GB SXM", GPUS) is A100
-    assert find_accelerator("A100-80GB", GPUS) is A100
+    assert GPUS.find("A100 80GB SXM") is A100
+    assert GPUS.find("A100-80GB") is A100
     # The H800 (DeepSeek's training and serving GPU) is shipped with its own 400 GB/s NVLink.
-    assert find_accelerator("H800", GPUS).interconnect_gb_s == 400
+    assert GPUS.find("H800").interconnect_gb_s == 400
     with pytest.raises(KeyError, match="M2 Ultra"):
-        find_accelerator("Apple M2 Ultra", GPUS)
+        GPUS.find("Apple M2 Ultra")
 
 
 def test_reference_figures_carry_file_row_and_url():

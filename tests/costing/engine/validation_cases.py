@@ -14,7 +14,7 @@ from costing.engine.architecture import (
     kv_cache_per_sequence,
     weights_memory,
 )
-from costing.engine.hardware import find_accelerator, load_accelerators
+from costing.engine.hardware import public_accelerators
 from costing.engine.sizing import (
     InferenceWorkload,
     assumptions_for,
@@ -75,7 +75,7 @@ def find_model(text: str) -> ModelArchitecture:
 
 def accelerator(text: str):
     """The accelerator a case names; remarks in brackets ("RunPod; SXM vs PCIe...") are dropped."""
-    return find_accelerator(re.sub(r"\s*\(.*?\)", "", text), load_accelerators())
+    return public_accelerators().find(re.sub(r"\s*\(.*?\)", "", text))
 
 
 def _precision(text: str) -> str:

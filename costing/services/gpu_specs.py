@@ -1,0 +1,34 @@
+"""Which GPU spec an offer's GPU name ('H100 SXM 80GB', 'A100-80GB') means.
+
+The engine's resolver (``hardware.Accelerators``) is the one rule for every name, in catalogs,
+inventories and scenarios alike; this maps its answer back to the spec rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from costing.engine.hardware import Accelerator, Accelerators
+
+
+class SpecNames:
+    """The specs of a catalog's owner, ready for many look-ups."""
+
+    def __init__(self, specs: Iterable):
+        self._specs = {spec.name: spec for spec in specs}
+        self._table = Accelerators(
+            Accelerator(
+                name=spec.name,
+                memory_gb=float(spec.memory_gb),
+                memory_bandwidth_tb_s=float(spec.memory_bandwidth_tb_s or 0),
+                vendor=spec.vendor,
+                form_factor=spec.form_factor,
+            )
+            for spec in self._specs.values()
+        )
+
+    def resolve(self, name: str, *, context: str = "") -> tuple[object | None, str]:
+        """The one spec ``name`` means (``context``: an instance or system name that may
+        state the form factor), or None and why (unknown, ambiguous)."""
+        found, why = self._table.resolve(name, context=context)
+        return (self._specs[found.name] if found else None), why
