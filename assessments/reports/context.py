@@ -204,9 +204,14 @@ def _heatmaps(sovereignty: dict) -> list[str]:
 
 def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
     versions = snapshot.get("versions") or {}
-    library = sovereignty.get("library") or {}
-    library_text = versions.get("library") or (
-        f"{library.get('urn', '')} v{library.get('version')}" if library else ""
+    # The snapshot names the library it screened with; the scored section, the one it scored.
+    library = sovereignty.get("library") or versions.get("library") or {}
+    if isinstance(library, str):  # runs frozen before the library was recorded as an object
+        library = {"urn": library}
+    library_text = (
+        f"{library.get('urn', '')} v{library['version']}"
+        if library.get("version") is not None
+        else library.get("urn", "")
     )
     return {
         "engine": versions.get("engine") or engine.get("engine_version", ""),

@@ -28,3 +28,15 @@ def test_long_portfolios_get_one_row_per_workload(results, snapshot, meta):
     assert context["compact_workloads"] is True
     b02 = next(f for f in context["findings"] if f["rule_id"] == "B02")
     assert "archive-rag on Managed API" in b02["pairs"]
+
+
+def test_the_cover_names_the_criteria_library_as_text_never_as_a_repr():
+    """A run's snapshot records the library as an object (urn, version): the cover prints
+    'urn v1', as the scored section does."""
+    from assessments.reports.context import _versions
+
+    snapshot = {"versions": {"library": {"urn": "urn:sovra:library:sovereignty", "version": 1}}}
+    assert _versions(snapshot, {}, {})["library"] == "urn:sovra:library:sovereignty v1"
+    scored = {"library": {"urn": "urn:x", "version": 2, "name": "Placement sovereignty"}}
+    versions = _versions(snapshot, {}, scored)
+    assert (versions["library"], versions["library_name"]) == ("urn:x v2", "Placement sovereignty")
