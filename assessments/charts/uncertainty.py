@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from assessments.reports.formatting import money, option_label, percent
+from assessments.reports.formatting import (
+    money,
+    option_label,
+    percent,
+    uncertain_input,
+    uncertain_value,
+)
 
 from .svg import (
     INK,
@@ -99,10 +105,11 @@ def tornado_svg(tornado: dict | None) -> str:
                    label=lambda v: money(v, currency))  # fmt: skip
     for i, bar in enumerate(bars):
         centre = TOP + ROW * i + ROW / 2
-        name = str(bar.get("input", "")).replace("_", " ")
-        body.append(text(LABEL_COLUMN + 52, centre, name, text_anchor="end"))
-        body.append(text(LABEL_COLUMN + 52, centre + 11, f"{bar['low']:g} to {bar['high']:g}",
-                         text_anchor="end", font_size=9, fill=MUTED))  # fmt: skip
+        key = str(bar.get("input", ""))
+        ends = f"{uncertain_value(key, bar['low'])} to {uncertain_value(key, bar['high'])}"
+        body.append(text(LABEL_COLUMN + 52, centre, uncertain_input(key), text_anchor="end"))
+        body.append(text(LABEL_COLUMN + 52, centre + 11, ends, text_anchor="end", font_size=9,
+                         fill=MUTED))  # fmt: skip
         for key, colour in (("difference_at_low", LOW_COLOUR), ("difference_at_high", HIGH_COLOUR)):
             value = float(bar[key])
             left, right = sorted((x(baseline), x(value)))
@@ -129,7 +136,7 @@ def tornado_svg(tornado: dict | None) -> str:
              f"{option_label(first)} stays cheaper", fill=MUTED),
     ]  # fmt: skip
     description = "; ".join(
-        f"{b.get('input')}: {money(b['difference_at_low'], currency)} at low, "
+        f"{uncertain_input(b.get('input'))}: {money(b['difference_at_low'], currency)} at low, "
         f"{money(b['difference_at_high'], currency)} at high"
         for b in bars
     )

@@ -11,7 +11,14 @@ from datetime import datetime
 from assessments import charts
 
 from . import appendix
-from .formatting import breakeven, money, option_label, percent
+from .formatting import (
+    breakeven,
+    money,
+    option_label,
+    percent,
+    uncertain_input,
+    uncertain_range,
+)
 
 HEATMAP_ROWS_PER_CHART = 40  # one chart must fit on a page; longer portfolios get several
 # Above this many workloads each gets a table row instead of a block: a 200-workload report
@@ -202,6 +209,20 @@ def _heatmaps(sovereignty: dict) -> list[str]:
     ]
 
 
+def _uncertain_inputs(monte_carlo: dict, scenario: dict) -> list[dict]:
+    """Each sampled input named, its range with units, and where the range comes from."""
+    notes = (scenario.get("uncertainty") or {}).get("notes") or {}
+    return [
+        {
+            "label": uncertain_input(name),
+            "range": uncertain_range(name, value["low"], value["high"]),
+            "likely": value["likely"],
+            "note": notes.get(name, ""),
+        }
+        for name, value in (monte_carlo.get("inputs") or {}).items()
+    ]
+
+
 def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
     versions = snapshot.get("versions") or {}
     # The snapshot names the library it screened with; the scored section, the one it scored.
@@ -272,7 +293,7 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
         ],
         "discount_rate": scenario.get("discount_rate_per_year"),
         "start_date": scenario.get("start_date", ""),
-        "uncertainty_inputs": monte_carlo.get("inputs") or {},
+        "uncertainty_inputs": _uncertain_inputs(monte_carlo, scenario),
         "prices": appendix.prices_used(engine),
         "offers": appendix.scenario_offers(scenario),
         "method": [

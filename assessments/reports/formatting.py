@@ -97,3 +97,41 @@ def option_label(option: str | None) -> str:
     if not option:
         return MISSING
     return OPTION_LABELS.get(option, option.replace("_", " "))
+
+
+# The Monte Carlo's uncertain inputs as people name them, with what their values mean: most are
+# multipliers of the priced (likely) value; growth is added, in points a year.
+UNCERTAIN_INPUTS = {
+    "cloud_price": "Cloud GPU prices",
+    "api_price": "API prices",
+    "server_price": "Server prices",
+    "electricity_tariff": "Electricity tariff",
+    "staff_cost": "Staff cost",
+    "demand": "Demand",
+    "demand_growth_delta_per_year": "Demand growth",
+    "throughput": "Throughput (sizing error)",
+}
+
+
+def uncertain_input(name: str | None) -> str:
+    """``server_price`` -> ``Server prices``; an unknown id reads with spaces."""
+    if not name:
+        return MISSING
+    return UNCERTAIN_INPUTS.get(name, name.replace("_", " "))
+
+
+def uncertain_value(name: str, value) -> str:
+    """One end of an input's range with its unit: ``0.8`` of a price -> ``x0.80``; growth
+    ``-0.1`` -> ``-10 pts/year``."""
+    if value is None:
+        return MISSING
+    if name == "demand_growth_delta_per_year":
+        return f"{float(value) * 100:+.0f} pts/year"
+    return f"\u00d7{float(value):.2f}"
+
+
+def uncertain_range(name: str, low, high) -> str:
+    """``x0.80 to x1.30 of the priced value``, or ``-10 to +10 pts/year`` for growth."""
+    if name == "demand_growth_delta_per_year":
+        return f"{float(low) * 100:+.0f} to {float(high) * 100:+.0f} pts/year"
+    return f"{uncertain_value(name, low)} to {uncertain_value(name, high)} of the likely value"

@@ -60,6 +60,11 @@ def test_tornado_bars_run_from_the_baseline_to_each_end(results):
     assert right == pytest.approx(to_x(lead["baseline_difference"]), abs=0.02)
     # Every input of the scenario's uncertainty block gets its pair of bars.
     assert len(find(root, "rect", "bar")) == 2 * len(lead["bars"]) == 14
+    # Inputs read as people name them, each end with its unit; no identifiers.
+    labels = [t.text for t in root.iter() if t.tag.endswith("text") and t.text]
+    assert "Demand" in labels and "Demand growth" in labels
+    assert "\u00d70.60 to \u00d71.80" in labels
+    assert not [t for t in labels if "_" in t]
 
 
 @pytest.mark.parametrize("value", [None, {}, {"options": {}}, {"options": {"x": {}}}])

@@ -46,3 +46,13 @@ def test_option_labels():
     assert f.option_label("cloud_on_demand") == "Cloud on demand"
     assert f.option_label("sovereign_cloud") == "sovereign cloud"
     assert f.option_label(None) == f.MISSING
+
+
+def test_uncertain_inputs_read_with_their_units():
+    from assessments.reports.formatting import uncertain_input, uncertain_range, uncertain_value
+
+    assert uncertain_input("server_price") == "Server prices"
+    assert uncertain_input("throughput") == "Throughput (sizing error)"
+    assert uncertain_range("demand", 0.8, 1.3) == "\u00d70.80 to \u00d71.30 of the likely value"
+    assert uncertain_range("demand_growth_delta_per_year", -0.1, 0.1) == "-10 to +10 pts/year"
+    assert uncertain_value("demand_growth_delta_per_year", 0.05) == "+5 pts/year"
