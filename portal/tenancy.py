@@ -158,3 +158,32 @@ class OrgScopedViewSet(_Sealed, _ApiScope, viewsets.GenericViewSet):
     """Base of every tenant API viewset; add the mixins (list, create...) it offers."""
 
     _is_scope_base = True
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.action == "list":
+            self._refuse_unknown_parameters(request)
+
+    def _refuse_unknown_parameters(self, request) -> None:
+        """A misspelt filter must not quietly return the whole list: name it and what is known."""
+        known = {"format"}
+        for backend in self.filter_backends:
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None and hasattr(backend, "get_filterset_class"):
+                known |= set(filterset.base_filters)
+            for attribute in ("search_param", "ordering_param"):
+                if hasattr(backend, attribute):
+                    known.add(getattr(backend, attribute))
+        paginator = self.paginator
+        if paginator is not None:
+            known |= {
+                getattr(paginator, name)
+                for name in ("page_query_param", "page_size_query_param")
+                if getattr(paginator, name, None)
+            }
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known))
+            raise drf_exceptions.ValidationError(
+                {name: [f"not a parameter of this list; known: {allowed}"] for name in unknown}
+            )

@@ -12,3 +12,10 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("", include("portal.web.urls")),
 ]
+
+# Under /api/, errors Django answers itself (no matching URL, a failure outside DRF) keep the
+# API's JSON shape; elsewhere they are the HTML pages.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

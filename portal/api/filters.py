@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import django_filters
 from django import forms
@@ -63,6 +64,24 @@ class StableOrderingFilter(OrderingFilter):
         return ordering
 
 
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant, compared in UTC: an offset PostgreSQL cannot store (``+16:10``)
+    still names an instant, and one that leaves the calendar in UTC is refused."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as error:
+            raise forms.ValidationError("Out of range once in UTC.", code="invalid") from error
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class WorkloadFilter(filters.FilterSet):
     """Workload list filters; choices filter on their stored values (e.g. ``kind=chat``)."""
 
@@ -74,13 +93,13 @@ class WorkloadFilter(filters.FilterSet):
         field_name="model", lookup_expr="isnull", exclude=True, help_text="Whether a model is set."
     )
     tag = filters.CharFilter(method="filter_tag", help_text="Workloads carrying this tag.")
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)."
     )
-    updated_before = filters.IsoDateTimeFilter(
+    updated_before = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", help_text="Changed before (ISO 8601)."
     )
-    created_after = filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
 
