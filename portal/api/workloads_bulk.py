@@ -8,13 +8,13 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from portal.api.errors import rows_invalid_response
+from portal.api.errors import Conflict, rows_invalid_response
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, RowsErrorResponseSerializer, errors
 from portal.api.workloads import WorkloadSerializer
 from portal.models import Role, Workload
 from portal.services.workload_rows import REQUIRED_COLUMNS, WORKLOAD_COLUMNS, RowError
-from portal.services.workloads import WorkloadRowsInvalid, workloads_upsert
+from portal.services.workloads import WorkloadRowsInvalid, WorkloadsBusy, workloads_upsert
 from portal.tenancy import OrgScopedAPIView
 
 _TRUE = ("1", "true", "yes")
@@ -84,6 +84,11 @@ _BULK_SCHEMA = extend_schema(
             description="Invalid rows (each with `row` and `field`), or a body that is not "
             "a list of 1 to 10,000 objects; nothing was written.",
         ),
+        409: OpenApiResponse(
+            errors(409)[409].response,
+            description="Other writes held these workloads until the retries ran out; nothing "
+            "was written: send the rows again.",
+        ),
         **errors(401, 403, 404, 413),
     },
 )
@@ -123,6 +128,8 @@ class WorkloadBulkUpsertView(OrgScopedAPIView):
             )
         except WorkloadRowsInvalid as exc:
             return rows_invalid_response(exc.errors, exc.total)
+        except WorkloadsBusy as exc:
+            raise Conflict(str(exc)) from exc
         return Response(
             {"created": result.created, "updated": result.updated, "dry_run": result.dry_run}
         )

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
+from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
 from portal.models import ModelSpec, Organization, Workload
@@ -18,6 +19,14 @@ WRITE_BATCH_ROWS = 5_000
 MAX_ERRORS_LISTED = 1_000
 _UPSERT_KEY = ("organization", "external_id")
 _TEMP_TABLE = "sovra_workload_upsert"
+# pg_advisory_xact_lock(namespace, organization): one bulk write per organization at a time.
+_UPSERT_LOCK_NAMESPACE = 0x5356  # "SV"
+# A write that still meets a deadlock or a serialization failure is tried this many times.
+UPSERT_ATTEMPTS = 3
+
+
+class WorkloadsBusy(RuntimeError):
+    """Another write held the same workloads until the attempts ran out; nothing was written."""
 
 
 class WorkloadRowsInvalid(Exception):
@@ -99,8 +108,7 @@ def workloads_upsert(
     if dry_run:
         existing = _existing_external_ids(organization, external_ids)
     else:
-        with transaction.atomic():
-            existing = _write(organization, _group_by_columns(cleaned))
+        existing = _write_retrying(organization, _group_by_columns(cleaned))
     created_ids = [eid for eid in external_ids if eid not in existing]
     return UpsertResult(
         created=len(created_ids),
@@ -127,6 +135,26 @@ def _existing_external_ids(organization: Organization, external_ids: list[str]) 
         chunk = external_ids[start : start + WRITE_BATCH_ROWS]
         existing.update(scoped.filter(external_id__in=chunk).values_list("external_id", flat=True))
     return existing
+
+
+def _write_retrying(organization: Organization, groups: dict) -> set[str]:
+    """One transaction, tried again where PostgreSQL aborted it to break a deadlock."""
+    for attempt in range(1, UPSERT_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _write(organization, groups)
+        except OperationalError as error:
+            retryable = isinstance(
+                error.__cause__, pg_errors.DeadlockDetected | pg_errors.SerializationFailure
+            )
+            if not retryable or transaction.get_connection().in_atomic_block:
+                raise  # inside a caller's transaction, only the caller can start again
+            if attempt == UPSERT_ATTEMPTS:
+                raise WorkloadsBusy(
+                    f"Other writes held these workloads {UPSERT_ATTEMPTS} times; nothing was "
+                    "written. Send the rows again."
+                ) from error
+    raise AssertionError("unreachable")
 
 
 def _group_by_columns(
@@ -194,6 +222,11 @@ def _write_copy(
     unique = ", ".join(quote(Workload._meta.get_field(n).column) for n in _UPSERT_KEY)
     # Every name below comes from the model's metadata, none from the request (S608).
     with connection.cursor() as cursor:
+        # Two bulk writes to one organization's inventory wait for each other instead of
+        # locking the same rows in different orders (a deadlock PostgreSQL breaks with an error).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_UPSERT_LOCK_NAMESPACE, organization.pk]
+        )
         cursor.execute(
             f"CREATE TEMP TABLE {_TEMP_TABLE} ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {column_list}, 0::integer AS upsert_group FROM {table} WITH NO DATA"
@@ -219,6 +252,8 @@ def _write_copy(
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) "  # noqa: S608
                 f"SELECT {column_list} FROM {_TEMP_TABLE} WHERE upsert_group = %s "
+                # Rows locked in one order by every writer: single-row edits never cross it.
+                f"ORDER BY external_id "
                 f"ON CONFLICT ({unique}) DO UPDATE SET {assignments}",
                 [group_number],
             )
