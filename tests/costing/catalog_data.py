@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from costing.models import Catalog, FxRate, GpuSpec, Provider
+from costing.models import Catalog, FxRate, Provider
 from costing.services import catalog_publish, catalog_row_add, private_catalog_create
+from tests.factories import GpuSpecFactory
 
 DAY = date(2026, 1, 1)
 SOURCE = {"currency": "USD", "source_url": "https://example.org/prices", "date": DAY}
@@ -98,5 +99,5 @@ def world_catalogs(org, other_org) -> dict:
         "api_offer": rows["api"],
         "server_offer": rows["server"],
         "provider": provider(),
-        "gpu_spec": GpuSpec.objects.create(name="H100 SXM 80GB", vendor="NVIDIA", memory_gb=80),
+        "gpu_spec": GpuSpecFactory(name="H100 SXM 80GB", vendor="NVIDIA", memory_gb=80),
     }

@@ -68,7 +68,7 @@ def negotiate_l40s(organization, price: str):
             "instance": "Community Cloud pod",
             "region": "(marketplace)",
             "gpu_name": "L40S 48GB",
-            "gpu": GpuSpec.objects.get(name="NVIDIA L40S"),
+            "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
             "gpu_count": 1,
             "on_demand_per_hour": Decimal(price),
             "currency": "USD",
