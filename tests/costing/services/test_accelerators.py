@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from costing.models import Catalog, GpuSpec
+from costing.models import Catalog, GpuSpec, ServerOffer
 from costing.selectors import accelerator_offers
-from costing.services import catalog_publish, catalog_row_add, catalog_row_delete
+from costing.services import catalog_import, catalog_publish, catalog_row_add, catalog_row_delete
 from costing.services.accelerators import (
     AcceleratorInUse,
     accelerator_create,
@@ -126,3 +126,18 @@ def test_offers_naming_an_accelerator_are_the_current_public_ones_and_the_organi
     assert offers["cloud_gpu"] == ([], 0)
     rows, count = accelerator_offers(organization=org, spec=h100, limit=1)["server"]
     assert (len(rows), count) == (1, 2)
+
+
+def test_a_private_import_resolves_gpu_names_to_its_own_accelerators_never_anothers(org, other_org):
+    """GIVEN alice's own 'Acme X1 96GB' WHEN alice and mallory each import a server naming it
+    THEN alice's offer points at her accelerator and mallory's at none."""
+    mine = GpuSpecFactory(organization=org, name="Acme X1 96GB", vendor="Acme", memory_gb=96)
+    row = {**server_row("Acme box"), "gpu_name": "Acme X1 96GB", "gpu_count": 8}
+    row = {key: str(value) for key, value in row.items()}
+    offers = {}
+    for organization in (org, other_org):
+        draft, _ = private_draft(organization, name="Imported")
+        catalog_import(catalog=draft, rows={"server": [row]}, organization=organization)
+        offers[organization] = ServerOffer.objects.in_catalog(draft).get()
+    assert offers[org].gpu == mine
+    assert offers[other_org].gpu is None
