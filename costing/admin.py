@@ -218,9 +218,16 @@ class GpuSpecAdmin(admin.ModelAdmin):
         "fp4_dense_tflops",
         "tdp_w",
         "launch_year",
+        "owner",
     )
     list_filter = ("vendor",)
     search_fields = ("name", "form_factor")
+    list_select_related = ("organization",)
+    readonly_fields = ("organization",)
+
+    @admin.display(description="organization", ordering="organization__name")
+    def owner(self, obj: GpuSpec) -> str:
+        return _owner(obj)
 
 
 @admin.register(FxRate)

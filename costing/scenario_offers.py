@@ -63,8 +63,7 @@ def accelerator_docs(specs) -> list[dict]:
             for field, name in _ACCELERATOR_FIELDS.items()
             if getattr(spec, field) is not None
         }
-        public = getattr(spec, "organization_id", None) is None
-        owner = "public reference data" if public else "own accelerator"
+        owner = "public reference data" if spec.organization_id is None else "own accelerator"
         source = {
             "reference": f"accelerator {spec.pk}: {spec.name} ({owner})",
             "url": spec.source_url.split()[0] if spec.source_url.strip() else "",

@@ -54,7 +54,9 @@ def scenario_build(
         offers_for(organization=organization, kind="server", on=on).select_related("gpu")
     )
     api = scenario_offers.api_offers(latest_per_key(api_rows, ("provider_id", "model_name")))
-    accelerators = scenario_offers.accelerator_docs(accelerators_for(organization=organization))
+    accelerators = scenario_offers.accelerator_docs(
+        accelerators_for(organization=organization).order_by("name")
+    )
     parts = accelerators_from(accelerators)
     rows, models, excluded = workload_rows(
         organization=organization,

@@ -32,11 +32,6 @@ OVERRIDE_KEYS = {
 _RELATED = {"cloud_gpu": ("provider", "gpu", "catalog"), "api": ("provider", "catalog")}
 
 
-def accelerators_for(*, organization: Organization) -> models.QuerySet:
-    """The accelerators the organization may name: the public reference rows."""
-    return GpuSpec.objects.order_by("name")
-
-
 def catalogs_for(*, organization: Organization) -> models.QuerySet:
     """Every catalog the organization may see: public ones and its own, drafts included."""
     return Catalog.objects.for_organization(organization)
@@ -76,6 +71,33 @@ def offers_for(*, organization: Organization, kind: str, on: date | None = None)
         .select_related(*_RELATED.get(kind, ("catalog",)))
         .order_by(*model._meta.ordering, "pk")
     )
+
+
+def accelerators_for(*, organization: Organization) -> models.QuerySet:
+    """Public accelerators and the organization's own; another organization's stay unseen."""
+    return GpuSpec.objects.for_organization(organization)
+
+
+def accelerator_offers(
+    *, organization: Organization, spec: GpuSpec, limit: int = 50
+) -> dict[str, tuple[list, int]]:
+    """Offers naming the accelerator, by kind, as (first ``limit`` rows, how many in all): the
+    current public catalogs' and every version of the organization's own, drafts included
+    (those are what keep an own accelerator from being deleted)."""
+    public_current = [c.pk for c in current_catalogs(organization=organization) if c.is_public]
+    found = {}
+    for kind in ("cloud_gpu", "server"):
+        model = CATALOG_ROW_MODELS[kind]
+        rows = (
+            model.objects.for_organization(organization)
+            .filter(gpu=spec)
+            .filter(Q(catalog__in=public_current) | Q(catalog__organization=organization))
+            .select_related(*_RELATED.get(kind, ("catalog",)))
+            .order_by("catalog__organization", "catalog__name", "-catalog__effective_date", "pk")
+        )
+        first = list(rows[:limit])
+        found[kind] = (first, len(first) if len(first) < limit else rows.count())
+    return found
 
 
 def offer_get(*, organization: Organization, kind: str, pk: int) -> models.Model | None:

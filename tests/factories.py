@@ -5,6 +5,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from costing.models import GpuSpec
 from portal.models import Membership, ModelSpec, Organization, Role, Workload
 
 
@@ -77,3 +78,17 @@ class WorkloadFactory(ScopedModelFactory):
     requests_per_day = 20000
     peak_factor = Decimal("3.00")
     data_classification = "internal"
+
+
+class GpuSpecFactory(ScopedModelFactory):
+    """A public accelerator unless given an organization; sizeable either way."""
+
+    class Meta:
+        model = GpuSpec
+
+    organization = None
+    name = factory.Sequence(lambda n: f"Test accelerator {n}")
+    vendor = "NVIDIA"
+    memory_gb = Decimal("80")
+    memory_bandwidth_tb_s = Decimal("3.35")
+    bf16_dense_tflops = Decimal("989.5")

@@ -41,7 +41,7 @@ def demo_catalog_ensure(*, organization: Organization) -> Catalog:
         source="Demo data",
         notes=DEMO_QUOTE_NOTE,
     )
-    gpu = GpuSpec.objects.filter(name__icontains="L40S").first()
+    gpu = GpuSpec.objects.public().filter(name__icontains="L40S").first()
     catalog_row_add(
         catalog=catalog,
         kind="server",

@@ -1,4 +1,4 @@
-"""Reference data every member reads: providers, GPU specs and FX rates."""
+"""Reference data every member reads: providers and FX rates (accelerators: accelerators.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.filters import SearchFilter
 
-from costing.api.serializers import FxRateSerializer, GpuSpecSerializer, ProviderSerializer
-from costing.models import FxRate, GpuSpec, Provider
+from costing.api.serializers import FxRateSerializer, ProviderSerializer
+from costing.models import FxRate, Provider
 from portal.api.filters import ScopedFilterBackend, StableOrderingFilter
 from portal.api.schema import ORG_SLUG, READ_ERRORS, errors
 from portal.tenancy import OrgScopedViewSet
@@ -44,21 +44,6 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
 
     def scoped_queryset(self, organization):
         return Provider.objects.for_organization(organization)
-
-
-@_read_schema("gpu_specs", GpuSpecSerializer, "the GPU specs")
-@extend_schema(tags=["catalogs"], parameters=[ORG_SLUG])
-class GpuSpecViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    """``gpu-specs/``: shared reference data, the same for every organization."""
-
-    model = GpuSpec
-    serializer_class = GpuSpecSerializer
-    filter_backends = [SearchFilter, StableOrderingFilter]
-    search_fields = ["name", "vendor"]
-    ordering_fields = ["name", "vendor", "memory_gb", "launch_year"]
-
-    def scoped_queryset(self, organization):
-        return GpuSpec.objects.all()
 
 
 class FxRateFilter(filters.FilterSet):

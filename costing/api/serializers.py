@@ -6,9 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from costing.models import CATALOG_ROW_MODELS, Catalog, FxRate, GpuSpec, Provider
+from costing.models.reference import EDITABLE_FIELDS as ACCELERATOR_FIELDS
 from costing.price_display import price_block
 from costing.services.catalog_io import columns
-from portal.api.fields import StrictModelSerializer, StrictSerializer
+from portal.api.fields import DecimalsAsNumbersMixin, StrictModelSerializer, StrictSerializer
 
 ANSWERS = "'yes', 'no', 'na' (not applicable) or 'unknown' (not established)."
 
@@ -129,12 +130,22 @@ class ProviderSerializer(serializers.ModelSerializer):
         exclude = ["organization"]
 
 
-class GpuSpecSerializer(serializers.ModelSerializer):
-    """An accelerator's memory, bandwidth, dense throughput and power."""
+class GpuSpecSerializer(DecimalsAsNumbersMixin, StrictModelSerializer):
+    """An accelerator's memory, bandwidth, dense throughput and power; public ones are read-only.
+
+    An organization's own needs memory, bandwidth and a dense BF16 peak: sizing reads them.
+    """
+
+    is_public = serializers.BooleanField(
+        read_only=True, help_text="Shared by every organization; not editable."
+    )
 
     class Meta:
         model = GpuSpec
-        fields = "__all__"
+        fields = ["id", *ACCELERATOR_FIELDS, "is_public"]
+        read_only_fields = ["id", "is_public"]
+        # Uniqueness among the accelerators the organization sees is the service's check.
+        validators: list = []
 
 
 class FxRateSerializer(serializers.ModelSerializer):

@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from costing.api.accelerators import GpuSpecViewSet
 from costing.api.catalogs import CatalogPublishView, CatalogVersionView, CatalogViewSet
 from costing.api.exchange import CatalogExportView, CatalogImportView
 from costing.api.offers import ApiOfferViewSet, CloudGpuOfferViewSet, ServerOfferViewSet
-from costing.api.reference import FxRateViewSet, GpuSpecViewSet, ProviderViewSet
+from costing.api.reference import FxRateViewSet, ProviderViewSet
 from costing.api.scenarios import ScenarioEvaluateView, ScenarioSchemaView
 
 router = SimpleRouter()

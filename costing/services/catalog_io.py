@@ -170,7 +170,11 @@ def catalog_import(
         # error rolls the deletion back with everything else.
         for kind in set(rows) & set(CATALOG_ROW_MODELS):
             CATALOG_ROW_MODELS[kind].objects.in_catalog(catalog).delete()
-        specs = SpecNames(GpuSpec.objects.all())
+        specs = SpecNames(
+            GpuSpec.objects.for_organization(catalog.organization)
+            if catalog.organization_id
+            else GpuSpec.objects.public()
+        )
         built = {
             kind: [
                 _build(kind, number, data, catalog, specs, errors)

@@ -130,7 +130,7 @@ def _upsert_reference(parsed: ParsedData) -> None:
                 setattr(provider, name, value)
             provider.save()
     for fields in parsed.gpus:
-        GpuSpec.objects.update_or_create(name=fields["name"], defaults=fields)
+        GpuSpec.objects.public().update_or_create(name=fields["name"], defaults=fields)
     for fields in parsed.fx:
         key = {name: fields[name] for name in ("base", "quote", "date", "source_url")}
         FxRate.objects.update_or_create(**key, defaults={"rate": fields["rate"]})
@@ -149,7 +149,7 @@ def _providers_for(rows: list[dict], file: str, added: list[str]) -> dict[str, P
 
 
 def _resolve_gpus(rows: list[dict], context: str, unresolved: set[str]) -> None:
-    specs = SpecNames(GpuSpec.objects.all())
+    specs = SpecNames(GpuSpec.objects.public())
     for row in rows:
         if not row["gpu_name"]:
             row["gpu"] = None
@@ -169,7 +169,7 @@ def _counts(catalog: Catalog) -> dict[str, int]:
         "facility_figures": figures.filter(kind=FigureKind.FACILITY).count(),
         "staff_figures": figures.filter(kind=FigureKind.STAFF).count(),
         "providers": Provider.objects.public().count(),
-        "gpu_specs": GpuSpec.objects.count(),
+        "gpu_specs": GpuSpec.objects.public().count(),
         "fx_rates": FxRate.objects.count(),
     }
 

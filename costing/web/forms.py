@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from costing.models import CATALOG_ROW_MODELS, Catalog, Provider
+from costing.models import CATALOG_ROW_MODELS, Catalog, GpuSpec, Provider
+from costing.models.reference import EDITABLE_FIELDS as ACCELERATOR_FIELDS
+from costing.models.reference import SIZING_FIELDS
 from costing.price_display import KIND_LABELS
 from costing.services.catalog_io import columns
 
@@ -88,3 +90,22 @@ class CatalogImportForm(forms.Form):
             return upload.name, upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError("The file is not UTF-8 text.") from exc
+
+
+class AcceleratorForm(forms.ModelForm):
+    """An organization's own accelerator; the services store it."""
+
+    class Meta:
+        model = GpuSpec
+        fields = list(ACCELERATOR_FIELDS)
+        widgets = {
+            "source_url": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What sizing reads is marked required, and missing it says why (as the model does).
+        for name, message in SIZING_FIELDS.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message

@@ -1,9 +1,10 @@
-"""Catalog pages, included under ``/o/<org_slug>/catalogs/`` by the portal's web urls."""
+"""Catalog pages (``urlpatterns``) and accelerator pages (``accelerator_urlpatterns``), included
+under ``/o/<org_slug>/catalogs/`` and ``/o/<org_slug>/accelerators/`` by the portal's web urls."""
 
 from django.urls import path
 
 from costing.price_display import KIND_SLUGS
-from costing.web.views import catalogs, compare, exchange, offers
+from costing.web.views import accelerators, catalogs, compare, exchange, offers
 
 urlpatterns = [
     path("", catalogs.CatalogListView.as_view(), name="catalog-list"),
@@ -44,3 +45,15 @@ for slug, kind in KIND_SLUGS.items():
             name=f"offer-delete-{slug}",
         ),
     ]
+
+accelerator_urlpatterns = [
+    path("", accelerators.AcceleratorListView.as_view(), name="accelerator-list"),
+    path("new/", accelerators.AcceleratorCreateView.as_view(), name="accelerator-create"),
+    path("<int:pk>/", accelerators.AcceleratorDetailView.as_view(), name="accelerator-detail"),
+    path("<int:pk>/edit/", accelerators.AcceleratorUpdateView.as_view(), name="accelerator-update"),
+    path(
+        "<int:pk>/delete/",
+        accelerators.AcceleratorDeleteView.as_view(),
+        name="accelerator-delete",
+    ),
+]

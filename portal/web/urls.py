@@ -133,6 +133,7 @@ tenant_patterns = [
     path("assessments/", include("assessments.web.urls")),
     path("workloads/", include(workload_patterns)),
     path("models/", include(model_patterns)),
+    path("accelerators/", include(catalog_urls.accelerator_urlpatterns)),
     path("members/", include(member_patterns)),
     path("catalogs/", include(catalog_urls)),
     path("settings/", org_settings.OrganizationSettingsView.as_view(), name="org-settings"),

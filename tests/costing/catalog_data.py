@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from costing.models import Catalog, FxRate, GpuSpec, Provider
+from costing.models import Catalog, FxRate, Provider
 from costing.services import catalog_publish, catalog_row_add, private_catalog_create
+from tests.factories import GpuSpecFactory
 
 DAY = date(2026, 1, 1)
 SOURCE = {"currency": "USD", "source_url": "https://example.org/prices", "date": DAY}
@@ -87,10 +88,12 @@ def eur_usd_rate(rate="1.0889", day="2025-03-14") -> FxRate:
 
 
 def world_catalogs(org, other_org) -> dict:
-    """Objects the access matrices name: alice's draft and its offers, a public catalog."""
+    """Objects the access matrices name: alice's draft and its offers, a public catalog, a
+    public accelerator and alice's own (mallory has a draft and an accelerator of her own)."""
     public = public_catalog()
     draft, rows = private_draft(org, label="Alice ")
     private_draft(other_org, name="Mallory secret prices", label="Mallory ")
+    GpuSpecFactory(organization=other_org, name="Mallory secret accelerator", vendor="Mallory")
     return {
         "catalog": draft,
         "public_catalog": public,
@@ -98,5 +101,6 @@ def world_catalogs(org, other_org) -> dict:
         "api_offer": rows["api"],
         "server_offer": rows["server"],
         "provider": provider(),
-        "gpu_spec": GpuSpec.objects.create(name="H100 SXM 80GB", vendor="NVIDIA", memory_gb=80),
+        "gpu_spec": GpuSpecFactory(name="H100 SXM 80GB", vendor="NVIDIA", memory_gb=80),
+        "own_gpu": GpuSpecFactory(organization=org, name="Alice own accelerator", vendor="Acme"),
     }

@@ -85,7 +85,7 @@ def test_every_row_of_every_file_is_loaded(loaded):
     assert figures.filter(kind=FigureKind.FACILITY).count() == len(records("facility.csv")) == 61
     assert figures.filter(kind=FigureKind.STAFF).count() == len(records("staff.csv")) == 23
     assert Provider.objects.public().count() == len(records("providers.csv")) == 33
-    assert GpuSpec.objects.count() == len(records("gpus.csv")) == 20
+    assert GpuSpec.objects.public().count() == len(records("gpus.csv")) == 20
     assert FxRate.objects.count() == len(records("fx.csv")) == 10
     assert loaded.counts["server_offers"] == 11
     assert loaded.providers_added == []
@@ -237,7 +237,7 @@ def test_loading_twice_creates_nothing(loaded):
         CloudGpuOffer.dangerously_unscoped.count(),
         ApiOffer.dangerously_unscoped.count(),
         Provider.dangerously_unscoped.count(),
-        GpuSpec.objects.count(),
+        GpuSpec.objects.public().count(),
         FxRate.objects.count(),
     )
     again = public_catalog_load()
@@ -249,7 +249,7 @@ def test_loading_twice_creates_nothing(loaded):
         CloudGpuOffer.dangerously_unscoped.count(),
         ApiOffer.dangerously_unscoped.count(),
         Provider.dangerously_unscoped.count(),
-        GpuSpec.objects.count(),
+        GpuSpec.objects.public().count(),
         FxRate.objects.count(),
     )
 

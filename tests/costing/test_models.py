@@ -34,6 +34,7 @@ from costing.services import (
     public_catalog_load,
 )
 from portal.models.tenancy import UnscopedQueryError
+from tests.factories import GpuSpecFactory
 
 SOURCE = {"currency": "USD", "source_url": "https://example.org/prices"}
 
@@ -128,7 +129,16 @@ def test_fx_rates_are_unique_per_pair_date_and_source(db):
 
 @pytest.mark.parametrize(
     "model",
-    [Catalog, Provider, CloudGpuOffer, ApiOffer, ServerOffer, ReferenceFigure, CatalogParameter],
+    [
+        Catalog,
+        Provider,
+        CloudGpuOffer,
+        ApiOffer,
+        ServerOffer,
+        ReferenceFigure,
+        CatalogParameter,
+        GpuSpec,
+    ],
 )
 def test_unscoped_queries_on_catalog_models_raise(db, model):
     with pytest.raises(UnscopedQueryError):
@@ -312,7 +322,7 @@ def test_deleting_an_organization_takes_its_catalogs_and_providers_with_it(org, 
 
 
 def test_a_provider_or_gpu_cited_by_an_offer_cannot_be_deleted(public_draft, provider):
-    spec = GpuSpec.objects.create(name="NVIDIA H100 SXM", vendor="NVIDIA", memory_gb=80)
+    spec = GpuSpecFactory(name="NVIDIA H100 SXM")
     insert(cloud(public_draft, provider, on_demand_per_hour=Decimal("2"), gpu=spec))
     with pytest.raises(RestrictedError):
         provider.delete()
@@ -325,3 +335,77 @@ def test_a_currency_is_an_iso_code(org):
         private_catalog_create(
             organization=org, name="N", version="1", currency="eur", effective_date=date(2026, 1, 1)
         )
+
+
+# Accelerators: public rows seeded, an organization's own entered and refused unless sizeable.
+
+
+def _own_accelerator(organization, **fields) -> GpuSpec:
+    values = {
+        "name": "Acme X1 96GB",
+        "vendor": "Acme",
+        "memory_gb": Decimal("96"),
+        "memory_bandwidth_tb_s": Decimal("4"),
+        "bf16_dense_tflops": Decimal("800"),
+    }
+    return GpuSpec(organization=organization, **{**values, **fields})
+
+
+@pytest.mark.parametrize("missing", ["memory_gb", "memory_bandwidth_tb_s", "bf16_dense_tflops"])
+def test_an_own_accelerator_that_cannot_be_sized_is_refused_naming_the_field(org, missing):
+    spec = _own_accelerator(org, **{missing: None})
+    with pytest.raises(ValidationError) as refused:
+        spec.full_clean(exclude=["organization"])
+    assert list(refused.value.message_dict) == [missing]
+    assert "needs its" in refused.value.message_dict[missing][0]
+
+
+def test_every_missing_sizing_figure_is_named_at_once(org):
+    spec = GpuSpec(organization=org, name="Bare", vendor="Acme")
+    with pytest.raises(ValidationError) as refused:
+        spec.full_clean(exclude=["organization"])
+    assert set(refused.value.message_dict) == {
+        "memory_gb",
+        "memory_bandwidth_tb_s",
+        "bf16_dense_tflops",
+    }
+
+
+def test_a_public_accelerators_name_is_refused_for_an_own_one_whatever_the_case(org):
+    GpuSpecFactory(name="NVIDIA H100 SXM")
+    with pytest.raises(ValidationError) as refused:
+        _own_accelerator(org, name="nvidia h100 sxm ").full_clean(exclude=["organization"])
+    assert list(refused.value.message_dict) == ["name"]
+    assert "public accelerator" in refused.value.message_dict["name"][0]
+
+
+def test_a_public_accelerator_keeps_the_gaps_its_sources_leave(db):
+    """The seeded H100 NVL has no published dense BF16 figure: left empty, never refused."""
+    spec = GpuSpec(name="NVIDIA H100 NVL", vendor="NVIDIA", memory_gb=Decimal("94"))
+    spec.full_clean()
+
+
+def test_figures_at_or_below_zero_are_refused_beside_their_field(org):
+    spec = _own_accelerator(org, tdp_w=0, fp8_dense_tflops=Decimal("-1"))
+    with pytest.raises(ValidationError) as refused:
+        spec.full_clean(exclude=["organization"])
+    assert set(refused.value.message_dict) == {"tdp_w", "fp8_dense_tflops"}
+
+
+def test_accelerators_show_public_and_own_but_never_anothers(org, other_org):
+    public = GpuSpecFactory(name="Public one")
+    own = GpuSpecFactory(organization=org, name="Own one")
+    theirs = GpuSpecFactory(organization=other_org, name="Their one")
+    assert set(GpuSpec.objects.for_organization(org)) == {public, own}
+    assert list(GpuSpec.objects.public()) == [public]
+    assert theirs.organization == other_org
+
+
+def test_a_name_is_unique_among_public_rows_and_within_each_organization(org, other_org):
+    GpuSpecFactory(name="Shared name")
+    GpuSpecFactory(organization=org, name="Own name")
+    GpuSpecFactory(organization=other_org, name="Own name")  # another owner: allowed
+    for organization in (None, org):
+        name = "Own name" if organization else "Shared name"
+        with pytest.raises(IntegrityError), transaction.atomic():
+            GpuSpecFactory(organization=organization, name=name)

@@ -68,7 +68,7 @@ def negotiate_l40s(organization, price: str):
             "instance": "Community Cloud pod",
             "region": "(marketplace)",
             "gpu_name": "L40S 48GB",
-            "gpu": GpuSpec.objects.get(name="NVIDIA L40S"),
+            "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
             "gpu_count": 1,
             "on_demand_per_hour": Decimal(price),
             "currency": "USD",
@@ -278,7 +278,7 @@ def test_the_document_freezes_the_accelerators_its_offers_name(demo):
 
 
 def test_a_part_without_bandwidth_is_no_candidate_and_takes_its_offers_along(demo):
-    GpuSpec.objects.filter(name="NVIDIA L40S").update(memory_bandwidth_tb_s=None)
+    GpuSpec.objects.public().filter(name="NVIDIA L40S").update(memory_bandwidth_tb_s=None)
 
     document, excluded = scenario_build(organization=demo)
 
@@ -287,3 +287,62 @@ def test_a_part_without_bandwidth_is_no_candidate_and_takes_its_offers_along(dem
     # GPU-hours work on that class is left out, saying why, and the rest still evaluates.
     assert dict(excluded)["NL-AUD-01"].startswith("GPU class 'L40S' is no accelerator")
     load_scenario(document)
+
+
+def test_an_organizations_own_accelerator_prices_its_work_and_stays_its_own(demo, outsider):
+    """GIVEN Northlight adds an accelerator of its own, rents it at 1.10 USD/h in its private
+    catalog and moves its audio restoration onto it WHEN the document is built THEN the part is
+    frozen in it (with its datasheet), the work is sized and priced on it, and Mallory's
+    document does not know it."""
+    from costing.services.accelerators import accelerator_create
+
+    npu = accelerator_create(
+        organization=demo,
+        spec=GpuSpec(
+            name="Example NPU 96",
+            vendor="Example Silicon",
+            memory_gb=96,
+            memory_bandwidth_tb_s=Decimal("3.0"),
+            bf16_dense_tflops=800,
+            tdp_w=600,
+            source_url="https://example.org/npu",
+        ),
+    )
+    catalog = private_catalog_create(
+        organization=demo,
+        name="Own parts",
+        version="1",
+        currency="USD",
+        effective_date=timezone.localdate(),
+    )
+    catalog_row_add(
+        catalog=catalog,
+        organization=demo,
+        kind="cloud_gpu",
+        fields={
+            "provider": Provider.objects.public().get(name="Nebius"),
+            "instance": "npu-96 1x",
+            "region": "eu-north1",
+            "gpu_name": "Example NPU 96",
+            "gpu": npu,
+            "gpu_count": 1,
+            "on_demand_per_hour": Decimal("1.10"),
+            "currency": "USD",
+            "date": timezone.localdate(),
+            "source_url": NEGOTIATED_URL,
+        },
+    )
+    catalog_publish(catalog=catalog, organization=demo)
+    Workload.objects.for_organization(demo).filter(external_id="NL-AUD-01").update(
+        gpu_class="Example NPU 96"
+    )
+
+    document = scenario_document_for(organization=demo)
+    part = next(p for p in document["accelerators"] if p["name"] == "Example NPU 96")
+    assert part["source"]["reference"].endswith("Example NPU 96 (own accelerator)")
+    result = evaluate(load_scenario(document))
+    audio = next(w for w in result.workloads if w.id == "NL-AUD-01")
+    assert audio.sizing["cloud_on_demand"]["gpu"] == "Example NPU 96"
+    assert isinstance(audio.options["cloud_on_demand"], OptionResult)
+    theirs = scenario_document_for(organization=outsider)
+    assert "Example NPU 96" not in {p["name"] for p in theirs["accelerators"]}

@@ -35,22 +35,30 @@ SUCCESS = frozenset({200, 201, 204, 302})
 REFUSED_METHOD = frozenset({403, 405})
 
 # What must show on alice's list pages, and what of mallory's must never show.
-VISIBLE = ("Alice visible workload", "Alice own model", "target@example.org")
+VISIBLE = (
+    "Alice visible workload",
+    "Alice own model",
+    "target@example.org",
+    "Alice own accelerator",
+)
 HIDDEN = (
     "Mallory hidden workload",
     "Mallory own model",
     "mallory@example.org",
     "Mallory secret prices",
     "Mallory secret assessment",
+    "Mallory secret accelerator",
 )
 LIST_ROUTES = {
     "workload-list": VISIBLE[:1],
     "workload-export-csv": VISIBLE[:1],
     "model-list": VISIBLE[1:2],
-    "member-list": VISIBLE[2:],
+    "member-list": VISIBLE[2:3],
     "api:workload-list": VISIBLE[:1],
     "api:model-spec-list": VISIBLE[1:2],
-    "api:member-list": VISIBLE[2:],
+    "api:member-list": VISIBLE[2:3],
+    "accelerator-list": VISIBLE[3:],
+    "api:gpu-spec-list": VISIBLE[3:],
     "catalog-list": ("Negotiated",),
     "api:catalog-list": ("Negotiated",),
     "assessment-list": ("Alice visible assessment",),

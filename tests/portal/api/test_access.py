@@ -9,7 +9,13 @@ import pytest
 from portal.models import Membership, Role
 from tests.assessments.world import world_assessments
 from tests.costing.catalog_data import world_catalogs
-from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
+from tests.factories import (
+    GpuSpecFactory,
+    MembershipFactory,
+    ModelSpecFactory,
+    UserFactory,
+    WorkloadFactory,
+)
 from tests.portal.api.conftest import ROLE_NAMES, expected_status
 
 BASE = "/api/v1/orgs/alice-media"
@@ -67,10 +73,17 @@ _SCENARIO = {
     },
     "options": ["cloud_on_demand"],
 }  # fmt: skip
-CATALOG_KEYS = ("catalog", "cloud_offer", "api_offer", "server_offer", "provider", "gpu_spec")
+CATALOG_KEYS = (
+    "catalog", "cloud_offer", "api_offer", "server_offer", "provider", "gpu_spec", "own_gpu",
+)  # fmt: skip
 # Alice's assessment and its runs #2 ("run") and #1 ("earlier_run"), all finished with a report.
 ASSESSMENT_KEYS = ("assessment", "run", "earlier_run")
 
+# An accelerator is entered with what sizing needs: memory, bandwidth and a dense BF16 peak.
+OWN_ACCELERATOR = {
+    "name": "Acme X2", "vendor": "Acme", "memory_gb": 144, "memory_bandwidth_tb_s": 6,
+    "bf16_dense_tflops": 1200,
+}  # fmt: skip
 # An open-weights model is entered with what sizing needs.
 IN_HOUSE_MODEL = {"name": "In-house 3B", "params_b": 3, "layers": 28, "kv_heads": 8, "head_dim": 64}
 ENDPOINTS = [
@@ -119,6 +132,12 @@ ENDPOINTS = [
     Endpoint("/providers/", "get", Role.VIEWER, 200),
     Endpoint("/providers/{provider}/", "get", Role.VIEWER, 200),
     Endpoint("/gpu-specs/", "get", Role.VIEWER, 200),
+    Endpoint("/gpu-specs/", "post", Role.ANALYST, 201, OWN_ACCELERATOR),
+    # Alice's own first: the route matrix tries every method on a route's first path.
+    Endpoint("/gpu-specs/{own_gpu}/", "get", Role.VIEWER, 200),
+    Endpoint("/gpu-specs/{own_gpu}/", "put", Role.ANALYST, 200, OWN_ACCELERATOR),
+    Endpoint("/gpu-specs/{own_gpu}/", "patch", Role.ANALYST, 200, {"tdp_w": 900}),
+    Endpoint("/gpu-specs/{own_gpu}/", "delete", Role.ANALYST, 204),
     Endpoint("/gpu-specs/{gpu_spec}/", "get", Role.VIEWER, 200),
     Endpoint("/fx-rates/", "get", Role.VIEWER, 200),
     Endpoint("/scenarios/evaluate/", "post", Role.VIEWER, 200, _SCENARIO),
@@ -185,6 +204,9 @@ OTHER_ORG_OBJECT_ROUTES = [
     ("get", "/model-specs/{spec}/", None),
     ("patch", "/model-specs/{spec}/", {"name": "Hijacked"}),
     ("delete", "/model-specs/{spec}/", None),
+    ("get", "/gpu-specs/{gpu}/", None),
+    ("patch", "/gpu-specs/{gpu}/", {"name": "Hijacked"}),
+    ("delete", "/gpu-specs/{gpu}/", None),
     ("get", "/members/{member}/", None),
     ("patch", "/members/{member}/", {"role": "viewer"}),
     ("delete", "/members/{member}/", None),
@@ -199,6 +221,7 @@ def test_another_organizations_object_is_not_found(
     theirs = {
         "workload": WorkloadFactory(organization=other_org, name="Their secret").pk,
         "spec": ModelSpecFactory(organization=other_org, name="Their model").pk,
+        "gpu": GpuSpecFactory(organization=other_org, name="Their accelerator").pk,
         "member": Membership.objects.get(user=outsider).pk,
     }
     response = getattr(client_as("owner"), method)(
