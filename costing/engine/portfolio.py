@@ -41,6 +41,8 @@ class Plan:
     workload: ScenarioWorkload
     demand: Array  # (samples, months)
     placements: dict[str, opt.Placement]
+    # GPU type -> why the workload does not fit on it (no replica within the largest sized).
+    misfits: dict[str, str] = field(default_factory=dict)
     choice: dict[str, opt.Placement] = field(default_factory=dict)
     prices: dict[str, tuple[Figure, ...]] = field(default_factory=dict)
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
@@ -134,8 +136,12 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
             plan.unavailable[option] = Unavailable(option, "committed price below on demand", why)
             return
         else:
+            reasons += [f"{gpu} {why}" for gpu, why in plan.misfits.items()]
             why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
-        plan.unavailable[option] = Unavailable(option, f"{option} price or GPU", why)
+        missing = f"{option} price or GPU"
+        if plan.misfits and not plan.placements:
+            missing = "a GPU type the workload fits on"
+        plan.unavailable[option] = Unavailable(option, missing, why)
         return
     gpu = min(costs, key=lambda name: costs[name][0])
     plan.choice[option], plan.prices[option] = plan.placements[gpu], costs[gpu][1]
@@ -190,7 +196,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
         if rate not in curves:
             curves[rate] = demand_curve(rate, drivers, months)
         plan = Plan(workload, curves[rate], {})
-        plan.placements = opt.placements(workload, scenario, gpus)
+        plan.placements, plan.misfits = opt.placements(workload, scenario, gpus)
         rules = scenario.rules_for(workload)
         for option in scenario.options:
             if option in rules.refused_options:
