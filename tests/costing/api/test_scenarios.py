@@ -11,6 +11,7 @@ from costing.engine.evaluate import evaluate
 from costing.engine.scenario import SCHEMA, SCHEMA_PATH, load_scenario
 from tests.costing.api.conftest import BASE, MALLORY
 from tests.portal.api.conftest import error_fields
+from tests.timing import finishes_within
 
 URL = f"{BASE}/scenarios/evaluate/"
 SCHEMA_URL = "/api/v1/scenario-schema/"
@@ -141,6 +142,43 @@ def test_an_invalid_scenario_names_the_json_path_of_each_problem(
     error = response.json()["errors"][0]
     assert words in error["message"]
     assert error["code"] == "invalid"
+
+
+HOSTILE = [
+    (("workloads", 0, "input_tokens"), 1e300),
+    (("workloads", 0, "input_tokens"), 1e308),
+    (("workloads", 0, "output_tokens"), 1e300),
+    (("workloads", 0, "input_tokens"), -1),
+    (("workloads", 0, "input_tokens"), "NaN"),
+    (("workloads", 0, "input_tokens"), "Infinity"),
+    (("workloads", 0, "requests_per_day"), 1e300),
+    (("workloads", 0, "peak_factor"), 1e300),
+    (("models", 0, "context_tokens"), 10**15),
+    (("models", 0, "params_b"), 1e300),
+    (("offers", "servers", 0, "useful_life_years"), 1e-300),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"), HOSTILE, ids=[f"{path[-1]}={value}" for path, value in HOSTILE]
+)
+def test_an_absurd_number_is_refused_at_once_naming_its_field(client_as, path, value):
+    """GIVEN the example with one absurd number (1e300 input tokens made a worker loop for
+    ever) WHEN a viewer posts it THEN it is refused within two seconds, naming where."""
+    field = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    with finishes_within(2):
+        response = client_as("viewer").post(URL, with_change(path, value), format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert error_fields(response) == [field]
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_a_number_json_cannot_hold_is_a_parse_error(client_as, number):
+    body = json.dumps(SMALL).replace('"gpu_hours_per_month": 100', '"gpu_hours_per_month": 0')
+    body = body.encode().replace(b'"gpu_hours_per_month": 0', b'"gpu_hours_per_month": ' + number)
+    response = client_as("viewer").post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
 
 
 def test_every_problem_is_listed(client_as):
