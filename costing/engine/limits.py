@@ -144,7 +144,7 @@ LIMITS: dict[str, dict[str, Limit]] = {
             0,
             1e16,
             "tokens per month",
-            "600 times the 15.6T tokens Llama 3.1 405B was trained on in all",
+            "over 600 times the 15.6T tokens Llama 3.1 405B was trained on in all",
         ),
         "gpu_hours_per_month": Limit(
             0, 1e9, "GPU-hours per month", "a million GPUs busy all month is 744 million"
