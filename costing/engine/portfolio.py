@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from costing.engine import finance
+from costing.engine import budget, finance
 from costing.engine import options as opt
 from costing.engine.cashflows import (
     Array,
@@ -192,6 +192,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
     # memory grows with the rates a portfolio uses, not with its workloads.
     curves: dict[float, Array] = {}
     for workload in scenario.workloads:
+        budget.check(f"sizing and pricing workload {workload.id}")
         rate = growth if workload.growth_per_year is None else workload.growth_per_year
         if rate not in curves:
             curves[rate] = demand_curve(rate, drivers, months)
@@ -381,6 +382,7 @@ def fleets_for(scenario, plans, drivers) -> tuple[dict, dict]:
     """The shared owned fleets per owned option, and why an owned option has none."""
     fleets, errors = {}, {}
     for option in (o for o in scenario.options if o in OWNED):
+        budget.check(f"sizing the shared {option} fleet")
         try:
             fleets[option] = shared_fleets(scenario, plans, option, drivers)
         except Missing as error:
