@@ -21,6 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from costing.engine.budget import BudgetExceeded, time_budget
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import SCHEMA, SCHEMA_PATH, ScenarioInvalid, load_scenario
 from portal.api.parsers import OrjsonParser
@@ -54,6 +55,20 @@ def max_offers() -> int:
     return settings.SOVRA_SCENARIO_MAX_OFFERS
 
 
+def time_budget_seconds() -> float:
+    """Seconds one what-if may compute (``SOVRA_WHATIF_TIME_BUDGET_S``)."""
+    return settings.SOVRA_WHATIF_TIME_BUDGET_S
+
+
+class ScenarioParser(OrjsonParser):
+    """A scenario document of at most ``SOVRA_SCENARIO_MAX_BYTES`` (413 above it, unread)."""
+
+    advice = "send fewer workloads or offers, or run an assessment, which has no such limit."
+
+    def max_bytes(self) -> int:
+        return min(settings.SOVRA_SCENARIO_MAX_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 def _count(value) -> int:
     return len(value) if isinstance(value, list) else 0
 
@@ -69,6 +84,18 @@ def _invalid_response(invalid: ScenarioInvalid) -> Response:
     return Response(
         {"detail": f"The scenario is invalid: {len(items)} problem(s).", "errors": items},
         status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _over_budget(over: BudgetExceeded) -> Response:
+    message = (
+        f"The scenario was not evaluated within the time budget of {over.seconds:g} s "
+        f"(it had reached {over.stage}). Send fewer workloads or offers, ask for "
+        "?results=portfolio, or run it as an assessment, which computes in the background."
+    )
+    error = {"field": None, "message": message, "code": "over_time_budget"}
+    return Response(
+        {"detail": message, "errors": [error]}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
     )
 
 
@@ -165,7 +192,12 @@ _EVALUATE_SCHEMA = extend_schema(
         "400 with one error per problem, whose `field` is the JSON path where it lies (such as "
         "`$.workloads[3].peak_factor`). By default a scenario may hold up to 2,000 workloads "
         "and 1,000 offers, and results per workload are returned for up to 100, beyond which "
-        "`?results=portfolio` returns the portfolio's results only. Any member may call it."
+        "`?results=portfolio` returns the portfolio's results only. Every number has a "
+        "documented range (in the JSON Schema); one outside it answers 400 naming its path. "
+        "By default a document over 4 MB (`SOVRA_SCENARIO_MAX_BYTES`) answers 413 unread, and "
+        "an evaluation still computing after 5 s (`SOVRA_WHATIF_TIME_BUDGET_S`) is stopped and "
+        "answers 422 with the code `over_time_budget`: run larger questions as an assessment. "
+        "Any member may call it."
     ),
     parameters=[
         ORG_SLUG,
@@ -197,6 +229,11 @@ _EVALUATE_SCHEMA = extend_schema(
             "cannot compute.",
         ),
         **errors(401, 403, 404, 413),
+        422: OpenApiResponse(
+            ErrorResponseSerializer,
+            description="Not evaluated within the time budget (`SOVRA_WHATIF_TIME_BUDGET_S`): "
+            "the computation was stopped; the error's code is `over_time_budget`.",
+        ),
     },
 )
 
@@ -206,16 +243,21 @@ class ScenarioEvaluateView(OrgScopedAPIView):
 
     model = Organization
     write_role = Role.VIEWER
-    parser_classes = [OrjsonParser]
+    parser_classes = [ScenarioParser]
 
     @_EVALUATE_SCHEMA
     def post(self, request, *args, **kwargs):
         results = _results(request)
         document = _document(request.data, self.organization, results=results)
         try:
-            result = evaluate(load_scenario(document), per_workload=results == "full")
+            # The budget counts reading the document too: the engine checks it as it goes.
+            with time_budget(time_budget_seconds()):
+                result = evaluate(load_scenario(document), per_workload=results == "full")
         except ScenarioInvalid as invalid:
             return _invalid_response(invalid)
+        except BudgetExceeded as over:
+            logger.warning("scenario not evaluated: %s", over)
+            return _over_budget(over)
         except (ValueError, ArithmeticError) as error:
             # A document the schema and checks let through but the engine cannot compute is
             # still the caller's input to change, not a server fault.

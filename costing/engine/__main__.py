@@ -1,4 +1,5 @@
-"""Command line: ``python -m costing.engine evaluate scenario.json [--json out.json]``."""
+"""Command line: ``python -m costing.engine evaluate scenario.json [--json out.json]``, and
+``python -m costing.engine schema`` for the JSON Schema with every number's range."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from pathlib import Path
 
 from costing.engine.evaluate import OptionResult, ScenarioResult, evaluate
-from costing.engine.scenario import ScenarioInvalid, load_scenario
+from costing.engine.scenario import SCHEMA, ScenarioInvalid, load_scenario
 from costing.engine.uncertainty import MonteCarloResult, Tornado, monte_carlo, tornado
 
 EXIT_INVALID = 2
@@ -119,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m costing.engine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("evaluate", help="evaluate a scenario file")
-    run.add_argument("scenario", type=Path, help="scenario JSON (see scenario.schema.json)")
+    run.add_argument("scenario", type=Path, help="scenario JSON (see the schema command)")
     run.add_argument("--json", type=Path, dest="json_out", help="write the full result here")
     run.add_argument("--samples", type=int, help="Monte Carlo samples (default: the scenario's)")
     run.add_argument("--seed", type=int, help="Monte Carlo seed (default: the scenario's)")
+    commands.add_parser("schema", help="print the JSON Schema of scenarios, with every range")
     args = parser.parse_args(argv)
+    if args.command == "schema":
+        print(json.dumps(SCHEMA, indent=2))
+        return 0
     if args.samples is not None and args.samples < 1:
         parser.error("--samples must be at least 1")
     try:

@@ -155,11 +155,12 @@ def owned_fleet(
     buys = at_month_starts(new)
     total_buys = buys.copy()
     life = terms.life_months
+    if life < 1:
+        raise ValueError(f"a server's life is at least one month, got {life}")
     if assumptions.refresh_at_end_of_life:
-        shift = life
-        while shift <= months - 1:
+        # One refresh per life within the horizon: at most `months` of them.
+        for shift in range(life, months, life):
             total_buys[:, shift:months] += buys[:, : months - shift]
-            shift += life
     price = terms.server_price * drivers.column("server_price")
     salvage = assumptions.residual_value_fraction
     refresh_units = total_buys - buys

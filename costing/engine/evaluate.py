@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from costing.engine import finance
+from costing.engine import budget, finance
 from costing.engine.cashflows import COMPONENTS, Array, Drivers, add_into
 from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
 from costing.engine.figures import Figure, given
@@ -324,6 +324,7 @@ def _breakevens(scenario: Scenario, results: dict[str, OptionResult]) -> tuple[d
 
 def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share):
     w = plan.workload
+    budget.check(f"the results of workload {w.id}")
     tokens = w.tokens_per_day * DAYS_PER_MONTH * plan.demand.sum(axis=1) if w.is_token else 0
     outcomes: dict[str, Outcome] = {}
     for option in scenario.options:
@@ -359,6 +360,7 @@ def _portfolio_option(
     that every option's total covers every workload; the option's figures name each such
     fallback. A missing price still makes the option unavailable, saying which.
     """
+    budget.check(f"the portfolio's {option} totals")
     if option in fleet_errors:
         return fleet_errors[option]
     if not plans:  # every workload was left out: nothing to cost, never a zero total
@@ -402,6 +404,7 @@ def _portfolio_option(
         for fleet in fleets[option].values():
             add_into(flows, fleet.flows)
     for plan, count in merged_plans(usable, option):
+        budget.check(f"the portfolio's {option} totals")
         add_into(flows, workload_flows(scenario, plan, option, None, drivers, share * count))
         if option in plan.choice:
             hours = hours + plan.choice[option].busy_gpu_hours * plan.load.sum(axis=1)

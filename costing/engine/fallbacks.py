@@ -3,6 +3,7 @@ cannot use that option, chosen once in the likely case, and the flows it adds th
 
 from __future__ import annotations
 
+from costing.engine import budget
 from costing.engine.cashflows import Array, Drivers, add_into
 from costing.engine.offers import Missing, Unavailable
 from costing.engine.portfolio import (
@@ -38,6 +39,7 @@ def _fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dic
     every sample of a Monte Carlo and every tornado bar keeps the same choice."""
     choices = {}
     for plan in plans:
+        budget.check(f"choosing where workload {plan.workload.id} falls back")
         for option in scenario.options:
             if option in plan.unavailable:
                 other = _cheapest_other(scenario, plan, option, fleets, likely, share)
@@ -54,6 +56,7 @@ def add_fallback_flows(
     workload that could use that option would price servers this portfolio never buys."""
     by_owned: dict[str, list[Plan]] = {}
     for plan, other in fallbacks:
+        budget.check(f"costing workload {plan.workload.id} on {other}")
         if other in OWNED:
             by_owned.setdefault(other, []).append(plan)
         else:

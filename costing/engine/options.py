@@ -35,6 +35,7 @@ from costing.engine.scenario import (
 )
 from costing.engine.sizing import (
     SECONDS_PER_DAY,
+    DoesNotFit,
     SizingResult,
     size_gpu_hours,
     size_inference,
@@ -187,20 +188,25 @@ def _placement(workload: ScenarioWorkload, scenario: Scenario, gpu: Accelerator)
     )
 
 
-def placements(workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]) -> dict:
-    """The workload sized on each GPU type it can run on (GPU work runs on its own class only)."""
+def placements(
+    workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]
+) -> tuple[dict[str, Placement], dict[str, str]]:
+    """The workload sized on each GPU type it can run on (GPU work runs on its own class only),
+    and why it does not fit on the others it was sized for, by GPU type."""
     known = scenario.accelerators
     if not workload.is_token and workload.kind not in TRAINING_KINDS:
         gpus = {known.find(workload.gpu_class).name} & gpus
     elif scenario.architecture(workload.model) is None:
-        return {}
-    found = {}
+        return {}, {}
+    found, misfits = {}, {}
     for name in sorted(gpus):
         try:
             found[name] = _placement(workload, scenario, known[name])
+        except DoesNotFit as error:
+            misfits[name] = str(error)
         except (ValueError, KeyError, ZeroDivisionError):
-            continue  # the model does not fit or the GPU lacks the precision: not a candidate
-    return found
+            continue  # the GPU lacks the precision or a figure: not a candidate
+    return found, misfits
 
 
 def _convert(fx: FxConverter, price, name: str, per_unit: float = 1.0) -> PricedOffer:

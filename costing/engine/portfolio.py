@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from costing.engine import finance
+from costing.engine import budget, finance
 from costing.engine import options as opt
 from costing.engine.cashflows import (
     Array,
@@ -42,6 +42,8 @@ class Plan:
     workload: ScenarioWorkload
     demand: Array  # (samples, months): what is asked of it (tokens an API bills)
     placements: dict[str, opt.Placement]
+    # GPU type -> why the workload does not fit on it (no replica within the largest sized).
+    misfits: dict[str, str] = field(default_factory=dict)
     choice: dict[str, opt.Placement] = field(default_factory=dict)
     prices: dict[str, tuple[Figure, ...]] = field(default_factory=dict)
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
@@ -142,8 +144,12 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
             plan.unavailable[option] = Unavailable(option, "committed price below on demand", why)
             return
         else:
+            reasons += [f"{gpu} {why}" for gpu, why in plan.misfits.items()]
             why = "; ".join(reasons) or "the workload cannot be sized on any GPU type offered"
-        plan.unavailable[option] = Unavailable(option, f"{option} price or GPU", why)
+        missing = f"{option} price or GPU"
+        if plan.misfits and not plan.placements:
+            missing = "a GPU type the workload fits on"
+        plan.unavailable[option] = Unavailable(option, missing, why)
         return
     gpu = min(costs, key=lambda name: costs[name][0])
     plan.choice[option], plan.prices[option] = plan.placements[gpu], costs[gpu][1]
@@ -196,6 +202,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
     curves: dict[float, Array] = {}
     loads: dict[float, Array] = {}
     for workload in scenario.workloads:
+        budget.check(f"sizing and pricing workload {workload.id}")
         rate = growth if workload.growth_per_year is None else workload.growth_per_year
         if rate not in curves:
             curves[rate] = demand_curve(rate, drivers, months)
@@ -204,7 +211,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
         # by a training estimate the throughput table does not measure.
         load = loads[rate] if workload.is_token else curves[rate]
         plan = Plan(workload, curves[rate], {}, load=load)
-        plan.placements = opt.placements(workload, scenario, gpus)
+        plan.placements, plan.misfits = opt.placements(workload, scenario, gpus)
         rules = scenario.rules_for(workload)
         for option in scenario.options:
             if option in rules.refused_options:
@@ -391,6 +398,7 @@ def fleets_for(scenario, plans, drivers) -> tuple[dict, dict]:
     """The shared owned fleets per owned option, and why an owned option has none."""
     fleets, errors = {}, {}
     for option in (o for o in scenario.options if o in OWNED):
+        budget.check(f"sizing the shared {option} fleet")
         try:
             fleets[option] = shared_fleets(scenario, plans, option, drivers)
         except Missing as error:

@@ -10,6 +10,7 @@ from typing import Any
 from costing.engine.architecture import ModelArchitecture
 from costing.engine.figures import Source
 from costing.engine.hardware import Accelerator, Accelerators, public_accelerators
+from costing.engine.limits import with_limits
 from costing.engine.offers import (
     ApiOffer,
     CloudGpuOffer,
@@ -24,7 +25,8 @@ from costing.engine.offers import (
 from costing.engine.roofline import SizingAssumptions, assumptions_for
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "scenario.schema.json"
-SCHEMA: dict = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+# The schema as applied and published: the file's types and meanings, the table's ranges.
+SCHEMA: dict = with_limits(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 OPTIONS = ("on_prem", "colocation", "cloud_on_demand", "cloud_committed", "managed_api", "hybrid")
 TOKEN_KINDS = {"chat", "completion", "batch_inference", "embeddings"}
 TRAINING_KINDS = {"fine_tuning", "training"}

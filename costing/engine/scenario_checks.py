@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from typing import Any
 
@@ -136,8 +137,23 @@ def _path(parts) -> str:
     return text
 
 
+def _non_finite(value: Any, parts: tuple = ()) -> list[tuple[str, str]]:
+    """NaN and infinities, which Python's json reads from NaN, Infinity or 1e400 and which every
+    minimum and maximum lets through (NaN compares false with both)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(_path(parts), f"{value!r} is not a finite number")]
+    if isinstance(value, dict):
+        return [e for key, item in value.items() for e in _non_finite(item, (*parts, key))]
+    if isinstance(value, list):
+        return [e for i, item in enumerate(value) for e in _non_finite(item, (*parts, i))]
+    return []
+
+
 def schema_errors(document: Any) -> list[tuple[str, str]]:
     """JSON Schema errors of a document, each with its JSON path, in document order."""
+    non_finite = _non_finite(document)
+    if non_finite:
+        return non_finite
     validator = Draft202012Validator(SCHEMA)
     found = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     errors = [(_path(error.absolute_path), error.message) for error in found]

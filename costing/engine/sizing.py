@@ -14,6 +14,7 @@ from costing.engine.architecture import (
 )
 from costing.engine.figures import Figure, Quantity, default, given
 from costing.engine.hardware import COMPUTE_PRECISION, Accelerator
+from costing.engine.limits import MAX_GPUS_PER_REPLICA
 from costing.engine.roofline import (
     ENGINE_PROFILES,
     Constraint,
@@ -29,6 +30,7 @@ from costing.engine.roofline import (
 )
 
 __all__ = [
+    "DoesNotFit",
     "InferenceWorkload",
     "SizingAssumptions",
     "SizingResult",
@@ -42,6 +44,23 @@ __all__ = [
     "training_gpu_hours",
 ]
 SECONDS_PER_DAY = 86_400.0
+
+
+class DoesNotFit(ValueError):
+    """No replica of up to ``MAX_GPUS_PER_REPLICA`` GPUs of this type can serve the workload."""
+
+
+def _amount(value: float) -> str:
+    """A count for a message: grouped digits, or three significant ones once they run long."""
+    return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
+
+
+def _require_finite(**values: float | None) -> None:
+    """Refuse NaN, infinities and negatives: no search below could end on them."""
+    for name, value in values.items():
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            what = name.replace("_", " ")
+            raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,9 @@ def gpus_for_memory(
     node = assumptions.quantity("gpus_per_node", "GPUs")
     usable = accelerator.memory_gb * (1 - headroom.value)
     raw = need_gb.value / usable
+    if not math.isfinite(raw):
+        why = f"{need_gb.value:.3g} GB is more than any number of GPUs holds"
+        raise DoesNotFit(f"does not fit: {why}")
     if raw <= node.value:
         count, how = ceil_power_of_two(raw), "next power of two of need / usable memory per GPU"
     else:
@@ -110,18 +132,32 @@ def _choose_replica(model, accelerator, workload, a, by_memory: Figure):
     that serves the workload's actual peak load on the fewest GPUs among those meeting the
     latency targets (the largest if none does). The shape with the most tokens/s per GPU is
     only the cheapest when the load fills it: a small load on a big replica pays for idle GPUs.
+    Every search stops at ``MAX_GPUS_PER_REPLICA`` with ``DoesNotFit``.
     """
-    first = workload.gpus_per_replica or int(by_memory.value)
+    first = workload.gpus_per_replica or max(int(by_memory.value), 1)
+    node = max(int(a.gpus_per_node), 1)
     candidates = [first]
-    while not workload.gpus_per_replica and candidates[-1] < a.gpus_per_node:
+    while (
+        not workload.gpus_per_replica
+        and candidates[-1] < node
+        and candidates[-1] * 2 <= MAX_GPUS_PER_REPLICA
+    ):
         candidates.append(candidates[-1] * 2)
     points = {}
     for gpus in candidates:
         if sequences_that_fit(model, accelerator, workload, a, gpus) >= 1:
             points[gpus] = _replica_point(model, accelerator, workload, a, gpus)
     while not points:
-        # Copied KV heads can leave no room on the memory-sized replica: grow it.
-        gpus = candidates[-1] + a.gpus_per_node
+        # Copied KV heads can leave no room on the memory-sized replica: grow it by whole nodes,
+        # at most MAX_GPUS_PER_REPLICA / GPUs per node times.
+        gpus = candidates[-1] + node
+        if gpus > MAX_GPUS_PER_REPLICA:
+            tokens = workload.input_tokens + workload.output_tokens
+            largest = candidates[-1]
+            raise DoesNotFit(
+                f"does not fit: no replica of up to {largest:,} x {accelerator.name} leaves KV "
+                f"cache room for one sequence of {_amount(tokens)} tokens of {model.name}"
+            )
         candidates.append(gpus)
         if sequences_that_fit(model, accelerator, workload, a, gpus) >= 1:
             points[gpus] = _replica_point(model, accelerator, workload, a, gpus)
@@ -151,6 +187,15 @@ def size_inference(
 ) -> SizingResult:
     """GPUs per replica, replicas for the peak load and latency targets, and utilisation."""
     a = assumptions or ENGINE_PROFILES["tuned_server"]
+    _require_finite(
+        input_tokens=workload.input_tokens,
+        output_tokens=workload.output_tokens,
+        requests_per_day=workload.requests_per_day,
+        peak_factor=workload.peak_factor,
+        ttft_target_s=workload.ttft_target_s,
+        output_tokens_per_s_target=workload.output_tokens_per_s_target,
+        weights_gb=workload.weights_gb,
+    )
     if workload.input_tokens + workload.output_tokens <= 0:
         raise ValueError("a request needs input or output tokens")
     weights = weights_memory(model, workload.precision, workload.weights_gb)
@@ -165,6 +210,12 @@ def size_inference(
         (weights, sequence),
     )
     by_memory = gpus_for_memory(need, accelerator, a)
+    if by_memory.value > MAX_GPUS_PER_REPLICA and not workload.gpus_per_replica:
+        raise DoesNotFit(
+            f"does not fit: {_amount(need.value)} GB for the weights and one sequence of "
+            f"{model.name} need {_amount(by_memory.value)} x {accelerator.name}, more than the "
+            f"largest replica sized ({MAX_GPUS_PER_REPLICA:,} GPUs)"
+        )
     if workload.measured_tokens_per_second:
         gpus, point, latency_bound = _measured_replica(workload), None, False
         measurement = given(
@@ -297,6 +348,7 @@ def size_training(
 ) -> SizingResult:
     """GPUs to train ``tokens_per_month`` in a month: memory sets a replica, compute the count."""
     a = assumptions or ENGINE_PROFILES["tuned_server"]
+    _require_finite(training_tokens_per_month=tokens_per_month)
     hours = training_gpu_hours(model, accelerator, tokens_per_month, precision, a, lora)
     # Full training holds 16 bytes per parameter (16-bit weights and gradients, FP32 master
     # weights and two Adam moments); LoRA holds the frozen weights and a small adapter.
@@ -359,6 +411,7 @@ def size_gpu_hours(
 ) -> SizingResult:
     """Non-LLM GPU work entered directly: GPU-hours per month and the peak GPUs it needs at once."""
     a = assumptions or ENGINE_PROFILES["tuned_server"]
+    _require_finite(gpu_hours_per_month=gpu_hours_per_month, peak_gpus=peak_gpus)
     month = a.quantity("hours_per_month", "hours")
     hours = given("GPU-hours per month", gpu_hours_per_month, "GPU-hours")
     peak = given("peak GPUs", peak_gpus, "GPUs")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 
 from portal.models.tenancy import TenantModel
+from portal.ranges import WORKLOAD_RANGES
 from portal.validators import validate_no_control_chars, validate_no_formula, validate_tags
 
 TEXT_VALIDATORS = [validate_no_formula, validate_no_control_chars]
@@ -103,41 +104,41 @@ class Workload(TenantModel):
     avg_input_tokens = models.PositiveIntegerField(
         "average input (tokens/request)",
         default=0,
-        validators=[MaxValueValidator(10_000_000)],
+        validators=WORKLOAD_RANGES["avg_input_tokens"].validators,
         help_text="Prompt plus context per request, in tokens.",
     )
     avg_output_tokens = models.PositiveIntegerField(
         "average output (tokens/request)",
         default=0,
-        validators=[MaxValueValidator(1_000_000)],
+        validators=WORKLOAD_RANGES["avg_output_tokens"].validators,
         help_text="Generated tokens per request.",
     )
     requests_per_day = models.PositiveBigIntegerField(
         "requests per day",
         default=0,
-        validators=[MaxValueValidator(100_000_000_000)],
-        help_text="Average requests per day today (>= 0).",
+        validators=WORKLOAD_RANGES["requests_per_day"].validators,
+        help_text="Average requests per day today.",
     )
     peak_factor = models.DecimalField(
         "peak factor",
         max_digits=6,
         decimal_places=2,
         default=Decimal("3.00"),
-        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("1000"))],
-        help_text="Peak hourly load over the average hourly load (>= 1).",
+        validators=WORKLOAD_RANGES["peak_factor"].validators,
+        help_text="Peak hourly load over the average hourly load.",
     )
     ttft_target_ms = models.PositiveIntegerField(
         "time to first token target (ms)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(600_000)],
+        validators=WORKLOAD_RANGES["ttft_target_ms"].validators,
         help_text="Latency target for the first token, in milliseconds; empty if none.",
     )
     output_tokens_per_second_target = models.PositiveIntegerField(
         "output speed target (tokens/s per request)",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        validators=WORKLOAD_RANGES["output_tokens_per_second_target"].validators,
         help_text="Generation speed each user must see; empty if none.",
     )
     fine_tuning_method = models.CharField(
@@ -147,7 +148,7 @@ class Workload(TenantModel):
         "training tokens per month",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(10**16)],
+        validators=WORKLOAD_RANGES["training_tokens_per_month"].validators,
         help_text="Tokens processed by fine-tuning or training each month.",
     )
     gpu_hours_per_month = models.DecimalField(
@@ -156,14 +157,14 @@ class Workload(TenantModel):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100000000"))],
+        validators=WORKLOAD_RANGES["gpu_hours_per_month"].validators,
         help_text="For work sized directly in GPU-hours (audio, image, other GPU work).",
     )
     peak_gpus = models.PositiveIntegerField(
         "peak GPUs",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(1_000_000)],
+        validators=WORKLOAD_RANGES["peak_gpus"].validators,
         help_text="GPUs needed at the same time at peak, for work sized in GPU-hours.",
     )
     gpu_class = models.CharField(
@@ -177,14 +178,14 @@ class Workload(TenantModel):
         "audio minutes per month",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(10**9)],
+        validators=WORKLOAD_RANGES["audio_minutes_per_month"].validators,
         help_text="Speech work: minutes of audio a month, what a transcription API bills.",
     )
     images_per_month = models.PositiveBigIntegerField(
         "images per month",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(10**10)],
+        validators=WORKLOAD_RANGES["images_per_month"].validators,
         help_text="Image work: images generated a month, what an image API bills.",
     )
     cached_input_pct = models.DecimalField(
@@ -193,7 +194,7 @@ class Workload(TenantModel):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        validators=WORKLOAD_RANGES["cached_input_pct"].validators,
         help_text="Share of input tokens repeated across requests (system prompts, shared "
         "documents) that an API's prompt cache bills at its cached price.",
     )
@@ -202,8 +203,8 @@ class Workload(TenantModel):
         max_digits=7,
         decimal_places=2,
         default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("1000"))],
-        help_text="Expected yearly change in demand, in percent (-100 to 1000).",
+        validators=WORKLOAD_RANGES["growth_pct_per_year"].validators,
+        help_text="Expected yearly change in demand, in percent.",
     )
     data_classification = models.CharField(
         max_length=16, choices=DataClassification.choices, default=DataClassification.INTERNAL

@@ -24,6 +24,7 @@ from django.db import models
 
 from portal.models import ModelSpec, Organization, Workload
 from portal.models.workload import workload_consistency_errors
+from portal.ranges import WORKLOAD_RANGES
 
 # Columns of imports, exports and the bulk API, in the order of the import template.
 WORKLOAD_COLUMNS: tuple[str, ...] = (
@@ -351,6 +352,8 @@ def column_help() -> list[dict[str, str]]:
             allowed = "name of a model spec (Models page), or empty"
         elif name == "tags":
             allowed = "labels separated by ';'"
+        elif name in WORKLOAD_RANGES:
+            allowed = WORKLOAD_RANGES[name].describe()
         rows.append(
             {
                 "column": name,

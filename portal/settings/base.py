@@ -14,7 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings.parsers import parse_rate, parse_size_bytes
+from portal.settings.parsers import parse_rate, parse_seconds, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -225,6 +225,11 @@ SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
     "SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS", default=100
 )
 SOVRA_SCENARIO_MAX_OFFERS = env.int("SOVRA_SCENARIO_MAX_OFFERS", default=1_000)
+# The largest what-if document read (2,000 workloads and 1,000 offers take about 1 MB).
+SOVRA_SCENARIO_MAX_BYTES = parse_size_bytes(env.str("SOVRA_SCENARIO_MAX_BYTES", default="4MB"))
+# A what-if still computing after this long stops and answers 422, long before the web server
+# would kill its worker (gunicorn's 60 s); larger questions belong in an assessment run.
+SOVRA_WHATIF_TIME_BUDGET_S = parse_seconds(env.str("SOVRA_WHATIF_TIME_BUDGET_S", default="5"))
 # Assessments run in a worker: bound the workloads one may cover, checked on save, start and run.
 SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", default=20_000)
 

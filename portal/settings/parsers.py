@@ -30,6 +30,17 @@ def parse_size_bytes(value: str | int) -> int:
     return int(amount * _UNITS[unit])
 
 
+def parse_seconds(value: str) -> float:
+    """Read a duration in seconds such as ``5`` or ``0.5``: finite and above zero."""
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise ValueError(f"cannot read {value!r} as seconds: use e.g. 5 or 0.5") from exc
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"cannot read {value!r} as seconds: give a number above 0, e.g. 5")
+    return seconds
+
+
 _RATE_PERIODS = {"second", "minute", "hour", "day"}
 
 

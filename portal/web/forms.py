@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from portal.models import ModelSpec, Organization, Role, Workload
 from portal.models.modelspec import EDITABLE_FIELDS
 from portal.models.organization import SETTINGS_FIELDS
+from portal.ranges import WORKLOAD_RANGES
 from portal.selectors import model_specs_for, workloads_for
 
 # The workload form and the detail page show the fields in these groups, in this order.
@@ -119,6 +120,11 @@ class WorkloadForm(forms.ModelForm):
         )
         for name in ("peak_factor", "growth_pct_per_year", "gpu_hours_per_month"):
             self.fields[name].widget.attrs["step"] = "0.01"
+        # The model's validators judge the value; the form shows the same range beside it.
+        for name, allowed in WORKLOAD_RANGES.items():
+            field = self.fields[name]
+            field.widget.attrs.update(min=str(allowed.minimum), max=str(allowed.maximum))
+            field.help_text = f"{field.help_text} Range: {allowed.describe()}.".lstrip()
 
     def clean_external_id(self):
         external_id = self.cleaned_data["external_id"]

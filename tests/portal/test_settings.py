@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.settings.parsers import parse_rate, parse_size_bytes
+from portal.settings.parsers import parse_rate, parse_seconds, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -101,6 +101,23 @@ def test_parse_size_bytes_reads_plain_and_binary_multiples(value, expected):
 def test_parse_size_bytes_refuses_what_is_not_a_size(value):
     with pytest.raises(ValueError):
         parse_size_bytes(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("5", 5.0), ("0.5", 0.5), (" 30 ", 30.0)])
+def test_parse_seconds_reads_a_positive_duration(value, expected):
+    assert parse_seconds(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "five", "0", "-1", "inf", "nan", "5s"])
+def test_parse_seconds_refuses_what_no_budget_can_be(value):
+    with pytest.raises(ValueError, match="as seconds"):
+        parse_seconds(value)
+
+
+def test_an_unreadable_what_if_budget_stops_startup_with_the_reason():
+    result = settings_process({**EMBEDDED, "SOVRA_WHATIF_TIME_BUDGET_S": "0"})
+    assert result.returncode != 0
+    assert "cannot read '0' as seconds" in result.stderr
 
 
 def test_embedded_default_is_sqlite_with_tasks_in_process():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import time
 
 import pytest
 
@@ -11,6 +13,7 @@ from costing.engine.evaluate import evaluate
 from costing.engine.scenario import SCHEMA, SCHEMA_PATH, load_scenario
 from tests.costing.api.conftest import BASE, MALLORY
 from tests.portal.api.conftest import error_fields
+from tests.timing import finishes_within
 
 URL = f"{BASE}/scenarios/evaluate/"
 SCHEMA_URL = "/api/v1/scenario-schema/"
@@ -143,6 +146,43 @@ def test_an_invalid_scenario_names_the_json_path_of_each_problem(
     assert error["code"] == "invalid"
 
 
+HOSTILE = [
+    (("workloads", 0, "input_tokens"), 1e300),
+    (("workloads", 0, "input_tokens"), 1e308),
+    (("workloads", 0, "output_tokens"), 1e300),
+    (("workloads", 0, "input_tokens"), -1),
+    (("workloads", 0, "input_tokens"), "NaN"),
+    (("workloads", 0, "input_tokens"), "Infinity"),
+    (("workloads", 0, "requests_per_day"), 1e300),
+    (("workloads", 0, "peak_factor"), 1e300),
+    (("models", 0, "context_tokens"), 10**15),
+    (("models", 0, "params_b"), 1e300),
+    (("offers", "servers", 0, "useful_life_years"), 1e-300),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"), HOSTILE, ids=[f"{path[-1]}={value}" for path, value in HOSTILE]
+)
+def test_an_absurd_number_is_refused_at_once_naming_its_field(client_as, path, value):
+    """GIVEN the example with one absurd number (1e300 input tokens made a worker loop for
+    ever) WHEN a viewer posts it THEN it is refused within two seconds, naming where."""
+    field = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    with finishes_within(2):
+        response = client_as("viewer").post(URL, with_change(path, value), format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert error_fields(response) == [field]
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_a_number_json_cannot_hold_is_a_parse_error(client_as, number):
+    body = json.dumps(SMALL).replace('"gpu_hours_per_month": 100', '"gpu_hours_per_month": 0')
+    body = body.encode().replace(b'"gpu_hours_per_month": 0', b'"gpu_hours_per_month": ' + number)
+    response = client_as("viewer").post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+
+
 def test_every_problem_is_listed(client_as):
     document = with_change(("workloads", 3, "peak_factor"), -2)
     document["workloads"][5]["peak_factor"] = "high"
@@ -211,6 +251,72 @@ def test_a_body_over_the_upload_limit_is_413(client_as, settings):
     response = client_as("viewer").post(URL, document, format="json")
     assert response.status_code == 413
     assert response.json()["detail"]
+
+
+def test_a_scenario_over_its_own_size_limit_is_413_unread(client_as, settings):
+    settings.SOVRA_SCENARIO_MAX_BYTES = 2048
+    response = client_as("viewer").post(URL, small(name="x" * 4096), format="json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "The body is over 2 KB; send fewer workloads or offers, or run an assessment, which has "
+        "no such limit."
+    )
+
+
+def test_a_scenario_declared_over_the_limit_is_refused_before_it_is_read(client_as, settings):
+    """A Content-Length over the limit is enough: not one byte of the body is parsed."""
+    settings.SOVRA_SCENARIO_MAX_BYTES = 2048
+    response = client_as("viewer").post(URL, SMALL, format="json", CONTENT_LENGTH="999999")
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The body is over 2 KB;")
+
+
+def test_the_time_budget_and_size_limit_default_to_five_seconds_and_four_megabytes():
+    from django.conf import settings
+
+    assert settings.SOVRA_WHATIF_TIME_BUDGET_S == 5.0
+    assert settings.SOVRA_SCENARIO_MAX_BYTES == 4 * 1024 * 1024
+
+
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """The engine's clock moves one second each time it is read."""
+    ticks = itertools.count()
+    monkeypatch.setattr("costing.engine.budget.time.monotonic", lambda: float(next(ticks)))
+
+
+def test_an_evaluation_over_its_time_budget_stops_and_answers_422(client_as, settings,
+                                                                  ticking_clock):  # fmt: skip
+    """GIVEN a budget of 2.5 s and a clock that moves a second per step WHEN the example is
+    posted THEN the engine stops at its third workload and the answer says why, as JSON."""
+    settings.SOVRA_WHATIF_TIME_BUDGET_S = 2.5
+    response = client_as("viewer").post(URL, EXAMPLE, format="json")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"] == [
+        {"field": None, "message": body["detail"], "code": "over_time_budget"}
+    ]
+    assert body["detail"].startswith(
+        "The scenario was not evaluated within the time budget of 2.5 s (it had reached sizing "
+        "and pricing workload script-summaries)."
+    )
+
+
+def test_a_slow_evaluation_is_stopped_at_its_budget_in_real_time(client_as, settings):
+    """GIVEN 1,000 workloads (several seconds to evaluate) and a budget of 0.5 s WHEN posted
+    THEN the answer is a 422 within a few seconds, not a worker held until it is killed."""
+    settings.SOVRA_WHATIF_TIME_BUDGET_S = 0.5
+    settings.SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = 2_000
+    document = copy.deepcopy(EXAMPLE)
+    document["workloads"] = [
+        {**w, "id": f"{w['id']}-{i}"} for i in range(84) for w in EXAMPLE["workloads"]
+    ]
+    started = time.monotonic()
+    with finishes_within(20):
+        response = client_as("viewer").post(URL, document, format="json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "over_time_budget"
+    assert time.monotonic() - started < 5
 
 
 def test_an_engine_value_error_is_a_400_not_a_500(client_as, monkeypatch):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from costing.engine.__main__ import EXIT_INVALID, main
+from costing.engine.scenario import SCHEMA
 from tests.costing.engine.test_scenario import EXAMPLE
 
 ROOT = EXAMPLE.parents[3]
@@ -61,3 +62,21 @@ def test_python_dash_m_runs_without_a_database(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Cheapest by NPV" in done.stdout
     assert Path(out).exists()
+
+
+def test_the_schema_command_prints_the_schema_with_its_ranges(capsys):
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == SCHEMA
+    assert printed["$defs"]["workload"]["properties"]["input_tokens"]["maximum"] == 10_000_000
+
+
+def test_nan_in_a_file_is_refused_where_it_lies(tmp_path, capsys):
+    """Python's json reads NaN; the document is refused, naming the field, not evaluated."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        '"input_tokens": 1500', '"input_tokens": NaN'
+    )
+    bad = tmp_path / "nan.json"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["evaluate", str(bad)]) == EXIT_INVALID
+    assert "$.workloads[0].input_tokens: nan is not a finite number" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from costing.engine.offers import Unavailable
 from costing.engine.scenario import load_scenario
 from tests.costing.engine.test_options import small_document, usd
 from tests.costing.engine.test_scenario import EXAMPLE
+from tests.timing import finishes_within
 
 quick = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ALL = ["on_prem", "colocation", "cloud_on_demand", "cloud_committed", "managed_api", "hybrid"]
@@ -102,6 +104,22 @@ def test_an_option_no_workload_can_use_names_what_is_missing_before_what_never_a
     api = evaluate(load_scenario(document)).portfolio["managed_api"]
     assert isinstance(api, Unavailable)
     assert f"first: no API offer for {chat['model']!r}" in api.reason
+
+
+def test_a_workload_no_replica_can_hold_is_unavailable_on_gpus_with_the_reason(base):
+    """GIVEN a chat workload of 1e200 input tokens a request, past any schema (the engine is
+    also called from Python) WHEN the scenario is evaluated THEN it ends at once, and every GPU
+    option of that workload says it does not fit on the GPU type offered."""
+    huge = [replace(w, input_tokens=1e200) if w.id == "chat" else w for w in base.workloads]
+    with finishes_within(5):
+        result = evaluate(replace(base, workloads=tuple(huge)))
+    chat = next(w for w in result.workloads if w.id == "chat")
+    for option in ("on_prem", "colocation", "cloud_on_demand", "cloud_committed", "hybrid"):
+        unavailable = chat.options[option]
+        assert isinstance(unavailable, Unavailable)
+        assert unavailable.missing == "a GPU type the workload fits on"
+        assert unavailable.reason.startswith("NVIDIA H100 SXM does not fit: ")
+        assert "more than the largest replica sized (1,024 GPUs)" in unavailable.reason
 
 
 @quick

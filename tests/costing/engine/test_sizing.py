@@ -18,6 +18,7 @@ from costing.engine.architecture import (
 )
 from costing.engine.hardware import Accelerator, public_accelerators
 from costing.engine.sizing import (
+    DoesNotFit,
     InferenceWorkload,
     assumptions_for,
     decode_tokens_per_second,
@@ -27,6 +28,7 @@ from costing.engine.sizing import (
     size_training,
     training_gpu_hours,
 )
+from tests.timing import finishes_within
 
 GPUS = public_accelerators()
 H100 = GPUS["NVIDIA H100 SXM"]
@@ -231,6 +233,60 @@ def test_gpu_hours_work_takes_its_peak():
     result = size_gpu_hours(1460, 4)
     assert result.total_gpus.value == 4
     assert result.utilization.value == pytest.approx(0.5)
+
+
+# Bounds: absurd inputs end in "does not fit" or a domain error, never in an endless search ---
+
+
+@pytest.mark.parametrize("field", ["input_tokens", "output_tokens"])
+def test_a_sequence_no_replica_can_hold_does_not_fit_at_once(field):
+    """GIVEN 1e300 tokens per request (the what-if that grew a replica for ever) WHEN sized
+    THEN it does not fit, naming the largest replica sized, within a second."""
+    absurd = replace(CHAT, **{field: 1e300})
+    with finishes_within(1), pytest.raises(DoesNotFit) as refused:
+        size_inference(LLAMA_70B, H100, absurd)
+    message = str(refused.value)
+    assert message.startswith("does not fit: 1.64e+296 GB for the weights and one sequence")
+    assert message.endswith("more than the largest replica sized (1,024 GPUs)")
+
+
+def test_kv_heads_copied_past_the_largest_replica_do_not_fit():
+    """GIVEN one KV head, copied to every GPU of a node, and 6e8 tokens a request: 137 H100 by
+    memory, 8 times the KV cache once copied WHEN sized THEN the search for room stops at the
+    largest replica (1,024 GPUs) and says so."""
+    one_kv_head = replace(LLAMA_8B, kv_heads=1)
+    long = replace(CHAT, precision="bf16", input_tokens=6e8, output_tokens=0)
+    with finishes_within(2), pytest.raises(DoesNotFit) as refused:
+        size_inference(one_kv_head, H100, long)
+    assert str(refused.value) == (
+        "does not fit: no replica of up to 1,024 x NVIDIA H100 SXM leaves KV cache room for "
+        "one sequence of 600,000,000 tokens of Llama 3.1 8B"
+    )
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
+@pytest.mark.parametrize("field", ["input_tokens", "requests_per_day", "peak_factor"])
+def test_demand_that_is_not_a_finite_count_is_refused(field, value):
+    with pytest.raises(ValueError, match=f"{field.replace('_', ' ')} must be a finite number"):
+        size_inference(LLAMA_8B, H100, replace(CHAT, **{field: value}))
+
+
+def test_training_and_gpu_hours_refuse_infinite_amounts():
+    with pytest.raises(ValueError, match="training tokens per month must be a finite number"):
+        size_training(LLAMA_8B, H100, float("inf"))
+    with pytest.raises(ValueError, match="gpu hours per month must be a finite number"):
+        size_gpu_hours(float("nan"), 1)
+
+
+def test_a_node_wider_than_the_largest_replica_stops_the_doubling_there():
+    """GIVEN a sizing override of a billion GPUs per node and a first-token target no replica
+    meets WHEN sized THEN the largest candidate is the largest replica sized (1,024 GPUs),
+    not a billion."""
+    unreachable = replace(CHAT, ttft_target_s=1e-9)
+    with finishes_within(2):
+        result = size_inference(LLAMA_8B, H100, unreachable, assumptions_for(gpus_per_node=10**9))
+    assert result.gpus_per_replica.value == 1024
+    assert result.binding_constraint == "latency"
 
 
 @pytest.mark.parametrize(

@@ -184,3 +184,40 @@ def test_read_only_fields_sent_back_are_ignored(client_as, org, analyst):
     workload.refresh_from_db()
     assert (workload.pk, workload.name) == (response.json()["id"], "After")
     assert workload.created_at.year > 2001
+
+
+def test_a_million_gpus_busy_all_month_is_a_workload(client_as, org):
+    """744 million GPU-hours a month (a million GPUs, every hour of a 31-day month) passes."""
+    body = {
+        "external_id": "FLEET",
+        "name": "Frontier cluster",
+        "kind": "other_gpu",
+        "gpu_class": "H100",
+        "gpu_hours_per_month": 744_000_000,
+        "peak_gpus": 1_000_000,
+    }
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["gpu_hours_per_month"] == 744_000_000
+    assert _workloads(org).get().peak_gpus == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("peak_factor", 101, "less than or equal to 100."),
+        ("gpu_hours_per_month", "1000000000.01", "less than or equal to 1000000000."),
+        ("avg_input_tokens", 10_000_001, "less than or equal to 10000000."),
+        ("requests_per_day", -1, "greater than or equal to 0."),
+    ],
+)
+def test_a_number_beyond_its_documented_range_is_refused_naming_it(
+    client_as, org, field, value, message
+):
+    body = {"external_id": "X-1", "name": "Too much", "kind": "chat", "avg_input_tokens": 100,
+            field: value}  # fmt: skip
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == [field]
+    assert response.json()["errors"][0]["message"].endswith(message)
+    assert not _workloads(org).exists()

@@ -195,3 +195,36 @@ def test_another_organizations_workload_is_404_even_to_its_analyst(
     if name != "workload-detail":  # the detail page takes no POST (405)
         assert client.post(reverse(name, args=[org.slug, theirs.pk]), VALID).status_code == 404
     assert Workload.objects.for_organization(other_org).filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("peak_factor", "101", "less than or equal to 100."),
+        ("avg_input_tokens", "10000001", "less than or equal to 10000000."),
+    ],
+)
+def test_a_number_beyond_its_documented_range_shows_beside_it(
+    client_for, org, analyst, field, value, message
+):
+    response = client_for(analyst).post(
+        reverse("workload-create", args=[org.slug]), {**VALID, field: value}
+    )
+    assert response.status_code == 200
+    assert _error_of(response.content.decode(), field).endswith(message)
+    assert not _scoped(org).exists()
+
+
+def test_a_million_gpus_busy_all_month_can_be_entered(client_for, org, analyst):
+    form = {
+        **VALID,
+        "kind": "other_gpu",
+        "gpu_class": "H100",
+        "avg_input_tokens": "0",
+        "requests_per_day": "0",
+        "gpu_hours_per_month": "744000000",
+        "peak_gpus": "1000000",
+    }
+    response = client_for(analyst).post(reverse("workload-create", args=[org.slug]), form)
+    assert response.status_code == 302
+    assert _scoped(org).get().gpu_hours_per_month == 744_000_000
