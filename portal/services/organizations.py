@@ -41,7 +41,8 @@ def organization_update(*, organization: Organization, **fields) -> Organization
     return organization
 
 
-def _ensure_may_grant(*, actor: Membership, role: str) -> None:
+def membership_grant_check(*, actor: Membership, role: str) -> None:
+    """Refuse unless ``actor`` may hand out ``role`` (admins any role but owner, owners all)."""
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied("Only owners and admins manage members.")
     if role == Role.OWNER and not actor.has_role(Role.OWNER):
@@ -57,7 +58,7 @@ def membership_add(
     usable password, and an email carries a link to choose one (the password-reset mechanism,
     so the link expires like any reset link).
     """
-    _ensure_may_grant(actor=actor, role=role)
+    membership_grant_check(actor=actor, role=role)
     if actor.organization_id != organization.pk:
         raise PermissionDenied("You are not a member of this organization.")
     if role not in Role.values:
@@ -147,7 +148,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise PermissionDenied("That member belongs to another organization.")
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not a role."})
-    _ensure_may_grant(actor=actor, role=role)
+    membership_grant_check(actor=actor, role=role)
     if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise PermissionDenied("Only an owner can change an owner's role.")
     with transaction.atomic():
@@ -163,7 +164,7 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         raise PermissionDenied("That member belongs to another organization.")
     leaving_self = membership.pk == actor.pk
     if not leaving_self:
-        _ensure_may_grant(actor=actor, role=Role.ADMIN)
+        membership_grant_check(actor=actor, role=Role.ADMIN)
         if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
             raise PermissionDenied("Only an owner can remove an owner.")
     with transaction.atomic():

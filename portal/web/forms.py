@@ -176,6 +176,33 @@ class MemberAddForm(forms.Form):
         self.fields["role"].choices = grantable_roles(actor_role)
 
 
+class InvitationSignUpForm(forms.Form):
+    """A new account for an invited address (the address itself comes from the invitation)."""
+
+    username = forms.CharField(
+        max_length=150, help_text="What you sign in with: letters, digits and @ . + - _ only."
+    )
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    password_again = forms.CharField(
+        label="Password (again)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, again = cleaned.get("password"), cleaned.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned
+
+
 class MemberRoleForm(forms.Form):
     """A member's new role."""
 

@@ -8,6 +8,7 @@ from costing.web import urls as catalog_urls
 from portal.web.views import (
     home,
     imports,
+    invitations,
     members,
     model_specs,
     org_settings,
@@ -142,6 +143,12 @@ urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("accounts/", include(account_patterns)),
     path("account/tokens/", include(token_patterns)),
+    # The link of an invitation e-mail: its secret is the only key, no organization in the URL.
+    path(
+        "invitations/<slug:token>/",
+        invitations.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
     path("orgs/", home.OrganizationListView.as_view(), name="org-list"),
     path("orgs/switch/", home.OrganizationSwitchView.as_view(), name="org-switch"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
