@@ -347,7 +347,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Workloads and model specs (their experts' format) share the precision choices.
-    "ENUM_NAME_OVERRIDES": {"PrecisionEnum": "portal.models.workload.Precision"},
+    "ENUM_NAME_OVERRIDES": {
+        "PrecisionEnum": "portal.models.workload.Precision",
+        # Report e-mails and invitations are delivered alike: one enum for both.
+        "EmailStatusEnum": "portal.models.outbox.EmailStatus",
+        "InvitationStateEnum": "portal.models.invitation.InvitationState",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 

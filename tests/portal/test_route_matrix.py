@@ -42,11 +42,17 @@ REFUSED_METHOD = frozenset({403, 405})
 INVITATION_TOKEN = "i" * 43
 
 # What must show on alice's list pages, and what of mallory's must never show.
-VISIBLE = ("Alice visible workload", "Alice own model", "target@example.org")
+VISIBLE = (
+    "Alice visible workload",
+    "Alice own model",
+    "target@example.org",
+    "invited@example.org",
+)
 HIDDEN = (
     "Mallory hidden workload",
     "Mallory own model",
     "mallory@example.org",
+    "mallory-invitee@example.org",
     "Mallory secret prices",
     "Mallory secret assessment",
 )
@@ -54,10 +60,11 @@ LIST_ROUTES = {
     "workload-list": VISIBLE[:1],
     "workload-export-csv": VISIBLE[:1],
     "model-list": VISIBLE[1:2],
-    "member-list": VISIBLE[2:],
+    "member-list": VISIBLE[2:3],
     "api:workload-list": VISIBLE[:1],
     "api:model-spec-list": VISIBLE[1:2],
-    "api:member-list": VISIBLE[2:],
+    "api:member-list": VISIBLE[2:3],
+    "api:invitation-list": VISIBLE[3:],
     "catalog-list": ("Negotiated",),
     "api:catalog-list": ("Negotiated",),
     "assessment-list": ("Alice visible assessment",),
@@ -262,6 +269,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
         organization=org, user=owner, upload=SimpleUploadedFile("inv.csv", web_access.CSV)
     )
     ModelSpecFactory(organization=other_org, name="Mallory own model")
+    InvitationFactory(organization=other_org, email="mallory-invitee@example.org")
     WorkloadFactory(organization=other_org, name="Mallory hidden workload")
     return {
         "users": {
