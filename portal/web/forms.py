@@ -165,10 +165,12 @@ def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Role.choices if value != Role.OWNER]
 
 
-class MemberAddForm(forms.Form):
-    """A member to add by email address (a newcomer is invited), with a role."""
+class InvitationForm(forms.Form):
+    """An address to invite, with the role it will have once the invitation is accepted."""
 
-    email = forms.EmailField(help_text="The address the person signs in with.")
+    email = forms.EmailField(
+        max_length=254, help_text="The person receives a link to accept (or to create an account)."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
     def __init__(self, *args, actor_role: Role = Role.ADMIN, **kwargs):

@@ -123,7 +123,13 @@ model_patterns = [
 
 member_patterns = [
     path("", members.MemberListView.as_view(), name="member-list"),
-    path("add/", members.MemberAddView.as_view(), name="member-add"),
+    path("invite/", invitations.InvitationCreateView.as_view(), name="invitation-create"),
+    path("invitations/", invitations.InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        invitations.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
     path("<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),
     path("<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member-remove"),
 ]

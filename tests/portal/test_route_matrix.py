@@ -61,6 +61,7 @@ LIST_ROUTES = {
     "workload-export-csv": VISIBLE[:1],
     "model-list": VISIBLE[1:2],
     "member-list": VISIBLE[2:3],
+    "invitation-list": VISIBLE[3:],
     "api:workload-list": VISIBLE[:1],
     "api:model-spec-list": VISIBLE[1:2],
     "api:member-list": VISIBLE[2:3],

@@ -6,26 +6,113 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import View
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.generic import DetailView, FormView, ListView, View
 from django.views.generic.base import TemplateResponseMixin
 
-from portal.models import InvitationState
-from portal.selectors import account_exists_for_address, invitation_for_link
+from portal.models import InvitationState, Role
+from portal.selectors import account_exists_for_address, invitation_for_link, invitations_of
 from portal.services.invitations import (
     InvitationAccountExists,
     InvitationForAnotherAddress,
     InvitationUnusable,
     invitation_accept,
+    invitation_create,
+    invitation_revoke,
     invitation_sign_up,
 )
+from portal.tenancy import OrgScopedView
 from portal.web.current import remember_organization
-from portal.web.forms import InvitationSignUpForm, add_service_errors
+from portal.web.forms import InvitationForm, InvitationSignUpForm, add_service_errors
 
 # The backend a new account's session records: it was just made here, no password was tried.
 SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class InvitationCreateView(OrgScopedView, FormView):
+    """Invite an address (owners and admins); inviting it again refreshes its invitation.
+
+    What the admin sees next is the same whether or not the address has an account.
+    """
+
+    section = "members"
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    template_name = "invitations/create.html"
+    form_class = InvitationForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["actor_role"] = self.membership.role_enum
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            invitation = invitation_create(
+                organization=self.organization,
+                actor=self.membership,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error("role", str(exc))
+            return self.form_invalid(form)
+        expires = date_format(timezone.localtime(invitation.expires_at), "j F Y")
+        messages.success(
+            self.request,
+            f"Invitation sent to {invitation.email} as {invitation.get_role_display().lower()}; "
+            f"the link works until {expires}.",
+        )
+        return redirect("member-list", org_slug=self.organization.slug)
+
+
+class InvitationListView(OrgScopedView, ListView):
+    """Every invitation with its state, newest first (owners and admins)."""
+
+    section = "members"
+    read_role = Role.ADMIN
+    template_name = "invitations/list.html"
+    context_object_name = "invitations"
+    paginate_by = 50
+
+    def scoped_queryset(self, organization):
+        return invitations_of(organization=organization)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_manage_owners"] = self.membership.has_role(Role.OWNER)
+        return context
+
+
+class InvitationRevokeView(OrgScopedView, DetailView):
+    """GET asks for confirmation; POST withdraws the invitation, whose link stops working."""
+
+    section = "members"
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    template_name = "invitations/revoke.html"
+    context_object_name = "invitation"
+
+    def scoped_queryset(self, organization):
+        return invitations_of(organization=organization)
+
+    def post(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        try:
+            invitation_revoke(actor=self.membership, invitation=invitation)
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        else:
+            messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+        return redirect("invitation-list", org_slug=self.organization.slug)
 
 
 class InvitationAcceptView(TemplateResponseMixin, View):
