@@ -16,6 +16,7 @@ from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 
 from assessments.services import callbacks, emails, runs
+from portal.transient import TRANSIENT_ERRORS
 
 RETRY = {"retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True}
 
@@ -40,7 +41,7 @@ class RunTask(Task):
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=runs.TRANSIENT_ERRORS,
+    autoretry_for=TRANSIENT_ERRORS,
     max_retries=5,
     soft_time_limit=settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
     time_limit=settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
@@ -67,7 +68,7 @@ class EmailTask(Task):
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, OSError, *runs.TRANSIENT_ERRORS),
+    autoretry_for=(smtplib.SMTPException, OSError, *TRANSIENT_ERRORS),
     max_retries=6,
     **RETRY,
 )

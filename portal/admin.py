@@ -1,4 +1,5 @@
-"""Django admin for staff: organizations, members, model specs, the inventory, imports, tokens.
+"""Django admin for staff: organizations, members, invitations, model specs, the inventory,
+imports, tokens.
 
 Tenant models' ``objects`` managers refuse unscoped queries; ``ModelAdmin`` lists through
 ``_default_manager``, which those models set to the plain ``dangerously_unscoped`` manager,
@@ -11,7 +12,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from portal.models import ApiToken, Membership, ModelSpec, Organization, Workload, WorkloadImport
+from portal.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    ModelSpec,
+    Organization,
+    Workload,
+    WorkloadImport,
+)
 from portal.services.organizations import LastOwnerError, membership_owner_guard
 from portal.services.workload_rows import WORKLOAD_COLUMNS
 from portal.services.workloads import workload_save
@@ -242,4 +251,43 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__email", "name", "token_key")
     list_select_related = ("user",)
     fields = ("user", "name", "token_key", "created", "expiry", "last_used_at")
+    readonly_fields = fields
+
+
+INVITATION_FIELDS = (
+    "email",
+    "organization",
+    "role",
+    "invited_by",
+    "created_at",
+    "invited_at",
+    "expires_at",
+    "accepted_at",
+    "accepted_by",
+    "revoked_at",
+    "revoked_by",
+    "email_status",
+    "email_attempts",
+    "email_last_error",
+    "email_sent_at",
+)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    # Only a hash of the link's secret is stored, and it stays off the page.
+    list_display = (
+        "email",
+        "organization",
+        "role",
+        "invited_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+        "email_status",
+    )
+    list_filter = ("role", "email_status", "organization")
+    search_fields = ("email", "organization__name", "organization__slug")
+    list_select_related = ("organization",)
+    fields = INVITATION_FIELDS
     readonly_fields = fields

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
-from portal.models import ApiToken, Membership, ModelSpec, Organization, Workload
+from portal.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    ModelSpec,
+    Organization,
+    Workload,
+)
 from portal.models.workload import DataClassification, WorkloadKind
 
 
@@ -26,6 +35,32 @@ def model_specs_for(*, organization: Organization) -> QuerySet[ModelSpec]:
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
     """The organization's members with their users, for the members page."""
     return Membership.objects.filter(organization=organization).select_related("user")
+
+
+def invitations_of(*, organization: Organization) -> QuerySet[Invitation]:
+    """Every invitation of the organization, newest first, with who sent it."""
+    return (
+        Invitation.objects.for_organization(organization)
+        .select_related("invited_by")
+        .order_by("-invited_at", "-pk")
+    )
+
+
+def invitations_pending_of(*, organization: Organization) -> QuerySet[Invitation]:
+    """Invitations still waiting for their invitee (neither used, withdrawn nor expired)."""
+    return invitations_of(organization=organization).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def invitation_for_link(*, token: str) -> Invitation | None:
+    """The invitation an acceptance link names, whatever its state (the page says which)."""
+    return Invitation.objects.for_token(token).select_related("organization", "invited_by").first()
+
+
+def account_exists_for_address(*, email: str) -> bool:
+    """Whether some account uses this address; asked only for the holder of its invitation."""
+    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
 
 
 def api_tokens_for_user(*, user) -> QuerySet[ApiToken]:

@@ -1,12 +1,15 @@
 """factory-boy factories for the suite."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from costing.models import GpuSpec
-from portal.models import Membership, ModelSpec, Organization, Role, Workload
+from portal.models import Invitation, Membership, ModelSpec, Organization, Role, Workload
+from portal.models.invitation import invitation_token_hash
 
 
 class ScopedModelFactory(factory.django.DjangoModelFactory):
@@ -92,3 +95,22 @@ class GpuSpecFactory(ScopedModelFactory):
     memory_gb = Decimal("80")
     memory_bandwidth_tb_s = Decimal("3.35")
     bf16_dense_tflops = Decimal("989.5")
+
+
+class InvitationFactory(ScopedModelFactory):
+    """A pending invitation; pass ``token=...`` for a link that opens it."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = None
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.VIEWER
+    invited_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda invitation: invitation.invited_at + timedelta(days=7))
+    token_hash = factory.LazyAttribute(
+        lambda invitation: invitation_token_hash(invitation.token) if invitation.token else None
+    )

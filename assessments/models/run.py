@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from portal.models.outbox import EmailStatus
 from portal.models.tenancy import TenantModel
 
 
@@ -112,13 +113,6 @@ class RunReport(TenantModel):
 
     def __str__(self) -> str:
         return f"Report of {self.run}"
-
-
-class EmailStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RETRYING = "retrying", "Retrying"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
 
 
 class ReportEmail(TenantModel):

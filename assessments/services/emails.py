@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
-from assessments.models.run import EmailStatus
 from assessments.services.assessments import clean_recipients
 from portal.models import Organization
+from portal.models.outbox import EmailStatus
 
 
 def _enqueue_send(email: ReportEmail) -> None:

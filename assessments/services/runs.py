@@ -28,6 +28,7 @@ from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.models.assessment import Assessment
 from assessments.services.assessments import assessment_check_size
 from portal.models import Organization
+from portal.transient import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -345,22 +346,6 @@ def assessment_run_execute(*, organization_id: int, run_id: int, task_id: str = 
         return RunStatus.FAILED
     _finish(run, RunStatus.SUCCEEDED)
     return RunStatus.SUCCEEDED
-
-
-def _transient_errors() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-
-    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-
-        errors.append(RedisConnectionError)
-    except ImportError:  # pragma: no cover - redis is a dependency
-        pass
-    return tuple(errors)
-
-
-TRANSIENT_ERRORS = _transient_errors()
 
 
 def _finish(run: AssessmentRun, status: str, error: str = "") -> None:

@@ -11,9 +11,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from costing.models import CATALOG_ROW_MODELS, Catalog, GpuSpec, Provider
+from costing.models import CATALOG_ROW_MODELS, Catalog, Provider
 from costing.services.catalogs import check_owner, locked_draft
-from costing.services.gpu_specs import SpecNames
+from costing.services.gpu_specs import SpecNames, catalog_spec_names, link_gpu
 from portal.models import Organization
 from portal.services.exports import neutralise_formula, restore_formula
 
@@ -141,9 +141,7 @@ def _build(
         if fields["provider"] is None:
             errors.append(ImportRowError(kind, number, "provider", f"unknown provider {name!r}"))
     row = model(catalog=catalog, **fields)
-    if getattr(row, "gpu_name", ""):
-        context = getattr(row, "instance", "") or getattr(row, "system", "")
-        row.gpu = specs.resolve(row.gpu_name, context=context)[0]
+    link_gpu(row, specs)
     try:
         # The provider was checked above, against the providers this catalog may name.
         row.full_clean(exclude=["provider"])
@@ -170,11 +168,7 @@ def catalog_import(
         # error rolls the deletion back with everything else.
         for kind in set(rows) & set(CATALOG_ROW_MODELS):
             CATALOG_ROW_MODELS[kind].objects.in_catalog(catalog).delete()
-        specs = SpecNames(
-            GpuSpec.objects.for_organization(catalog.organization)
-            if catalog.organization_id
-            else GpuSpec.objects.public()
-        )
+        specs = catalog_spec_names(catalog)
         built = {
             kind: [
                 _build(kind, number, data, catalog, specs, errors)

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, Provider
+from costing.services.gpu_specs import catalog_spec_names, link_gpu
 from portal.models import Organization
 
 
@@ -127,6 +128,13 @@ def _check_provider(*, provider: Provider | None, catalog: Catalog) -> None:
         raise ValidationError({"provider": "This provider belongs to another organization."})
 
 
+def _link_gpu(row, catalog: Catalog) -> None:
+    """An offer entered by hand (form, API) names its GPU as a catalog file does: the same
+    resolver links it (a name it cannot resolve keeps an accelerator the caller chose)."""
+    if getattr(row, "gpu_name", ""):
+        link_gpu(row, catalog_spec_names(catalog))
+
+
 def catalog_row_add(
     *, catalog: Catalog, kind: str, fields: dict, organization: Organization | None = None
 ) -> models.Model:
@@ -137,6 +145,7 @@ def catalog_row_add(
         catalog = locked_draft(catalog)
         row = model(**fields)
         row.catalog = catalog
+        _link_gpu(row, catalog)
         _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
         row.full_clean()
         model.objects.bulk_create_in(catalog, [row])
@@ -166,6 +175,7 @@ def catalog_row_save(
             stored = type(row).objects.in_catalog(catalog).filter(pk=row.pk).exists()
             if not stored:
                 raise ValidationError({"catalog": "A row cannot move to another catalog."})
+        _link_gpu(row, catalog)
         _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
         row.full_clean()
         row.save()

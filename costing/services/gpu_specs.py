@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from costing.engine.hardware import Accelerator, Accelerators
+from costing.models import GpuSpec
 
 
 class SpecNames:
@@ -32,3 +33,26 @@ class SpecNames:
         state the form factor), or None and why (unknown, ambiguous)."""
         found, why = self._table.resolve(name, context=context)
         return (self._specs[found.name] if found else None), why
+
+
+def catalog_spec_names(catalog) -> SpecNames:
+    """The accelerators a catalog's rows may name: the public ones, and for an organization's
+    own catalog its own too (never another organization's)."""
+    specs = (
+        GpuSpec.objects.for_organization(catalog.organization)
+        if catalog.organization_id
+        else GpuSpec.objects.public()
+    )
+    return SpecNames(specs)
+
+
+def link_gpu(row, specs: SpecNames) -> None:
+    """Point an offer at the accelerator its GPU name means. A name that is unknown or
+    ambiguous links nothing (the offer then prices no option rather than the wrong part), or
+    keeps the accelerator a caller chose by hand."""
+    if not getattr(row, "gpu_name", ""):
+        return
+    context = getattr(row, "instance", "") or getattr(row, "system", "")
+    found, _ = specs.resolve(row.gpu_name, context=context)
+    if found is not None:
+        row.gpu = found

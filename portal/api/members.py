@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from portal.api.fields import StrictModelSerializer, StrictSerializer
+from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, WRITE_ERRORS, errors
 from portal.models import Membership, Role
-from portal.services.organizations import (
-    membership_add,
-    membership_change_role,
-    membership_remove,
-)
+from portal.services.organizations import membership_change_role, membership_remove
 from portal.tenancy import OrgScopedViewSet
 
 
@@ -30,13 +26,6 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "email", "username", "full_name", "role", "joined_at"]
         read_only_fields = fields
-
-
-class MemberAddSerializer(StrictSerializer):
-    """Who to add, by email address (someone without an account is invited), and the role."""
-
-    email = serializers.EmailField(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
 
 class MemberRoleSerializer(StrictModelSerializer):
@@ -65,12 +54,6 @@ _LAST_OWNER = OpenApiResponse(
         summary="List members (admins)",
         responses={200: MemberSerializer(many=True), **errors(401, 403, 404)},
     ),
-    create=extend_schema(
-        operation_id="members_add",
-        summary="Add a user to the organization by email (admins; owners grant owner)",
-        request=MemberAddSerializer,
-        responses={201: MemberSerializer, **errors(*WRITE_ERRORS)},
-    ),
     retrieve=extend_schema(
         operation_id="members_retrieve",
         summary="Get a member (admins)",
@@ -91,13 +74,12 @@ _LAST_OWNER = OpenApiResponse(
 @extend_schema(
     tags=["members"],
     parameters=[ORG_SLUG],
-    description="Owners and admins only. Members are added by email (a new address gets an "
-    "invitation to choose a password); only owners grant, change or remove the owner role, "
-    "and the last owner stays (409).",
+    description="Owners and admins only. People join by accepting an invitation (see "
+    "`invitations/`); only owners grant, change or remove the owner role, and the last owner "
+    "stays (409).",
 )
 class MemberViewSet(
     mixins.ListModelMixin,
-    mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
@@ -110,7 +92,7 @@ class MemberViewSet(
     serializer_class = MemberSerializer
     read_role = Role.ADMIN
     write_role = Role.ADMIN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
     filter_backends: list = []
 
     def scoped_queryset(self, organization):
@@ -121,19 +103,9 @@ class MemberViewSet(
         )
 
     def get_serializer_class(self):
-        if self.action == "create":
-            return MemberAddSerializer
         if self.action == "partial_update":
             return MemberRoleSerializer
         return MemberSerializer
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        membership = membership_add(
-            organization=self.organization, actor=self.membership, **serializer.validated_data
-        )
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from costing.api import urls as costing_urls
 from portal.api import schema  # noqa: F401 (registers the token scheme with drf-spectacular)
+from portal.api.invitations import InvitationRevokeView, InvitationViewSet
 from portal.api.members import MemberViewSet
 from portal.api.model_specs import ModelSpecViewSet
 from portal.api.organizations import MyOrganizationListView, OrganizationViewSet
@@ -14,6 +15,7 @@ from portal.api.workloads_bulk import WorkloadBulkUpsertView
 app_name = "api"
 
 tenant_router = SimpleRouter()
+tenant_router.register("invitations", InvitationViewSet, basename="invitation")
 tenant_router.register("members", MemberViewSet, basename="member")
 tenant_router.register("model-specs", ModelSpecViewSet, basename="model-spec")
 tenant_router.register("workloads", WorkloadViewSet, basename="workload")
@@ -28,6 +30,11 @@ tenant_urls = [
         "workloads/bulk-upsert/",
         WorkloadBulkUpsertView.as_view(),
         name="workload-bulk-upsert",
+    ),
+    path(
+        "invitations/<int:pk>/revoke/",
+        InvitationRevokeView.as_view(),
+        name="invitation-revoke",
     ),
     *tenant_router.urls,
     *costing_urls.urlpatterns,

@@ -1,5 +1,6 @@
 """Models of the tenancy core and the workload inventory."""
 
+from portal.models.invitation import Invitation, InvitationState
 from portal.models.modelspec import ModelSpec
 from portal.models.organization import Membership, Organization, Role
 from portal.models.token import ApiToken
@@ -8,6 +9,8 @@ from portal.models.workload_import import WorkloadImport
 
 __all__ = [
     "ApiToken",
+    "Invitation",
+    "InvitationState",
     "Membership",
     "ModelSpec",
     "Organization",

@@ -1,18 +1,9 @@
-"""Organizations and their members: creation, invitations by email, roles, removal."""
+"""Organizations and their members: creation, roles, removal (joining is by invitation)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from portal.models import Membership, Organization, Role
 
@@ -41,71 +32,12 @@ def organization_update(*, organization: Organization, **fields) -> Organization
     return organization
 
 
-def _ensure_may_grant(*, actor: Membership, role: str) -> None:
+def membership_grant_check(*, actor: Membership, role: str) -> None:
+    """Refuse unless ``actor`` may hand out ``role`` (admins any role but owner, owners all)."""
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied("Only owners and admins manage members.")
     if role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise PermissionDenied("Only an owner can make someone an owner.")
-
-
-def membership_add(
-    *, organization: Organization, actor: Membership, email: str, role: str
-) -> Membership:
-    """Add the person with this email address to the organization with a role.
-
-    Someone without an account yet is invited: an account is made for the address, with no
-    usable password, and an email carries a link to choose one (the password-reset mechanism,
-    so the link expires like any reset link).
-    """
-    _ensure_may_grant(actor=actor, role=role)
-    if actor.organization_id != organization.pk:
-        raise PermissionDenied("You are not a member of this organization.")
-    if role not in Role.values:
-        raise ValidationError({"role": f"{role!r} is not a role."})
-    address = email.strip()
-    try:
-        validate_email(address)
-    except ValidationError as exc:
-        raise ValidationError({"email": f"{address!r} is not an email address."}) from exc
-    user = get_user_model().objects.filter(email__iexact=address).first()
-    with transaction.atomic():
-        if user is None:
-            user = _invite(address=address, organization=organization, actor=actor, role=role)
-        elif Membership.objects.filter(organization=organization, user=user).exists():
-            raise ValidationError({"email": f"{address} is already a member."})
-        return Membership.objects.create(organization=organization, user=user, role=role)
-
-
-def membership_is_invitation(membership: Membership) -> bool:
-    """True while the invited person has not yet chosen a password and signed in."""
-    return not membership.user.has_usable_password() and membership.user.last_login is None
-
-
-def _invite(*, address: str, organization: Organization, actor: Membership, role: str):
-    user_model = get_user_model()
-    username = address.lower()[:150]
-    if user_model.objects.filter(username=username).exists():
-        message = f"An account named {username!r} exists with another address."
-        raise ValidationError({"email": message})
-    user = user_model(username=username, email=address)
-    user.set_unusable_password()
-    user.save()
-    token = default_token_generator.make_token(user)
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    inviter = actor.user.get_full_name() or actor.user.email or actor.user.get_username()
-    context = {
-        "organization": organization,
-        "inviter": inviter,
-        "role": Role(role).label.lower(),
-        "link": settings.SITE_URL.rstrip("/") + path,
-        "username": username,
-    }
-    subject = f"You are invited to {organization.name} on Sovra"
-    body = render_to_string("accounts/invitation_email.txt", context)
-    # Only once the membership is stored: a rolled-back invitation must send nothing.
-    transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
-    return user
 
 
 def _lock_owners(organization_id: int) -> None:
@@ -147,7 +79,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise PermissionDenied("That member belongs to another organization.")
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not a role."})
-    _ensure_may_grant(actor=actor, role=role)
+    membership_grant_check(actor=actor, role=role)
     if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise PermissionDenied("Only an owner can change an owner's role.")
     with transaction.atomic():
@@ -163,7 +95,7 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         raise PermissionDenied("That member belongs to another organization.")
     leaving_self = membership.pk == actor.pk
     if not leaving_self:
-        _ensure_may_grant(actor=actor, role=Role.ADMIN)
+        membership_grant_check(actor=actor, role=Role.ADMIN)
         if membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
             raise PermissionDenied("Only an owner can remove an owner.")
     with transaction.atomic():

@@ -219,6 +219,8 @@ SOVRA_UPLOAD_MAX_BYTES = parse_size_bytes(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SOVRA_BULK_MAX_ROWS = env.int("SOVRA_BULK_MAX_ROWS", default=10_000)
 SOVRA_API_TOKEN_DEFAULT_DAYS = env.int("SOVRA_API_TOKEN_DEFAULT_DAYS", default=90)
+# An invitation link works this long after it was (last) sent; inviting again renews it.
+SOVRA_INVITATION_DAYS = env.int("SOVRA_INVITATION_DAYS", default=7)
 # Synchronous what-if evaluations: bound the work one request may ask for.
 SOVRA_SCENARIO_MAX_WORKLOADS = env.int("SOVRA_SCENARIO_MAX_WORKLOADS", default=2_000)
 SOVRA_SCENARIO_MAX_DETAILED_WORKLOADS = env.int(
@@ -351,7 +353,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Workloads and model specs (their experts' format) share the precision choices.
-    "ENUM_NAME_OVERRIDES": {"PrecisionEnum": "portal.models.workload.Precision"},
+    "ENUM_NAME_OVERRIDES": {
+        "PrecisionEnum": "portal.models.workload.Precision",
+        # Report e-mails and invitations are delivered alike: one enum for both.
+        "EmailStatusEnum": "portal.models.outbox.EmailStatus",
+        "InvitationStateEnum": "portal.models.invitation.InvitationState",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 

@@ -171,15 +171,44 @@ def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Role.choices if value != Role.OWNER]
 
 
-class MemberAddForm(forms.Form):
-    """A member to add by email address (a newcomer is invited), with a role."""
+class InvitationForm(forms.Form):
+    """An address to invite, with the role it will have once the invitation is accepted."""
 
-    email = forms.EmailField(help_text="The address the person signs in with.")
+    email = forms.EmailField(
+        max_length=254, help_text="The person receives a link to accept (or to create an account)."
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
     def __init__(self, *args, actor_role: Role = Role.ADMIN, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = grantable_roles(actor_role)
+
+
+class InvitationSignUpForm(forms.Form):
+    """A new account for an invited address (the address itself comes from the invitation)."""
+
+    username = forms.CharField(
+        max_length=150, help_text="What you sign in with: letters, digits and @ . + - _ only."
+    )
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    password_again = forms.CharField(
+        label="Password (again)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, again = cleaned.get("password"), cleaned.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned
 
 
 class MemberRoleForm(forms.Form):

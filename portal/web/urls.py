@@ -8,6 +8,7 @@ from costing.web import urls as catalog_urls
 from portal.web.views import (
     home,
     imports,
+    invitations,
     members,
     model_specs,
     org_settings,
@@ -122,7 +123,13 @@ model_patterns = [
 
 member_patterns = [
     path("", members.MemberListView.as_view(), name="member-list"),
-    path("add/", members.MemberAddView.as_view(), name="member-add"),
+    path("invite/", invitations.InvitationCreateView.as_view(), name="invitation-create"),
+    path("invitations/", invitations.InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        invitations.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
     path("<int:pk>/role/", members.MemberRoleView.as_view(), name="member-role"),
     path("<int:pk>/remove/", members.MemberRemoveView.as_view(), name="member-remove"),
 ]
@@ -143,6 +150,12 @@ urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("accounts/", include(account_patterns)),
     path("account/tokens/", include(token_patterns)),
+    # The link of an invitation e-mail: its secret is the only key, no organization in the URL.
+    path(
+        "invitations/<slug:token>/",
+        invitations.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
     path("orgs/", home.OrganizationListView.as_view(), name="org-list"),
     path("orgs/switch/", home.OrganizationSwitchView.as_view(), name="org-switch"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),

@@ -24,7 +24,13 @@ from portal.services.imports import workload_import_stage
 from portal.services.tokens import api_token_create
 from tests.assessments.world import world_assessments
 from tests.costing.catalog_data import world_catalogs
-from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    ModelSpecFactory,
+    UserFactory,
+    WorkloadFactory,
+)
 from tests.portal.api import test_access as api_access
 from tests.portal.web import test_access as web_access
 
@@ -33,6 +39,7 @@ MEMBER_ROLES = (Role.VIEWER, Role.ANALYST, Role.ADMIN, Role.OWNER)
 ROLES = ("anonymous", *[role.value for role in MEMBER_ROLES], "outsider")
 SUCCESS = frozenset({200, 201, 204, 302})
 REFUSED_METHOD = frozenset({403, 405})
+INVITATION_TOKEN = "i" * 43
 
 # What must show on alice's list pages, and what of mallory's must never show.
 VISIBLE = (
@@ -40,11 +47,13 @@ VISIBLE = (
     "Alice own model",
     "target@example.org",
     "Alice own accelerator",
+    "invited@example.org",
 )
 HIDDEN = (
     "Mallory hidden workload",
     "Mallory own model",
     "mallory@example.org",
+    "mallory-invitee@example.org",
     "Mallory secret prices",
     "Mallory secret assessment",
     "Mallory secret accelerator",
@@ -57,8 +66,10 @@ LIST_ROUTES = {
     "api:workload-list": VISIBLE[:1],
     "api:model-spec-list": VISIBLE[1:2],
     "api:member-list": VISIBLE[2:3],
-    "accelerator-list": VISIBLE[3:],
-    "api:gpu-spec-list": VISIBLE[3:],
+    "accelerator-list": VISIBLE[3:4],
+    "api:gpu-spec-list": VISIBLE[3:4],
+    "invitation-list": VISIBLE[4:],
+    "api:invitation-list": VISIBLE[4:],
     "catalog-list": ("Negotiated",),
     "api:catalog-list": ("Negotiated",),
     "assessment-list": ("Alice visible assessment",),
@@ -144,6 +155,16 @@ def _non_tenant_entries(world) -> list[RouteEntry]:
             reverse("password_reset_complete"),
             {"get": any_user},
             {"get": page},
+        ),
+        # An invitation's link, for invited@example.org: a visitor gets the sign-up form (an
+        # empty one comes back with its errors); signed-in users with another address see
+        # whom it is for and are refused if they try to accept.
+        RouteEntry(
+            "invitation-accept",
+            "public",
+            reverse("invitation-accept", kwargs={"token": world["invitation_token"]}),
+            {"get": Allowed(None, page), "post": Allowed(None, frozenset({403}))},
+            {"get": page, "post": page},
         ),
         RouteEntry("tokens", "web", reverse("tokens"), {"get": any_user}),
         RouteEntry(
@@ -253,6 +274,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
         organization=org, user=owner, upload=SimpleUploadedFile("inv.csv", web_access.CSV)
     )
     ModelSpecFactory(organization=other_org, name="Mallory own model")
+    InvitationFactory(organization=other_org, email="mallory-invitee@example.org")
     WorkloadFactory(organization=other_org, name="Mallory hidden workload")
     return {
         "users": {
@@ -269,6 +291,10 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
         "spec": ModelSpecFactory(organization=org, name="Alice own model"),
         "staged": staged,
         "member": member,
+        "invitation": InvitationFactory(
+            organization=org, email="invited@example.org", token=INVITATION_TOKEN
+        ),
+        "invitation_token": INVITATION_TOKEN,
         "token_key": token.token_key,
         **world_catalogs(org, other_org),
         **world_assessments(org, other_org),
@@ -314,6 +340,7 @@ NON_TENANT_ROUTES = (
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitation-accept",
     "tokens",
     "token-create",
     "token-revoke",

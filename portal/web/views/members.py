@@ -1,23 +1,18 @@
-"""Members of an organization: everyone sees them; owners and admins add, re-role and remove."""
+"""Members of an organization: everyone sees them; owners and admins invite, re-role, remove."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.views.generic import DeleteView, FormView, ListView, View
+from django.views.generic import DeleteView, ListView, View
 
 from portal.models import Role
-from portal.selectors import members_of
-from portal.services.organizations import (
-    membership_add,
-    membership_change_role,
-    membership_is_invitation,
-    membership_remove,
-)
+from portal.selectors import invitations_pending_of, members_of
+from portal.services.organizations import membership_change_role, membership_remove
 from portal.tenancy import OrgScopedView
 from portal.web.current import forget_organization
-from portal.web.forms import MemberAddForm, MemberRoleForm, add_service_errors, grantable_roles
+from portal.web.forms import InvitationForm, MemberRoleForm, grantable_roles
 
 
 def _messages_of(error: ValidationError) -> str:
@@ -40,45 +35,10 @@ class MemberListView(OrgScopedView, ListView):
         # Admins may not touch owners; only the service decides, this just hides dead controls.
         context["may_manage_owners"] = self.membership.has_role(Role.OWNER)
         context["role_choices"] = grantable_roles(self.membership.role_enum)
-        context["add_form"] = MemberAddForm(actor_role=self.membership.role_enum)
+        if context["may_manage"]:
+            context["invite_form"] = InvitationForm(actor_role=self.membership.role_enum)
+            context["invitations"] = invitations_pending_of(organization=self.organization)
         return context
-
-
-class MemberAddView(OrgScopedView, FormView):
-    """Add a member by email address, inviting a newcomer (owners and admins)."""
-
-    section = "members"
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
-    template_name = "members/add.html"
-    form_class = MemberAddForm
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["actor_role"] = self.membership.role_enum
-        return kwargs
-
-    def form_valid(self, form):
-        try:
-            added = membership_add(
-                organization=self.organization,
-                actor=self.membership,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        except PermissionDenied as exc:
-            form.add_error("role", str(exc))
-            return self.form_invalid(form)
-        role = added.get_role_display().lower()
-        if membership_is_invitation(added):
-            text = f"{added.user.email} invited as {role}: an email asks them to choose a password."
-        else:
-            text = f"{added.user.email} added as {role}."
-        messages.success(self.request, text)
-        return redirect("member-list", org_slug=self.organization.slug)
 
 
 class MemberRoleView(OrgScopedView, View):

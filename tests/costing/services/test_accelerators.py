@@ -123,7 +123,9 @@ def test_offers_naming_an_accelerator_are_the_current_public_ones_and_the_organi
     rows, count = offers["server"]
     assert sorted(row.system for row in rows) == ["Alice HGX", "Public HGX"]
     assert count == 2
-    assert offers["cloud_gpu"] == ([], 0)
+    # Alice's draft also rents an "H100 SXM 80GB" instance: its name links it, as an import's.
+    rows, count = offers["cloud_gpu"]
+    assert ([row.instance for row in rows], count) == (["Alice p5-0"], 1)
     rows, count = accelerator_offers(organization=org, spec=h100, limit=1)["server"]
     assert (len(rows), count) == (1, 2)
 
@@ -141,3 +143,26 @@ def test_a_private_import_resolves_gpu_names_to_its_own_accelerators_never_anoth
         offers[organization] = ServerOffer.objects.in_catalog(draft).get()
     assert offers[org].gpu == mine
     assert offers[other_org].gpu is None
+
+
+def test_an_offer_entered_by_hand_is_linked_by_its_gpu_name_like_an_import(org, other_org):
+    """Forms and the API give a GPU name, not an accelerator id: the one resolver links it to
+    the organization's own part, and a name only another organization's part has links none."""
+    spec = accelerator_create(organization=org, spec=GpuSpec(name="Acme X1", **FIGURES))
+    accelerator_create(organization=other_org, spec=GpuSpec(name="Zeta Z9", **FIGURES))
+    catalog, _ = private_draft(org)
+    mine = catalog_row_add(
+        catalog=catalog,
+        kind="server",
+        fields={**server_row("Acme box"), "gpu_name": "acme x1", "gpu_count": 8},
+        organization=org,
+    )
+    theirs = catalog_row_add(
+        catalog=catalog,
+        kind="server",
+        fields={**server_row("Zeta box"), "gpu_name": "Zeta Z9", "gpu_count": 8},
+        organization=org,
+    )
+
+    assert mine.gpu == spec
+    assert theirs.gpu is None

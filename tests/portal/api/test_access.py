@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from portal.models import Membership, Role
+from portal.models import Invitation, Membership, Role
 from tests.assessments.world import world_assessments
 from tests.costing.catalog_data import world_catalogs
 from tests.factories import (
     GpuSpecFactory,
+    InvitationFactory,
     MembershipFactory,
     ModelSpecFactory,
     UserFactory,
@@ -91,7 +92,11 @@ ENDPOINTS = [
     Endpoint("/", "patch", Role.ADMIN, 200, {"horizon_years": 7}),
     Endpoint("/", "put", Role.ADMIN, 200, {"name": "Alice Media", "country": "FR"}),
     Endpoint("/members/", "get", Role.ADMIN, 200),
-    Endpoint("/members/", "post", Role.ADMIN, 201, {"email": "newbie@example.org"}),
+    Endpoint("/invitations/", "get", Role.ADMIN, 200),
+    # newbie has an account: the invitation answers as for any address.
+    Endpoint("/invitations/", "post", Role.ADMIN, 201, {"email": "newbie@example.org"}),
+    Endpoint("/invitations/{invitation}/", "get", Role.ADMIN, 200),
+    Endpoint("/invitations/{invitation}/revoke/", "post", Role.ADMIN, 200),
     Endpoint("/members/{member}/", "get", Role.ADMIN, 200),
     Endpoint("/members/{member}/", "patch", Role.ADMIN, 200, {"role": "analyst"}),
     Endpoint("/members/{member}/", "delete", Role.ADMIN, 204),
@@ -159,7 +164,7 @@ ENDPOINTS = [
     Endpoint("/runs/{run}/compare/{earlier_run}/", "get", Role.VIEWER, 200),
 ]
 # Objects the paths name, by key (the matrices fill them from their fixtures).
-OBJECT_KEYS = ("member", "spec", "workload", *CATALOG_KEYS, *ASSESSMENT_KEYS)
+OBJECT_KEYS = ("member", "invitation", "spec", "workload", *CATALOG_KEYS, *ASSESSMENT_KEYS)
 
 
 def _needs_assessments(request) -> bool:
@@ -178,6 +183,7 @@ def objects(request, org, other_org):
         **{key: catalogs[key].pk for key in CATALOG_KEYS},
         **{key: assessments[key].pk for key in ASSESSMENT_KEYS if key in assessments},
         "member": MembershipFactory(organization=org, user=UserFactory(username="target")).pk,
+        "invitation": InvitationFactory(organization=org).pk,
         "spec": ModelSpecFactory(organization=org, name="Own model").pk,
         "workload": WorkloadFactory(organization=org, external_id="WL-PUT").pk,
     }
@@ -210,6 +216,8 @@ OTHER_ORG_OBJECT_ROUTES = [
     ("get", "/members/{member}/", None),
     ("patch", "/members/{member}/", {"role": "viewer"}),
     ("delete", "/members/{member}/", None),
+    ("get", "/invitations/{invitation}/", None),
+    ("post", "/invitations/{invitation}/revoke/", None),
 ]
 
 
@@ -223,6 +231,9 @@ def test_another_organizations_object_is_not_found(
         "spec": ModelSpecFactory(organization=other_org, name="Their model").pk,
         "gpu": GpuSpecFactory(organization=other_org, name="Their accelerator").pk,
         "member": Membership.objects.get(user=outsider).pk,
+        "invitation": InvitationFactory(
+            organization=other_org, email="Their-invitee@example.org"
+        ).pk,
     }
     response = getattr(client_as("owner"), method)(
         BASE + path.format(**theirs), body, format="json"
@@ -230,6 +241,7 @@ def test_another_organizations_object_is_not_found(
     assert response.status_code == 404
     assert "Their" not in response.content.decode()
     assert Membership.objects.get(user=outsider).role == Role.OWNER
+    assert Invitation.objects.for_organization(other_org).get().revoked_at is None
 
 
 def test_unknown_organization_and_non_numeric_ids_are_not_found(client_as):

@@ -134,3 +134,23 @@ def test_swagger_ui_loads_only_local_assets(client):
     script = client.get(script_url).content.decode()
     assert not re.search(r"https?://", script)
     assert 'url: "/api/schema/"' in script
+
+
+def test_invitations_replace_adding_members_and_name_no_account(schema):
+    """Members join by invitation only; an invitation's answer carries no account's details."""
+    ids = {operation["operationId"] for _, _, operation in _operations(schema)}
+    assert {
+        "invitations_list",
+        "invitations_create",
+        "invitations_retrieve",
+        "invitations_revoke",
+    } <= ids
+    assert "members_add" not in ids
+    assert "post" not in schema["paths"][TENANT_PREFIX + "members/"]
+    created = schema["paths"][TENANT_PREFIX + "invitations/"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"]["$ref"].endswith("/Invitation")
+    invitation = schema["components"]["schemas"]["Invitation"]["properties"]
+    assert not {"username", "full_name"} & set(invitation)
+    assert invitation["state"]["allOf"][0]["$ref"].endswith("/InvitationStateEnum")
+    revoke = schema["paths"][TENANT_PREFIX + "invitations/{id}/revoke/"]["post"]
+    assert "409" in revoke["responses"]

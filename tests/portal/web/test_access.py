@@ -15,7 +15,13 @@ from portal.tenancy import OrgScopedView
 from portal.web import urls as web_urls
 from tests.assessments.world import example_pdf
 from tests.costing.catalog_data import world_catalogs
-from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory, WorkloadFactory
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    ModelSpecFactory,
+    UserFactory,
+    WorkloadFactory,
+)
 
 CSV = b"external_id,name,kind,avg_input_tokens,requests_per_day\nX-1,New one,chat,100,10\n"
 
@@ -66,8 +72,11 @@ ENDPOINTS = [
     Endpoint("accelerator-delete", "get", Role.ANALYST, ("own_gpu",)),
     Endpoint("accelerator-delete", "post", Role.ANALYST, ("own_gpu",)),
     Endpoint("member-list", "get", Role.VIEWER),
-    Endpoint("member-add", "get", Role.ADMIN),
-    Endpoint("member-add", "post", Role.ADMIN),
+    Endpoint("invitation-create", "get", Role.ADMIN),
+    Endpoint("invitation-create", "post", Role.ADMIN),
+    Endpoint("invitation-list", "get", Role.ADMIN),
+    Endpoint("invitation-revoke", "get", Role.ADMIN, ("invitation",)),
+    Endpoint("invitation-revoke", "post", Role.ADMIN, ("invitation",)),
     Endpoint("member-role", "post", Role.ADMIN, ("member",)),
     Endpoint("member-remove", "get", Role.VIEWER, ("member",)),
     Endpoint("member-remove", "post", Role.ADMIN, ("member",)),
@@ -167,6 +176,7 @@ def objects(request, org, other_org, owner):
         "spec": ModelSpecFactory(organization=org, name="Own model"),
         "staged": staged,
         "member": member,
+        "invitation": InvitationFactory(organization=org),
         **world_catalogs(org, other_org),
         **(light_assessments(org) if _needs_assessments(request) else {}),
     }

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from portal.models import Membership, Role
 from portal.web.current import SESSION_KEY
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 
 
 def _role(org, user) -> str | None:
@@ -28,81 +26,16 @@ def test_every_member_sees_the_list_but_only_admins_get_controls(
     body = response.content.decode()
     assert [m.user.username for m in response.context["members"]] == ["adam", "olivia", "victor"]
     assert "mallory" not in body
-    assert reverse("member-add", args=[org.slug]) not in body
+    assert reverse("invitation-create", args=[org.slug]) not in body
     assert reverse("member-role", args=[org.slug, _membership(org, owner).pk]) not in body
     assert "Leave" in body  # a viewer may leave
 
     body = client_for(admin_user).get(reverse("member-list", args=[org.slug])).content.decode()
-    assert reverse("member-add", args=[org.slug]) in body
+    assert reverse("invitation-create", args=[org.slug]) in body
     assert reverse("member-role", args=[org.slug, _membership(org, viewer).pk]) in body
     # Admins cannot touch owners, so they get no control for one.
     assert reverse("member-role", args=[org.slug, _membership(org, owner).pk]) not in body
     assert '<option value="owner"' not in body
-
-
-def test_admin_adds_a_user_by_email(client_for, org, admin_user):
-    newcomer = UserFactory(username="nina")
-    response = client_for(admin_user).post(
-        reverse("member-add", args=[org.slug]), {"email": "NINA@example.org", "role": "analyst"}
-    )
-    assert response["Location"] == reverse("member-list", args=[org.slug])
-    assert _role(org, newcomer) == Role.ANALYST
-
-
-def test_duplicate_or_malformed_email_is_an_error_beside_the_field(
-    client_for, org, admin_user, viewer
-):
-    client = client_for(admin_user)
-    url = reverse("member-add", args=[org.slug])
-    body = client.post(url, {"email": "victor@example.org", "role": "viewer"}).content.decode()
-    assert 'id="id_email_error"' in body
-    assert "already a member" in body
-    body = client.post(url, {"email": "not-an-address", "role": "viewer"}).content.decode()
-    assert 'id="id_email_error"' in body
-
-
-def test_a_new_address_is_invited_and_can_choose_a_password(
-    client_for, org, admin_user, mailoutbox, settings, django_capture_on_commit_callbacks
-):
-    """GIVEN an address with no account WHEN an admin adds it THEN an invitation is mailed
-    whose link lets the person choose a password and sign in as a member."""
-    settings.SOVRA_SITE_URL = settings.SITE_URL = "https://sovra.example"
-    client = client_for(admin_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("member-add", args=[org.slug]),
-            {"email": "Nadia@Example.org", "role": "analyst"},
-        )
-    assert response.status_code == 302
-    listing = client.get(reverse("member-list", args=[org.slug])).content.decode()
-    assert "invitation sent" in listing
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
-    assert mail.to == ["Nadia@Example.org"]
-    assert mail.subject == "You are invited to Alice Media on Sovra"
-    link = next(
-        line for line in mail.body.splitlines() if line.startswith("https://sovra.example/")
-    )
-    guest = Client()
-    form_page = guest.get(link.removeprefix("https://sovra.example"), follow=True)
-    assert form_page.status_code == 200
-    set_url = form_page.redirect_chain[-1][0]
-    done = guest.post(
-        set_url,
-        {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"},
-    )
-    assert done.status_code == 302
-    assert guest.login(username="nadia@example.org", password="a-long-new-passphrase")
-    assert _role(org, get_user_model().objects.get(email="Nadia@Example.org")) == Role.ANALYST
-
-
-def test_admin_cannot_make_an_owner(client_for, org, admin_user):
-    UserFactory(username="nina")
-    response = client_for(admin_user).post(
-        reverse("member-add", args=[org.slug]), {"email": "nina@example.org", "role": "owner"}
-    )
-    assert response.status_code == 200
-    assert 'id="id_role_error"' in response.content.decode()
 
 
 def test_change_role(client_for, org, owner, viewer):
