@@ -39,9 +39,10 @@ class Limit:
 
 
 def _number(value: float) -> str:
-    if value == int(value):
-        return f"{int(value):,}" if abs(value) < 1e13 else f"{value:.0e}".replace("e+", "e")
-    return f"{value:g}"
+    """Digits grouped, or three significant ones past a trillion (1e16, 9.22e18)."""
+    if abs(value) >= 1e13:
+        return f"{value:.3g}".replace("e+", "e")
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
 
 
 def _shares(*names: str, why: str, above: bool = False) -> dict[str, Limit]:

@@ -73,6 +73,7 @@ def test_a_range_reads_as_the_schema_describes_it():
     ttft = SCHEMA["$defs"]["workload"]["properties"]["ttft_target_s"]
     assert ttft["description"] == "Range: 0.001 to 600 s (from a millisecond to ten minutes)."
     assert Limit(0, 1e16, "tokens", "").describe() == "0 to 1e16 tokens"
+    assert Limit(0, 2**63 - 1, "", "").describe() == "0 to 9.22e18"
     assert Limit(0, 1, "(fraction)", "", above=True).describe() == "above 0 to 1 (fraction)"
 
 
