@@ -15,10 +15,9 @@ from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 
-from assessments.services import callbacks, emails, runs
+from assessments.services import callbacks, emails, outbox, runs
+from portal.outbox import RETRY
 from portal.transient import TRANSIENT_ERRORS
-
-RETRY = {"retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True}
 
 
 class RunTask(Task):
@@ -94,3 +93,8 @@ def run_callback_task(self, organization_id: int, run_id: int) -> int:
 @shared_task(acks_late=True)
 def assessment_runs_check_stale_task() -> dict[str, int]:
     return runs.assessment_runs_check_stale()
+
+
+@shared_task(acks_late=True)
+def outbox_sweep_task() -> dict[str, int]:
+    return outbox.outbox_sweep()

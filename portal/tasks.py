@@ -6,10 +6,9 @@ import smtplib
 
 from celery import Task, shared_task
 
+from portal.outbox import RETRY
 from portal.services import invitations
 from portal.transient import TRANSIENT_ERRORS
-
-RETRY = {"retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True}
 
 
 class InvitationEmailTask(Task):

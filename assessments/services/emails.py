@@ -15,12 +15,13 @@ from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
 from assessments.services.assessments import clean_recipients
 from portal.models import Organization
 from portal.models.outbox import EmailStatus
+from portal.outbox import enqueue
 
 
-def _enqueue_send(email: ReportEmail) -> None:
+def enqueue_send(email: ReportEmail) -> None:
     from assessments.tasks import report_email_send_task
 
-    report_email_send_task.delay(email.organization_id, email.pk)
+    enqueue(report_email_send_task, email.organization_id, email.pk)
 
 
 def report_email_queue(
@@ -48,7 +49,7 @@ def report_email_queue(
     except IntegrityError:
         # The automatic email of this run exists already (a redelivered task): do not send twice.
         return ReportEmail.objects.for_organization(run.organization).get(run=run, automatic=True)
-    transaction.on_commit(lambda: _enqueue_send(email))
+    transaction.on_commit(lambda: enqueue_send(email))
     return email
 
 
@@ -90,46 +91,58 @@ def _body(run: AssessmentRun, email: ReportEmail, attached: bool) -> str:
 
 
 def report_email_send(*, organization_id: int, email_id: int, final_attempt: bool = False) -> str:
-    """Send one queued email; a sent email is never sent again (returns 'sent' at once)."""
+    """Send one queued email; a sent email is never sent again (returns 'sent' at once).
+
+    The email's row stays locked while it is sent: a second task for it (a redelivery, or the
+    outbox sweeper's nudge) skips it instead of sending it twice, and a worker that dies
+    mid-send releases the lock with the row still queued, so the email is sent again later.
+    """
     organization = Organization.objects.get(pk=organization_id)
-    email = (
-        ReportEmail.objects.for_organization(organization)
-        .select_related("run", "run__assessment", "run__organization")
-        .filter(pk=email_id)
-        .first()
-    )
-    if email is None or email.status in (EmailStatus.SENT, EmailStatus.FAILED):
-        return email.status if email else "missing"
-    run = email.run
-    report = RunReport.objects.for_organization(organization).filter(run=run).first()
-    if report is None:
-        _mark(email, EmailStatus.FAILED, "The run has no report to send.")
-        return EmailStatus.FAILED
-    attached = report.size_bytes <= settings.SOVRA_EMAIL_ATTACH_MAX_BYTES
-    message_id = email.message_id or make_msgid(idstring=f"sovra-report-{email.pk}")
-    message = EmailMessage(
-        subject=_one_line(
-            f"Sovra report: {run.assessment.name} (run #{run.number}), {organization.name}"
-        ),
-        body=_body(run, email, attached),
-        to=email.recipients,
-        headers={"Message-ID": message_id},
-    )
-    if attached:
-        filename = f"sovra-{organization.slug}-run-{run.pk}.pdf"
-        message.attach(filename, bytes(report.pdf), "application/pdf")
-    ReportEmail.objects.for_organization(organization).filter(pk=email.pk).update(
-        attempts=email.attempts + 1, message_id=message_id
-    )
-    try:
-        message.send(fail_silently=False)
-    except Exception as error:
-        status = EmailStatus.FAILED if final_attempt else EmailStatus.RETRYING
-        _mark(email, status, f"{type(error).__name__}: {error}"[:1000])
-        raise
-    ReportEmail.objects.for_organization(organization).filter(pk=email.pk).update(
-        status=EmailStatus.SENT, sent_at=timezone.now(), attached=attached, last_error=""
-    )
+    scoped = ReportEmail.objects.for_organization(organization)
+    failure: Exception | None = None
+    with transaction.atomic():
+        email = (
+            scoped.select_for_update(skip_locked=True, of=("self",))
+            .select_related("run", "run__assessment", "run__organization")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None:
+            return "sending" if scoped.filter(pk=email_id).exists() else "missing"
+        if email.status in (EmailStatus.SENT, EmailStatus.FAILED):
+            return email.status
+        run = email.run
+        report = RunReport.objects.for_organization(organization).filter(run=run).first()
+        if report is None:
+            _mark(email, EmailStatus.FAILED, "The run has no report to send.")
+            return EmailStatus.FAILED
+        attached = report.size_bytes <= settings.SOVRA_EMAIL_ATTACH_MAX_BYTES
+        message_id = email.message_id or make_msgid(idstring=f"sovra-report-{email.pk}")
+        message = EmailMessage(
+            subject=_one_line(
+                f"Sovra report: {run.assessment.name} (run #{run.number}), {organization.name}"
+            ),
+            body=_body(run, email, attached),
+            to=email.recipients,
+            headers={"Message-ID": message_id},
+        )
+        if attached:
+            filename = f"sovra-{organization.slug}-run-{run.pk}.pdf"
+            message.attach(filename, bytes(report.pdf), "application/pdf")
+        scoped.filter(pk=email.pk).update(attempts=email.attempts + 1, message_id=message_id)
+        try:
+            message.send(fail_silently=False)
+        except Exception as error:
+            # Recorded with the attempt (this transaction commits), then raised for the retry.
+            status = EmailStatus.FAILED if final_attempt else EmailStatus.RETRYING
+            _mark(email, status, f"{type(error).__name__}: {error}"[:1000])
+            failure = error
+        else:
+            scoped.filter(pk=email.pk).update(
+                status=EmailStatus.SENT, sent_at=timezone.now(), attached=attached, last_error=""
+            )
+    if failure is not None:
+        raise failure
     return EmailStatus.SENT
 
 

@@ -28,6 +28,7 @@ from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.models.assessment import Assessment
 from assessments.services.assessments import assessment_check_size
 from portal.models import Organization
+from portal.outbox import enqueue
 from portal.transient import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -46,14 +47,16 @@ class Step:
     do: Callable[[AssessmentRun], None]
 
 
-def _enqueue_execute(run: AssessmentRun) -> None:
+def enqueue_execute(run: AssessmentRun) -> None:
     from assessments.tasks import assessment_run_execute_task
 
-    result = assessment_run_execute_task.delay(run.organization_id, run.pk)
+    task_id = enqueue(assessment_run_execute_task, run.organization_id, run.pk)
+    if task_id is None:
+        return  # stays queued without a task id: the outbox sweeper queues it again
     # A run computed in-process (the embedded default) has finished by now: leave it be.
     AssessmentRun.objects.for_organization(run.organization).filter(
         pk=run.pk, status=RunStatus.QUEUED
-    ).update(task_id=result.id or "")
+    ).update(task_id=task_id)
 
 
 @transaction.atomic
@@ -73,7 +76,7 @@ def assessment_run_start(*, assessment: Assessment, requested_by=None) -> Assess
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
         step="queued",
     )
-    transaction.on_commit(lambda: _enqueue_execute(run))
+    transaction.on_commit(lambda: enqueue_execute(run))
     return run
 
 
@@ -431,6 +434,6 @@ def assessment_runs_check_stale() -> dict[str, int]:
             .update(status=RunStatus.QUEUED, step="queued", heartbeat_at=None, task_id="")
         )
         if moved:
-            _enqueue_execute(run)
+            enqueue_execute(run)
             counts["requeued"] += 1
     return counts

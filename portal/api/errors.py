@@ -10,7 +10,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.outbox import BrokerUnavailable
 from portal.services.organizations import LastOwnerError
+
+# How long a client waits before trying again when the task queue is away.
+BROKER_RETRY_AFTER_SECONDS = 30
 
 
 class Conflict(exceptions.APIException):
@@ -57,6 +61,15 @@ def _invalid_detail(errors: list[dict[str, Any]]) -> str:
 
 def exception_handler(exc, context):
     """DRF's handler, then every error reshaped; services' Django errors become 400 or 409."""
+    if isinstance(exc, BrokerUnavailable):
+        # Work is stored before it is queued (portal.outbox), so this only reaches a client
+        # from a path that needs the queue at once: say when to try again.
+        response = Response(
+            {"detail": "The task queue is unavailable; try again shortly.", "errors": []},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(BROKER_RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, LastOwnerError):
         # Valid input, but the organization's state (its only owner) forbids it.
         errors = _flatten(exceptions.ValidationError(as_serializer_error(exc)).detail)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from portal.models import Invitation, InvitationState, Membership, Organization, Role
 from portal.models.invitation import invitation_token_hash, invitation_token_new
 from portal.models.outbox import EmailStatus
+from portal.outbox import enqueue
 from portal.selectors import account_exists_for_address
 from portal.services.organizations import membership_grant_check
 
@@ -78,10 +79,10 @@ def _open_invitation(organization: Organization, address: str) -> Invitation | N
     )
 
 
-def _enqueue_send(invitation: Invitation) -> None:
+def enqueue_invitation(invitation: Invitation) -> None:
     from portal.tasks import invitation_email_send_task
 
-    invitation_email_send_task.delay(invitation.organization_id, invitation.pk)
+    enqueue(invitation_email_send_task, invitation.organization_id, invitation.pk)
 
 
 def invitation_create(
@@ -122,7 +123,7 @@ def invitation_create(
                 _refresh(invitation, actor=actor, fields=fields)
         else:
             _refresh(invitation, actor=actor, fields=fields)
-        transaction.on_commit(lambda: _enqueue_send(invitation))
+        transaction.on_commit(lambda: enqueue_invitation(invitation))
     return invitation
 
 

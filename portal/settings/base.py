@@ -254,7 +254,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.assessment_runs_check_stale_task",
         "schedule": 60.0,
     },
+    "outbox-sweep": {"task": "assessments.tasks.outbox_sweep_task", "schedule": 60.0},
 }
+# The outbox: a stored run, e-mail, callback or invitation whose task the broker never took is
+# queued again this long after it was stored (a retrying e-mail, after the longer wait, since
+# its own retry is normally queued).
+SOVRA_OUTBOX_RETRY_SECONDS = env.int("SOVRA_OUTBOX_RETRY_SECONDS", default=120)
+SOVRA_OUTBOX_RETRYING_SECONDS = env.int("SOVRA_OUTBOX_RETRYING_SECONDS", default=1800)
 
 # Assessment runs: a running run silent this long lost its worker; a queued one this long lost
 # its message. Either is queued again, up to SOVRA_RUN_MAX_ATTEMPTS starts, then failed.

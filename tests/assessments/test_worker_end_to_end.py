@@ -59,17 +59,17 @@ def inbox():
         controller.stop()
 
 
-@pytest.fixture
-def queue():
-    """A queue of this test's own, so that no other worker on the machine takes its tasks."""
+@contextmanager
+def _using_broker(broker: str):
+    """This process publishes to ``broker`` on a queue of its own, so that no other worker on
+    the machine takes its tasks; the process's own settings and pools are put back after."""
     name = f"sovra-test-{uuid.uuid4().hex[:8]}"
-    saved = {
-        k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")
-    }
+    keys = ("task_always_eager", "broker_url", "task_default_queue", "task_publish_retry")
+    saved = {k: celery_app.conf[k] for k in keys}
     pools = (celery_app._pool, celery_app.amqp._producer_pool)
     # Fresh connection and producer pools for Redis; the process's own pools are put back after.
     celery_app._pool, celery_app.amqp._producer_pool = None, None
-    celery_app.conf.update(task_always_eager=False, broker_url=REDIS, task_default_queue=name)
+    celery_app.conf.update(task_always_eager=False, broker_url=broker, task_default_queue=name)
     try:
         yield name
     finally:
@@ -86,8 +86,14 @@ def queue():
         celery_app._pool, celery_app.amqp._producer_pool = pools
 
 
+@pytest.fixture
+def queue():
+    with _using_broker(REDIS) as name:
+        yield name
+
+
 @contextmanager
-def _worker_process(queue, smtp_port, tmp_path, *pool):
+def _worker_process(queue, smtp_port, tmp_path, *pool, broker: str = REDIS):
     log = (tmp_path / "worker.log").open("wb")
     database = connection.settings_dict
     env = {
@@ -95,7 +101,7 @@ def _worker_process(queue, smtp_port, tmp_path, *pool):
         "DJANGO_SETTINGS_MODULE": "portal.settings.base",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
         f"{database['NAME']}",
-        "CELERY_BROKER_URL": REDIS,
+        "CELERY_BROKER_URL": broker,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "PYTHONPATH": str(ROOT),
@@ -225,3 +231,97 @@ def _children(pid: int) -> list[int]:
         ["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True, check=True
     ).stdout
     return [int(line) for line in output.split()]
+
+
+class PrivateRedis:
+    """A Redis of the test's own on a free port, started and stopped at will (it keeps nothing
+    on disk, as the machine's own does not: a restart loses every queued message)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        pytest.fail("the private Redis did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis():
+    server = PrivateRedis()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_run_started_while_the_broker_is_down_finishes_once_when_it_is_back(
+    demo, api_as, inbox, private_redis, tmp_path
+):
+    """GIVEN the broker down WHEN a run is started through the API THEN the request answers
+    202 (the run is stored, not a 500), and once the broker is back the outbox sweeper queues
+    it: the run finishes once, with one PDF and one e-mail."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from assessments.models import ReportEmail, RunReport
+    from assessments.services.outbox import outbox_sweep
+
+    handler, smtp_port = inbox
+    owner = demo.memberships.get(role="owner").user
+    assessment = assessment_save(
+        organization=demo,
+        assessment=Assessment(
+            name="Broker outage", monte_carlo_samples=200, recipients=["cfo@northlight.example"]
+        ),
+    )
+    with _using_broker(private_redis.url) as queue:
+        celery_app.conf.update(task_publish_retry=False)  # fail at once, not after a backoff
+        response = api_as(owner).post(f"/api/v1/orgs/{demo.slug}/assessments/{assessment.pk}/runs/")
+        assert response.status_code == 202, response.content
+        runs = AssessmentRun.objects.for_organization(demo)
+        run = runs.get(pk=response.json()["id"])
+        assert (run.status, run.task_id) == (RunStatus.QUEUED, "")
+        # Before its wait is over, the sweeper leaves it alone.
+        assert outbox_sweep()["runs"] == 0
+
+        private_redis.start()
+        later = timezone.now() + timedelta(seconds=settings.SOVRA_OUTBOX_RETRY_SECONDS + 1)
+        with _worker_process(
+            queue, smtp_port, tmp_path, "-P", "solo", broker=private_redis.url
+        ) as worker:
+            assert outbox_sweep(now=later)["runs"] == 1
+            finished = _wait(
+                lambda: runs.filter(pk=run.pk, status=RunStatus.SUCCEEDED).first(),
+                180,
+                "the run to finish",
+                worker,
+            )
+            _wait(lambda: handler.messages[:1], 60, "the report email", worker)
+            # A second nudge, as the next minute's sweep would give, changes nothing.
+            outbox_sweep(now=later)
+            time.sleep(3)
+    assert finished.attempts == 1
+    assert RunReport.objects.for_organization(demo).filter(run=run).count() == 1
+    emails = ReportEmail.objects.for_organization(demo).filter(run=run)
+    assert [e.status for e in emails] == ["sent"]
+    assert len(handler.messages) == 1
