@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from costing.engine.hardware import public_accelerators
 from costing.engine.scenario_checks import schema_errors
 from costing.scenario_workloads import scenario_model, workload_rows
 from portal.models import ModelSpec
@@ -45,8 +46,10 @@ def test_an_inventory_at_the_edge_of_every_range_is_a_valid_scenario(org, end):
     for kind in ("chat", "batch", "embeddings", "fine_tuning", "training"):
         WorkloadFactory(organization=org, kind=kind, model=spec, **numbers)
     for kind in ("speech", "image_video", "other_gpu"):
-        WorkloadFactory(organization=org, kind=kind, model=None, gpu_class="H100", **numbers)
-    rows, models, excluded = workload_rows(organization=org, workloads=None, api_models=set())
+        WorkloadFactory(organization=org, kind=kind, model=None, gpu_class="H100 SXM", **numbers)
+    rows, models, excluded = workload_rows(
+        organization=org, workloads=None, api_models=set(), parts=public_accelerators()
+    )
     assert excluded == []
     assert models == [scenario_model(spec)]
     document = {
