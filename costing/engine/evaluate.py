@@ -401,13 +401,21 @@ def _portfolio_option(
         # plan adds what is its own (hybrid's bursts, network and storage).
         for fleet in fleets[option].values():
             add_into(flows, fleet.flows)
+    # GPU-hours of work per month, summed per load curve before the curve over its months.
+    busy: dict[int, list] = {}
+
+    def add_busy(plan: Plan, chosen: str) -> None:
+        busy.setdefault(id(plan.load), [plan.load, 0.0])[1] += plan.choice[chosen].busy_gpu_hours
+
     for plan, count in merged_plans(usable, option):
         add_into(flows, workload_flows(scenario, plan, option, None, drivers, share * count))
         if option in plan.choice:
-            hours = hours + plan.choice[option].busy_gpu_hours * plan.load.sum(axis=1)
+            add_busy(plan, option)
     for plan, other in fallbacks:
         if other in plan.choice:
-            hours = hours + plan.choice[other].busy_gpu_hours * plan.load.sum(axis=1)
+            add_busy(plan, other)
+    for load, per_month in busy.values():
+        hours = hours + per_month * load.sum(axis=1)
     if all(plan.workload.is_token for plan in plans):
         by_curve: dict[int, list[Plan]] = {}
         for plan in plans:

@@ -67,7 +67,38 @@ class Plan:
             self.load = self.demand
 
 
-def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
+class OfferLookups:
+    """The offer look-ups of one scenario, each answered once (or its Missing raised again): a
+    portfolio asks the same few questions of every workload (the cheapest server or cloud
+    offer for a GPU type, term and rule profile, an owned fleet's terms)."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.found: dict[tuple, tuple] = {}
+
+    def _once(self, key: tuple, find, *args):
+        if key not in self.found:
+            try:
+                self.found[key] = (find(self.scenario, *args), None)
+            except Missing as error:
+                self.found[key] = (None, error)
+        value, error = self.found[key]
+        if error is not None:
+            raise error.with_traceback(None)
+        return value
+
+    def cloud(self, gpu: str, term: str, rules) -> tuple:
+        # Rule profiles are the scenario's own objects, alive as long as it is.
+        return self._once(("cloud", gpu, term, id(rules)), opt.cheapest_cloud, gpu, term, rules)
+
+    def server(self, gpu: str) -> tuple:
+        return self._once(("server", gpu), opt.cheapest_server, gpu)
+
+    def owned_terms(self, option: str, gpu: str) -> tuple:
+        return self._once(("terms", option, gpu), owned_terms_figures, option, gpu)
+
+
+def _choose(plan: Plan, scenario: Scenario, option: str, lookups: OfferLookups) -> None:
     """Pick the cheapest GPU type and permitted offer for one option, or record why there is
     none: a missing price, or the workload's rules refusing every priced offer."""
     term = scenario.assumptions.commitment_term
@@ -80,24 +111,24 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
         try:
             rates: tuple[float | None, float | None, int] = (None, None, 1)
             if option in OWNED:
-                server, price = opt.cheapest_server(scenario, gpu)
+                server, price = lookups.server(gpu)
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
                 cost, figures = level * price.amount / server.gpu_count, (price.figure,)
-                figures += owned_terms_figures(scenario, option, gpu)
+                figures += lookups.owned_terms(option, gpu)
                 suppliers = (("server", server.name, "", ""),)
                 if option == "hybrid":
-                    burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
+                    burst_offer, burst = lookups.cloud(gpu, "on_demand", rules)
                     figures += (burst.figure,)
                     suppliers += (_cloud_supplier("burst", burst_offer),)
                     rates = (burst.amount, None, 1)
             elif option == "cloud_on_demand":
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
+                od_offer, od = lookups.cloud(gpu, "on_demand", rules)
                 cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
                 suppliers = (_cloud_supplier("on_demand", od_offer),)
                 rates = (od.amount, None, 1)
             else:
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
-                committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term, rules)
+                od_offer, od = lookups.cloud(gpu, "on_demand", rules)
+                committed_offer, committed = lookups.cloud(gpu, term, rules)
                 if committed.amount >= od.amount:
                     # A commitment is paid for every hour: at a rate no lower than on demand
                     # it never pays, and the option is not offered rather than shown at cost.
@@ -191,6 +222,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
     }
     months, growth = scenario.horizon_months, scenario.assumptions.demand_growth_per_year
     plans = []
+    lookups = OfferLookups(scenario)
     # One (samples, months) demand curve per distinct growth rate, shared by its workloads:
     # memory grows with the rates a portfolio uses, not with its workloads.
     curves: dict[float, Array] = {}
@@ -223,7 +255,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     if no_offer or option in plan.inapplicable or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:
-                _choose(plan, scenario, option)
+                _choose(plan, scenario, option, lookups)
         plans.append(plan)
     return plans
 
@@ -363,9 +395,22 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     gang: dict[str, float] = {}
     # Whole warm replicas do not add up across workloads: each stepped one counts alone; the
     # rest are linear in demand and are summed merged.
-    stepped = [p for p in plans if option not in p.unavailable and steps(p, option)]
+    # Those on one demand curve are counted together (``serving_gpus_total``), their
+    # GPU-hours as one sum times the curve.
+    stepped: dict[tuple[str, int], list[Plan]] = {}
+    for plan in plans:
+        if option not in plan.unavailable and steps(plan, option):
+            key = (plan.choice[option].gpu, id(plan.load))
+            stepped.setdefault(key, []).append(plan)
+    for (gpu, _), group in stepped.items():
+        places = [plan.choice[option] for plan in group]
+        load = group[0].load
+        need[gpu] = need.get(gpu, 0.0) + opt.Placement.serving_gpus_total(places, load)
+        hours = sum(place.busy_gpu_hours for place in places) * load
+        busy[gpu] = busy.get(gpu, 0.0) + hours
+        gang[gpu] = max(gang.get(gpu, 0.0), *(owned_gang(plan, option) for plan in group))
     linear = [p for p in plans if not steps(p, option)]
-    for plan in (*stepped, *(merged for merged, _ in merged_plans(linear, option))):
+    for plan, _ in merged_plans(linear, option):
         gpu = plan.choice[option].gpu
         level, hours = owned_levels(plan, option)
         need[gpu] = need.get(gpu, 0.0) + level
@@ -396,6 +441,13 @@ def fleets_for(scenario, plans, drivers) -> tuple[dict, dict]:
         except Missing as error:
             errors[option] = error.for_option(option).as_result()
     return fleets, errors
+
+
+def add_fleet(flows: dict[str, Array], fleet: Fleet) -> None:
+    """Add a fleet's flows whole, as the shares of the workloads on it sum to: in every sample
+    and month where they need it, and nothing where their need is zero."""
+    needed = fleet.need > 0
+    add_into(flows, fleet.flows, 1.0 if needed.all() else allocation(needed.astype(np.float64)))
 
 
 def allocation(share: Array) -> Array:
