@@ -223,11 +223,13 @@ def _component_inputs(name: str, prices) -> tuple:
 
 def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=None):
     currency = scenario.reporting_currency
-    stacked = {name: np.asarray(v) for name, v in sorted(flows.items())}
+    stacked = {name: np.asarray(v, dtype=np.float64) for name, v in sorted(flows.items())}
     mean = {name: v.mean(axis=0) for name, v in stacked.items()}
     rate = scenario.discount_rate_per_year
-    every = np.sum(list(stacked.values()), axis=0)  # NPV is linear: discount the sum once
-    npv = finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
+    every = np.zeros(np.broadcast_shapes(*(v.shape for v in stacked.values())))
+    for values in stacked.values():
+        every += values  # NPV is linear: discount the sum once
+    npv = finance.npv_with_upfront(every, rate)
     total = every.sum(axis=1)
     parts = tuple(
         Figure(

@@ -19,7 +19,6 @@ from costing.engine.cashflows import (
     FleetTerms,
     add_into,
     api_tokens,
-    at_month_ends,
     demand_curve,
     gpu_load_curve,
     monthly_curve,
@@ -459,8 +458,7 @@ def allocation(share: Array) -> Array:
 def flows_npv(scenario: Scenario, flows: dict[str, Array]) -> Array:
     """NPV per sample of component flows (samples, months + 1), as the engine discounts them."""
     every = np.sum(list(flows.values()), axis=0)
-    rate = scenario.discount_rate_per_year
-    return finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
+    return finance.npv_with_upfront(every, scenario.discount_rate_per_year)
 
 
 def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> dict[str, Array]:
@@ -486,11 +484,11 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
         od, committed, size = plan.rates[option]
         load = plan.load
         if option == "cloud_on_demand":
-            add_into(flows, rented(0 * load, place.billed_gpu_hours * load, None, od,
+            add_into(flows, rented(0.0, place.billed_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         elif option == "hybrid":
             # The base is owned (the fleet above); only the bursts over it are rented.
-            add_into(flows, rented(0 * load, place.burst_gpu_hours * load, None, od,
+            add_into(flows, rented(0.0, place.burst_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         else:
             base = place.base_gpus * load
@@ -500,5 +498,7 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
             add_into(flows, rented(held, on_demand, committed, od, cloud_trend, drivers, software))
     if a.network_storage_per_month is not None:
         monthly = fx.convert(a.network_storage_per_month).value * network_share
-        add_into(flows, {"network_storage": at_month_ends(np.full_like(plan.demand, monthly))})
+        network = np.zeros((plan.demand.shape[0], months + 1))
+        network[:, 1:] = monthly
+        add_into(flows, {"network_storage": network})
     return flows
