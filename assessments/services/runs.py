@@ -7,12 +7,14 @@ the first step not yet stored and never makes a second run, PDF or email.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -158,9 +160,25 @@ def _check_scenario(document: dict) -> None:
         ) from error
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector paused while a step builds its results: a large portfolio's
+    results are millions of new dicts and lists, each of which would count towards a pass of
+    the collector over everything alive; cycles left meanwhile are collected afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
     def do(run: AssessmentRun) -> None:
-        _store(run, results=ResultsWithSection(name, compute.json_safe(make(run))))
+        with _collector_paused():
+            section = compute.json_safe(make(run))
+        _store(run, results=ResultsWithSection(name, section))
 
     return do
 
