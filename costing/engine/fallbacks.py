@@ -68,9 +68,9 @@ def add_fallback_flows(
         for fleet in own.values():
             add_fleet(flows, fleet)
     for other, group in by_other.items():
-        # Each workload alone, as it would be costed on its own: a commitment is not pooled
-        # with workloads it does not share an option with. Other costs are linear in the
-        # load, so workloads that grow alike on the same GPU type and prices are added first.
+        # A kept workload commits in whole instances of its own, which do not add up; every
+        # other cost is linear in the load, so workloads that grow alike on the same GPU type
+        # and prices are added up first and costed once.
         if other == "cloud_committed":
             parts = [(plan, 1) for plan in group]
         else:

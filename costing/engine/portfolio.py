@@ -392,10 +392,9 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     need: dict[str, Array] = {}
     busy: dict[str, Array] = {}
     gang: dict[str, float] = {}
-    # Whole warm replicas do not add up across workloads: each stepped one counts alone; the
-    # rest are linear in demand and are summed merged.
-    # Those on one demand curve are counted together (``serving_gpus_total``), their
-    # GPU-hours as one sum times the curve.
+    # Whole warm replicas do not add up across workloads: each stepped one rounds alone (those
+    # on one demand curve in one pass, ``serving_gpus_total``); the rest are linear in demand
+    # and are summed merged.
     stepped: dict[tuple[str, int], list[Plan]] = {}
     for plan in plans:
         if option not in plan.unavailable and steps(plan, option):
