@@ -200,7 +200,8 @@ def _render(run: AssessmentRun) -> None:
     results = dict(run.results)
     summary = compute.summary_section(results)
     results["summary"] = summary
-    pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
+    with _collector_paused():  # a long report is hundreds of thousands of layout boxes
+        pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
     RunReport.objects.for_organization(run.organization).filter(run=run).delete()  # earlier try
     RunReport.objects.create_in(
         run.organization,
