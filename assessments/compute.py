@@ -417,6 +417,19 @@ def _portfolio_choice(placement: dict, recommendations: dict) -> str | None:
 def json_safe(value):
     """``value`` with every NaN or infinity replaced by None: JSON (and PostgreSQL's jsonb) has
     no such numbers, and a figure that is not a number is not established."""
+    # Exact types first: a large run's results hold millions of values, and this walk is
+    # on their way to the database.
+    kind = type(value)
+    if kind is dict:
+        return {k: json_safe(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        if all(type(v) is float for v in value):
+            return [v if v - v == 0.0 else None for v in value]  # inf - inf and NaN are NaN
+        return [json_safe(v) for v in value]
+    if kind is float:
+        return value if value - value == 0.0 else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

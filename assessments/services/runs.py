@@ -7,11 +7,14 @@ the first step not yet stored and never makes a second run, PDF or email.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -19,8 +22,8 @@ from decimal import Decimal
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
+from django.db.models import F, Func, Max, Value
 from django.utils import timezone
 
 from assessments import compute
@@ -94,7 +97,38 @@ def _store(run: AssessmentRun, **fields) -> None:
     if not updated:
         raise RunAbandoned(f"run {run.pk} is no longer running")
     for name, value in fields.items():
-        setattr(run, name, value)
+        if isinstance(value, ResultsWithSection):
+            run.results = {**(run.results or {}), value.name: value.value}
+        else:
+            setattr(run, name, value)
+
+
+class ResultsWithSection(Func):
+    """A run's results with one section set, by the database: a step sends its own section,
+    not the whole document again (tens of megabytes for a portfolio of thousands)."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, name: str, value):
+        self.name, self.value = name, value
+        super().__init__(F("results"), Value(name), Value(json.dumps(value)))
+
+    def _parts(self, compiler, connection) -> tuple[list[str], list]:
+        sqls, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            sqls.append(sql)
+            params.extend(found)
+        return sqls, params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (results, name, value), params = self._parts(compiler, connection)
+        section = f"jsonb_build_object({name}::text, {value}::jsonb)"
+        return f"COALESCE({results}, '{{}}'::jsonb) || {section}", params
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
+        (results, name, value), params = self._parts(compiler, connection)
+        return f"json_set(COALESCE({results}, '{{}}'), '$.' || {name}, json({value}))", params
 
 
 class RunAbandoned(RuntimeError):
@@ -130,11 +164,25 @@ def _check_scenario(document: dict) -> None:
         ) from error
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector paused while a step builds its results: a large portfolio's
+    results are millions of new dicts and lists, each of which would count towards a pass of
+    the collector over everything alive; cycles left meanwhile are collected afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
     def do(run: AssessmentRun) -> None:
-        results = dict(run.results or {})
-        results[name] = compute.json_safe(make(run))
-        _store(run, results=results)
+        with _collector_paused():
+            section = compute.json_safe(make(run))
+        _store(run, results=ResultsWithSection(name, section))
 
     return do
 
@@ -154,8 +202,10 @@ def _render(run: AssessmentRun) -> None:
 
     started = time.perf_counter()
     results = dict(run.results)
-    results["summary"] = compute.summary_section(results)
-    pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
+    summary = compute.summary_section(results)
+    results["summary"] = summary
+    with _collector_paused():  # a long report is hundreds of thousands of layout boxes
+        pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
     RunReport.objects.for_organization(run.organization).filter(run=run).delete()  # earlier try
     RunReport.objects.create_in(
         run.organization,
@@ -166,7 +216,7 @@ def _render(run: AssessmentRun) -> None:
         pages=pages,
         render_seconds=time.perf_counter() - started,
     )
-    _store(run, results=results)
+    _store(run, results=ResultsWithSection("summary", summary))
 
 
 def report_meta(run: AssessmentRun) -> dict:

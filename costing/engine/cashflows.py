@@ -92,7 +92,17 @@ def demand_curve(growth_per_year: float, drivers: Drivers, months: int) -> Array
 
 def at_month_ends(values: Array) -> Array:
     """(samples, months) bills -> (samples, months + 1) with nothing at time 0."""
-    return np.pad(values, ((0, 0), (1, 0)))
+    return _at_ends(values, 1.0)
+
+
+def _at_ends(values: ArrayLike, factor: ArrayLike) -> Array:
+    """values x factor written at the month ends of a new (samples, months + 1) array, with
+    nothing at time 0: the product is formed in place, with no temporary of its size."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.empty((*values.shape[:-1], values.shape[-1] + 1))
+    out[..., 0] = 0.0
+    np.multiply(values, factor, out=out[..., 1:])
+    return out
 
 
 def at_month_starts(values: Array) -> Array:
@@ -149,53 +159,75 @@ def owned_fleet(
     Servers are bought when the need first exceeds the fleet and kept (a fleet is not sold
     when demand dips); the need is in GPUs, packed into whole servers.
     """
+    # Arrays are built in place where they can be: a Monte Carlo fleet is (samples, months)
+    # and every temporary of that size costs more to allocate than to compute.
     samples, months = need_gpus.shape
-    held = np.ceil(np.maximum.accumulate(need_gpus, axis=1) / terms.gpus_per_server - 1e-9)
-    new = np.diff(held, axis=1, prepend=0.0)
-    buys = at_month_starts(new)
-    total_buys = buys.copy()
+    held = np.maximum.accumulate(need_gpus, axis=1)
+    held /= terms.gpus_per_server
+    held -= 1e-9
+    np.ceil(held, out=held)
+    # Servers bought at the start of each month (column ``months``, the horizon, buys none).
+    buys = np.zeros((samples, months + 1))
+    buys[:, 0] = held[:, 0]
+    np.subtract(held[:, 1:], held[:, :-1], out=buys[:, 1:months])
     life = terms.life_months
     if life < 1:
         raise ValueError(f"a server's life is at least one month, got {life}")
+    refresh_units = np.zeros_like(buys)
     if assumptions.refresh_at_end_of_life:
         # One refresh per life within the horizon: at most `months` of them.
         for shift in range(life, months, life):
-            total_buys[:, shift:months] += buys[:, : months - shift]
+            refresh_units[:, shift:months] += buys[:, : months - shift]
     price = terms.server_price * drivers.column("server_price")
     salvage = assumptions.residual_value_fraction
-    refresh_units = total_buys - buys
     age = months - np.arange(months + 1, dtype=np.float64)
     book = 1 - (1 - salvage) * np.minimum(age / life, 1.0)
     alive = np.arange(months + 1) >= (months - life if assumptions.refresh_at_end_of_life else 0)
-    residual = np.zeros((samples, months + 1))
-    residual[:, -1] = -np.sum(total_buys * book * alive, axis=1)
-    residual -= salvage * refresh_units
-    flows = {
-        "purchase": buys * price,
-        "refresh": refresh_units * price,
-        "residual": residual * price,
-    }
-    capacity_gpu_hours = held * terms.gpus_per_server * HOURS_PER_MONTH
-    use = np.divide(busy_gpu_hours, capacity_gpu_hours, out=np.zeros_like(held), where=held > 0)
-    use = np.minimum(use, 1.0)
+    residual = refresh_units * -salvage
+    residual[:, -1] -= (buys + refresh_units) @ (book * alive)
+    residual *= price
+    flows = {"purchase": buys * price, "refresh": refresh_units * price, "residual": residual}
+    capacity_gpu_hours = held * terms.gpus_per_server
+    capacity_gpu_hours *= HOURS_PER_MONTH
+    use = np.zeros_like(held)
+    np.divide(busy_gpu_hours, capacity_gpu_hours, out=use, where=held > 0)
+    np.minimum(use, 1.0, out=use)
     idle = assumptions.idle_power_fraction
-    kw = held * terms.power_kw * (idle + (1 - idle) * use)
+    drawn = use * (1 - idle)
+    drawn += idle
+    kw = held * terms.power_kw
+    kw *= drawn
     tariff = terms.tariff_per_kwh * drivers.column("electricity_tariff") * tariff_trend
-    flows["energy"] = at_month_ends(kw * HOURS_PER_MONTH * terms.pue * tariff)
+    energy = _at_ends(kw, HOURS_PER_MONTH)
+    energy[:, 1:] *= terms.pue
+    energy[:, 1:] *= tariff
+    flows["energy"] = energy
     if terms.build_per_kw is not None:
-        build = at_month_starts(new * terms.power_kw * terms.build_per_kw)
+        build = np.zeros_like(buys)
+        np.multiply(buys[:, :months], terms.power_kw, out=build[:, :months])
+        build[:, :months] *= terms.build_per_kw
         # Straight-line book value of each month's build at the horizon, credited then.
         built_age = months - np.arange(months + 1, dtype=np.float64)
         left = np.maximum(1 - built_age / terms.build_life_months, 0.0)
-        build[:, -1] -= np.sum(build * left, axis=1)
+        build[:, -1] -= build @ left
         flows["facility_build"] = build
     if terms.rent_per_kw_month is not None:
-        flows["colocation"] = at_month_ends(held * terms.power_kw * terms.rent_per_kw_month)
-    flows["support"] = at_month_ends(held * price * terms.support_per_year / 12)
-    staff = terms.staff_per_fte_year * drivers.column("staff_cost")
-    flows["staff"] = at_month_ends(held / terms.servers_per_fte * staff / 12)
-    gpus = held * terms.gpus_per_server
-    flows["software"] = at_month_ends(gpus * terms.software_per_gpu_year / 12)
+        rent = _at_ends(held, terms.power_kw)
+        rent[:, 1:] *= terms.rent_per_kw_month
+        flows["colocation"] = rent
+    support = _at_ends(held, price)
+    support[:, 1:] *= terms.support_per_year
+    support[:, 1:] /= 12
+    flows["support"] = support
+    staff = np.zeros_like(buys)
+    np.divide(held, terms.servers_per_fte, out=staff[:, 1:])
+    staff[:, 1:] *= terms.staff_per_fte_year * drivers.column("staff_cost")
+    staff[:, 1:] /= 12
+    flows["staff"] = staff
+    software = _at_ends(held, terms.gpus_per_server)
+    software[:, 1:] *= terms.software_per_gpu_year
+    software[:, 1:] /= 12
+    flows["software"] = software
     financing = assumptions.financing
     if financing.kind == "loan":
         capex = flows.pop("purchase") + flows.pop("refresh")
@@ -227,27 +259,39 @@ def rented(
 ) -> dict[str, Array]:
     """Cash flows of rented GPUs: a commitment for the base and on-demand hours for the rest."""
     scale = drivers.column("cloud_price") * price_trend
-    flows = {"cloud_on_demand": at_month_ends(on_demand_gpu_hours * on_demand_price * scale)}
+    on_demand = _at_ends(on_demand_gpu_hours, on_demand_price)
+    on_demand[:, 1:] *= scale
+    flows = {"cloud_on_demand": on_demand}
     hours = on_demand_gpu_hours
     if committed_price is not None:
         committed_hours = committed_gpus * HOURS_PER_MONTH
-        flows["cloud_committed"] = at_month_ends(committed_hours * committed_price * scale)
+        committed = _at_ends(committed_hours, committed_price)
+        committed[:, 1:] *= scale
+        flows["cloud_committed"] = committed
         hours = hours + committed_hours
-    flows["software"] = at_month_ends(hours / HOURS_PER_MONTH * software_per_gpu_year / 12)
+    software = np.zeros(on_demand.shape)
+    np.divide(hours, HOURS_PER_MONTH, out=software[:, 1:])
+    software[:, 1:] *= software_per_gpu_year
+    software[:, 1:] /= 12
+    flows["software"] = software
     return flows
 
 
 def api_tokens(bill_per_month: float, demand: Array, price_trend: Array, drivers: Drivers):
     """Token bills: today's monthly bill x demand x API price trend x API price driver."""
     scale = drivers.column("api_price") * price_trend
-    return {"api_tokens": at_month_ends(bill_per_month * demand * scale)}
+    bills = _at_ends(demand, bill_per_month)
+    bills[:, 1:] *= scale
+    return {"api_tokens": bills}
 
 
 def add_into(total: dict[str, Array], flows: dict[str, Array], weight: ArrayLike = 1.0) -> None:
     """Accumulate component flows in place, so that workloads are summed as they are computed."""
+    whole = np.ndim(weight) == 0 and weight == 1.0  # no product to form
     for name, values in flows.items():
-        part = values * weight
         if name in total:
-            total[name] += part
+            total[name] += values if whole else values * weight
+        elif whole:
+            total[name] = np.array(values, dtype=np.float64)  # a copy: ``flows`` may be kept
         else:
-            total[name] = np.array(part, dtype=np.float64)
+            total[name] = np.asarray(values * weight, dtype=np.float64)

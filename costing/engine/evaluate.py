@@ -223,11 +223,13 @@ def _component_inputs(name: str, prices) -> tuple:
 
 def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=None):
     currency = scenario.reporting_currency
-    stacked = {name: np.asarray(v) for name, v in sorted(flows.items())}
+    stacked = {name: np.asarray(v, dtype=np.float64) for name, v in sorted(flows.items())}
     mean = {name: v.mean(axis=0) for name, v in stacked.items()}
     rate = scenario.discount_rate_per_year
-    every = np.sum(list(stacked.values()), axis=0)  # NPV is linear: discount the sum once
-    npv = finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
+    every = np.zeros(np.broadcast_shapes(*(v.shape for v in stacked.values())))
+    for values in stacked.values():
+        every += values  # NPV is linear: discount the sum once
+    npv = finance.npv_with_upfront(every, rate)
     total = every.sum(axis=1)
     parts = tuple(
         Figure(
@@ -403,14 +405,22 @@ def _portfolio_option(
         # plan adds what is its own (hybrid's bursts, network and storage).
         for fleet in fleets[option].values():
             add_into(flows, fleet.flows)
+    # GPU-hours of work per month, summed per load curve before the curve over its months.
+    busy: dict[int, list] = {}
+
+    def add_busy(plan: Plan, chosen: str) -> None:
+        busy.setdefault(id(plan.load), [plan.load, 0.0])[1] += plan.choice[chosen].busy_gpu_hours
+
     for plan, count in merged_plans(usable, option):
         budget.check(f"the portfolio's {option} totals")
         add_into(flows, workload_flows(scenario, plan, option, None, drivers, share * count))
         if option in plan.choice:
-            hours = hours + plan.choice[option].busy_gpu_hours * plan.load.sum(axis=1)
+            add_busy(plan, option)
     for plan, other in fallbacks:
         if other in plan.choice:
-            hours = hours + plan.choice[other].busy_gpu_hours * plan.load.sum(axis=1)
+            add_busy(plan, other)
+    for load, per_month in busy.values():
+        hours = hours + per_month * load.sum(axis=1)
     if all(plan.workload.is_token for plan in plans):
         by_curve: dict[int, list[Plan]] = {}
         for plan in plans:

@@ -9,9 +9,11 @@ from costing.engine.offers import Missing, Unavailable
 from costing.engine.portfolio import (
     OWNED,
     Plan,
+    add_fleet,
     fleets_for,
     flows_npv,
     make_plans,
+    merged_plans,
     shared_fleets,
     workload_flows,
 )
@@ -54,20 +56,30 @@ def add_fallback_flows(
     """Add the flows of the workloads kept on another option. Those kept on an owned option
     hold a fleet of their own, sized on them alone: a share of the fleet sized for every
     workload that could use that option would price servers this portfolio never buys."""
-    by_owned: dict[str, list[Plan]] = {}
+    by_other: dict[str, list[Plan]] = {}
     for plan, other in fallbacks:
         budget.check(f"costing workload {plan.workload.id} on {other}")
-        if other in OWNED:
-            by_owned.setdefault(other, []).append(plan)
-        else:
-            add_into(flows, workload_flows(scenario, plan, other, None, drivers, share))
-    for other, group in by_owned.items():
+        by_other.setdefault(other, []).append(plan)
+    for other, group in by_other.items():
+        if other not in OWNED:
+            continue
         try:
             own = shared_fleets(scenario, group, other, drivers)
         except Missing as error:
             return error.for_option(other).as_result()
-        for plan in group:  # the shares of a fleet sum to the fleet
-            add_into(flows, workload_flows(scenario, plan, other, own, drivers, share))
+        # The workloads' shares of their fleet sum to the fleet wherever it is needed.
+        for fleet in own.values():
+            add_fleet(flows, fleet)
+    for other, group in by_other.items():
+        # A kept workload commits in whole instances of its own, which do not add up; every
+        # other cost is linear in the load, so workloads that grow alike on the same GPU type
+        # and prices are added up first and costed once.
+        if other == "cloud_committed":
+            parts = [(plan, 1) for plan in group]
+        else:
+            parts = merged_plans(group, other)
+        for plan, count in parts:
+            add_into(flows, workload_flows(scenario, plan, other, None, drivers, share * count))
     return None
 
 

@@ -73,6 +73,13 @@ def npv_values(
     return np.asarray(upfront, dtype=np.float64) + np.sum(flows * factors, axis=-1)
 
 
+def npv_with_upfront(flows: ArrayLike, annual_rate: float) -> NDArray[np.float64]:
+    """NPV per row of flows laid out (rows, 1 + periods): column 0 at time 0, undiscounted,
+    then the end of each month; one product with the vector of discount factors."""
+    flows = np.asarray(flows, dtype=np.float64)
+    return flows[:, 1:] @ discount_factors(annual_rate, flows.shape[1] - 1) + flows[:, 0]
+
+
 def npv(
     cash_flows: ArrayLike,
     annual_rate: Value,

@@ -87,6 +87,23 @@ class Placement:
         return self.replica_gpus * np.maximum(replicas, self.min_replicas)
 
     @staticmethod
+    def serving_gpus_total(placements: list[Placement], demand):
+        """The sum of ``owned_serving_gpus(demand)`` over serving placements on one demand
+        curve. It is monotone in demand: a placement that holds as many replicas at the curve's
+        lowest as at its highest holds them throughout, a constant that needs no pass over the
+        (samples, months) curve. Most serving loads fill a fraction of one replica."""
+        demand = np.asarray(demand, dtype=np.float64)
+        low, high = demand.min(initial=np.inf), demand.max(initial=-np.inf)
+        total, constant = np.zeros(demand.shape), 0.0
+        for place in placements:
+            at_low = float(place.owned_serving_gpus(low))
+            if demand.size and at_low == float(place.owned_serving_gpus(high)):
+                constant += at_low
+            else:
+                total += place.owned_serving_gpus(demand)
+        return total + constant
+
+    @staticmethod
     def merged(placements: list[Placement]) -> Placement:
         """The sum of placements on one GPU type (their sizing stays with each workload)."""
         sums = [sum(getattr(p, name) for p in placements) for name in _ADDITIVE]

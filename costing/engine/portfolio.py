@@ -19,7 +19,6 @@ from costing.engine.cashflows import (
     FleetTerms,
     add_into,
     api_tokens,
-    at_month_ends,
     demand_curve,
     gpu_load_curve,
     monthly_curve,
@@ -69,7 +68,38 @@ class Plan:
             self.load = self.demand
 
 
-def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
+class OfferLookups:
+    """The offer look-ups of one scenario, each answered once (or its Missing raised again): a
+    portfolio asks the same few questions of every workload (the cheapest server or cloud
+    offer for a GPU type, term and rule profile, an owned fleet's terms)."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.found: dict[tuple, tuple] = {}
+
+    def _once(self, key: tuple, find, *args):
+        if key not in self.found:
+            try:
+                self.found[key] = (find(self.scenario, *args), None)
+            except Missing as error:
+                self.found[key] = (None, error)
+        value, error = self.found[key]
+        if error is not None:
+            raise error.with_traceback(None)
+        return value
+
+    def cloud(self, gpu: str, term: str, rules) -> tuple:
+        # Rule profiles are the scenario's own objects, alive as long as it is.
+        return self._once(("cloud", gpu, term, id(rules)), opt.cheapest_cloud, gpu, term, rules)
+
+    def server(self, gpu: str) -> tuple:
+        return self._once(("server", gpu), opt.cheapest_server, gpu)
+
+    def owned_terms(self, option: str, gpu: str) -> tuple:
+        return self._once(("terms", option, gpu), owned_terms_figures, option, gpu)
+
+
+def _choose(plan: Plan, scenario: Scenario, option: str, lookups: OfferLookups) -> None:
     """Pick the cheapest GPU type and permitted offer for one option, or record why there is
     none: a missing price, or the workload's rules refusing every priced offer."""
     term = scenario.assumptions.commitment_term
@@ -82,24 +112,24 @@ def _choose(plan: Plan, scenario: Scenario, option: str) -> None:
         try:
             rates: tuple[float | None, float | None, int] = (None, None, 1)
             if option in OWNED:
-                server, price = opt.cheapest_server(scenario, gpu)
+                server, price = lookups.server(gpu)
                 level = place.base_gpus if option == "hybrid" else place.owned_need_gpus
                 cost, figures = level * price.amount / server.gpu_count, (price.figure,)
-                figures += owned_terms_figures(scenario, option, gpu)
+                figures += lookups.owned_terms(option, gpu)
                 suppliers = (("server", server.name, "", ""),)
                 if option == "hybrid":
-                    burst_offer, burst = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
+                    burst_offer, burst = lookups.cloud(gpu, "on_demand", rules)
                     figures += (burst.figure,)
                     suppliers += (_cloud_supplier("burst", burst_offer),)
                     rates = (burst.amount, None, 1)
             elif option == "cloud_on_demand":
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
+                od_offer, od = lookups.cloud(gpu, "on_demand", rules)
                 cost, figures = place.billed_gpu_hours * od.amount, (od.figure,)
                 suppliers = (_cloud_supplier("on_demand", od_offer),)
                 rates = (od.amount, None, 1)
             else:
-                od_offer, od = opt.cheapest_cloud(scenario, gpu, "on_demand", rules)
-                committed_offer, committed = opt.cheapest_cloud(scenario, gpu, term, rules)
+                od_offer, od = lookups.cloud(gpu, "on_demand", rules)
+                committed_offer, committed = lookups.cloud(gpu, term, rules)
                 if committed.amount >= od.amount:
                     # A commitment is paid for every hour: at a rate no lower than on demand
                     # it never pays, and the option is not offered rather than shown at cost.
@@ -197,6 +227,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
     }
     months, growth = scenario.horizon_months, scenario.assumptions.demand_growth_per_year
     plans = []
+    lookups = OfferLookups(scenario)
     # One (samples, months) demand curve per distinct growth rate, shared by its workloads:
     # memory grows with the rates a portfolio uses, not with its workloads.
     curves: dict[float, Array] = {}
@@ -230,7 +261,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     if no_offer or option in plan.inapplicable or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:
-                _choose(plan, scenario, option)
+                _choose(plan, scenario, option, lookups)
         plans.append(plan)
     return plans
 
@@ -368,11 +399,23 @@ def shared_fleets(scenario: Scenario, plans: list[Plan], option: str, drivers: D
     need: dict[str, Array] = {}
     busy: dict[str, Array] = {}
     gang: dict[str, float] = {}
-    # Whole warm replicas do not add up across workloads: each stepped one counts alone; the
-    # rest are linear in demand and are summed merged.
-    stepped = [p for p in plans if option not in p.unavailable and steps(p, option)]
+    # Whole warm replicas do not add up across workloads: each stepped one rounds alone (those
+    # on one demand curve in one pass, ``serving_gpus_total``); the rest are linear in demand
+    # and are summed merged.
+    stepped: dict[tuple[str, int], list[Plan]] = {}
+    for plan in plans:
+        if option not in plan.unavailable and steps(plan, option):
+            key = (plan.choice[option].gpu, id(plan.load))
+            stepped.setdefault(key, []).append(plan)
+    for (gpu, _), group in stepped.items():
+        places = [plan.choice[option] for plan in group]
+        load = group[0].load
+        need[gpu] = need.get(gpu, 0.0) + opt.Placement.serving_gpus_total(places, load)
+        hours = sum(place.busy_gpu_hours for place in places) * load
+        busy[gpu] = busy.get(gpu, 0.0) + hours
+        gang[gpu] = max(gang.get(gpu, 0.0), *(owned_gang(plan, option) for plan in group))
     linear = [p for p in plans if not steps(p, option)]
-    for plan in (*stepped, *(merged for merged, _ in merged_plans(linear, option))):
+    for plan, _ in merged_plans(linear, option):
         gpu = plan.choice[option].gpu
         level, hours = owned_levels(plan, option)
         need[gpu] = need.get(gpu, 0.0) + level
@@ -406,6 +449,13 @@ def fleets_for(scenario, plans, drivers) -> tuple[dict, dict]:
     return fleets, errors
 
 
+def add_fleet(flows: dict[str, Array], fleet: Fleet) -> None:
+    """Add a fleet's flows whole, as the shares of the workloads on it sum to: in every sample
+    and month where they need it, and nothing where their need is zero."""
+    needed = fleet.need > 0
+    add_into(flows, fleet.flows, 1.0 if needed.all() else allocation(needed.astype(np.float64)))
+
+
 def allocation(share: Array) -> Array:
     """Monthly shares (samples, months) -> weights per column: a start-of-month purchase follows
     that month's share, and the horizon column the last month's."""
@@ -415,8 +465,7 @@ def allocation(share: Array) -> Array:
 def flows_npv(scenario: Scenario, flows: dict[str, Array]) -> Array:
     """NPV per sample of component flows (samples, months + 1), as the engine discounts them."""
     every = np.sum(list(flows.values()), axis=0)
-    rate = scenario.discount_rate_per_year
-    return finance.npv_values(every[:, 1:], rate, upfront=every[:, 0])
+    return finance.npv_with_upfront(every, scenario.discount_rate_per_year)
 
 
 def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> dict[str, Array]:
@@ -442,11 +491,11 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
         od, committed, size = plan.rates[option]
         load = plan.load
         if option == "cloud_on_demand":
-            add_into(flows, rented(0 * load, place.billed_gpu_hours * load, None, od,
+            add_into(flows, rented(0.0, place.billed_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         elif option == "hybrid":
             # The base is owned (the fleet above); only the bursts over it are rented.
-            add_into(flows, rented(0 * load, place.burst_gpu_hours * load, None, od,
+            add_into(flows, rented(0.0, place.burst_gpu_hours * load, None, od,
                                    cloud_trend, drivers, software))  # fmt: skip
         else:
             base = place.base_gpus * load
@@ -456,5 +505,7 @@ def workload_flows(scenario, plan, option, fleets, drivers, network_share) -> di
             add_into(flows, rented(held, on_demand, committed, od, cloud_trend, drivers, software))
     if a.network_storage_per_month is not None:
         monthly = fx.convert(a.network_storage_per_month).value * network_share
-        add_into(flows, {"network_storage": at_month_ends(np.full_like(plan.demand, monthly))})
+        network = np.zeros((plan.demand.shape[0], months + 1))
+        network[:, 1:] = monthly
+        add_into(flows, {"network_storage": network})
     return flows
