@@ -31,6 +31,7 @@ UNSCOPED_ALLOWED = {
     "costing/models/figures.py": "defines the managers",
     "costing/models/provider.py": "defines the managers",
     "assessments/services/runs.py": "the stale-run watchdog looks at every organization's runs",
+    "assessments/services/outbox.py": "the outbox sweeper queues every organization's waiting rows",
 }
 UNSCOPED_PATTERN = re.compile(r"dangerously_unscoped|_default_manager|\.unscoped\(\)")
 
