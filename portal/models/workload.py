@@ -172,7 +172,9 @@ class Workload(TenantModel):
         max_length=40,
         blank=True,
         validators=TEXT_VALIDATORS,
-        help_text="Accelerator the GPU-hours refer to, e.g. 'H100' or 'L40S'.",
+        help_text="Accelerator the GPU-hours refer to, as named on the Accelerators page or in "
+        "a price list, e.g. 'H100 SXM' or 'L40S' (a name that fits several parts, such as 'H100', "
+        "cannot be priced).",
     )
     audio_minutes_per_month = models.PositiveBigIntegerField(
         "audio minutes per month",
