@@ -13,7 +13,7 @@ from assessments.models import Assessment, AssessmentRun, OfferLocations, Report
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
-from costing.engine.evaluate import ENGINE_VERSION
+from costing.engine.results import ENGINE_VERSION
 from costing.models import Provider
 from costing.scenarios import scenario_build
 from costing.selectors import current_catalogs

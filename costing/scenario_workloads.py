@@ -118,9 +118,10 @@ def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) 
             return "no tokens per request"
     elif not w.gpu_class:
         return "GPU-hours work without a GPU class"
-    elif parts.resolve(w.gpu_class)[0] is None:
-        why = parts.resolve(w.gpu_class)[1]
-        return f"GPU class {w.gpu_class!r} is no accelerator the organization has ({why})"
+    else:
+        found, why = parts.resolve(w.gpu_class)
+        if found is None:
+            return f"GPU class {w.gpu_class!r} is no accelerator the organization has ({why})"
     return ""
 
 

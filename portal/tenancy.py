@@ -167,10 +167,10 @@ class OrgScopedViewSet(_Sealed, _ApiScope, viewsets.GenericViewSet):
     def _refuse_unknown_parameters(self, request) -> None:
         """A misspelt filter must not quietly return the whole list: name it and what is known."""
         known = {"format"}
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            known |= set(filterset.base_filters)
         for backend in self.filter_backends:
-            filterset = getattr(self, "filterset_class", None)
-            if filterset is not None and hasattr(backend, "get_filterset_class"):
-                known |= set(filterset.base_filters)
             for attribute in ("search_param", "ordering_param"):
                 if hasattr(backend, attribute):
                     known.add(getattr(backend, attribute))

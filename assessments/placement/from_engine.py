@@ -36,17 +36,17 @@ import numpy as np
 from assessments.placement.problem import Array, Constraints, FleetGroup, PlacementProblem
 from costing.engine import options as opt
 from costing.engine.cashflows import Drivers, monthly_curve, owned_fleet
-from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.choices import OWNED, fleet_terms
+from costing.engine.evaluate import evaluate
 from costing.engine.offers import Missing
 from costing.engine.portfolio import (
-    OWNED,
-    fleet_terms,
     flows_npv,
     make_plans,
     owned_gang,
     owned_levels,
     workload_flows,
 )
+from costing.engine.results import OptionResult
 from costing.engine.scenario import Scenario
 
 # Up to this many workloads, whole servers are counted every month by default.

@@ -8,7 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from costing.engine.evaluate import OptionResult, ScenarioResult, evaluate
+from costing.engine.evaluate import evaluate
+from costing.engine.results import OptionResult, ScenarioResult
 from costing.engine.scenario import SCHEMA, ScenarioInvalid, load_scenario
 from costing.engine.uncertainty import MonteCarloResult, Tornado, monte_carlo, tornado
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from costing.engine import budget
 from costing.engine.cashflows import Array, Drivers, add_into
+from costing.engine.choices import OWNED
 from costing.engine.offers import Missing, Unavailable
 from costing.engine.portfolio import (
-    OWNED,
     Plan,
     add_fleet,
     fleets_for,

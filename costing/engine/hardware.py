@@ -219,6 +219,13 @@ class Accelerators(Mapping[str, Accelerator]):
     def __init__(self, rows: Iterable[Accelerator] = ()):
         self._by_name = {row.name: row for row in rows}
         self._keys = [(row, row.key) for row in self._by_name.values()]
+        self._words = {name_key(name): row for name, row in self._by_name.items()}
+        self._aliases = {
+            name_key(alias): self._by_name[canonical]
+            for canonical, aliases in ALIASES.items()
+            if canonical in self._by_name
+            for alias in aliases
+        }
         self._found: dict[tuple[str, str], tuple[Accelerator | None, str]] = {}
 
     def __getitem__(self, name: str) -> Accelerator:
@@ -251,9 +258,8 @@ class Accelerators(Mapping[str, Accelerator]):
 
     def _resolve(self, name: str, context: str) -> tuple[Accelerator | None, str]:
         words = name_key(name)
-        for row in self._by_name.values():
-            if words == name_key(row.name):
-                return row, ""
+        if words in self._words:
+            return self._words[words], ""
         wanted = PartKey.of(name, context=context)
         candidates = [
             row
@@ -265,9 +271,8 @@ class Accelerators(Mapping[str, Accelerator]):
         ]
         if len(candidates) == 1:
             return candidates[0], ""
-        for canonical, aliases in ALIASES.items():
-            if canonical in self._by_name and words in {name_key(a) for a in aliases}:
-                return self._by_name[canonical], ""
+        if words in self._aliases:
+            return self._aliases[words], ""
         if len(wanted.families) != 1:
             return None, "names no single accelerator family"
         if not candidates:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from costing.engine.cashflows import Array, Drivers
-from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.evaluate import evaluate
+from costing.engine.results import OptionResult
 from costing.engine.scenario import Range, Scenario
 
 # Each uncertain input is drawn from a PERT distribution: a Beta scaled to [low, high] with its

@@ -42,6 +42,19 @@ EDITABLE_FIELDS = (
 )
 
 
+def _dense_peak(label: str, help_text: str = "") -> models.DecimalField:
+    """A datasheet's dense tensor peak: empty where not published, never zero."""
+    return models.DecimalField(
+        label,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_above_zero(2),
+        help_text=help_text,
+    )
+
+
 def _above_zero(places: int) -> list:
     """Refuses 0 and below beside the field (the check constraints would only say which one)."""
     return [MinValueValidator(Decimal(1).scaleb(-places))]
@@ -84,39 +97,13 @@ class GpuSpec(SharedOrTenantModel):
         blank=True,
         validators=_above_zero(3),
     )
-    bf16_dense_tflops = models.DecimalField(
+    bf16_dense_tflops = _dense_peak(
         "BF16 dense (TFLOPS)",
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=_above_zero(2),
-        help_text="Dense 16-bit peak; used for every precision no other peak is given for.",
+        "Dense 16-bit peak; used for every precision no other peak is given for.",
     )
-    fp8_dense_tflops = models.DecimalField(
-        "FP8 dense (TFLOPS)",
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=_above_zero(2),
-    )
-    int8_dense_tops = models.DecimalField(
-        "INT8 dense (TOPS)",
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=_above_zero(2),
-    )
-    fp4_dense_tflops = models.DecimalField(
-        "FP4 dense (TFLOPS)",
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=_above_zero(2),
-    )
+    fp8_dense_tflops = _dense_peak("FP8 dense (TFLOPS)")
+    int8_dense_tops = _dense_peak("INT8 dense (TOPS)")
+    fp4_dense_tflops = _dense_peak("FP4 dense (TFLOPS)")
     tdp_w = models.PositiveIntegerField(
         "TDP (W)", null=True, blank=True, validators=[MinValueValidator(1)]
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.evaluate import evaluate
 from costing.engine.offers import Unavailable
+from costing.engine.results import OptionResult
 from costing.engine.scenario import ScenarioInvalid, load_scenario
 from tests.costing.engine.test_options import small_document, usd
 

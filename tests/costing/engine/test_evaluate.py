@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from costing.engine import finance
 from costing.engine.cashflows import Drivers
-from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.evaluate import evaluate
 from costing.engine.offers import Unavailable
+from costing.engine.results import OptionResult
 from costing.engine.scenario import load_scenario
 from tests.costing.engine.test_options import small_document, usd
 from tests.costing.engine.test_scenario import EXAMPLE

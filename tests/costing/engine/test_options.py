@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from costing.engine.cashflows import loan_payments
-from costing.engine.evaluate import OptionResult, evaluate
+from costing.engine.evaluate import evaluate
 from costing.engine.offers import Unavailable
+from costing.engine.results import OptionResult
 from costing.engine.scenario import load_scenario
 
 SRC = {"reference": "test figure", "note": "round number chosen to check by hand"}

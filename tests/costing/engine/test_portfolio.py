@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costing.engine.cashflows import add_into
+from costing.engine.choices import OWNED
 from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
 from costing.engine.options import Placement
-from costing.engine.portfolio import OWNED, make_plans, shared_fleets, workload_flows
+from costing.engine.portfolio import make_plans, shared_fleets, workload_flows
 from costing.engine.scenario import load_scenario
 from costing.engine.uncertainty import sample_drivers
 

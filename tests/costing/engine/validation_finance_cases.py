@@ -17,8 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from costing.engine.evaluate import OptionResult, ScenarioResult, evaluate
+from costing.engine.evaluate import evaluate
 from costing.engine.finance import HOURS_PER_MONTH
+from costing.engine.results import OptionResult, ScenarioResult
 from costing.engine.scenario import load_scenario
 from tests.costing.engine.validation_cases import find_model, model_documents
 
