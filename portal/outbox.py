@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 logger = logging.getLogger(__name__)
@@ -20,16 +19,13 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS: tuple[type[BaseException], ...] = (BrokerUnavailable, OSError)
 
 
-def enqueue(task_name: str, *args) -> str | None:
-    """Queue the task registered as ``task_name`` with ``args``; its id, or None when the
-    broker could not take it. Services name their task: tasks import services, never the
-    reverse."""
-    task = current_app.tasks[task_name]
+def enqueue(task, *args) -> str | None:
+    """Queue ``task(*args)``; the task id, or None when the broker could not take it."""
     try:
         return task.delay(*args).id or ""
     except BROKER_ERRORS as error:
         logger.warning(
-            "broker unavailable, %s%r left for the outbox sweeper: %s", task_name, args, error
+            "broker unavailable, %s%r left for the outbox sweeper: %s", task.name, args, error
         )
         return None
 

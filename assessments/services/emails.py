@@ -19,7 +19,9 @@ from portal.outbox import enqueue
 
 
 def enqueue_send(email: ReportEmail) -> None:
-    enqueue("assessments.tasks.report_email_send_task", email.organization_id, email.pk)
+    from assessments.tasks import report_email_send_task
+
+    enqueue(report_email_send_task, email.organization_id, email.pk)
 
 
 def report_email_queue(
