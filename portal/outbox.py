@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
+from celery.exceptions import NotRegistered
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 logger = logging.getLogger(__name__)
@@ -19,8 +21,21 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS: tuple[type[BaseException], ...] = (BrokerUnavailable, OSError)
 
 
-def enqueue(task, *args) -> str | None:
-    """Queue ``task(*args)``; the task id, or None when the broker could not take it."""
+def registered_task(task_name: str):
+    """The task registered as ``task_name``. A process that never imported the apps' tasks
+    modules (a web worker, a management command) runs Celery's autodiscovery once first."""
+    try:
+        return current_app.tasks[task_name]
+    except NotRegistered:
+        current_app.loader.import_default_modules()
+        return current_app.tasks[task_name]
+
+
+def enqueue(task_name: str, *args) -> str | None:
+    """Queue the task registered as ``task_name`` with ``args``; its id, or None when the
+    broker could not take it. Services name their task: tasks import services, never the
+    reverse."""
+    task = registered_task(task_name)
     try:
         return task.delay(*args).id or ""
     except BROKER_ERRORS as error:

@@ -30,9 +30,7 @@ CA_CERTS: str | None = None  # None: the system's trusted authorities
 
 
 def enqueue_callback(run: AssessmentRun) -> None:
-    from assessments.tasks import run_callback_task
-
-    enqueue(run_callback_task, run.organization_id, run.pk)
+    enqueue("assessments.tasks.run_callback_task", run.organization_id, run.pk)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

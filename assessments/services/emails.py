@@ -19,9 +19,7 @@ from portal.outbox import enqueue
 
 
 def enqueue_send(email: ReportEmail) -> None:
-    from assessments.tasks import report_email_send_task
-
-    enqueue(report_email_send_task, email.organization_id, email.pk)
+    enqueue("assessments.tasks.report_email_send_task", email.organization_id, email.pk)
 
 
 def report_email_queue(

@@ -51,9 +51,7 @@ class Step:
 
 
 def enqueue_execute(run: AssessmentRun) -> None:
-    from assessments.tasks import assessment_run_execute_task
-
-    task_id = enqueue(assessment_run_execute_task, run.organization_id, run.pk)
+    task_id = enqueue("assessments.tasks.assessment_run_execute_task", run.organization_id, run.pk)
     if task_id is None:
         return  # stays queued without a task id: the outbox sweeper queues it again
     # A run computed in-process (the embedded default) has finished by now: leave it be.

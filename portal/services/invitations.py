@@ -80,9 +80,7 @@ def _open_invitation(organization: Organization, address: str) -> Invitation | N
 
 
 def enqueue_invitation(invitation: Invitation) -> None:
-    from portal.tasks import invitation_email_send_task
-
-    enqueue(invitation_email_send_task, invitation.organization_id, invitation.pk)
+    enqueue("portal.tasks.invitation_email_send_task", invitation.organization_id, invitation.pk)
 
 
 def invitation_create(
