@@ -16,9 +16,9 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
 # WeasyPrint's libraries and fonts, the browser for the `browser` tests, and poppler's
-# pdftotext/pdffonts that the report tests read PDFs with.
+# pdftotext/pdffonts that the report tests read PDFs with, and wrk, the load benchmark's client.
 SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
+	libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils wrk
 
 # The embedded default: SQLite in var/ and Celery tasks in-process, whatever the shell exports.
 # DEBUG, because it runs on the development secret key, which is refused without it.
@@ -95,7 +95,7 @@ test: install system-deps | var
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests." >&2; fi; \
 		exit $$status; }
 
-bench: install
+bench: install system-deps
 	$(PY) benchmarks/run.py
 
 lint: install

@@ -9,3 +9,12 @@ from portal.settings.test import *  # noqa: F403
 ROOT_URLCONF = "benchmarks.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+# The load benchmark's server counts the API rates in a shared cache as production does; the
+# other benchmarks keep the test settings' in-process cache and no rates.
+if os.environ.get("SOVRA_BENCH_PRODUCTION_RATES"):
+    from portal.settings.base import API_THROTTLE_RATES_FROM_ENV, env
+
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+    SOVRA_API_THROTTLE_RATES = API_THROTTLE_RATES_FROM_ENV
+    SOVRA_WHATIF_PROCESSES = env.int("SOVRA_WHATIF_PROCESSES", default=1)

@@ -1,5 +1,6 @@
 """The product's URLs plus the baseline a benchmark compares against (never deployed)."""
 
+from django.http import JsonResponse
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -37,7 +38,13 @@ class NaiveBulkCreate(APIView):
         return Response({"created": len(serializer.validated_data)})
 
 
+def ping(request):
+    """No database, no authentication: the web stack's own cost, the load benchmark's baseline."""
+    return JsonResponse({"ok": True})
+
+
 urlpatterns = [
+    path("bench/ping/", ping),
     path("bench/naive-bulk/<slug:org_slug>/", NaiveBulkCreate.as_view()),
     path("", include("portal.urls")),
 ]

@@ -1,12 +1,8 @@
 #!/bin/sh
 # The web container: bring the schema, the public model specs and the public price catalog
-# up to date (both loads are idempotent), then serve.
+# up to date (both loads are idempotent), then serve with docker/gunicorn.conf.py.
 set -eu
 python manage.py migrate --noinput
 python manage.py seed_public_models
 python manage.py load_public_catalog
-exec gunicorn portal.wsgi:application \
-    --bind 0.0.0.0:8000 \
-    --workers "${GUNICORN_WORKERS:-3}" \
-    --timeout "${GUNICORN_TIMEOUT:-60}" \
-    --access-logfile -
+exec gunicorn portal.wsgi:application --config docker/gunicorn.conf.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 import orjson
 from django.conf import settings
@@ -21,9 +22,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from costing.engine.budget import BudgetExceeded, time_budget
-from costing.engine.evaluate import evaluate
-from costing.engine.scenario import SCHEMA, SCHEMA_PATH, ScenarioInvalid, load_scenario
+from costing.engine.scenario import SCHEMA, SCHEMA_PATH
+from costing.services.whatif import WhatIfBusy, whatif_evaluate
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, ErrorResponseSerializer, errors
 from portal.models import Organization, Role
@@ -77,26 +77,38 @@ def _refuse(message: str, code: str, field: str | None = None) -> ValidationErro
     return ValidationError({field or "non_field_errors": [serializers.ErrorDetail(message, code)]})
 
 
-def _invalid_response(invalid: ScenarioInvalid) -> Response:
-    items = [
-        {"field": path, "message": message, "code": "invalid"} for path, message in invalid.errors
-    ]
+def _invalid_response(errors: list[tuple[str, str]]) -> Response:
+    items = [{"field": path, "message": message, "code": "invalid"} for path, message in errors]
     return Response(
         {"detail": f"The scenario is invalid: {len(items)} problem(s).", "errors": items},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
 
-def _over_budget(over: BudgetExceeded) -> Response:
+def _over_budget(seconds: float, stage: str) -> Response:
     message = (
-        f"The scenario was not evaluated within the time budget of {over.seconds:g} s "
-        f"(it had reached {over.stage}). Send fewer workloads or offers, ask for "
+        f"The scenario was not evaluated within the time budget of {seconds:g} s "
+        f"(it had reached {stage}). Send fewer workloads or offers, ask for "
         "?results=portfolio, or run it as an assessment, which computes in the background."
     )
     error = {"field": None, "message": message, "code": "over_time_budget"}
     return Response(
         {"detail": message, "errors": [error]}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
     )
+
+
+def _busy() -> Response:
+    seconds = math.ceil(time_budget_seconds())
+    message = (
+        "Every what-if evaluation process is busy and others are waiting: try again in "
+        f"{seconds} s, or run larger questions as an assessment."
+    )
+    error = {"field": None, "message": message, "code": "busy"}
+    response = Response(
+        {"detail": message, "errors": [error]}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _results(request) -> str:
@@ -197,6 +209,8 @@ _EVALUATE_SCHEMA = extend_schema(
         "By default a document over 4 MB (`SOVRA_SCENARIO_MAX_BYTES`) answers 413 unread, and "
         "an evaluation still computing after 5 s (`SOVRA_WHATIF_TIME_BUDGET_S`) is stopped and "
         "answers 422 with the code `over_time_budget`: run larger questions as an assessment. "
+        "What-ifs compute in processes of their own at a lower priority than the portal's "
+        "pages; when all are busy and others wait, a call answers 503 with `Retry-After`. "
         "Any member may call it."
     ),
     parameters=[
@@ -234,6 +248,11 @@ _EVALUATE_SCHEMA = extend_schema(
             description="Not evaluated within the time budget (`SOVRA_WHATIF_TIME_BUDGET_S`): "
             "the computation was stopped; the error's code is `over_time_budget`.",
         ),
+        503: OpenApiResponse(
+            ErrorResponseSerializer,
+            description="Every what-if evaluation process is busy and the waiting line is "
+            "full (code `busy`): try again after the `Retry-After` seconds.",
+        ),
     },
 )
 
@@ -250,23 +269,20 @@ class ScenarioEvaluateView(OrgScopedAPIView):
         results = _results(request)
         document = _document(request.data, self.organization, results=results)
         try:
-            # The budget counts reading the document too: the engine checks it as it goes.
-            with time_budget(time_budget_seconds()):
-                result = evaluate(load_scenario(document), per_workload=results == "full")
-        except ScenarioInvalid as invalid:
-            return _invalid_response(invalid)
-        except BudgetExceeded as over:
-            logger.warning("scenario not evaluated: %s", over)
-            return _over_budget(over)
-        except (ValueError, ArithmeticError) as error:
-            # A document the schema and checks let through but the engine cannot compute is
-            # still the caller's input to change, not a server fault.
-            logger.warning("scenario not evaluated: %s", error)
-            raise _refuse(f"The scenario cannot be evaluated: {error}", "not_computable") from None
-        # orjson writes the megabytes of a large result several times faster than json (and a
-        # non-finite figure as null where DRF's strict renderer would fail with a 500).
-        body = orjson.dumps(result.as_dict(), option=orjson.OPT_SERIALIZE_NUMPY)
-        return HttpResponse(body, content_type="application/json")
+            answer = whatif_evaluate(document, per_workload=results == "full")
+        except WhatIfBusy:
+            return _busy()
+        if answer.invalid is not None:
+            return _invalid_response(answer.invalid)
+        if answer.over_budget is not None:
+            logger.warning("scenario not evaluated within %s s (%s)", *answer.over_budget)
+            return _over_budget(*answer.over_budget)
+        if answer.not_computable is not None:
+            logger.warning("scenario not evaluated: %s", answer.not_computable)
+            raise _refuse(
+                f"The scenario cannot be evaluated: {answer.not_computable}", "not_computable"
+            )
+        return HttpResponse(answer.body, content_type="application/json")
 
 
 class ScenarioSchemaView(APIView):

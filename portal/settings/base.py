@@ -232,6 +232,13 @@ SOVRA_SCENARIO_MAX_BYTES = parse_size_bytes(env.str("SOVRA_SCENARIO_MAX_BYTES", 
 # A what-if still computing after this long stops and answers 422, long before the web server
 # would kill its worker (gunicorn's 60 s); larger questions belong in an assessment run.
 SOVRA_WHATIF_TIME_BUDGET_S = parse_seconds(env.str("SOVRA_WHATIF_TIME_BUDGET_S", default="5"))
+# What-ifs compute in processes of their own, at a lower CPU priority, so that a few costly ones
+# cannot hold up the pages and API calls served meanwhile: this many per web process (0: in the
+# web process itself), this many more waiting for one (beyond: 503 with Retry-After), this
+# much nicer than the web process.
+SOVRA_WHATIF_PROCESSES = env.int("SOVRA_WHATIF_PROCESSES", default=1)
+SOVRA_WHATIF_WAITING = env.int("SOVRA_WHATIF_WAITING", default=2)
+SOVRA_WHATIF_NICE = env.int("SOVRA_WHATIF_NICE", default=10)
 # Assessments run in a worker: bound the workloads one may cover, checked on save, start and run.
 SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", default=20_000)
 
@@ -301,10 +308,11 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # API rates per user (all their tokens and their browser session together) and per token;
 # over either, 429 with Retry-After. Empty: no limit.
-SOVRA_API_THROTTLE_RATES = {
+API_THROTTLE_RATES_FROM_ENV = {
     "user": parse_rate(env.str("SOVRA_API_RATE_PER_USER", default="1200/minute")),
     "token": parse_rate(env.str("SOVRA_API_RATE_PER_TOKEN", default="600/minute")),
 }
+SOVRA_API_THROTTLE_RATES = API_THROTTLE_RATES_FROM_ENV
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -24,3 +24,6 @@ SOVRA_API_THROTTLE_RATES = {"user": None, "token": None}
 # WhiteNoise scans the static root when a handler starts, and every test client starts one:
 # find files on request instead, as under DEBUG.
 WHITENOISE_AUTOREFRESH = True
+# What-ifs compute in the test's own process, where a test can move the budget's clock; the
+# evaluation processes have tests of their own (tests/costing/services/test_whatif.py).
+SOVRA_WHATIF_PROCESSES = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -193,8 +194,24 @@ def test_the_image_build_collects_static_files_without_a_secret_key():
 def test_web_entrypoint_migrates_then_serves_with_gunicorn():
     script = (DOCKER_DIR / "web.sh").read_text(encoding="utf-8")
     assert script.index("migrate") < script.index("exec gunicorn portal.wsgi:application")
+    assert "--config docker/gunicorn.conf.py" in script
     for path in ("manage.py", "portal", "templates", "static", "docker/web.sh"):
         assert (BASE_DIR / path).exists()
+
+
+def test_gunicorn_serves_each_request_on_a_thread_as_the_environment_sizes_it(monkeypatch):
+    """docker/gunicorn.conf.py: threaded workers by default (a request waiting on a what-if
+    holds one thread, not the worker), each figure from the environment."""
+    config = str(DOCKER_DIR / "gunicorn.conf.py")
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = runpy.run_path(config)
+    assert (defaults["workers"], defaults["threads"], defaults["worker_class"]) == (3, 4, "gthread")
+    monkeypatch.setenv("GUNICORN_WORKERS", "2")
+    monkeypatch.setenv("GUNICORN_THREADS", "1")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "30")
+    sized = runpy.run_path(config)
+    assert (sized["workers"], sized["worker_class"], sized["timeout"]) == (2, "sync", 30)
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():

@@ -323,7 +323,7 @@ def test_an_engine_value_error_is_a_400_not_a_500(client_as, monkeypatch):
     def fail(scenario, **kwargs):
         raise ValueError("drivers disagree on the number of samples: [2, 3]")
 
-    monkeypatch.setattr("costing.api.scenarios.evaluate", fail)
+    monkeypatch.setattr("costing.engine.whatif.evaluate", fail)
     response = client_as("viewer").post(URL, SMALL, format="json")
     assert response.status_code == 400
     assert "drivers disagree" in response.json()["detail"]
