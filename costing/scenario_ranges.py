@@ -177,6 +177,26 @@ def _throughput() -> tuple[dict, str]:
     )
 
 
+def _two_sided(name: str, value: dict, note: str) -> tuple[dict, str]:
+    """A range the data bound on one side only takes the stated default's on the other.
+
+    The engine prices the cheapest offer, so the other offers only ever lie above it: without
+    this, every sample would cost at least the likely case, and the likely case would sit
+    below its own P10."""
+    default, why = DEFAULT_RANGES[name]
+    widened = dict(value)
+    sides = []
+    if value["low"] >= value["likely"] and default["low"] < default["likely"]:
+        widened["low"] = default["low"]
+        sides.append(f"below, the default {default['low']:.2f} x likely")
+    if value["high"] <= value["likely"] and default["high"] > default["likely"]:
+        widened["high"] = default["high"]
+        sides.append(f"above, the default {default['high']:.2f} x likely")
+    if not sides:
+        return value, note
+    return widened, f"{note.rstrip('.')}; {' and '.join(sides)} ({why})"
+
+
 def uncertainty_block(
     *,
     organization: Organization,
@@ -207,7 +227,9 @@ def uncertainty_block(
         "throughput": _throughput(),
     }
     for name, (value, note) in found.items():
-        if value is None:
+        if value is not None and name in DEFAULT_RANGES:
+            found[name] = _two_sided(name, value, note)
+        elif value is None:
             default, why = DEFAULT_RANGES[name]
             spread = f"{default['low']:+.0%} to {default['high']:+.0%} per year" if (
                 name == "demand_growth_delta_per_year"

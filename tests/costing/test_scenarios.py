@@ -176,15 +176,17 @@ def test_ranges_come_from_the_catalogs_spread(demo):
     uncertainty = scenario_document_for(organization=demo)["uncertainty"]
     inputs, notes = uncertainty["inputs"], uncertainty["notes"]
 
-    # L40S per GPU-hour: RunPod community 0.79 USD (cheapest, likely) to OCI 14.00 / 4 = 3.50.
+    # L40S per GPU-hour: RunPod community 0.79 USD (cheapest, likely) to OCI 14.00 / 4 = 3.50;
+    # nothing is cheaper than the cheapest, so below it the default's 0.9 (list prices fall too).
     assert inputs["cloud_price"] == {
-        "low": 1.0,
+        "low": 0.9,
         "likely": 1.0,
         "high": pytest.approx(3.5 / 0.79, abs=1e-3),
     }
-    # 8 x H100 SXM: DGX H100 list 199,000 USD to the Thinkmate HGX quote 317,000 USD.
+    # 8 x H100 SXM: DGX H100 list 199,000 USD to the Thinkmate HGX quote 317,000 USD; below the
+    # cheapest, the default's 0.95 (a quote differs from a list price).
     assert inputs["server_price"] == {
-        "low": 1.0,
+        "low": 0.95,
         "likely": 1.0,
         "high": pytest.approx(317 / 199, abs=1e-3),
     }
@@ -199,6 +201,7 @@ def test_ranges_come_from_the_catalogs_spread(demo):
     assert inputs["demand"] == {"low": 0.8, "likely": 1.0, "high": 1.3}
     assert inputs["demand_growth_delta_per_year"] == {"low": -0.1, "likely": 0.0, "high": 0.1}
     assert "default range 0.80 to 1.30 x likely" in notes["demand"]
+    assert "below, the default 0.95 x likely" in notes["server_price"]
     # The engine's own error: published / sized throughput, 0.8942 (llama.cpp 70B on an A100)
     # to 1.1667 (TensorRT-LLM 405B on 8 H100), from costing/data/throughput_accuracy.csv.
     assert inputs["throughput"] == {"low": 0.8942, "likely": 1.0, "high": 1.1667}

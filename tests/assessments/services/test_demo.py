@@ -32,5 +32,16 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     servers = run.snapshot["scenario"]["offers"]["servers"]
     assert any(DEMO_QUOTE_NOTE[:40] in (s["source"].get("note") or "") for s in servers)
 
+    # Each priced option's headline (the likely case) lies inside its own P10-P90: the price
+    # ranges reach below the cheapest offer the engine prices, not only above it.
+    spreads = run.results["monte_carlo"]["options"]
+    for option, priced in run.results["engine"]["portfolio"].items():
+        if priced.get("npv") is not None and option in spreads:
+            npv = spreads[option]["npv"]
+            assert npv["p10"] <= priced["npv"] <= npv["p90"], option
+    assert not any(
+        r.startswith("Likely-case NPVs outside") for r in run.results["summary"]["risks"]
+    )
+
     again, _ = demo_assessment_run(organization=demo, out_dir=tmp_path)
     assert again.number == run.number + 1
