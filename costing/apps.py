@@ -13,3 +13,9 @@ class CostingConfig(AppConfig):
 
         if sizing_problems not in SIZING_CHECKS:
             SIZING_CHECKS.append(sizing_problems)
+        # A workload's GPU class is refused where it is entered when no accelerator matches.
+        from costing.services.gpu_specs import gpu_class_check
+        from portal.models.workload import GPU_CLASS_CHECKS
+
+        if gpu_class_check not in GPU_CLASS_CHECKS:
+            GPU_CLASS_CHECKS.append(gpu_class_check)

@@ -97,3 +97,19 @@ def _no_csp_violations(request):
 def _empty_cache():
     """Each test starts with no API rate counted (the cache is per process, shared by tests)."""
     cache.clear()
+
+
+@pytest.fixture
+def h100(db):
+    """The public NVIDIA H100 SXM, so that a workload may name 'H100 SXM' as its GPU class."""
+    from tests.factories import GpuSpecFactory
+
+    return GpuSpecFactory(name="NVIDIA H100 SXM", form_factor="SXM", memory_gb=80)
+
+
+@pytest.fixture
+def l40s(db):
+    """The public NVIDIA L40S, the GPU class the demo's and the template's GPU work names."""
+    from tests.factories import GpuSpecFactory
+
+    return GpuSpecFactory(name="NVIDIA L40S", form_factor="PCIe", memory_gb=48)

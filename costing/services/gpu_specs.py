@@ -56,3 +56,20 @@ def link_gpu(row, specs: SpecNames) -> None:
     found, _ = specs.resolve(row.gpu_name, context=context)
     if found is not None:
         row.gpu = found
+
+
+def gpu_class_check(organization):
+    """A workload's GPU class must name one accelerator the organization has (public or its
+    own), or the work could never be sized or priced: '' when it does, else why not."""
+    names = SpecNames(GpuSpec.objects.for_organization(organization))
+
+    def problem(name: str) -> str:
+        found, why = names.resolve(name)
+        if found is not None:
+            return ""
+        return (
+            f"{name[:40]!r} is no accelerator this organization has ({why}): name one from "
+            "the Accelerators page, such as 'H100 SXM' or 'L40S', or add yours there first."
+        )
+
+    return problem

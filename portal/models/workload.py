@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -266,6 +267,25 @@ class Workload(TenantModel):
     @property
     def tokens_per_day(self) -> int:
         return self.requests_per_day * (self.avg_input_tokens + self.avg_output_tokens)
+
+
+# Whether a GPU class names an accelerator the organization has. The costing app, which owns the
+# accelerators, registers its check when it starts (portal never imports costing): given an
+# organization, a check of one name answering '' when it is known, else why not.
+GPU_CLASS_CHECKS: list[Callable[[object], Callable[[str], str]]] = []
+
+
+def gpu_class_checker(organization) -> Callable[[str], str]:
+    """The registered checks of a GPU class for ``organization``, each name checked once."""
+    checks = [make(organization) for make in GPU_CLASS_CHECKS]
+    answers: dict[str, str] = {}
+
+    def problem(name: str) -> str:
+        if name not in answers:
+            answers[name] = next((why for check in checks if (why := check(name))), "")
+        return answers[name]
+
+    return problem
 
 
 TOKEN_KINDS = frozenset({WorkloadKind.CHAT, WorkloadKind.BATCH, WorkloadKind.EMBEDDINGS})

@@ -23,7 +23,7 @@ from django.core.validators import (
 from django.db import models
 
 from portal.models import ModelSpec, Organization, Workload
-from portal.models.workload import workload_consistency_errors
+from portal.models.workload import gpu_class_checker, workload_consistency_errors
 from portal.ranges import WORKLOAD_RANGES
 
 # Columns of imports, exports and the bulk API, in the order of the import template.
@@ -372,6 +372,7 @@ class WorkloadRowCleaner:
     def __init__(self, organization: Organization):
         self.organization = organization
         self._models: dict[str, int] | None = None
+        self._gpu_class_problem = None
 
     def _model_ids(self) -> dict[str, int]:
         if self._models is None:
@@ -417,6 +418,11 @@ class WorkloadRowCleaner:
         for column in REQUIRED_COLUMNS:
             if column not in raw:
                 errors.append(RowError(row, column, "is required."))
+        if values.get("gpu_class") and not any(e.field == "gpu_class" for e in errors):
+            if self._gpu_class_problem is None:
+                self._gpu_class_problem = gpu_class_checker(self.organization)
+            if why := self._gpu_class_problem(values["gpu_class"]):
+                errors.append(RowError(row, "gpu_class", why))
         if not errors:
             for field, message in _consistency(values).items():
                 errors.append(RowError(row, field, message))

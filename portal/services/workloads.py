@@ -13,6 +13,7 @@ from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
 from portal.models import ModelSpec, Organization, Workload
+from portal.models.workload import gpu_class_checker
 from portal.services.workload_rows import RowError, WorkloadRowCleaner
 
 WRITE_BATCH_ROWS = 5_000
@@ -69,6 +70,8 @@ def workload_save(*, organization: Organization, workload: Workload) -> Workload
         raise CrossOrganizationLink("The workload belongs to another organization.")
     _check_model_visible(organization=organization, model=workload.model)
     workload.full_clean(exclude=["organization"], validate_unique=False)
+    if workload.gpu_class and (why := gpu_class_checker(organization)(workload.gpu_class)):
+        raise ValidationError({"gpu_class": why})
     taken = (
         Workload.objects.for_organization(organization)
         .filter(external_id=workload.external_id)

@@ -13,6 +13,8 @@ from portal.models import Membership, ModelSpec, Organization, Role, Workload
 from portal.services.demo import DEMO_WORKLOADS
 
 PASSWORD = "northlight-demo"
+# The demo's GPU work names the L40S, which the public catalog's accelerators hold.
+pytestmark = pytest.mark.usefixtures("l40s")
 
 
 def run_demo(*args: str) -> str:
@@ -128,3 +130,20 @@ def test_username_and_password_can_be_chosen(db, client):
     assert Membership.objects.get(organization=organization, user__username="claire").role == (
         Role.OWNER
     )
+
+
+def test_without_the_public_accelerators_the_demo_says_what_to_load_first(db, settings):
+    """The demo's GPU work names the L40S: on a database without the public catalog the
+    command stops with the row, the field and the command to run first, having written nothing
+    of the workloads."""
+    from django.core.management.base import CommandError
+
+    from costing.models import GpuSpec
+
+    GpuSpec.objects.public().delete()
+    with pytest.raises(CommandError) as refused:
+        run_demo()
+    message = str(refused.value)
+    assert "gpu_class" in message and "'L40S' is no accelerator" in message
+    assert "manage.py load_public_catalog" in message
+    assert not Workload.objects.unscoped().filter(organization__slug="northlight").exists()

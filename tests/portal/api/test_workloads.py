@@ -186,13 +186,13 @@ def test_read_only_fields_sent_back_are_ignored(client_as, org, analyst):
     assert workload.created_at.year > 2001
 
 
-def test_a_million_gpus_busy_all_month_is_a_workload(client_as, org):
+def test_a_million_gpus_busy_all_month_is_a_workload(client_as, org, h100):
     """744 million GPU-hours a month (a million GPUs, every hour of a 31-day month) passes."""
     body = {
         "external_id": "FLEET",
         "name": "Frontier cluster",
         "kind": "other_gpu",
-        "gpu_class": "H100",
+        "gpu_class": "H100 SXM",
         "gpu_hours_per_month": 744_000_000,
         "peak_gpus": 1_000_000,
     }
@@ -221,3 +221,45 @@ def test_a_number_beyond_its_documented_range_is_refused_naming_it(
     assert error_fields(response) == [field]
     assert response.json()["errors"][0]["message"].endswith(message)
     assert not _workloads(org).exists()
+
+
+@pytest.mark.parametrize(
+    ("gpu_class", "why"),
+    [
+        ("H100", "ambiguous: NVIDIA H100 PCIe, NVIDIA H100 SXM"),
+        ("Example NPU 96", "names no single accelerator family"),
+    ],
+)
+def test_a_gpu_class_no_accelerator_matches_is_refused_naming_the_field(
+    client_as, org, h100, gpu_class, why
+):
+    """Work in GPU-hours on a part the organization does not have could never be priced: it is
+    refused where it is entered, not left out of a run later."""
+    from tests.factories import GpuSpecFactory
+
+    GpuSpecFactory(name="NVIDIA H100 PCIe", form_factor="PCIe", memory_gb=80)
+    body = {
+        "external_id": "GPU-1",
+        "name": "Upscaling",
+        "kind": "other_gpu",
+        "gpu_class": gpu_class,
+        "gpu_hours_per_month": 100,
+    }
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "gpu_class"
+    assert f"'{gpu_class}' is no accelerator this organization has ({why})" in error["message"]
+    assert not _workloads(org).exists()
+
+
+def test_an_organizations_own_accelerator_is_a_gpu_class_for_it_alone(client_as, org, other_org):
+    from tests.factories import GpuSpecFactory
+
+    GpuSpecFactory(organization=other_org, name="Example NPU 96", memory_gb=96)
+    body = {"external_id": "NPU-1", "name": "Dubbing", "kind": "speech", "gpu_hours_per_month": 50}
+    body["gpu_class"] = "Example NPU 96"
+    assert client_as("analyst").post(URL, body, format="json").status_code == 400
+    GpuSpecFactory(organization=org, name="Example NPU 96", memory_gb=96)
+    response = client_as("analyst").post(URL, body, format="json")
+    assert response.status_code == 201, response.content[:300]

@@ -32,7 +32,7 @@ def llama(db):
     return ModelSpecFactory(organization=None, name="Llama 3.1 70B")
 
 
-def test_creates_workloads_with_their_values(client_as, org, analyst, llama):
+def test_creates_workloads_with_their_values(client_as, org, analyst, llama, l40s):
     body = [
         _row("CMDB-1", model="Llama 3.1 70B", requests_per_day=12000, peak_factor="2.5",
              tags=["newsroom"], personal_data=True, residency_requirement="eu_eea"),

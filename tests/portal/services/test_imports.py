@@ -262,7 +262,7 @@ def test_export_neutralises_formulas_and_reimports_unchanged(org, seeded):
     assert (reimported.name, reimported.owner_team, reimported.tags) == ("+danger", "@ops", ["-x"])
 
 
-def test_templates_import_cleanly(org, seeded):
+def test_templates_import_cleanly(org, seeded, l40s):
     for filename, data in (("t.csv", exports.template_csv()), ("t.xlsx", exports.template_xlsx())):
         result = workloads_import_file(organization=org, filename=filename, data=data)
         assert result.total == 2
@@ -305,3 +305,17 @@ def test_staged_bad_file_lists_every_error_and_cannot_be_applied(org, owner, see
     workload_import_discard(workload_import=staged)
     staged.refresh_from_db()
     assert staged.status == WorkloadImport.Status.DISCARDED
+
+
+def test_a_gpu_class_no_accelerator_matches_is_refused_at_its_row(org, seeded, h100):
+    """Row 3 names 'A9000', an accelerator nobody has: the import names row and field, and
+    writes nothing (row 2's 'H100 SXM' is the public part and would have been fine)."""
+    data = csv_bytes(
+        "external_id,name,kind,gpu_class,gpu_hours_per_month",
+        "GPU-1,Upscaling,other_gpu,H100 SXM,100",
+        "GPU-2,Colour grading,other_gpu,A9000,40",
+    )
+    [(row, field, message)] = row_errors(org, data)
+    assert (row, field) == (3, "gpu_class")
+    assert message.startswith("'A9000' is no accelerator this organization has")
+    assert count(org) == 0

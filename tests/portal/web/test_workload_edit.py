@@ -215,11 +215,11 @@ def test_a_number_beyond_its_documented_range_shows_beside_it(
     assert not _scoped(org).exists()
 
 
-def test_a_million_gpus_busy_all_month_can_be_entered(client_for, org, analyst):
+def test_a_million_gpus_busy_all_month_can_be_entered(client_for, org, analyst, h100):
     form = {
         **VALID,
         "kind": "other_gpu",
-        "gpu_class": "H100",
+        "gpu_class": "H100 SXM",
         "avg_input_tokens": "0",
         "requests_per_day": "0",
         "gpu_hours_per_month": "744000000",
