@@ -48,8 +48,19 @@ class RunTask(Task):
 )
 def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:
     return runs.assessment_run_execute(
-        organization_id=organization_id, run_id=run_id, task_id=self.request.id or ""
+        organization_id=organization_id,
+        run_id=run_id,
+        task_id=self.request.id or "",
+        transient_retry=is_transient_retry(self.request),
     )
+
+
+def is_transient_retry(request) -> bool:
+    """Whether this delivery is a retry the task queued itself after a transient error (its
+    attempt ended), not a message the broker delivers again because the worker holding it died
+    (which may have been the run's doing, retry or not)."""
+    redelivered = bool((request.delivery_info or {}).get("redelivered"))
+    return bool(request.retries) and not redelivered
 
 
 class EmailTask(Task):
@@ -82,7 +93,7 @@ def report_email_send_task(self, organization_id: int, email_id: int) -> str:
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(callbacks.CallbackRetry, OSError),
+    autoretry_for=(callbacks.CallbackRetry, OSError, *TRANSIENT_ERRORS),
     max_retries=5,
     **RETRY,
 )

@@ -7,6 +7,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +44,10 @@ def report_email_queue(
                 message=message or "",
                 requested_by=user,
                 automatic=automatic,
+                # Chosen now, stored with the row: a send the database could not record (it went
+                # away once the server had the message) is sent again under the same Message-ID,
+                # which receiving servers and mail clients take for the same message.
+                message_id=make_msgid(idstring="sovra-report", domain=DNS_NAME),
             )
     except IntegrityError:
         # The automatic email of this run exists already (a redelivered task): do not send twice.

@@ -279,7 +279,9 @@ STEP_LABELS.update(done="Finished", failed="Failed")
 # --------------------------------------------------------------------------- execution
 
 
-def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentRun | None:
+def _claim(
+    organization: Organization, run_id: int, task_id: str, transient_retry: bool
+) -> AssessmentRun | None:
     """Mark the run as ours, or None when there is nothing to do (finished, or another live
     worker has it); AttemptsExhausted when it may not be started again."""
     stale = timedelta(seconds=settings.SOVRA_RUN_STALE_SECONDS)
@@ -299,13 +301,15 @@ def _claim(organization: Organization, run_id: int, task_id: str) -> AssessmentR
             return None
         # A worker killed mid-run (out of memory, hard time limit) gives its message back
         # (reject_on_worker_lost) and leaves no other trace: counting starts here is what stops
-        # the same run from killing worker after worker.
-        if run.attempts >= settings.SOVRA_RUN_MAX_ATTEMPTS:
-            raise AttemptsExhausted(run)
+        # the same run from killing worker after worker. The task's own retry after a transient
+        # error follows an attempt that ended instead: it counts only if it starts the run.
+        if not transient_retry or run.status == RunStatus.QUEUED:
+            if run.attempts >= settings.SOVRA_RUN_MAX_ATTEMPTS:
+                raise AttemptsExhausted(run)
+            run.attempts += 1
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now
-        run.attempts += 1
         run.task_id = task_id or run.task_id
         run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "task_id"])
         return run
@@ -346,11 +350,19 @@ def out_of_memory_error(step: str) -> str:
     )
 
 
-def assessment_run_execute(*, organization_id: int, run_id: int, task_id: str = "") -> str:
-    """Compute every step not yet stored; returns the run's status afterwards."""
+def assessment_run_execute(
+    *, organization_id: int, run_id: int, task_id: str = "", transient_retry: bool = False
+) -> str:
+    """Compute every step not yet stored; returns the run's status afterwards.
+
+    ``transient_retry``: this is the task's own retry after a transient error (the database or
+    broker was away), which resumes the run without using up the SOVRA_RUN_MAX_ATTEMPTS meant
+    for runs that kill their worker: otherwise a few database blips in one run would fail it
+    as "out of memory or time".
+    """
     organization = Organization.objects.get(pk=organization_id)
     try:
-        run = _claim(organization, run_id, task_id)
+        run = _claim(organization, run_id, task_id, transient_retry)
     except AttemptsExhausted as exhausted:
         logger.error("%s without finishing: failing it", exhausted)
         _finish(exhausted.run, RunStatus.FAILED, attempts_exhausted_error(exhausted.run.attempts))

@@ -4,6 +4,7 @@ finished, stale runs noticed, failures explained."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -136,6 +137,81 @@ def test_a_redelivered_task_resumes_at_the_first_step_not_stored(
     assert done.snapshot["taken_at"] == taken_at  # not taken again
     assert done.timings["engine"] == engine_seconds  # not computed again
     assert done.attempts == 2
+
+
+def test_retries_after_transient_errors_resume_the_run_without_using_up_its_attempts(
+    assessment, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """GIVEN a run whose first delivery met the database down before it could start it, then
+    whose database goes away at the sensitivity step more often than a run may be started WHEN
+    the task retries each time THEN the run resumes and finishes, started once: the attempts
+    are for runs that kill their worker, not for outages."""
+    from django.db import OperationalError
+
+    from assessments.services import runs as runs_module
+
+    def transient(snapshot):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(runs_module.compute, "tornado_section", transient)
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=2)
+    retry = {
+        "organization_id": assessment.organization_id,
+        "run_id": run.pk,
+        "task_id": "t1",
+        "transient_retry": True,
+    }
+    for _ in range(settings.SOVRA_RUN_MAX_ATTEMPTS + 1):
+        with pytest.raises(OperationalError):
+            assessment_run_execute(**retry)
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert assessment_run_execute(**retry) == RunStatus.SUCCEEDED
+    done = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    assert done.attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("retries", "delivery_info", "transient"),
+    [
+        (0, {"redelivered": False}, False),  # the first delivery
+        (0, {"redelivered": True}, False),  # given back by a worker that died
+        (2, {"redelivered": False}, True),  # the task's own retry
+        (2, {"redelivered": True}, False),  # that retry given back by a worker that died
+        (1, None, True),  # a retry computed in-process (no broker)
+    ],
+)
+def test_only_the_tasks_own_retries_resume_without_counting_a_start(
+    retries, delivery_info, transient
+):
+    from assessments.tasks import is_transient_retry
+
+    request = SimpleNamespace(retries=retries, delivery_info=delivery_info)
+    assert is_transient_retry(request) is transient
+
+
+def test_tasks_back_off_over_minutes_on_transient_errors():
+    """A database or broker restart of 20 s or more never uses up a task's retries, and a
+    longer outage sees each task try less and less often, not a storm."""
+    from celery.utils.time import get_exponential_backoff_interval
+
+    from assessments.tasks import (
+        assessment_run_execute_task,
+        report_email_send_task,
+        run_callback_task,
+    )
+    from portal.transient import TRANSIENT_ERRORS
+
+    for task in (assessment_run_execute_task, report_email_send_task, run_callback_task):
+        assert set(TRANSIENT_ERRORS) <= set(task.autoretry_for), task.name
+        waits = [
+            get_exponential_backoff_interval(
+                task.retry_backoff, retries, task.retry_backoff_max, task.retry_jitter
+            )
+            for retries in range(task.max_retries)
+        ]
+        assert waits == sorted(waits) and waits[0] >= 10, (task.name, waits)
+        assert sum(waits) >= 5 * 60, (task.name, waits)
 
 
 def test_a_finished_run_never_changes(assessment):

@@ -12,8 +12,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -21,6 +19,7 @@ from assessments import callback_target as callback_target_module
 from assessments.models import Assessment, AssessmentRun
 from assessments.services import callbacks as callbacks_module
 from assessments.services.callbacks import CallbackRetry, run_callback_send
+from tests.assessments.live import Receiver
 from tests.assessments.world import finished_run
 
 pytestmark = pytest.mark.django_db
@@ -28,48 +27,10 @@ pytestmark = pytest.mark.django_db
 HOOK_HOST = "hooks.alice.example.org"
 
 
-class Receiver:
-    """A real HTTP server on loopback that keeps what it receives and answers as told."""
-
-    def __init__(self):
-        self.received, self.status, self.headers = [], 204, {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), self.path, body))
-                self.send_response(receiver.status)
-                for name, value in receiver.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def other_receiver():
-    server = Receiver()
-    yield server
-    server.close()
+    with Receiver() as server:
+        yield server
 
 
 @pytest.fixture

@@ -110,3 +110,32 @@ def test_a_delivery_failure_is_recorded_then_retried(run, monkeypatch):
     monkeypatch.undo()
     assert report_email_send(organization_id=run.organization_id, email_id=email.pk) == "failed"
     assert mail.outbox == []
+
+
+def test_a_send_the_database_could_not_record_goes_again_as_the_same_message(run, monkeypatch):
+    """GIVEN the mail server took the report WHEN the database goes away before the send is
+    recorded THEN the e-mail is still queued and its retry carries the same Message-ID, which
+    receivers take for the same message: an outage never loses it, nor makes two of it."""
+    from django.db import OperationalError
+
+    from assessments.services import emails as emails_module
+
+    email = report_email_queue(run=run, recipients=["cfo@example.org"])
+    assert email.message_id.startswith("<") and "sovra-report" in email.message_id
+
+    class DatabaseGone:
+        @staticmethod
+        def now():
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(emails_module, "timezone", DatabaseGone)
+    with pytest.raises(OperationalError):
+        report_email_send(organization_id=run.organization_id, email_id=email.pk)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("queued", 0)
+
+    monkeypatch.undo()
+    assert report_email_send(organization_id=run.organization_id, email_id=email.pk) == "sent"
+    first, again = mail.outbox
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"]
+    assert again.extra_headers["Message-ID"] == email.message_id
