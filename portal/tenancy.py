@@ -164,14 +164,17 @@ class OrgScopedViewSet(_Sealed, _ApiScope, viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if self.action == "list":
-            self._refuse_unknown_parameters(request)
+            self._refuse_unclear_parameters(request)
 
-    def _refuse_unknown_parameters(self, request) -> None:
-        """A misspelt filter must not quietly return the whole list: name it and what is known."""
-        known = {"format"}
+    def _refuse_unclear_parameters(self, request) -> None:
+        """A list must not quietly return more than was asked: a misspelt parameter is named
+        with what is known, and a filter given twice or empty is refused (django-filter would
+        take the last value, or drop the filter)."""
+        filters = set()
         filterset = getattr(self, "filterset_class", None)
         if filterset is not None:
-            known |= set(filterset.base_filters)
+            filters = set(filterset.base_filters)
+        known = {"format"} | filters
         for backend in self.filter_backends:
             for attribute in ("search_param", "ordering_param"):
                 if hasattr(backend, attribute):
@@ -183,9 +186,14 @@ class OrgScopedViewSet(_Sealed, _ApiScope, viewsets.GenericViewSet):
                 for name in ("page_query_param", "page_size_query_param")
                 if getattr(paginator, name, None)
             }
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            allowed = ", ".join(sorted(known))
-            raise drf_exceptions.ValidationError(
-                {name: [f"not a parameter of this list; known: {allowed}"] for name in unknown}
-            )
+        allowed = ", ".join(sorted(known))
+        problems = {}
+        for name, values in sorted(request.query_params.lists()):
+            if name not in known:
+                problems[name] = [f"not a parameter of this list; known: {allowed}"]
+            elif len(values) > 1:
+                problems[name] = ["Give this parameter once."]
+            elif name in filters and values[0] == "":
+                problems[name] = ["Empty: give a value, or leave the parameter out."]
+        if problems:
+            raise drf_exceptions.ValidationError(problems)

@@ -11,7 +11,7 @@ from assessments.models import Assessment, AssessmentRun, ReportEmail, RunStatus
 from assessments.models.assessment import OPTION_CHOICES
 from assessments.services.assessments import clean_callback_url
 from assessments.services.runs import STEP_LABELS
-from portal.api.fields import StrictModelSerializer, StrictSerializer
+from portal.api.fields import StrictModelSerializer, StrictSerializer, UsernameField
 from portal.models import Workload
 from portal.validators import MAX_TAG_LENGTH, MAX_TAGS, validate_tags
 
@@ -82,7 +82,7 @@ class AssessmentSerializer(StrictModelSerializer):
         required=False,
         help_text="Addresses that receive each succeeded run's report (at most 50).",
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = UsernameField()
     run_count = serializers.SerializerMethodField()
     runs_url = serializers.SerializerMethodField()
 
@@ -173,7 +173,7 @@ class RunSerializer(serializers.ModelSerializer):
 
     assessment_name = serializers.CharField(source="assessment.name", read_only=True)
     step_label = serializers.SerializerMethodField()
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = UsernameField()
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
     has_report = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
@@ -235,7 +235,7 @@ class RunStartSerializer(StrictSerializer):
 class ReportEmailSerializer(serializers.ModelSerializer):
     """One sending of a run's report, and how its delivery went."""
 
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = UsernameField()
 
     class Meta:
         model = ReportEmail

@@ -18,7 +18,9 @@ class CatalogSerializer(StrictModelSerializer):
     """A catalog version: public (shared, read-only) or the organization's own."""
 
     is_public = serializers.BooleanField(read_only=True)
-    based_on = serializers.PrimaryKeyRelatedField(read_only=True)
+    based_on = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The version this one was copied from, if any."
+    )
 
     class Meta:
         model = Catalog

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.models import ModelSpec
@@ -51,6 +53,16 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     """A Serializer that refuses unknown keys."""
 
 
+class UsernameField(serializers.SlugRelatedField):
+    """Who did something, by username: null when no one did or once the account is deleted
+    (the foreign keys are ``SET_NULL``), so the schema must say it may be null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
+
+
+# Empty text means no model, as in an import's empty cell (DRF reads '' as null for relations).
+@extend_schema_field(OpenApiTypes.STR)
 class ModelSpecNameField(serializers.SlugRelatedField):
     """A model spec given by its name, among those the request's organization can see."""
 

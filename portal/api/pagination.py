@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 # Below this offset a plain LIMIT/OFFSET is as fast as the deferred join and saves a query.
@@ -48,9 +51,47 @@ class DeferredJoinPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+# Beyond any page and any page size.
+_FAR = 10**18
+
+
+def _counting_number(request, name: str) -> int | None:
+    """The parameter's one value, a whole number from 1, or a 400 naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationError({name: ["Give this parameter once."]})
+    text = values[0]
+    # Digits only: DRF took "abc", "0" or "" as the default silently; int() would also take
+    # "+5", " 5" and other scripts' digits, and refuse thousands of them.
+    if not re.fullmatch(r"[1-9][0-9]*", text):
+        raise ValidationError({name: ["A whole number from 1."]})
+    return int(text) if len(text) <= len(str(_FAR)) else _FAR
+
+
 class FastPageNumberPagination(PageNumberPagination):
-    """Pages of up to 1,000 rows; the client picks the size with ``page_size``."""
+    """Pages of up to 1,000 rows; the client picks the size with ``page_size`` (larger sizes
+    get 1,000). A ``page`` or ``page_size`` that is not a whole number from 1 is refused,
+    never replaced by the default."""
 
     django_paginator_class = DeferredJoinPaginator
     page_size_query_param = "page_size"
     max_page_size = 1000
+    page_size_query_description = "Rows per page, 1 or more; above 1,000, 1,000."
+    # The schema says a page is a number: no "last".
+    last_page_strings = ()
+
+    def get_page_size(self, request):
+        size = _counting_number(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        # A page past the last stays DRF's 404 ("Invalid page.").
+        return _counting_number(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from portal.models import Role
 
 
 class ErrorItemSerializer(serializers.Serializer):
@@ -44,12 +47,15 @@ class RowsErrorResponseSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input; `errors` names each field at fault.",
+    400: "Invalid input; `errors` names each field (or query parameter) at fault.",
     401: "No valid credentials (missing, unknown, revoked or expired token).",
     403: "Your role in this organization does not allow this (or a missing CSRF token).",
     404: "No such organization for you, or no such object in it.",
+    406: "None of the media types in `Accept` can be served.",
     409: "The request conflicts with the stored state.",
     413: "The request body is too large.",
+    415: "The body is not `application/json`.",
+    429: "Too many requests for this user or token; try again after `Retry-After` seconds.",
 }
 
 
@@ -59,6 +65,47 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds to wait before trying again.",
+    }
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """Declares the errors any operation can answer from what it is (authenticated, rate
+    limited, under an organization, with input, for a role), so views list only their own."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for code in self._common_error_codes(operation):
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(errors(code)[code], str(code))
+        if "Retry-After" not in responses["429"].get("headers", {}):
+            responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
+        return operation
+
+    def _common_error_codes(self, operation) -> list[int]:
+        codes = [401, 406, 429]
+        places = {(p["in"], p["name"]) for p in operation.get("parameters", ())}
+        if any(place == "query" for place, _ in places):
+            codes.append(400)  # a value out of range, a parameter misspelt or repeated
+        if "requestBody" in operation:
+            codes += [400, 413, 415]
+        if any(place == "path" for place, _ in places) or ("query", "page") in places:
+            codes.append(404)  # no such object, or a page past the last
+        required_role = getattr(self.view, "required_role", None)
+        if self.method not in ("GET", "HEAD", "OPTIONS") or (
+            required_role is not None and required_role(self.method) != Role.VIEWER
+        ):
+            codes.append(403)
+        return codes
 
 
 READ_ERRORS = (401, 404)

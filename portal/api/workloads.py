@@ -27,7 +27,9 @@ class WorkloadSerializer(DecimalsAsNumbersMixin, StrictModelSerializer):
     model = ModelSpecNameField(
         allow_null=True,
         required=False,
-        help_text="Name of a model spec (see model-specs/); null for work sized in GPU-hours.",
+        help_text=(
+            "Name of a model spec (see model-specs/); null or empty for work sized in GPU-hours."
+        ),
     )
     model_id = serializers.IntegerField(read_only=True, allow_null=True)
     tags = serializers.ListField(

@@ -77,3 +77,92 @@ def test_known_list_parameters_still_pass(client_as, org):
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": ["2", "3"]}, "page_size"),
+        ({"page": ""}, "page"),
+        ({"page": "last"}, "page"),
+        ({"page": "+1"}, "page"),
+    ],
+)
+def test_a_page_or_page_size_that_is_not_a_whole_number_is_refused_naming_it(
+    client_as, org, query, field
+):
+    """``page_size=abc`` (or 0, or given twice) answered 200 with 50 rows, as if asked for."""
+    WorkloadFactory(organization=org)
+    response = client_as("viewer").get(f"{BASE}/workloads/", query)
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+@pytest.mark.parametrize("page_size", ["5000", "9" * 5000])
+def test_a_page_size_above_the_largest_gives_the_largest_page(client_as, org, page_size):
+    WorkloadFactory(organization=org)
+    response = client_as("viewer").get(f"{BASE}/workloads/", {"page_size": page_size})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    far = client_as("viewer").get(f"{BASE}/workloads/", {"page": page_size})
+    assert far.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"kind": ["chat", "batch"]}, "Give this parameter once."),
+        ({"residency_requirement": ""}, "Empty: give a value, or leave the parameter out."),
+        ({"external_id": ""}, "Empty: give a value, or leave the parameter out."),
+    ],
+)
+def test_a_filter_given_twice_or_empty_is_refused_not_dropped(client_as, org, query, message):
+    """``?residency_requirement=`` returned every workload (django-filter drops an empty
+    filter), and ``?kind=chat&kind=batch`` only the batch ones."""
+    WorkloadFactory(organization=org, kind="chat")
+    WorkloadFactory(organization=org, kind="batch")
+    response = client_as("viewer").get(f"{BASE}/workloads/", query)
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["message"]) == (next(iter(query)), message)
+
+
+def test_an_empty_search_or_ordering_still_means_none(client_as, org):
+    WorkloadFactory(organization=org)
+    response = client_as("viewer").get(f"{BASE}/workloads/", {"search": "", "ordering": ""})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_who_did_it_is_null_once_no_one_is_known(client_as, org, other_org):
+    """An assessment, catalog version or run answered ``null`` where the schema said string or
+    integer: the user was deleted (``SET_NULL``), or the catalog was not copied from another."""
+    from costing.models import Catalog
+    from tests.assessments.world import world_assessments
+    from tests.costing.catalog_data import private_draft
+
+    world = world_assessments(org, other_org, user=None)
+    catalog, _ = private_draft(org)
+    client = client_as("viewer")
+
+    assessment = client.get(f"{BASE}/assessments/{world['assessment'].pk}/").json()
+    run = client.get(f"{BASE}/runs/{world['run'].pk}/").json()
+    catalog = client.get(f"{BASE}/catalogs/{Catalog.objects.for_organization(org).get().pk}/")
+    assert (assessment["created_by"], run["requested_by"]) == (None, None)
+    assert catalog.json()["based_on"] is None
+
+
+def test_an_empty_model_means_no_model_as_the_schema_says(client_as, org):
+    """The schema said ``model`` has at least one character, while ``""`` is accepted as no
+    model (an import's empty cell reads the same)."""
+    body = {"external_id": "WL-9", "name": "Batch", "kind": "batch", "model": ""}
+    response = client_as("analyst").post(f"{BASE}/workloads/", body, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["model"] is None

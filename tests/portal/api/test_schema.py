@@ -154,3 +154,50 @@ def test_invitations_replace_adding_members_and_name_no_account(schema):
     assert invitation["state"]["allOf"][0]["$ref"].endswith("/InvitationStateEnum")
     revoke = schema["paths"][TENANT_PREFIX + "invitations/{id}/revoke/"]["post"]
     assert "409" in revoke["responses"]
+
+
+def test_every_operation_documents_the_errors_any_request_can_meet(schema):
+    """A rate limit (429, with Retry-After) or an ``Accept`` the API cannot serve (406) can
+    answer any operation; a list's query (400, and 404 past the last page), a body (400, 413,
+    415) and an admin-only read (403) add theirs. ``GET .../members/?x=1`` answered an
+    undocumented 400."""
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"401", "406", "429"}
+        places = {(p["in"], p["name"]) for p in operation.get("parameters", ())}
+        if any(place == "query" for place, _ in places):
+            expected.add("400")
+        if ("query", "page") in places:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"400", "413", "415"}
+        assert expected <= set(responses), (method, path, sorted(responses))
+        assert "Retry-After" in responses["429"]["headers"], (method, path)
+    members = schema["paths"][TENANT_PREFIX + "members/"]["get"]["responses"]
+    assert {"400", "403", "404"} <= set(members)
+
+
+def test_pages_are_whole_numbers_from_one(schema):
+    parameters = schema["paths"][TENANT_PREFIX + "workloads/"]["get"]["parameters"]
+    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    assert by_name["page"] == {"type": "integer", "minimum": 1}
+    assert by_name["page_size"] == {"type": "integer", "minimum": 1}
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("Assessment", "created_by"),
+        ("Run", "requested_by"),
+        ("ReportEmail", "requested_by"),
+        ("Catalog", "based_on"),
+        ("Workload", "model"),
+    ],
+)
+def test_fields_that_may_be_null_say_so(schema, component, field):
+    assert schema["components"]["schemas"][component]["properties"][field]["nullable"] is True
+
+
+def test_an_empty_model_name_is_allowed_by_the_schema(schema):
+    model = schema["components"]["schemas"]["WorkloadRequest"]["properties"]["model"]
+    assert "minLength" not in model
