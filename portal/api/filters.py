@@ -49,6 +49,16 @@ _STRICT_BOOLEANS = {models.BooleanField: {"filter_class": StrictBooleanFilter}}
 class ScopedFilterBackend(filters.DjangoFilterBackend):
     """django-filter's backend; its schema extension avoids the fail-closed managers."""
 
+    def filter_queryset(self, request, queryset, view):
+        # Most list requests name no filter: building the filter set and its form (deep copies
+        # of every filter and form field) then cost a fifth of the request for nothing.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or request.query_params.keys().isdisjoint(
+            filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
 
 class StableOrderingFilter(OrderingFilter):
     """Ordering that always ends on a unique key, so pages never repeat or skip rows."""
