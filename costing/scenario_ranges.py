@@ -96,9 +96,9 @@ def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | No
     value = _range(every, min(now))
     return value, (
         f"{gpu} (the GPU the most GPU-hour workloads name): on-demand price per GPU-hour of "
-        f"{len(every)} rows (current offers of every provider and their dated history) in "
-        f"{fx.quote}, {min(every):.3f} to {max(every):.3f}, over the cheapest current offer "
-        f"{min(now):.3f}, which the engine prices"
+        f"{len(every)} row{'' if len(every) == 1 else 's'} (current offers of every provider "
+        f"and their dated history) in {fx.quote}, {min(every):.3f} to {max(every):.3f}, over "
+        f"the cheapest current offer {min(now):.3f}, which the engine prices"
     )
 
 
