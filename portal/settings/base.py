@@ -248,7 +248,7 @@ SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", defau
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
 # In-process tasks still borrow a producer: the in-memory transport, so nothing dials a broker.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

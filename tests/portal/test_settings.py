@@ -126,7 +126,7 @@ def test_embedded_default_is_sqlite_with_tasks_in_process():
     resolved = resolved_settings(EMBEDDED)
     assert resolved["ENGINE"] == "django.db.backends.sqlite3"
     assert resolved["NAME"] == str(BASE_DIR / "var" / "sovra.sqlite3")
-    assert resolved["CELERY_BROKER_URL"] == "memory://"
+    assert resolved["CELERY_BROKER_URL"] == "memory://localhost/"
     assert resolved["CELERY_TASK_ALWAYS_EAGER"] is True
     assert resolved["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert resolved["SOVRA_IMPORT_MAX_BYTES"] == 20 * 1024**2
