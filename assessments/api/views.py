@@ -19,7 +19,7 @@ from assessments.api.serializers import (
 from assessments.models import Assessment
 from assessments.selectors import assessments_for
 from assessments.services.assessments import assessment_delete, assessment_save
-from assessments.services.runs import assessment_run_start
+from assessments.services.runs import RunJustStarted, assessment_run_start
 from portal.api.filters import StableOrderingFilter
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
@@ -166,18 +166,29 @@ class AssessmentRunsView(OrgContextMixin, OrgScopedAPIView):
         summary="Start a run of the assessment (analysts and above)",
         description="Send no body (or `{}`). The run is queued and computed by a worker: the "
         "answer is 202 with the queued run, and `Location` is the run's URL, to poll until "
-        "`status` is `succeeded` or `failed`.",
+        "`status` is `succeeded` or `failed`. A second start by the same user within "
+        "`SOVRA_RUN_REPEAT_START_SECONDS` (10 s) while the first run is still queued or "
+        "running answers 409 with the code `just_started` and that run (`run`, `Location`).",
         parameters=[ORG_SLUG],
         request=RunStartSerializer,
         responses={
             202: OpenApiResponse(RunSerializer, description="Queued; `Location` is the run."),
-            **errors(*WRITE_ERRORS),
+            **errors(*WRITE_ERRORS, 409),
         },
     )
     def post(self, request, *args, **kwargs):
         assessment = self.get_object()
         RunStartSerializer(data=request.data if request.data else {}).is_valid(raise_exception=True)
-        run = assessment_run_start(assessment=assessment, requested_by=request.user)
+        try:
+            run = assessment_run_start(assessment=assessment, requested_by=request.user)
+        except RunJustStarted as repeat:
+            body = self.get_serializer(runs_listed(self.organization).get(pk=repeat.run.pk)).data
+            error = {"field": None, "message": str(repeat), "code": "just_started"}
+            return Response(
+                {"detail": str(repeat), "errors": [error], "run": body},
+                status=status.HTTP_409_CONFLICT,
+                headers={"Location": body["links"]["self"]},
+            )
         # Read again: a worker in this process may have finished it already.
         run = runs_listed(self.organization).get(pk=run.pk)
         body = self.get_serializer(run).data

@@ -280,6 +280,9 @@ SOVRA_OUTBOX_RETRYING_SECONDS = env.int("SOVRA_OUTBOX_RETRYING_SECONDS", default
 SOVRA_RUN_STALE_SECONDS = env.int("SOVRA_RUN_STALE_SECONDS", default=600)
 SOVRA_RUN_QUEUED_STALE_SECONDS = env.int("SOVRA_RUN_QUEUED_STALE_SECONDS", default=1800)
 SOVRA_RUN_MAX_ATTEMPTS = env.int("SOVRA_RUN_MAX_ATTEMPTS", default=3)
+# A second start of the same assessment by the same user this soon after the first, while that
+# one is still queued or running, is a double click: it is refused and shows the first run.
+SOVRA_RUN_REPEAT_START_SECONDS = env.int("SOVRA_RUN_REPEAT_START_SECONDS", default=10)
 # One attempt of a run: past the soft limit the run fails with the reason; the hard limit kills
 # a worker that did not stop (C code ignores the soft limit's signal until it returns).
 SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS = env.int("SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS", default=3600)

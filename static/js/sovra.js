@@ -41,6 +41,23 @@
     });
   });
 
+  // A form that starts work (a run) is sent once: a second click before the next page loads
+  // does nothing. The buttons are disabled after the submit, so the clicked one's value is sent.
+  document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.submitted) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitted = "true";
+      setTimeout(function () {
+        form.querySelectorAll("button, input[type=submit]").forEach(function (button) {
+          button.disabled = true;
+        });
+      }, 0);
+    });
+  });
+
   // Select the whole secret on focus so a keyboard user can copy it at once.
   document.querySelectorAll("input[readonly].mono").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });

@@ -14,7 +14,7 @@ from assessments.models import AssessmentRun, RunStatus
 from assessments.reports.formatting import option_label
 from assessments.selectors import assessments_for, runs_for
 from assessments.services.assessments import assessment_delete, assessment_save
-from assessments.services.runs import assessment_run_start
+from assessments.services.runs import RunJustStarted, assessment_run_start
 from assessments.web.forms import AssessmentForm, CompareForm, engine_defaults
 from portal.models import Role
 from portal.tenancy import OrgScopedView
@@ -90,7 +90,10 @@ class AssessmentFormMixin:
             return self.form_invalid(form)
         run = None
         if self.request.POST.get("action") == "run":
-            run = assessment_run_start(assessment=self.object, requested_by=self.request.user)
+            try:
+                run = assessment_run_start(assessment=self.object, requested_by=self.request.user)
+            except RunJustStarted as repeat:  # a double click: show the run the first started
+                run = repeat.run
         if created and self.object.callback_url:
             # The signing secret is shown once, in this response, and never again.
             return TemplateResponse(
@@ -257,7 +260,11 @@ class AssessmentRunView(OrgScopedView, DetailView):
             for message in error.messages:
                 messages.error(request, f"No run was started: {message}")
             return redirect("assessment-detail", org_slug=self.organization.slug, pk=assessment.pk)
-        messages.success(request, f"Run #{run.number} of '{assessment.name}' started.")
+        except RunJustStarted as repeat:  # a double click: show the run the first started
+            messages.info(request, str(repeat))
+            run = repeat.run
+        else:
+            messages.success(request, f"Run #{run.number} of '{assessment.name}' started.")
         return redirect(
             reverse("run-detail", kwargs={"org_slug": self.organization.slug, "pk": run.pk})
         )

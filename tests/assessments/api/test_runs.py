@@ -220,3 +220,33 @@ def test_assessments_over_the_workload_limit_are_refused_on_create_and_run(
     assert error_fields(started) == ["workloads"]
     assert "the limit is 0 per assessment" in started.json()["errors"][0]["message"]
     assert not AssessmentRun.objects.for_organization(org).exists()
+
+
+def test_a_second_start_moments_later_is_a_double_click_answered_409_with_the_first_run(
+    api_as, analyst, owner, world, settings
+):
+    """GIVEN a run the analyst started that is still queued WHEN the analyst starts the same
+    assessment again at once THEN 409 `just_started` names that run (body and Location) and no
+    second run exists; another user, or the same user once the window has passed, starts one."""
+    settings.SOVRA_RUN_REPEAT_START_SECONDS = 10
+    assessment = world["assessment"]
+    url = f"{BASE}/assessments/{assessment.pk}/runs/"
+    runs = AssessmentRun.objects.for_organization(assessment.organization).filter(
+        assessment=assessment
+    )
+    before = runs.count()
+    first = api_as(analyst).post(url)
+    assert first.status_code == 202
+
+    again = api_as(analyst).post(url)
+    assert again.status_code == 409
+    body = again.json()
+    assert body["errors"][0]["code"] == "just_started"
+    assert body["detail"].startswith(f"Run #{first.json()['number']} of this assessment was")
+    assert body["run"]["id"] == first.json()["id"] and again["Location"] == first["Location"]
+    assert runs.count() == before + 1
+
+    assert api_as(owner).post(url).status_code == 202
+    settings.SOVRA_RUN_REPEAT_START_SECONDS = 0
+    assert api_as(analyst).post(url).status_code == 202
+    assert runs.count() == before + 3

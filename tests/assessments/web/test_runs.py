@@ -239,3 +239,20 @@ def test_starting_a_run_over_the_workload_limit_says_why_and_starts_nothing(
     page = client.get(response["Location"]).content.decode()
     assert "No run was started: this assessment covers" in page
     assert "the limit is 0 per assessment" in page
+
+
+def test_a_double_click_on_run_starts_one_run_and_shows_it(client_for, org, analyst, world):
+    """The second POST of a double click lands on the first run's page, saying so, and the
+    button's form is marked to be sent once."""
+    client = client_for(analyst)
+    url = reverse("assessment-run", args=[org.slug, world["assessment"].pk])
+    first = client.post(url)
+    second = client.post(url)
+    runs = AssessmentRun.objects.for_organization(org).filter(assessment=world["assessment"])
+    run = runs.get(number=3)
+    assert not runs.filter(number=4).exists()
+    assert second["Location"] == first["Location"] == reverse("run-detail", args=[org.slug, run.pk])
+    page = client.get(second["Location"]).content.decode()
+    assert "Run #3 of this assessment was started 0 s ago and is still queued" in page
+    detail = client.get(reverse("assessment-detail", args=[org.slug, world["assessment"].pk]))
+    assert f'action="{url}" data-submit-once' in detail.content.decode()
