@@ -7,6 +7,8 @@ import math
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -23,6 +25,38 @@ class SignInLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def account_name(login: str | None) -> str | None:
+    """The username a sign-in name stands for: an e-mail address held by exactly one account
+    means that account; anything else is taken as a username."""
+    if not login or "@" not in login:
+        return login
+    found = list(
+        get_user_model()
+        ._default_manager.filter(email__iexact=login.strip())
+        .values_list("username", flat=True)[:2]
+    )
+    return found[0] if len(found) == 1 else login
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """Signs in with the username or the account's e-mail address (case aside)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return super().authenticate(
+            request, username=account_name(username), password=password, **kwargs
+        )
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The account a sign-in counts against (AXES_USERNAME_CALLABLE): its e-mail address and
+    its username share one count, so alternating them gives no extra attempts."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    given = (credentials or {}).get(field)
+    if given is None and request is not None:
+        given = getattr(request, "data", request.POST).get(field)
+    return account_name(given)
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:

@@ -112,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # the account alone, so that nobody can lock a colleague out from elsewhere.
 AUTHENTICATION_BACKENDS = [
     "portal.lockout.SignInLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.lockout.UsernameOrEmailBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("SOVRA_LOGIN_FAILURE_LIMIT", default=5)
 _LOGIN_COOLOFF_MINUTES = env.int("SOVRA_LOGIN_COOLOFF_MINUTES", default=15)
@@ -122,6 +122,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
 # Proxies in front that append the client's address to X-Forwarded-For (0: none, as in the
 # embedded default); behind a proxy, the lockout needs it to tell clients apart.
 SOVRA_TRUSTED_PROXY_COUNT = env.int("SOVRA_TRUSTED_PROXY_COUNT", default=0)

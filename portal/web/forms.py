@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from portal.models import ModelSpec, Organization, Role, Workload
@@ -169,6 +170,15 @@ def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:
     if actor_role.at_least(Role.OWNER):
         return list(Role.choices)
     return [(value, label) for value, label in Role.choices if value != Role.OWNER]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, taking the username or the account's e-mail address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username or e-mail"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
 
 
 class InvitationForm(forms.Form):

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from assessments.web.views.dashboard import DashboardView as OrganizationDashboardView
 from costing.web import urls as catalog_urls
+from portal.web.forms import SignInForm
 from portal.web.views import (
     home,
     imports,
@@ -25,6 +26,7 @@ account_patterns = [
         auth_views.LoginView.as_view(
             http_method_names=PAGE_METHODS,
             template_name="accounts/login.html",
+            authentication_form=SignInForm,
             redirect_authenticated_user=True,
         ),
         name="login",

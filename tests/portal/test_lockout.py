@@ -132,3 +132,31 @@ def test_behind_a_proxy_the_lock_holds_the_client_not_the_proxy(settings, alice)
         ).status_code
         == 302
     )
+
+
+def test_an_account_signs_in_with_its_e_mail_address_too(alice):
+    alice.email = "alice@alice-media.example"
+    alice.save()
+    assert sign_in(PASSWORD, username="Alice@Alice-Media.example").status_code == 302
+    page = Client().get(reverse("login")).content.decode()
+    assert "Username or e-mail" in page
+
+
+def test_an_address_two_accounts_share_signs_in_neither(alice):
+    """An e-mail address is not unique among accounts: one held twice names no one."""
+    alice.email = "team@alice-media.example"
+    alice.save()
+    UserFactory(username="bob", password=PASSWORD, email="team@alice-media.example")
+    assert sign_in(PASSWORD, username="team@alice-media.example").status_code == 200
+    assert sign_in(PASSWORD, username="bob").status_code == 302
+
+
+def test_the_e_mail_address_and_the_username_share_one_count_of_failures(alice):
+    """GIVEN failures alternating the account's e-mail address and its username THEN the
+    third locks the account, as three with either name would."""
+    alice.email = "alice@alice-media.example"
+    alice.save()
+    assert sign_in("wrong", username="alice@alice-media.example").status_code == 200
+    assert sign_in("wrong", username="alice").status_code == 200
+    assert sign_in("wrong", username="ALICE@alice-media.example").status_code == 429
+    assert sign_in(PASSWORD).status_code == 429

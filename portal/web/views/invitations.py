@@ -30,7 +30,7 @@ from portal.web.current import remember_organization
 from portal.web.forms import InvitationForm, InvitationSignUpForm, add_service_errors
 
 # The backend a new account's session records: it was just made here, no password was tried.
-SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SIGN_UP_BACKEND = "portal.lockout.UsernameOrEmailBackend"
 
 
 class InvitationCreateView(OrgScopedView, FormView):
