@@ -34,7 +34,7 @@ def account_name(login: str | None) -> str | None:
         return login
     found = list(
         get_user_model()
-        ._default_manager.filter(email__iexact=login.strip())
+        .objects.filter(email__iexact=login.strip())
         .values_list("username", flat=True)[:2]
     )
     return found[0] if len(found) == 1 else login
