@@ -28,7 +28,7 @@ from assessments.services.runs import STEP_LABELS
 from portal.api.errors import Conflict
 from portal.api.filters import IntegerFilter, ScopedFilterBackend
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG, errors
 from portal.tenancy import OrgScopedAPIView, OrgScopedViewSet
 
 
@@ -70,12 +70,12 @@ class RunFilter(filters.FilterSet):
     list=extend_schema(
         operation_id="runs_list",
         summary="List the organization's runs, newest first",
-        responses={200: RunSerializer(many=True), **errors(400, *READ_ERRORS)},
+        responses={200: RunSerializer(many=True)},
     ),
     retrieve=extend_schema(
         operation_id="runs_retrieve",
         summary="A run's status and progress (small: poll it)",
-        responses={200: RunSerializer, **errors(*READ_ERRORS)},
+        responses={200: RunSerializer},
     ),
 )
 @extend_schema(
@@ -143,7 +143,7 @@ class RunResultsView(OrgScopedAPIView):
         parameters=[ORG_SLUG],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The results, as stored."),
-            **errors(*READ_ERRORS, 409),
+            **errors(409),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -171,7 +171,7 @@ class RunSnapshotView(OrgScopedAPIView):
         parameters=[ORG_SLUG],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The snapshot, as stored."),
-            **errors(*READ_ERRORS, 409),
+            **errors(409),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -216,7 +216,6 @@ class RunReportPdfView(OrgScopedAPIView):
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The report, as an attachment."
             ),
-            **errors(*READ_ERRORS),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -247,7 +246,7 @@ class RunEmailsView(OrgContextMixin, OrgScopedAPIView):
         operation_id="run_emails_list",
         summary="List the emails of a run's report, newest first",
         parameters=[ORG_SLUG],
-        responses={200: ReportEmailSerializer(many=True), **errors(*READ_ERRORS)},
+        responses={200: ReportEmailSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         run = self.get_object()
@@ -266,7 +265,7 @@ class RunEmailsView(OrgContextMixin, OrgScopedAPIView):
         request=ReportEmailRequestSerializer,
         responses={
             202: OpenApiResponse(ReportEmailSerializer, description="Queued for sending."),
-            **errors(*WRITE_ERRORS, 409),
+            **errors(409),
         },
     )
     def post(self, request, *args, **kwargs):
@@ -303,7 +302,7 @@ class RunCompareView(OrgScopedAPIView):
         "earlier run, whichever order the URL names them. 400 when the runs belong to "
         "different assessments, 409 when one has not frozen its inputs yet.",
         parameters=[ORG_SLUG],
-        responses={200: RunComparisonSerializer, **errors(400, *READ_ERRORS, 409)},
+        responses={200: RunComparisonSerializer, **errors(400, 409)},
     )
     def get(self, request, *args, **kwargs):
         run = self.get_object()

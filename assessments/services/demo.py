@@ -10,7 +10,8 @@ from django.utils import timezone
 from assessments.models import Assessment, AssessmentRun, RunReport, RunStatus
 from assessments.models.assessment import OfferLocations
 from assessments.services.assessments import assessment_save
-from assessments.services.runs import assessment_run_execute, assessment_run_start
+from assessments.services.run_start import assessment_run_start
+from assessments.services.runs import assessment_run_execute
 from costing.models import Catalog, GpuSpec
 from costing.services import catalog_publish, catalog_row_add, private_catalog_create
 from portal.models import Organization

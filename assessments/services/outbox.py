@@ -19,7 +19,7 @@ from django.utils import timezone
 from assessments.models import AssessmentRun, ReportEmail, RunStatus
 from assessments.services.callbacks import enqueue_callback
 from assessments.services.emails import enqueue_send
-from assessments.services.runs import enqueue_execute
+from assessments.services.run_start import enqueue_execute
 from portal.models import Invitation
 from portal.models.outbox import EmailStatus
 from portal.services.invitations import enqueue_invitation

@@ -20,7 +20,7 @@ from portal.api.errors import Conflict
 from portal.api.filters import ScopedFilterBackend, StableOrderingFilter
 from portal.api.model_specs import PublicSpecsReadOnly
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG, errors
 from portal.tenancy import OrgScopedViewSet
 
 
@@ -43,32 +43,32 @@ _IN_USE = OpenApiResponse(
     list=extend_schema(
         operation_id="gpu_specs_list",
         summary="List the public accelerators and the organization's own",
-        responses={200: GpuSpecSerializer(many=True), **errors(400, *READ_ERRORS)},
+        responses={200: GpuSpecSerializer(many=True)},
     ),
     retrieve=extend_schema(
         operation_id="gpu_specs_retrieve",
         summary="Get an accelerator",
-        responses={200: GpuSpecSerializer, **errors(*READ_ERRORS)},
+        responses={200: GpuSpecSerializer},
     ),
     create=extend_schema(
         operation_id="gpu_specs_create",
         summary="Add an organization-owned accelerator (analysts and above)",
-        responses={201: GpuSpecSerializer, **errors(*WRITE_ERRORS)},
+        responses={201: GpuSpecSerializer},
     ),
     update=extend_schema(
         operation_id="gpu_specs_update",
         summary="Replace one of the organization's own accelerators",
-        responses={200: GpuSpecSerializer, **errors(*WRITE_ERRORS), 403: _PUBLIC_READ_ONLY},
+        responses={200: GpuSpecSerializer, 403: _PUBLIC_READ_ONLY},
     ),
     partial_update=extend_schema(
         operation_id="gpu_specs_partial_update",
         summary="Change one of the organization's own accelerators",
-        responses={200: GpuSpecSerializer, **errors(*WRITE_ERRORS), 403: _PUBLIC_READ_ONLY},
+        responses={200: GpuSpecSerializer, 403: _PUBLIC_READ_ONLY},
     ),
     destroy=extend_schema(
         operation_id="gpu_specs_destroy",
         summary="Delete one of the organization's own accelerators",
-        responses={204: None, **errors(401, 404), 403: _PUBLIC_READ_ONLY, 409: _IN_USE},
+        responses={204: None, 403: _PUBLIC_READ_ONLY, 409: _IN_USE},
     ),
 )
 @extend_schema(

@@ -34,7 +34,7 @@ from costing.services.catalog_io import ImportRowError
 from portal.api.errors import Conflict, PayloadTooLarge
 from portal.api.fields import StrictSerializer
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, RowsErrorResponseSerializer, errors
+from portal.api.schema import ORG_SLUG, RowsErrorResponseSerializer
 from portal.tenancy import OrgScopedAPIView
 
 KINDS = sorted(CATALOG_ROW_MODELS)
@@ -153,7 +153,6 @@ class CatalogImportView(OrgScopedAPIView):
             400: OpenApiResponse(
                 RowsErrorResponseSerializer, description="Problems by kind, row and field."
             ),
-            **errors(401, 404, 413),
             403: _PUBLIC_403,
             409: _PUBLISHED_409,
         },
@@ -215,7 +214,6 @@ class CatalogExportView(OrgScopedAPIView):
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.STR,
-            **errors(400, *(401, 404)),
         },
     )
     def get(self, request, *args, **kwargs):

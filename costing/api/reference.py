@@ -10,7 +10,7 @@ from rest_framework.filters import SearchFilter
 from costing.api.serializers import FxRateSerializer, ProviderSerializer
 from costing.models import FxRate, Provider
 from portal.api.filters import ScopedFilterBackend, StableOrderingFilter
-from portal.api.schema import ORG_SLUG, READ_ERRORS, errors
+from portal.api.schema import ORG_SLUG
 from portal.tenancy import OrgScopedViewSet
 
 
@@ -19,14 +19,14 @@ def _read_schema(name: str, serializer, label: str, *, retrieve: bool = True):
         "list": extend_schema(
             operation_id=f"{name}_list",
             summary=f"List {label}",
-            responses={200: serializer(many=True), **errors(400, *READ_ERRORS)},
+            responses={200: serializer(many=True)},
         )
     }
     if retrieve:
         views["retrieve"] = extend_schema(
             operation_id=f"{name}_retrieve",
             summary=f"Get one of the {label}",
-            responses={200: serializer, **errors(*READ_ERRORS)},
+            responses={200: serializer},
         )
     return extend_schema_view(**views)
 

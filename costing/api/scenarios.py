@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from costing.engine.scenario import SCHEMA, SCHEMA_PATH
 from costing.services.whatif import WhatIfBusy, whatif_evaluate
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, ErrorResponseSerializer, errors
+from portal.api.schema import ORG_SLUG, ErrorResponseSerializer
 from portal.models import Organization, Role
 from portal.tenancy import OrgScopedAPIView
 
@@ -242,7 +242,6 @@ _EVALUATE_SCHEMA = extend_schema(
             "that is not a JSON object, too many workloads or offers, or figures the engine "
             "cannot compute.",
         ),
-        **errors(401, 403, 404, 413),
         422: OpenApiResponse(
             ErrorResponseSerializer,
             description="Not evaluated within the time budget (`SOVRA_WHATIF_TIME_BUDGET_S`): "
@@ -302,7 +301,6 @@ class ScenarioSchemaView(APIView):
             (200, "application/schema+json"): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="The JSON Schema, as the engine applies it."
             ),
-            **errors(401),
         },
     )
     def get(self, request, *args, **kwargs):

@@ -68,8 +68,11 @@ class _Pool:
         with self.lock:
             if self.executor is executor:
                 self.executor = None
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.kill()
+        if hasattr(executor, "kill_workers"):  # Python 3.14 and later say it publicly
+            executor.kill_workers()
+        else:  # before 3.14 the only handle on the processes is the executor's own table
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
     def evaluate(self, document: dict, *, per_workload: bool, seconds: float) -> WhatIfAnswer:

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG, errors
 from portal.models import Membership, Role
 from portal.services.organizations import membership_change_role, membership_remove
 from portal.tenancy import OrgScopedViewSet
@@ -52,23 +52,23 @@ _LAST_OWNER = OpenApiResponse(
     list=extend_schema(
         operation_id="members_list",
         summary="List members (admins)",
-        responses={200: MemberSerializer(many=True), **errors(401, 403, 404)},
+        responses={200: MemberSerializer(many=True)},
     ),
     retrieve=extend_schema(
         operation_id="members_retrieve",
         summary="Get a member (admins)",
-        responses={200: MemberSerializer, **errors(401, 403, 404)},
+        responses={200: MemberSerializer},
     ),
     partial_update=extend_schema(
         operation_id="members_change_role",
         summary="Change a member's role (admins; owners change owners)",
         request=MemberRoleSerializer,
-        responses={200: MemberSerializer, **errors(*WRITE_ERRORS), 409: _LAST_OWNER},
+        responses={200: MemberSerializer, 409: _LAST_OWNER},
     ),
     destroy=extend_schema(
         operation_id="members_remove",
         summary="Remove a member (admins; owners remove owners)",
-        responses={204: None, **errors(401, 403, 404), 409: _LAST_OWNER},
+        responses={204: None, 409: _LAST_OWNER},
     ),
 )
 @extend_schema(

@@ -10,7 +10,7 @@ from portal.api.errors import Conflict
 from portal.api.fields import DecimalsAsNumbersMixin, StrictModelSerializer
 from portal.api.filters import ModelSpecFilter, ScopedFilterBackend, StableOrderingFilter
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG, errors
 from portal.models import ModelSpec
 from portal.models.modelspec import EDITABLE_FIELDS
 from portal.services.model_specs import (
@@ -59,34 +59,33 @@ _IN_USE = OpenApiResponse(
     list=extend_schema(
         operation_id="model_specs_list",
         summary="List the public model specs and the organization's own",
-        responses={200: ModelSpecSerializer(many=True), **errors(400, *READ_ERRORS)},
+        responses={200: ModelSpecSerializer(many=True)},
     ),
     retrieve=extend_schema(
         operation_id="model_specs_retrieve",
         summary="Get a model spec",
-        responses={200: ModelSpecSerializer, **errors(*READ_ERRORS)},
+        responses={200: ModelSpecSerializer},
     ),
     create=extend_schema(
         operation_id="model_specs_create",
         summary="Add an organization-owned model spec (analysts and above)",
-        responses={201: ModelSpecSerializer, **errors(*WRITE_ERRORS)},
+        responses={201: ModelSpecSerializer},
     ),
     update=extend_schema(
         operation_id="model_specs_update",
         summary="Replace one of the organization's own model specs",
-        responses={200: ModelSpecSerializer, **errors(*WRITE_ERRORS), 403: _PUBLIC_READ_ONLY},
+        responses={200: ModelSpecSerializer, 403: _PUBLIC_READ_ONLY},
     ),
     partial_update=extend_schema(
         operation_id="model_specs_partial_update",
         summary="Change one of the organization's own model specs",
-        responses={200: ModelSpecSerializer, **errors(*WRITE_ERRORS), 403: _PUBLIC_READ_ONLY},
+        responses={200: ModelSpecSerializer, 403: _PUBLIC_READ_ONLY},
     ),
     destroy=extend_schema(
         operation_id="model_specs_destroy",
         summary="Delete one of the organization's own model specs",
         responses={
             204: None,
-            **errors(401, 404),
             403: _PUBLIC_READ_ONLY,
             409: _IN_USE,
         },

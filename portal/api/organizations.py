@@ -8,7 +8,7 @@ from rest_framework import generics, mixins, serializers
 
 from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG
 from portal.models import Membership, Organization, Role
 from portal.models.organization import SETTINGS_FIELDS
 from portal.selectors import memberships_for_user
@@ -53,7 +53,7 @@ class OrganizationSerializer(StrictModelSerializer):
         summary="List your organizations",
         description="Every organization you belong to, with your role in it. Tenant routes "
         "take the organization's `slug`.",
-        responses={200: MyOrganizationSerializer(many=True), **errors(401)},
+        responses={200: MyOrganizationSerializer(many=True)},
     )
 )
 class MyOrganizationListView(generics.ListAPIView):
@@ -72,17 +72,17 @@ class MyOrganizationListView(generics.ListAPIView):
     retrieve=extend_schema(
         operation_id="organization_retrieve",
         summary="Get the organization",
-        responses={200: OrganizationSerializer, **errors(*READ_ERRORS)},
+        responses={200: OrganizationSerializer},
     ),
     update=extend_schema(
         operation_id="organization_update",
         summary="Replace the organization's settings (admins)",
-        responses={200: OrganizationSerializer, **errors(*WRITE_ERRORS)},
+        responses={200: OrganizationSerializer},
     ),
     partial_update=extend_schema(
         operation_id="organization_partial_update",
         summary="Change some of the organization's settings (admins)",
-        responses={200: OrganizationSerializer, **errors(*WRITE_ERRORS)},
+        responses={200: OrganizationSerializer},
     ),
 )
 @extend_schema(

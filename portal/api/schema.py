@@ -108,9 +108,6 @@ class ApiAutoSchema(AutoSchema):
         return codes
 
 
-READ_ERRORS = (401, 404)
-WRITE_ERRORS = (400, 401, 403, 404)
-
 ORG_SLUG = OpenApiParameter(
     "org_slug",
     str,

@@ -11,7 +11,7 @@ from rest_framework.validators import UniqueValidator
 from portal.api.fields import DecimalsAsNumbersMixin, ModelSpecNameField, StrictModelSerializer
 from portal.api.filters import ScopedFilterBackend, StableOrderingFilter, WorkloadFilter
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG, READ_ERRORS, WRITE_ERRORS, errors
+from portal.api.schema import ORG_SLUG
 from portal.models import Workload
 from portal.services.workload_rows import WORKLOAD_COLUMNS
 from portal.services.workloads import workload_delete, workload_save
@@ -62,32 +62,32 @@ class WorkloadSerializer(DecimalsAsNumbersMixin, StrictModelSerializer):
     list=extend_schema(
         operation_id="workloads_list",
         summary="List workloads (filter, search, order, page)",
-        responses={200: WorkloadSerializer(many=True), **errors(400, *READ_ERRORS)},
+        responses={200: WorkloadSerializer(many=True)},
     ),
     retrieve=extend_schema(
         operation_id="workloads_retrieve",
         summary="Get a workload",
-        responses={200: WorkloadSerializer, **errors(*READ_ERRORS)},
+        responses={200: WorkloadSerializer},
     ),
     create=extend_schema(
         operation_id="workloads_create",
         summary="Add a workload (analysts and above)",
-        responses={201: WorkloadSerializer, **errors(*WRITE_ERRORS)},
+        responses={201: WorkloadSerializer},
     ),
     update=extend_schema(
         operation_id="workloads_update",
         summary="Replace a workload (analysts and above)",
-        responses={200: WorkloadSerializer, **errors(*WRITE_ERRORS)},
+        responses={200: WorkloadSerializer},
     ),
     partial_update=extend_schema(
         operation_id="workloads_partial_update",
         summary="Change some fields of a workload (analysts and above)",
-        responses={200: WorkloadSerializer, **errors(*WRITE_ERRORS)},
+        responses={200: WorkloadSerializer},
     ),
     destroy=extend_schema(
         operation_id="workloads_destroy",
         summary="Delete a workload (analysts and above)",
-        responses={204: None, **errors(401, 403, 404)},
+        responses={204: None},
     ),
 )
 @extend_schema(

@@ -89,7 +89,6 @@ _BULK_SCHEMA = extend_schema(
             description="Other writes held these workloads until the retries ran out; nothing "
             "was written: send the rows again.",
         ),
-        **errors(401, 403, 404, 413),
     },
 )
 

@@ -276,16 +276,11 @@ GPU_CLASS_CHECKS: list[Callable[[object], Callable[[str], str]]] = []
 
 
 def gpu_class_checker(organization) -> Callable[[str], str]:
-    """The registered checks of a GPU class for ``organization``, each name checked once."""
+    """The registered checks of a GPU class for ``organization``: '' or the first problem.
+
+    Each check resolves names through its own cached table, so many rows cost one lookup each."""
     checks = [make(organization) for make in GPU_CLASS_CHECKS]
-    answers: dict[str, str] = {}
-
-    def problem(name: str) -> str:
-        if name not in answers:
-            answers[name] = next((why for check in checks if (why := check(name))), "")
-        return answers[name]
-
-    return problem
+    return lambda name: next((why for check in checks if (why := check(name))), "")
 
 
 TOKEN_KINDS = frozenset({WorkloadKind.CHAT, WorkloadKind.BATCH, WorkloadKind.EMBEDDINGS})

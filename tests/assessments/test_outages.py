@@ -20,7 +20,8 @@ from django.utils import timezone
 from assessments.models import Assessment, AssessmentRun, ReportEmail, RunReport, RunStatus
 from assessments.services.assessments import assessment_save
 from assessments.services.outbox import outbox_sweep
-from assessments.services.runs import assessment_run_start, assessment_runs_check_stale
+from assessments.services.run_start import assessment_run_start
+from assessments.services.runs import assessment_runs_check_stale
 from tests.assessments.live import (
     ROOT,
     children,
@@ -179,7 +180,7 @@ import json
 from django.core.management import call_command
 from assessments.models import Assessment
 from assessments.services.assessments import assessment_save
-from assessments.services.runs import assessment_run_start
+from assessments.services.run_start import assessment_run_start
 from costing.services import public_catalog_load
 from portal.services.demo import demo_organization_load
 

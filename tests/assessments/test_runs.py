@@ -20,10 +20,10 @@ from assessments.models import (
     RunStatus,
 )
 from assessments.services.assessments import assessment_save
+from assessments.services.run_start import assessment_run_start
 from assessments.services.runs import (
     STEPS,
     assessment_run_execute,
-    assessment_run_start,
     assessment_runs_check_stale,
 )
 from tests.assessments.world import finished_run

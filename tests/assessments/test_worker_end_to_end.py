@@ -11,7 +11,7 @@ import pytest
 
 from assessments.models import Assessment, AssessmentRun, RunStatus
 from assessments.services.assessments import assessment_save
-from assessments.services.runs import assessment_run_start
+from assessments.services.run_start import assessment_run_start
 from portal.celery import app as celery_app
 from tests.assessments.live import children, using_broker, wait, worker_process
 

@@ -14,7 +14,7 @@ from assessments.models import AssessmentRun, RunStatus
 from assessments.reports.formatting import option_label
 from assessments.selectors import assessments_for, runs_for
 from assessments.services.assessments import assessment_delete, assessment_save
-from assessments.services.runs import RunJustStarted, assessment_run_start
+from assessments.services.run_start import RunJustStarted, assessment_run_start
 from assessments.web.forms import AssessmentForm, CompareForm, engine_defaults
 from portal.models import Role
 from portal.tenancy import OrgScopedView

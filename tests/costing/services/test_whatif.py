@@ -110,7 +110,7 @@ def test_when_every_process_is_busy_a_what_if_answers_503_with_retry_after(proce
     whatif_evaluate(EXAMPLE, per_workload=False)  # started before the race
     answers = []
     first = threading.Thread(
-        target=lambda: answers.append(whatif_evaluate(repeated(300), per_workload=False))
+        target=lambda: answers.append(whatif_evaluate(repeated(1000), per_workload=False))
     )
     first.start()
     deadline = time.monotonic() + 5
