@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -65,6 +66,30 @@ SETTINGS_FIELDS = (
     "min_seal_confidential",
     "min_seal_restricted",
 )
+
+
+# The levels of the European Commission's Cloud Sovereignty Framework (SEAL: Sovereignty
+# Effectiveness Assurance Level), in the words a reader meets them first.
+SEAL_LEVELS = {
+    0: "no sovereignty: exclusive non-EU control",
+    1: "jurisdictional: EU law applies formally, control stays outside the EU",
+    2: "data sovereignty: EU law enforceable, material non-EU dependencies",
+    3: "digital resilience: marginal non-EU control",
+    4: "full digital sovereignty: EU control and EU law only",
+}
+CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+
+# The app that ships the sovereignty criteria library (portal may not import it) registers
+# here how to read the library's minimum SEAL per classification, shown where a level is empty.
+SEAL_DEFAULT_SOURCES: list[Callable[[], Mapping[str, int]]] = []
+
+
+def library_seal_minimums() -> dict[str, int]:
+    """The criteria library's minimum SEAL per classification, as its app registered it."""
+    minimums: dict[str, int] = {}
+    for source in SEAL_DEFAULT_SOURCES:
+        minimums.update(source())
+    return minimums
 
 
 def _min_seal_field(classification: str) -> models.PositiveSmallIntegerField:
@@ -144,10 +169,7 @@ class Organization(models.Model):
     def min_seal_by_classification(self) -> dict[str, int]:
         """The minimum SEAL levels this organization sets; classifications left empty are absent
         (the criteria library's default applies to them)."""
-        levels = {
-            name: getattr(self, f"min_seal_{name}")
-            for name in ("public", "internal", "confidential", "restricted")
-        }
+        levels = {name: getattr(self, f"min_seal_{name}") for name in CLASSIFICATIONS}
         return {name: level for name, level in levels.items() if level is not None}
 
     def __str__(self) -> str:

@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 
 from portal.models import ModelSpec, Organization, Role, Workload
 from portal.models.modelspec import EDITABLE_FIELDS
-from portal.models.organization import SETTINGS_FIELDS
+from portal.models.organization import (
+    CLASSIFICATIONS,
+    SEAL_LEVELS,
+    SETTINGS_FIELDS,
+    library_seal_minimums,
+)
 from portal.ranges import WORKLOAD_RANGES
 from portal.selectors import model_specs_for, workloads_for
 
@@ -157,12 +162,36 @@ class ModelSpecForm(forms.ModelForm):
         }
 
 
+def seal_level_label(level: int | None, *, default: int | None = None) -> str:
+    """'SEAL-3: digital resilience: ...', or for an empty level the library default it means."""
+    if level is not None:
+        return f"SEAL-{level}: {SEAL_LEVELS[level]}"
+    return "The criteria library's default" + (f" (SEAL-{default})" if default is not None else "")
+
+
 class OrganizationSettingsForm(forms.ModelForm):
-    """The organization's name, home and default assumptions."""
+    """The organization's name, home, default assumptions and sovereignty minimums."""
 
     class Meta:
         model = Organization
         fields = list(SETTINGS_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        defaults = library_seal_minimums()
+        for classification in CLASSIFICATIONS:
+            name = f"min_seal_{classification}"
+            model_field = Organization._meta.get_field(name)
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"Minimum SEAL for {classification} data",
+                choices=[("", seal_level_label(None, default=defaults.get(classification)))]
+                + [(level, seal_level_label(level)) for level in SEAL_LEVELS],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=getattr(self.instance, name),
+                help_text=model_field.help_text,
+            )
 
 
 def grantable_roles(actor_role: Role) -> list[tuple[str, str]]:

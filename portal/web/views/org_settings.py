@@ -10,9 +10,10 @@ from django.shortcuts import redirect
 from django.views.generic import FormView
 
 from portal.models import Role
+from portal.models.organization import CLASSIFICATIONS, library_seal_minimums
 from portal.services.organizations import organization_update
 from portal.tenancy import OrgScopedView
-from portal.web.forms import OrganizationSettingsForm, add_service_errors
+from portal.web.forms import OrganizationSettingsForm, add_service_errors, seal_level_label
 
 
 class OrganizationSettingsView(OrgScopedView, FormView):
@@ -44,8 +45,20 @@ class OrganizationSettingsView(OrgScopedView, FormView):
                 ("electricity_price_per_kwh", org.electricity_price_per_kwh),
                 ("pue", org.pue),
                 ("staff_cost_per_fte_year", org.staff_cost_per_fte_year),
+                ("sovereignty_weight_pct", org.sovereignty_weight_pct),
             ]
         ]
+        defaults = library_seal_minimums()
+        for classification in CLASSIFICATIONS:
+            field = org._meta.get_field(f"min_seal_{classification}")
+            level = getattr(org, field.name)
+            context["facts"].append(
+                (
+                    field.verbose_name,
+                    seal_level_label(level, default=defaults.get(classification)),
+                    field.help_text,
+                )
+            )
         return context
 
     def form_valid(self, form):

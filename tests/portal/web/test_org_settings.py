@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from portal.models import Organization
+from tests.forms import rendered_form_data
 
 VALID = {
     "name": "Alice Media Group",
@@ -63,3 +64,44 @@ def test_invalid_values_show_beside_their_fields_and_change_nothing(client_for, 
     assert "<title>Settings · Alice Media · Sovra</title>" in body
     org.refresh_from_db()
     assert org.name == "Alice Media"
+
+
+def test_the_page_as_rendered_saves_with_one_change(client_for, org, admin_user):
+    """GIVEN the settings page an admin sees WHEN they change the sovereignty weight and the
+    restricted minimum and send every other field as the page shows it THEN it saves: the form
+    needs no field the page leaves out."""
+    url = reverse("org-settings", args=[org.slug])
+    client = client_for(admin_user)
+    data = rendered_form_data(client.get(url).content.decode(), form_class="form-sections")
+    assert {"sovereignty_weight_pct", "min_seal_restricted", "min_seal_public"} <= set(data)
+    data.update(sovereignty_weight_pct="70", min_seal_restricted="4")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org.refresh_from_db()
+    assert org.sovereignty_weight_pct == 70
+    assert org.min_seal_by_classification() == {"restricted": 4}
+    assert org.name == "Alice Media"
+
+
+def test_seal_levels_are_explained_and_an_empty_minimum_names_the_library_default(
+    client_for, org, admin_user, viewer
+):
+    url = reverse("org-settings", args=[org.slug])
+    form_page = client_for(admin_user).get(url).content.decode()
+    assert "Sovereignty Effectiveness Assurance Level" in form_page
+    assert "SEAL-4: full digital sovereignty: EU control and EU law only" in form_page
+    assert "The criteria library&#x27;s default (SEAL-2)" in form_page  # confidential data
+    facts = client_for(viewer).get(url).content.decode()
+    assert "Sovereignty weight (%)" in facts
+    assert "The criteria library&#x27;s default (SEAL-4)" in facts  # restricted data
+
+
+def test_a_minimum_seal_outside_the_levels_is_refused_beside_its_field(client_for, org, admin_user):
+    response = client_for(admin_user).post(
+        reverse("org-settings", args=[org.slug]), {**VALID, "min_seal_internal": "5"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_min_seal_internal_error"' in body
+    org.refresh_from_db()
+    assert org.min_seal_internal is None
