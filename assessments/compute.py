@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict
 
-from assessments.reports.formatting import OPTION_LABELS
+from assessments.answer import executive_answer
+from assessments.reports.formatting import OPTION_LABELS, uncertain_input, uncertain_range
 from assessments.risks import (
     idle_fleets,
     likely_outside_spread,
@@ -276,8 +277,9 @@ def sovereignty_section(snapshot: dict, engine: dict, library: Library | None = 
 # --------------------------------------------------------------------------- summary
 
 
-def summary_section(results: dict) -> dict:
-    """The plain-language headline: what to do, its cost, how sure we are, what can go wrong."""
+def summary_section(results: dict, snapshot: dict) -> dict:
+    """The plain-language headline: what to do, its cost, how sure we are, what can go wrong;
+    with the executive answer built from it (see assessments.answer)."""
     engine = results["engine"]
     currency = engine["currency"]
     priced = {k: v for k, v in engine["portfolio"].items() if "npv" in v}
@@ -305,12 +307,24 @@ def summary_section(results: dict) -> dict:
             "the Monte Carlo samples: "
             "the ranking is sensitive to the uncertain inputs"
         )
-    bars = (results.get("tornado") or {}).get("bars") or []
+    tornado = results.get("tornado") or {}
+    bars = tornado.get("bars") or []
     if bars:
-        risks.append(f"The input that moves the comparison most is {bars[0]['input']}")
+        top = bars[0]
+        pair = [OPTION_LABELS.get(tornado[k], tornado[k]) for k in ("first", "second")]
+        spread = uncertain_range(top["input"], top["low"], top["high"])
+        swing = abs(top["difference_at_high"] - top["difference_at_low"])
+        risks.append(
+            f"The uncertain input that moves the comparison of {pair[0]} and {pair[1]} most is "
+            f"{uncertain_input(top['input']).lower()} ({spread}): it shifts their difference by "
+            f"{money_text(swing, currency)}"
+        )
     unavailable = [k for k, v in engine["portfolio"].items() if "npv" not in v]
     if unavailable:
-        risks.append("Not priced for the whole portfolio: " + ", ".join(unavailable))
+        risks.append(
+            "Not priced for every workload: "
+            + ", ".join(OPTION_LABELS.get(k, k) for k in unavailable)
+        )
     unverified = sum(
         1
         for w in sovereignty.get("workloads", [])
@@ -346,7 +360,7 @@ def summary_section(results: dict) -> dict:
         if probability is not None:
             text += f", cheapest in {probability:.0%} of {mc.get('samples')} samples"
         headline.append(text + ".")
-    return {
+    summary = {
         "price_of_sovereignty": _price_of_sovereignty(engine, placement),
         "cheapest_option": cheapest,
         "cheapest_npv": priced[cheapest]["npv"] if cheapest else None,
@@ -359,6 +373,8 @@ def summary_section(results: dict) -> dict:
         "headline": headline,
         "currency": currency,
     }
+    summary["answer"] = executive_answer({**results, "summary": summary}, snapshot)
+    return summary
 
 
 def _price_of_sovereignty(engine: dict, placement: dict) -> dict | None:

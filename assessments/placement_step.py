@@ -8,6 +8,7 @@ from assessments.compute import scenario_of
 from assessments.placement.from_engine import placement_problem
 from assessments.placement.problem import Constraints
 from assessments.placement.solve import solve_placement
+from costing.engine.uncertainty import placement_spread
 
 
 def _masks(sovereignty: dict) -> tuple[dict, dict]:
@@ -56,11 +57,29 @@ def placement_section(snapshot: dict, results: dict) -> dict:
     )
     result = solve_placement(problem).as_dict()
     result["unplaced"] = left_out
+    result["npv_spread"] = _placement_spread(snapshot, scenario, result)
     result["price_of_sovereignty"] = _unrestricted_placement(scenario, kept, constraints, result)
     return result
 
 
 UNRESTRICTED_SECONDS = 10.0
+
+
+def _placement_spread(snapshot: dict, scenario, placement: dict) -> dict | None:
+    """P10-P90 of the placement's NPV over the Monte Carlo's own samples (see placement_spread)."""
+    settings = snapshot["assessment"]
+    parts = {}
+    for option, row in (placement.get("by_option") or {}).items():
+        carried = frozenset(w for w, o in placement["assignment"].items() if o == option)
+        if carried:
+            parts[option] = (row["cost"], carried)
+    spread = placement_spread(
+        scenario,
+        parts,
+        samples=int(settings.get("monte_carlo_samples") or 0),
+        seed=int(settings.get("random_seed") or 0),
+    )
+    return None if spread is None else spread.as_dict()
 
 
 def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted: dict) -> dict:

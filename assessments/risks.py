@@ -3,13 +3,13 @@ outside their own spread, serving loads too small for a replica of their own."""
 
 from __future__ import annotations
 
-from assessments.reports.formatting import OPTION_LABELS
+from assessments.reports.formatting import OPTION_LABELS, money
 from costing.engine.finance import HOURS_PER_MONTH
 
 
 def money_text(value: float, currency: str) -> str:
-    """An amount as the summary writes it: currency first, whole units, thousands separated."""
-    return f"{currency} {value:,.0f}"
+    """An amount as every page writes it: ``523,923 EUR``."""
+    return money(value, currency)
 
 
 # A serving workload whose peak fills less than this share of one replica is named: a replica

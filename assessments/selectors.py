@@ -206,7 +206,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "min_seal_by_classification": organization.min_seal_by_classification(),
         },
         "workloads": [_workload_row(w) for w in workloads],
-        "excluded": [{"id": wid, "reason": why} for wid, why in excluded],
+        "excluded": [left._asdict() for left in excluded],
         "offers_left_out": dropped,
         "scenario": document,
         "providers": _provider_profiles(organization),

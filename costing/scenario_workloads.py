@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from costing.engine.architecture import ModelArchitecture, architecture_problems
 from costing.engine.hardware import Accelerators
@@ -102,40 +103,58 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
     return row
 
 
-def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) -> str:
-    """Why the engine cannot take this workload in this document ('' when it can)."""
+class LeftOut(NamedTuple):
+    """A workload the document cannot carry: why, and what the user can change to include it."""
+
+    id: str
+    reason: str
+    fix: str
+
+
+MODELS_PAGE = "the Models page"
+
+
+def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) -> tuple[str, str]:
+    """Why the engine cannot take this workload in this document, and the fix ('' when it can)."""
     if kind in TOKEN | TRAINING:
         if w.model is None:
-            return "no model"
+            return "no model", "choose the model it runs on the workload's page"
         if not w.model.has_architecture:
+            architecture = f"enter {w.model.name}'s architecture on {MODELS_PAGE}"
             if kind in TRAINING:
-                return f"{w.model.name} has no architecture to train on"
+                return f"{w.model.name} has no architecture to train on", architecture
             if w.model.name not in api_models:
-                return f"{w.model.name} has no architecture and no token API offer"
+                return (
+                    f"{w.model.name} has no architecture and no token API offer",
+                    f"{architecture}, or add an API offer for it to a price catalog",
+                )
         if kind in TRAINING and not w.training_tokens_per_month:
-            return "no training tokens per month"
+            return "no training tokens per month", "enter the training tokens per month"
         if kind in TOKEN and w.avg_input_tokens + w.avg_output_tokens <= 0:
-            return "no tokens per request"
+            return "no tokens per request", "enter the average input and output tokens"
     elif not w.gpu_class:
-        return "GPU-hours work without a GPU class"
+        return "GPU-hours work without a GPU class", "enter the GPU class it runs on"
     else:
         found, why = parts.resolve(w.gpu_class)
         if found is None:
-            return f"GPU class {w.gpu_class!r} is no accelerator the organization has ({why})"
-    return ""
+            return (
+                f"GPU class {w.gpu_class!r} is no accelerator the organization has ({why})",
+                "name one from the Accelerators page, or add yours there",
+            )
+    return "", ""
 
 
 def workload_rows(
     *, organization: Organization, workloads, api_models: set[str], parts: Accelerators
-) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
+) -> tuple[list[dict], list[dict], list[LeftOut]]:
     """Document workloads and the model architectures they use; left-out workloads with why."""
     rows, models, excluded = [], {}, []
     for w in _selected(organization, workloads):
         kind = KINDS[w.kind]
         # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
-        why = _why_not(w, kind, api_models, parts)
+        why, fix = _why_not(w, kind, api_models, parts)
         if why:
-            excluded.append((w.external_id, why))
+            excluded.append(LeftOut(w.external_id, why, fix))
             continue
         rows.append(_row(w, kind, api_models))
         if kind in TOKEN | TRAINING and w.model.has_architecture:

@@ -65,7 +65,12 @@ def scenario_build(
         parts=parts,
     )
     if not rows:
-        raise ValueError("No workload of this selection can be evaluated: " + repr(excluded))
+        raise ValueError(
+            "No workload of this selection can be evaluated: "
+            + "; ".join(
+                f"{left.id}: {left.reason} (to include it: {left.fix})" for left in excluded
+            )
+        )
     figures = list(ReferenceFigure.objects.for_organization(organization).select_related("catalog"))
     facility = [r for r in figures if r.kind == FigureKind.FACILITY]
     onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)

@@ -114,6 +114,7 @@ def _summary(results: dict, engine: dict, monte_carlo: dict, currency: str) -> d
         "headline": list(summary.get("headline") or []),
         "risks": list(summary.get("risks") or []),
         "recommendations": summary.get("recommendations") or {},
+        "answer": summary.get("answer") or {},
     }
 
 

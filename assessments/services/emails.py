@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.answer import answer_lines
 from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
 from assessments.services.assessments import clean_recipients
 from portal.models import Organization
@@ -78,7 +79,8 @@ def _body(run: AssessmentRun, email: ReportEmail, attached: bool) -> str:
     ]
     if email.message:
         lines += [email.message, ""]
-    lines += summary.get("headline") or []
+    # Runs stored before the answer existed still have their headline.
+    lines += answer_lines(summary.get("answer") or {}) or summary.get("headline") or []
     if summary.get("risks"):
         lines += ["", "Main risks:"] + [f"- {risk}" for risk in summary["risks"]]
     lines.append("")

@@ -168,7 +168,7 @@ def _render(run: AssessmentRun) -> None:
 
     started = time.perf_counter()
     results = dict(run.results)
-    summary = compute.summary_section(results)
+    summary = compute.summary_section(results, run.snapshot)
     results["summary"] = summary
     with _collector_paused():  # a long report is hundreds of thousands of layout boxes
         pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))

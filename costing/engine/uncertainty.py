@@ -129,16 +129,22 @@ def _probability_cheapest(npvs: dict[str, Array]) -> dict[str, float]:
     return {name: float(counts[i] / winner.size) for i, name in enumerate(names)}
 
 
+def _sampled(scenario: Scenario, samples: int, seed: int) -> tuple[dict[str, Range], Drivers]:
+    """The ranges sampled and the drivers drawn from them, one row per sample."""
+    inputs = {k: scenario.uncertainty.inputs[k] for k in INPUTS if k in scenario.uncertainty.inputs}
+    drivers = sample_drivers(inputs, samples, seed)
+    if drivers.samples != samples:  # every input fixed: still one row per sample
+        drivers = replace(drivers, demand=np.full(samples, NEUTRAL["demand"]))
+    return inputs, drivers
+
+
 def monte_carlo(
     scenario: Scenario, *, samples: int | None = None, seed: int | None = None
 ) -> MonteCarloResult:
     """Sample the scenario's uncertain inputs and evaluate every sample in one vectorized run."""
     samples = scenario.uncertainty.samples if samples is None else samples
     seed = scenario.uncertainty.seed if seed is None else seed
-    inputs = {k: scenario.uncertainty.inputs[k] for k in INPUTS if k in scenario.uncertainty.inputs}
-    drivers = sample_drivers(inputs, samples, seed)
-    if drivers.samples != samples:  # every input fixed: still one row per sample
-        drivers = replace(drivers, demand=np.full(samples, NEUTRAL["demand"]))
+    inputs, drivers = _sampled(scenario, samples, seed)
     result = evaluate(scenario, drivers, per_workload=False)
     available = result.available()
     shares = _probability_cheapest({k: v.npv for k, v in available.items()})
@@ -156,6 +162,36 @@ def monte_carlo(
             k: v.reason for k, v in result.portfolio.items() if not isinstance(v, OptionResult)
         },
     )
+
+
+def placement_spread(
+    scenario: Scenario,
+    parts: dict[str, tuple[float, frozenset[str]]],
+    *,
+    samples: int,
+    seed: int,
+) -> Spread | None:
+    """The NPV spread of a placement: ``parts`` maps each option used to its likely NPV in the
+    placement and the workloads it carries.
+
+    Each part moves, sample by sample, as the engine's NPV of that option for those workloads
+    moves under the same draws as the Monte Carlo (same seed, so the same samples); the parts add
+    up within each sample, so an input every option shares (demand, say) stays correlated. A
+    part the engine cannot price alone keeps its likely value. None without samples."""
+    if samples <= 0 or not parts:
+        return None
+    _, drivers = _sampled(scenario, samples, seed)
+    total = np.zeros(samples)
+    for option, (likely_npv, ids) in parts.items():
+        carried = tuple(w for w in scenario.workloads if w.id in ids)
+        alone = replace(scenario, workloads=carried, options=(option,))
+        likely = evaluate(alone, per_workload=False).portfolio.get(option)
+        sampled = evaluate(alone, drivers, per_workload=False).portfolio.get(option)
+        if isinstance(likely, OptionResult) and isinstance(sampled, OptionResult) and likely.npv:
+            total += likely_npv * np.asarray(sampled.npv) / float(np.asarray(likely.npv).item())
+        else:
+            total += likely_npv
+    return Spread.of(total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,7 +148,7 @@ def test_a_likely_case_outside_its_own_spread_is_said_with_the_median():
     }}  # fmt: skip
     assert risks.likely_outside_spread(priced, mc, "EUR") == [
         "Likely-case NPVs outside their own P10-P90, as ranges that start at the cheapest offer "
-        "make them: On-premises EUR 590,116 (below its P10; median EUR 621,780)"
+        "make them: On-premises 590,116 EUR (below its P10; median 621,780 EUR)"
     ]
 
 

@@ -108,7 +108,7 @@ def _example() -> tuple[str, str]:
     from assessments.placement_step import placement_section
 
     results["placement"] = placement_section(snapshot, results)
-    results["summary"] = compute.summary_section(results)
+    results["summary"] = compute.summary_section(results, snapshot)
     return json.dumps(snapshot), json.dumps(results)
 
 

@@ -103,9 +103,9 @@ def test_the_demo_document_loads_and_every_option_is_priced_or_says_why(demo):
     for outcome in result.portfolio.values():
         assert isinstance(outcome, OptionResult) or (outcome.missing and outcome.reason)
     # Every workload is either in the document or named with the reason it is left out.
-    ids = {w.id for w in scenario.workloads} | {external_id for external_id, _ in excluded}
+    ids = {w.id for w in scenario.workloads} | {left.id for left in excluded}
     assert ids == set(Workload.objects.for_organization(demo).values_list("external_id", flat=True))
-    assert all(reason for _, reason in excluded)
+    assert all(left.reason and left.fix for left in excluded)
 
 
 def test_closed_api_models_are_api_only_workloads(demo):
@@ -289,7 +289,9 @@ def test_a_part_without_bandwidth_is_no_candidate_and_takes_its_offers_along(dem
     assert "NVIDIA L40S" not in {part["name"] for part in document["accelerators"]}
     assert all(o["gpu"] != "NVIDIA L40S" for o in document["offers"]["cloud_gpu"])
     # GPU-hours work on that class is left out, saying why, and the rest still evaluates.
-    assert dict(excluded)["NL-AUD-01"].startswith("GPU class 'L40S' is no accelerator")
+    assert {left.id: left.reason for left in excluded}["NL-AUD-01"].startswith(
+        "GPU class 'L40S' is no accelerator"
+    )
     load_scenario(document)
 
 

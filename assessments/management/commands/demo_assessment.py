@@ -1,11 +1,13 @@
 """Assess the demo organization, write the report's PDF and print where it is."""
 
+import textwrap
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from assessments.answer import answer_lines
 from assessments.services.demo import demo_assessment_run
 from portal.models import Organization
 from portal.services.demo import DEMO_SLUG
@@ -25,8 +27,11 @@ class Command(BaseCommand):
         seconds = run.duration_seconds or 0.0
         summary = run.results.get("summary", {})
         self.stdout.write(f"Assessment: {run.assessment.name} (run #{run.number}, {seconds:.1f} s)")
-        for line in summary.get("headline", []):
-            self.stdout.write(f"            {line}")
+        for line in answer_lines(summary.get("answer") or {}):
+            for wrapped in textwrap.wrap(
+                line, 88, subsequent_indent="  " if line[:2] == "- " else ""
+            ):
+                self.stdout.write(f"            {wrapped}")
         self.stdout.write(f"PDF report: {path.resolve()}")
         kwargs = {"org_slug": organization.slug, "pk": run.pk}
         self.stdout.write(

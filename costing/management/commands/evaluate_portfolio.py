@@ -38,8 +38,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         result = evaluate(scenario)
         self.stdout.write(summary(result))
-        for external_id, reason in excluded:
-            self.stdout.write(f"Left out: {external_id}: {reason}")
+        for left in excluded:
+            self.stdout.write(f"Left out: {left.id}: {left.reason} (to include it: {left.fix})")
         output = {"scenario": document, "result": result.as_dict()}
         if scenario.uncertainty.inputs:
             mc = monte_carlo(scenario, samples=samples)

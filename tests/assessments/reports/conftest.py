@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assessments.answer import executive_answer
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import load_scenario
 from costing.engine.uncertainty import monte_carlo, tornado
@@ -179,7 +180,7 @@ def summary_section(results: dict) -> dict:
     priced = {k: v for k, v in engine["portfolio"].items() if "npv" in v}
     ordered = sorted(priced, key=lambda k: priced[k]["npv"])
     pair = set(ordered[:2])
-    return {
+    summary = {
         "recommended_option": ordered[0],
         "cheapest_option": ordered[0],
         "probability_cheapest": mc["options"][ordered[0]]["probability_cheapest"],
@@ -191,6 +192,10 @@ def summary_section(results: dict) -> dict:
         "recommendations": {w["id"]: w["recommended"] for w in results["sovereignty"]["workloads"]},
         "headline": [],
     }
+    summary["answer"] = executive_answer(
+        {**results, "summary": summary}, {"scenario": media_house_document()}
+    )
+    return summary
 
 
 def build_results(document: dict, samples: int = SAMPLES) -> dict:

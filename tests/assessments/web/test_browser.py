@@ -67,7 +67,7 @@ def test_wizard_save_and_run_then_results_and_pdf(demo, live_server, page: Page,
     expect(page).to_have_url(re.compile(r"/assessments/runs/\d+/$"), timeout=RUN_TIMEOUT_MS)
     run = AssessmentRun.objects.for_organization(demo).get()
     assert run.status == RunStatus.SUCCEEDED, run.error
-    expect(page.get_by_role("heading", name=re.compile(r"^Recommendation"))).to_be_visible()
+    expect(page.get_by_role("heading", name="What to do")).to_be_visible()
     expect(page.locator("#npv-table tbody tr")).to_have_count(
         len(run.results["engine"]["portfolio"])
     )

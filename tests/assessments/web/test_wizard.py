@@ -228,7 +228,8 @@ def test_save_and_run_on_the_demo_ends_on_the_succeeded_runs_results(
     for option, npv in summary["npv_by_option"].items():
         row = re.search(rf'<tr data-option="{option}">(.*?)</tr>', body, re.S).group(1)
         assert f'<td class="num" data-npv>{money(npv, currency)}</td>' in row, option
-    for sentence in summary["headline"]:
+    answer = summary["answer"]
+    for sentence in [answer["do"], *answer["why"], answer["sovereignty"]]:
         assert sentence.replace("'", "&#x27;") in body
     assert 'id="run-progress"' not in body
     assert reverse("run-pdf", args=[demo.slug, run.pk]) in body

@@ -14,7 +14,14 @@ from costing.engine.__main__ import main
 from costing.engine.cashflows import Drivers
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import Range, Uncertainty, load_scenario
-from costing.engine.uncertainty import INPUTS, monte_carlo, pert_sample, sample_drivers, tornado
+from costing.engine.uncertainty import (
+    INPUTS,
+    monte_carlo,
+    pert_sample,
+    placement_spread,
+    sample_drivers,
+    tornado,
+)
 from tests.costing.engine.test_scenario import EXAMPLE
 
 quick = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,3 +185,51 @@ def test_any_ranges_and_seed_keep_the_percentiles_ordered_and_the_shares_whole(
     for row in result.options.values():
         assert row.npv.p10 <= row.npv.p50 <= row.npv.p90
         assert row.total.p10 <= row.total.p50 <= row.total.p90
+
+
+def test_a_placement_on_one_option_spreads_exactly_as_that_option_does(example):
+    """GIVEN a placement that puts every workload on one option WHEN its spread is taken THEN it
+    is that option's own Monte Carlo spread: each sample's NPV scaled by likely/likely = 1."""
+    scenario = with_inputs(example, {"demand": Range(0.8, 1.0, 1.3)}, samples=300)
+    option = "cloud_on_demand"
+    likely = evaluate(scenario, per_workload=False).portfolio[option].npv.item()
+    ids = frozenset(w.id for w in scenario.workloads)
+    spread = placement_spread(scenario, {option: (likely, ids)}, samples=300, seed=7)
+    own = monte_carlo(scenario, samples=300, seed=7).options[option].npv
+    assert spread.as_dict() == pytest.approx(own.as_dict(), rel=1e-9)
+
+
+def test_a_placement_adds_its_parts_sample_by_sample(example):
+    """GIVEN half the workloads on premises and half on cloud on demand WHEN the spread is taken
+    THEN its mean is the sum of each part's mean: the parts move together within a sample."""
+    scenario = with_inputs(example, {"demand": Range(0.8, 1.0, 1.3)}, samples=300)
+    ids = [w.id for w in scenario.workloads]
+    parts = {"on_prem": frozenset(ids[::2]), "cloud_on_demand": frozenset(ids[1::2])}
+    likely = {
+        option: evaluate(
+            replace(
+                scenario,
+                workloads=tuple(w for w in scenario.workloads if w.id in carried),
+                options=(option,),
+            ),
+            per_workload=False,
+        )
+        .portfolio[option]
+        .npv.item()
+        for option, carried in parts.items()
+    }
+    spread = placement_spread(
+        scenario, {o: (likely[o], parts[o]) for o in parts}, samples=300, seed=7
+    )
+    means = [
+        placement_spread(scenario, {o: (likely[o], parts[o])}, samples=300, seed=7).mean
+        for o in parts
+    ]
+    assert spread.mean == pytest.approx(sum(means), rel=1e-9)
+    assert spread.p10 < sum(likely.values()) < spread.p90
+
+
+def test_no_samples_give_no_placement_spread(example):
+    assert (
+        placement_spread(example, {"on_prem": (1.0, frozenset({"x"}))}, samples=0, seed=1) is None
+    )

@@ -1,0 +1,404 @@
+"""The executive summary's answer in plain words, for a reader with one minute.
+
+What to do, why, what sovereignty costs, how sure, what was left out and what the data lacks,
+in that order. Pure: a run's results and snapshot (dicts) in, sentences and the figures behind
+them out. It is stored with the results, so the report, the run page, the e-mail and the demo
+say the same thing; the method (MILP, PERT, seeds) is the appendix's business, not this one's.
+"""
+
+from __future__ import annotations
+
+from assessments.reports.formatting import money, option_label, uncertain_input
+
+# Where each option puts a workload, as the end of "run 9 workloads ...".
+PLACES = {
+    "on_prem": "on premises",
+    "colocation": "in colocation",
+    "cloud_on_demand": "on cloud GPUs rented by the hour",
+    "cloud_committed": "on cloud GPUs under a commitment",
+    "managed_api": "through a managed model API",
+    "hybrid": "on owned servers with cloud bursts (hybrid)",
+}
+NAMED_IN_SENTENCE = 3  # a group this small names its workloads in the sentence itself
+MOST_RULES = 2  # the rules that cost most; the appendix and the findings have the rest
+# Inputs the Monte Carlo adds to (in points a year) rather than multiplies.
+ADDITIVE_INPUTS = {"demand_growth_delta_per_year"}
+
+
+def place(option: str) -> str:
+    return PLACES.get(option, lowered(option_label(option)))
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 workload``, ``3 workloads``."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b, and c``: the serial comma, because names hold "and" too."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def names(workload_ids, named: dict[str, str]) -> str:
+    """``Archive embeddings, Metadata tagging, and Video upscaling``."""
+    return listed([named.get(w, w) for w in workload_ids])
+
+
+def lowered(label: str) -> str:
+    """A label inside a sentence: ``Managed API`` -> ``managed API``."""
+    return label[:1].lower() + label[1:]
+
+
+def input_named(name: str) -> str:
+    """An uncertain input inside a sentence: ``the electricity tariff``, ``demand``."""
+    label = lowered(uncertain_input(name))
+    return label if label.startswith(("demand", "throughput")) else f"the {label}"
+
+
+def _fleets(fleets: list[dict], option: str) -> str:
+    """``1 server with 8 NVIDIA H100 SXM GPUs and 2 servers with 8 NVIDIA L40S GPUs in all``."""
+    parts = [
+        f"{count(f['servers'], 'server')} with {f['gpus']:,} {f['gpu']} GPUs"
+        + (" in all" if f["servers"] > 1 else "")
+        for f in fleets
+        if f.get("option") == option and f.get("servers")
+    ]
+    return listed(parts)
+
+
+def _what_to_do(results: dict, named: dict[str, str], currency: str, horizon: int) -> dict:
+    placement = results.get("placement") or {}
+    spread = placement.get("npv_spread") or {}
+    samples = (results.get("monte_carlo") or {}).get("samples") or 0
+    assignment = placement.get("assignment") or {}
+    if placement.get("cost") is None or not assignment:
+        return {"sentence": "", "groups": [], "npv": None, "p10": None, "p90": None}
+    by_option: dict[str, list[str]] = {}
+    for workload, option in assignment.items():
+        by_option.setdefault(option, []).append(workload)
+    ordered = sorted(by_option, key=lambda o: (-len(by_option[o]), o))
+    groups, clauses = [], []
+    for option in ordered:
+        ids = sorted(by_option[option], key=lambda w: named.get(w, w))
+        fleet = _fleets(placement.get("fleets") or [], option)
+        groups.append({
+            "option": option,
+            "label": option_label(option),
+            "place": place(option),
+            "workloads": [{"id": w, "name": named.get(w, w)} for w in ids],
+            "fleet": fleet,
+        })  # fmt: skip
+        clause = count(len(ids), "workload") if not clauses else f"{len(ids):,}"
+        clause += f" {place(option)}"
+        details = [fleet] if fleet else []
+        if len(ids) <= NAMED_IN_SENTENCE and len(ordered) > 1:
+            details.append(names(ids, named))
+        if details:
+            clause += f" ({'; '.join(details)})"
+        clauses.append(clause)
+    sentence = "Run " + (
+        ", ".join(clauses[:-1]) + " and " + clauses[-1] if len(clauses) > 1 else clauses[0]
+    )
+    sentence += (
+        f": a net present value of {money(placement['cost'], currency)} over {horizon} months"
+    )
+    if spread.get("p10") is not None:
+        sentence += (
+            f", between {money(spread['p10'], currency)} and {money(spread['p90'], currency)} "
+            f"in 80% of {samples:,} samples of the uncertain prices and loads (P10 to P90)"
+        )
+    return {
+        "sentence": sentence + ".",
+        "groups": groups,
+        "npv": placement["cost"],
+        "p10": spread.get("p10"),
+        "p90": spread.get("p90"),
+    }
+
+
+def _rules_that_bind(summary: dict, named: dict[str, str], currency: str) -> list[str]:
+    price = summary.get("price_of_sovereignty") or {}
+    rules = sorted(price.get("rules") or [], key=lambda r: -(r.get("difference") or 0))
+    sentences = []
+    for rule in rules[:MOST_RULES]:
+        ids = rule.get("workloads") or []
+        text = (
+            f"Rule {rule['rule']} ({lowered(rule['name'])}; "
+            f"{rule['citation']}) rules out the cheapest offers for {count(len(ids), 'workload')}"
+            f" ({names(ids, named)})"
+        )
+        if rule.get("difference"):
+            text += f"; keeping to it costs {money(rule['difference'], currency)}"
+        sentences.append(text + ".")
+    return sentences
+
+
+def _portfolio_against_alone(results: dict, named: dict[str, str], currency: str) -> str:
+    """Why a workload the per-workload view sends elsewhere runs where the placement puts it."""
+    placement = results.get("placement") or {}
+    assignment = placement.get("assignment") or {}
+    alone = (results.get("summary") or {}).get("recommendations") or {}
+    moved: dict[tuple[str, str], list[str]] = {}
+    for workload, placed in assignment.items():
+        own = alone.get(workload)
+        if own and own != placed:
+            moved.setdefault((placed, own), []).append(workload)
+    if not moved:
+        return ""
+    clauses = []
+    for placed in sorted({p for p, _ in moved}):
+        owns = [
+            (names(sorted(ids, key=lambda w: named.get(w, w)), named), place(own))
+            for (p, own), ids in sorted(moved.items())
+            if p == placed
+        ]
+        first, *others = owns
+        text = f"alone, {first[0]} would cost least {first[1]}"
+        text += "".join(f", and {who} {where}" for who, where in others)
+        clauses.append(f"{text}; in the portfolio they run {place(placed)}")
+    text = "; ".join(clauses)
+    text = text[0].upper() + text[1:]
+    owned = {p for p, _ in moved} & {"on_prem", "colocation", "hybrid"}
+    if owned:
+        text += (
+            ", because servers bought once and shared with the other workloads cost less than"
+            " each workload paying for capacity of its own"
+        )
+    saving = placement.get("saving")
+    if saving:
+        text += (
+            f" (the placement saves {money(saving, currency)} against choosing workload by"
+            " workload)"
+        )
+    return text + "."
+
+
+def _sovereignty_cost(summary: dict, currency: str) -> str:
+    price = summary.get("price_of_sovereignty") or {}
+    difference = price.get("difference")
+    if difference is None:
+        return ""
+    if abs(difference) < 0.5:
+        return (
+            "Sovereignty costs nothing here: the cheapest placement regardless of the data "
+            "rules is also one they permit."
+        )
+    at_least = "at least " if price.get("at_least") else ""
+    return (
+        f"Sovereignty costs {at_least}{money(difference, currency)} "
+        f"({price.get('difference_pct') or 0:.0f}%): what the data rules permit costs "
+        f"{money(price['permitted_npv'], currency)} against "
+        f"{money(price['unrestricted_npv'], currency)} for the cheapest offers regardless of them."
+    )
+
+
+def _flip_point(bar: dict, likely: float, baseline: float) -> float | None:
+    """Where the lead's margin reaches zero along one input, on the line through the likely case
+    and the nearer end that narrows it; None when neither end narrows it."""
+    best = None
+    for end, margin in (
+        (bar["low"], bar["difference_at_low"]),
+        (bar["high"], bar["difference_at_high"]),
+    ):
+        narrowing = baseline - margin
+        if end == likely or narrowing == 0 or (narrowing > 0) != (baseline > 0):
+            continue
+        point = likely + (end - likely) * baseline / narrowing
+        if best is None or abs(point - likely) < abs(best - likely):
+            best = point
+    return best
+
+
+def _plausible(name: str, point: float, likely: float) -> bool:
+    """A flip point worth naming: a price between a tenth and ten times its likely value, or
+    growth within 50 points a year of it."""
+    if name in ADDITIVE_INPUTS:
+        return abs(point - likely) <= 0.5
+    return 0.1 <= point <= 10
+
+
+def _change(name: str, point: float, likely: float) -> str:
+    """``25% higher``, ``36 times the likely value``, ``8 points a year faster``."""
+    if name in ADDITIVE_INPUTS:
+        points = (point - likely) * 100
+        return f"{abs(points):.0f} points a year {'faster' if points > 0 else 'slower'}"
+    if point <= 0:
+        return "below zero"
+    if point >= 2:
+        return (
+            f"{point:.0f} times the likely value"
+            if point >= 10
+            else f"{point:.1f} times the likely value"
+        )
+    pct = (point - 1) * 100
+    return f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'}"
+
+
+def _what_would_flip(results: dict) -> str:
+    tornado = results.get("tornado") or {}
+    bars = tornado.get("bars") or []
+    first, second = tornado.get("first"), tornado.get("second")
+    baseline = tornado.get("baseline_difference")
+    if not bars or not first or not second or not baseline:
+        return ""
+    ranges = (results.get("monte_carlo") or {}).get("inputs") or {}
+    found = []
+    for bar in bars:
+        likely = (ranges.get(bar["input"]) or {}).get(
+            "likely", 0.0 if bar["input"] in ADDITIVE_INPUTS else 1.0
+        )
+        point = _flip_point(bar, likely, baseline)
+        if point is not None:
+            inside = min(bar["low"], bar["high"]) <= point <= max(bar["low"], bar["high"])
+            found.append(
+                (
+                    not inside,
+                    abs(point - likely) / max(abs(bar["high"] - bar["low"]), 1e-9),
+                    bar["input"],
+                    point,
+                    likely,
+                )
+            )
+    lead, runner_up = lowered(option_label(first)), lowered(option_label(second))
+    if not found:
+        return (
+            f"No uncertain input, alone within its range, changes the lead of {lead} over "
+            f"{runner_up}."
+        )
+    outside, _, name, point, likely = min(found)
+    label, change = input_named(name), _change(name, point, likely)
+    pair = f"{runner_up} would cost less than {lead}"
+    if not outside:
+        return f"What would change it: if {label} were {change}, {pair}."
+    if _plausible(name, point, likely):
+        return (
+            f"No uncertain input within its range changes that: {pair} only if {label} were "
+            f"{change}."
+        )
+    widest = max(bars, key=lambda bar: abs(bar["difference_at_high"] - bar["difference_at_low"]))
+    swing = abs(widest["difference_at_high"] - widest["difference_at_low"])
+    currency = tornado.get("currency", "")
+    return (
+        f"No uncertain input within its range changes that: the one that moves it most, "
+        f"{input_named(widest['input'])}, shifts the {money(abs(baseline), currency)} "
+        f"by which {lead} leads {runner_up} by {money(swing, currency)} across its range."
+    )
+
+
+def _how_sure(results: dict) -> list[str]:
+    summary = results.get("summary") or {}
+    cheapest, probability = summary.get("cheapest_option"), summary.get("probability_cheapest")
+    samples = (results.get("monte_carlo") or {}).get("samples") or 0
+    sentences = []
+    if cheapest and probability is not None:
+        sentences.append(
+            f"Of the single options the rules permit for every workload, "
+            f"{lowered(option_label(cheapest))} costs least in {probability:.0%} of "
+            f"{samples:,} samples."
+        )
+    flip = _what_would_flip(results)
+    if flip:
+        sentences.append(flip)
+    return sentences
+
+
+def _left_out(results: dict, snapshot: dict, named: dict[str, str]) -> list[dict]:
+    rows = [
+        {
+            "id": e["id"],
+            "name": named.get(e["id"], e["id"]),
+            "reason": e["reason"],
+            "fix": e.get("fix", ""),
+        }
+        for e in snapshot.get("excluded") or []
+    ]
+    for workload in (results.get("placement") or {}).get("unplaced") or []:
+        rows.append({
+            "id": workload,
+            "name": named.get(workload, workload),
+            "reason": "no option the data rules permit has a price for it",
+            "fix": "see its findings in the workload pages, or add a permitted offer to a catalog",
+        })  # fmt: skip
+    return rows
+
+
+def _data_gaps(results: dict) -> str:
+    engine = results.get("engine") or {}
+    gaps = []
+    for option, row in (engine.get("portfolio") or {}).items():
+        if "npv" in row:
+            continue
+        lacking = sum(
+            1
+            for w in engine.get("workloads") or []
+            if "missing" in (w.get("options") or {}).get(option, {})
+            and not w["options"][option].get("blocked_by")
+        )
+        gaps.append(
+            f"{lowered(option_label(option))} ({count(lacking, 'workload')} without a price)"
+            if lacking
+            else lowered(option_label(option))
+        )
+    if not gaps:
+        return ""
+    return (
+        "Not priced for every workload, for want of prices in the catalogs: "
+        + ", ".join(gaps)
+        + "."
+    )
+
+
+def executive_answer(results: dict, snapshot: dict) -> dict:
+    """The answer's sentences in order, and the figures and groups the pages lay out."""
+    engine = results.get("engine") or {}
+    currency = engine.get("currency", "")
+    horizon = engine.get("horizon_months") or 0
+    named = {
+        w["id"]: w.get("name") or w["id"]
+        for w in (snapshot.get("scenario") or {}).get("workloads") or []
+    }
+    named.update(
+        (w["external_id"], w.get("name") or w["external_id"])
+        for w in snapshot.get("workloads") or []
+    )
+    summary = results.get("summary") or {}
+    do = _what_to_do(results, named, currency, horizon)
+    why = _rules_that_bind(summary, named, currency)
+    contrast = _portfolio_against_alone(results, named, currency)
+    if contrast:
+        why.append(contrast)
+    return {
+        "do": do["sentence"],
+        "groups": do["groups"],
+        "npv": do["npv"],
+        "p10": do["p10"],
+        "p90": do["p90"],
+        "currency": currency,
+        "why": why,
+        "sovereignty": _sovereignty_cost(summary, currency),
+        "how_sure": _how_sure(results),
+        "left_out": _left_out(results, snapshot, named),
+        "data_gaps": _data_gaps(results),
+    }
+
+
+def answer_lines(answer: dict) -> list[str]:
+    """The answer as plain text, a paragraph a line, for e-mails and the terminal."""
+    if not answer:
+        return []
+    lines = [answer.get("do") or "No placement could be priced and permitted for the portfolio."]
+    lines += [f"Why: {sentence}" for sentence in answer.get("why") or []]
+    if answer.get("sovereignty"):
+        lines.append(answer["sovereignty"])
+    lines += answer.get("how_sure") or []
+    left_out = answer.get("left_out") or []
+    if left_out:
+        lines.append(f"Left out of this run ({count(len(left_out), 'workload')}):")
+        for row in left_out:
+            fix = f" To include it, {row['fix']}." if row.get("fix") else ""
+            lines.append(f"- {row['name']} ({row['id']}): {row['reason']}.{fix}")
+    if answer.get("data_gaps"):
+        lines.append(answer["data_gaps"] + " The report's appendix lists each price used.")
+    return lines

@@ -1,0 +1,124 @@
+"""The executive answer: what to do, why, what sovereignty costs, how sure, what was left out."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from assessments.answer import _flip_point, _what_would_flip, answer_lines, executive_answer
+from tests.assessments.world import example_run_data
+
+BAR = {"input": "server_price", "low": 0.9, "high": 1.5}
+
+
+def tornado(bars: list[dict], baseline: float = 10_000.0) -> dict:
+    return {
+        "tornado": {
+            "currency": "EUR",
+            "first": "on_prem",
+            "second": "cloud_on_demand",
+            "baseline_difference": baseline,
+            "bars": bars,
+        },
+        "monte_carlo": {"inputs": {"server_price": {"low": 0.9, "likely": 1.0, "high": 1.5}}},
+    }
+
+
+def test_the_flip_point_lies_where_the_margin_reaches_zero():
+    """On-premises leads by 10,000 EUR at likely server prices (x1.0) and trails by 5,000 at
+    x1.5: the margin falls 15,000 over 0.5, so it reaches zero at 1 + 0.5 x 10,000 / 15,000 =
+    x1.333, that is server prices 33% higher."""
+    bar = {**BAR, "difference_at_low": 13_000.0, "difference_at_high": -5_000.0}
+    assert _flip_point(bar, 1.0, 10_000.0) == pytest.approx(4 / 3)
+    assert _what_would_flip(tornado([bar])) == (
+        "What would change it: if the server prices were 33% higher, cloud on demand would "
+        "cost less than on-premises."
+    )
+
+
+def test_a_flip_outside_the_range_says_how_far_it_is():
+    """The margin narrows 2,000 EUR from x1.0 to x1.5: zero at 1 + 0.5 x 10,000 / 2,000 = x3.5."""
+    bar = {**BAR, "difference_at_low": 10_400.0, "difference_at_high": 8_000.0}
+    assert _flip_point(bar, 1.0, 10_000.0) == pytest.approx(3.5)
+    assert _what_would_flip(tornado([bar])) == (
+        "No uncertain input within its range changes that: cloud on demand would cost less than "
+        "on-premises only if the server prices were 3.5 times the likely value."
+    )
+
+
+def test_an_input_that_only_widens_the_lead_flips_nothing():
+    bar = {**BAR, "difference_at_low": 10_000.0, "difference_at_high": 12_000.0}
+    assert _flip_point(bar, 1.0, 10_000.0) is None
+    assert _what_would_flip(tornado([bar])) == (
+        "No uncertain input, alone within its range, changes the lead of on-premises over "
+        "cloud on demand."
+    )
+
+
+@pytest.fixture(scope="module")
+def example():
+    snapshot, results = example_run_data()
+    return snapshot, results, results["summary"]["answer"]
+
+
+def test_the_answer_says_where_each_workload_runs_and_the_placement_npv_within_its_spread(
+    example,
+):
+    _, results, answer = example
+    placement = results["placement"]
+    assert answer["npv"] == placement["cost"]
+    assert answer["p10"] < answer["npv"] < answer["p90"]
+    placed = [w["id"] for group in answer["groups"] for w in group["workloads"]]
+    assert sorted(placed) == sorted(placement["assignment"])
+    assert answer["do"].startswith("Run ")
+    assert f"{placement['cost']:,.0f} {answer['currency']}" in answer["do"]
+    assert "P10 to P90" in answer["do"]
+
+
+def test_a_workload_placed_apart_from_its_own_choice_is_explained(example):
+    snapshot, results, _ = example
+    results = copy.deepcopy(results)
+    somewhere, placed = next(iter(results["placement"]["assignment"].items()))
+    elsewhere = "managed_api" if placed != "managed_api" else "colocation"
+    results["summary"]["recommendations"][somewhere] = elsewhere
+    why = executive_answer(results, snapshot)["why"]
+    named = next(w["name"] for w in snapshot["workloads"] if w["external_id"] == somewhere)
+    assert any(s.startswith("Alone, ") and f"{named} " in s for s in why), why
+
+
+def test_every_workload_left_out_is_named_with_its_reason_and_fix(example):
+    snapshot, results, _ = example
+    snapshot = {
+        **snapshot,
+        "excluded": [
+            {
+                "id": "PR-1",
+                "reason": "gpt-4.1 has no architecture and no token API offer",
+                "fix": "enter gpt-4.1's architecture on the Models page",
+            }
+        ],
+        "workloads": [*snapshot["workloads"], {"external_id": "PR-1", "name": "Press releases"}],
+    }
+    answer = executive_answer(results, snapshot)
+    assert answer["left_out"][0]["name"] == "Press releases"
+    assert (
+        "- Press releases (PR-1): gpt-4.1 has no architecture and no token API offer. To include "
+        "it, enter gpt-4.1's architecture on the Models page." in answer_lines(answer)
+    )
+
+
+def test_no_identifier_or_python_value_reaches_the_reader(example):
+    _, _, answer = example
+    text = " ".join(answer_lines(answer))
+    for word in ("_", "None", "{", "[", "'s'"):
+        assert word not in text.replace("(LoRA)", ""), word
+
+
+def test_sovereignty_that_costs_nothing_says_so(example):
+    snapshot, results, _ = example
+    results = copy.deepcopy(results)
+    results["summary"]["price_of_sovereignty"].update(difference=0.0, difference_pct=0.0)
+    assert executive_answer(results, snapshot)["sovereignty"].startswith(
+        "Sovereignty costs nothing here"
+    )
