@@ -154,10 +154,28 @@ def api_offers(rows) -> list[dict]:
                     float(row.batch_discount_pct) if row.batch_discount_pct else None
                 ),
                 "regions": [row.regions] if row.regions else [],
+                **_regional_uplift(row, src),
                 "source": src,
             }
         )
     return offers
+
+
+def _regional_uplift(row, src: dict) -> dict:
+    """The offer's regional uplift with where it was published; null where none is, so that
+    work held in a region is not priced at the list price."""
+    if row.regional_uplift_pct is None:
+        return {"regional_uplift_pct": None}
+    day = row.regional_uplift_date
+    return {
+        "regional_uplift_pct": float(row.regional_uplift_pct),
+        "regional_uplift_source": {
+            "reference": f"{src['reference']}: regional uplift",
+            "url": row.regional_uplift_source_url,
+            "date": day.isoformat() if day else "",
+            "note": "regional processing uplift as published" + ("" if day else " (undated)"),
+        },
+    }
 
 
 def catalog_parameters(organization: Organization) -> dict:

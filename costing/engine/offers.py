@@ -153,8 +153,10 @@ class ApiOffer:
     long_context_output_per_1m_tokens: Price | None = None
     per_audio_minute: Price | None = None  # speech: transcription billed by the minute of audio
     per_image: Price | None = None  # image generation billed by the image
-    # Processing kept in a region (EU data zone, regional endpoint) costs this much more.
+    # Processing kept in a region (EU data zone, regional endpoint) costs this much more: 0 where
+    # the list price already processes there; None where no regional price is published.
     regional_uplift_pct: float | None = None
+    regional_uplift_source: Source | None = None  # where the uplift was published, if not `source`
     regions: tuple[str, ...] = ()
     id: str = ""  # stable within a scenario: eligibility refuses offers by it
     source: Source = field(kw_only=True)  # the catalog row the non-price fields came from
@@ -216,10 +218,19 @@ class ApiOffer:
         )
 
     def regional(self, bill: Figure) -> Figure:
-        """The bill with the regional-processing uplift, where the offer publishes one."""
-        if not self.regional_uplift_pct:
-            return bill
-        uplift = Quantity("regional processing uplift", self.regional_uplift_pct, "%", self.source)
+        """The bill for processing held in a region: the list bill plus the published uplift.
+
+        An offer publishing no uplift has no regional price: the list price would understate a
+        bill that the provider raises for in-region processing (OpenAI and Azure charge 10% more),
+        so the offer cannot price work that must stay in a region.
+        """
+        if self.regional_uplift_pct is None:
+            raise Missing(
+                "regional processing price",
+                f"{self.provider} {self.model} publishes no price for processing held in a region",
+            )
+        source = self.regional_uplift_source or self.source
+        uplift = Quantity("regional processing uplift", self.regional_uplift_pct, "%", source)
         return Figure(
             bill.name + " (regional processing)",
             bill.value * (1 + uplift.value / 100),

@@ -314,6 +314,11 @@ def _offers(doc: dict) -> Offers:
             batch_discount_pct=row.get("batch_discount_pct"),
             long_context_threshold_tokens=row.get("long_context_threshold_tokens"),
             regional_uplift_pct=row.get("regional_uplift_pct"),
+            regional_uplift_source=(
+                _source(row["regional_uplift_source"], f"offers.api[{i}].regional_uplift_source")
+                if row.get("regional_uplift_source")
+                else None
+            ),
             regions=tuple(row.get("regions", ())),
             source=_source(row.get("source"), f"offers.api[{i}]"),
             **_prices(row, f"offers.api[{i}]", per_unit),

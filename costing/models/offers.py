@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from costing.models.base import (
@@ -54,6 +55,10 @@ CLOUD_PRICE_FIELDS = (
     "reserved_3y_per_hour",
     "spot_per_hour",
 )
+# Published regional uplifts are 10-20% (OpenAI data residency, Azure Data Zone EU); above a
+# doubling of the price the figure is a typing error, not a surcharge.
+REGIONAL_UPLIFT_MAX_PCT = 100
+
 API_PRICE_FIELDS = (
     "input_price",
     "output_price",
@@ -148,6 +153,25 @@ class ApiOffer(OfferBase):
     long_context_input_price = models.DecimalField(null=True, blank=True, **MONEY)
     long_context_output_price = models.DecimalField(null=True, blank=True, **MONEY)
     regions = models.TextField("regions or residency", blank=True)
+    regional_uplift_pct = models.DecimalField(
+        "regional processing uplift (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(REGIONAL_UPLIFT_MAX_PCT)],
+        help_text="Surcharge on every price for processing held in a region (EU data zone, "
+        "regional endpoint): 0 where the list price already processes there; empty where none "
+        "is published, so the offer cannot price work that must stay in a region.",
+    )
+    regional_uplift_source_url = models.TextField(
+        "regional uplift source",
+        blank=True,
+        help_text="Where the uplift was published, or the file and entries it was derived from.",
+    )
+    regional_uplift_date = models.DateField(
+        null=True, blank=True, help_text="Date of the uplift as its source states it."
+    )
     data_terms = models.TextField("data retention and training terms", blank=True)
     open_weights = models.BooleanField(null=True, blank=True)
 
@@ -164,10 +188,36 @@ class ApiOffer(OfferBase):
                 name="apioffer_batch_discount_range",
             ),
             currency_with_money("apioffer", *API_PRICE_FIELDS),
+            models.CheckConstraint(
+                condition=models.Q(regional_uplift_pct__isnull=True)
+                | models.Q(
+                    regional_uplift_pct__gte=0, regional_uplift_pct__lte=REGIONAL_UPLIFT_MAX_PCT
+                ),
+                name="apioffer_regional_uplift_range",
+            ),
+            # An uplift is a price: it carries where it was published.
+            models.CheckConstraint(
+                condition=models.Q(regional_uplift_pct__isnull=True)
+                | ~models.Q(regional_uplift_source_url=""),
+                name="apioffer_regional_uplift_sourced",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.model_name}"
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.message_dict
+        if self.regional_uplift_pct is not None and not self.regional_uplift_source_url.strip():
+            errors["regional_uplift_source_url"] = [
+                "Say where the regional uplift was published (an uplift is a price)."
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class PriceKind(models.TextChoices):

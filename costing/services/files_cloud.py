@@ -1,4 +1,5 @@
-"""Parse providers.csv, cloud_gpu_offers.csv and api_offers.csv into model field values."""
+"""Parse providers.csv, cloud_gpu_offers.csv, api_offers.csv and api_regional_uplifts.csv into
+model field values."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from costing.models import Answer, ApiUnit, CloudActExposure
 from costing.models.base import SourceKind
+from costing.models.offers import REGIONAL_UPLIFT_MAX_PCT
 from costing.services.rows import Row, RowError, read_rows
 
 PROVIDER_COLUMNS = (
@@ -57,6 +59,7 @@ API_COLUMNS = (
     "source_kind",
     "notes",
 )
+UPLIFT_COLUMNS = ("provider", "model", "regional_uplift_pct", "date", "source_url", "notes")
 
 CLOUD_PRICE_CELLS = (
     "on_demand_per_hour",
@@ -212,3 +215,46 @@ def parse_api_offers(path: Path, errors: list[RowError]) -> list[dict]:
         if row.ok:
             offers.append(fields)
     return offers
+
+
+def parse_regional_uplifts(path: Path, errors: list[RowError]) -> dict[tuple[str, str], dict]:
+    """The published regional-processing uplift of API offers, keyed by (provider, model) as
+    api_offers.csv names them; an offer without a row has no published regional price."""
+    uplifts: dict[tuple[str, str], dict] = {}
+    for row in read_rows(path, UPLIFT_COLUMNS, errors):
+        key = (row.text("provider", required=True), row.text("model", required=True))
+        day, _ = row.date("date")
+        fields = {
+            "regional_uplift_pct": row.decimal(
+                "regional_uplift_pct",
+                required=True,
+                non_negative=True,
+                places=2,
+                maximum=Decimal(REGIONAL_UPLIFT_MAX_PCT),
+            ),
+            "regional_uplift_source_url": row.text("source_url", required=True),
+            "regional_uplift_date": day,
+        }
+        if key in uplifts:
+            row.error("model", "a second uplift for the same offer")
+        if row.ok:
+            uplifts[key] = fields | {"line": row.line}
+    return uplifts
+
+
+def with_regional_uplifts(
+    offers: list[dict], uplifts: dict[tuple[str, str], dict], file: str, errors: list[RowError]
+) -> None:
+    """Give each API offer its uplift (or none); an uplift naming no offer is an error."""
+    for offer in offers:
+        found = uplifts.get((offer["provider_name"], offer["model_name"]))
+        offer.update(
+            regional_uplift_pct=found["regional_uplift_pct"] if found else None,
+            regional_uplift_source_url=found["regional_uplift_source_url"] if found else "",
+            regional_uplift_date=found["regional_uplift_date"] if found else None,
+        )
+    named = {(offer["provider_name"], offer["model_name"]) for offer in offers}
+    for key, found in uplifts.items():
+        if key not in named:
+            message = "no offer of api_offers.csv has this provider and model"
+            errors.append(RowError(file, found["line"], "model", message, key[1]))

@@ -31,6 +31,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PUBLIC_CATALOG_NAME = "Sovra public reference prices"
 # costing/data/README.md: "Public figures gathered on 2026-11-25".
 DATA_GATHERED = date(2026, 11, 25)
+# The product's own addition to the seed: each API offer's published regional uplift, sourced.
+UPLIFTS_FILE = "api_regional_uplifts.csv"
 
 
 class CatalogLoadError(ValueError):
@@ -87,10 +89,13 @@ def parse_reference_files(data_dir: Path = DATA_DIR) -> ParsedData:
     """Read every file without touching the database."""
     errors: list[RowError] = []
     servers, parameters = files_hardware.parse_servers(data_dir / "servers.csv", errors)
+    api = files_cloud.parse_api_offers(data_dir / "api_offers.csv", errors)
+    uplifts = files_cloud.parse_regional_uplifts(data_dir / UPLIFTS_FILE, errors)
+    files_cloud.with_regional_uplifts(api, uplifts, UPLIFTS_FILE, errors)
     return ParsedData(
         providers=files_cloud.parse_providers(data_dir / "providers.csv", errors),
         cloud_gpu=files_cloud.parse_cloud_offers(data_dir / "cloud_gpu_offers.csv", errors),
-        api=files_cloud.parse_api_offers(data_dir / "api_offers.csv", errors),
+        api=api,
         servers=servers,
         parameters=parameters,
         facility=files_hardware.parse_figures(
@@ -117,6 +122,8 @@ def _missing(parsed: ParsedData) -> tuple[list[str], dict[str, int]]:
             counts.update(f"{kind}.{name}" for name in model.PRICE_FIELDS if row[name] is None)
             if all(row[name] is None for name in main):
                 unpriced.append(f"{row['source_row']} {row[label]}: no price")
+    # Not money, but a price all the same: an offer without one cannot bill regional work.
+    counts.update("api.regional_uplift_pct" for r in parsed.api if r["regional_uplift_pct"] is None)
     return unpriced, dict(sorted(counts.items()))
 
 

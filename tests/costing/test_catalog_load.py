@@ -185,6 +185,48 @@ def test_api_tiers_units_and_terms(loaded):
     assert api.get(model_name="mistral-large-3").open_weights is True
 
 
+def test_regional_uplifts_are_loaded_with_their_source_and_unknown_ones_stay_unknown(loaded):
+    """OpenAI's data-residency uplift (+10% for models released from 2026-03-05), Azure's EU
+    Data Zone against Global Standard (2.75 / 11 against 2.50 / 10 USD for gpt-4o), Mistral's
+    EU processing at list price; offers whose regional price is not published have none."""
+    api = rows_of(ApiOffer, loaded.catalog)
+    gpt54 = api.get(provider__name="OpenAI", model_name="gpt-5.4")
+    assert gpt54.regional_uplift_pct == Decimal("10")
+    assert gpt54.regional_uplift_date == date(2026, 11, 20)
+    assert "developers.openai.com/api/docs/guides/data-residency" in (
+        gpt54.regional_uplift_source_url
+    )
+    older = api.get(provider__name="OpenAI", model_name="gpt-4o")
+    assert (older.regional_uplift_pct, older.regional_uplift_date) == (Decimal("0"), None)
+    assert "help.openai.com" in older.regional_uplift_source_url
+    azure = api.get(model_name="gpt-4o (Global Standard)")
+    assert azure.regional_uplift_pct == Decimal("10")
+    assert api.get(model_name="mistral-large-3").regional_uplift_pct == Decimal("0")
+    for unknown in ("gpt-4o (2024-05-13 launch)", "gpt-5", "claude-sonnet-4 / 4.5 / 4.6"):
+        offer = api.get(model_name=unknown)
+        assert (offer.regional_uplift_pct, offer.regional_uplift_source_url) == (None, "")
+    assert api.filter(regional_uplift_pct__isnull=False).count() == len(
+        records("api_regional_uplifts.csv")
+    )
+    assert loaded.missing_prices["api.regional_uplift_pct"] == 71 - 23
+
+
+def test_an_uplift_naming_no_offer_or_without_a_source_refuses_the_load(db, data_copy):
+    path = data_copy / "api_regional_uplifts.csv"
+    append_row(path, {"provider": "OpenAI", "model": "gpt-9", "regional_uplift_pct": "10",
+                      "source_url": "https://example.org/uplift"})  # fmt: skip
+    append_row(path, {"provider": "OpenAI", "model": "gpt-5", "regional_uplift_pct": "-5"})
+    with pytest.raises(CatalogLoadError) as raised:
+        public_catalog_load(data_dir=data_copy)
+    found = {(e.file, e.field, e.message) for e in raised.value.errors}
+    assert found == {
+        (path.name, "model", "no offer of api_offers.csv has this provider and model"),
+        (path.name, "regional_uplift_pct", "must not be negative"),
+        (path.name, "source_url", "required"),
+    }
+    assert not Catalog.objects.public().exists()
+
+
 def test_lifecycle_residual_and_support_rows_are_parameters_not_servers(loaded):
     catalog = loaded.catalog
     assert not rows_of(ServerOffer, catalog).filter(system__startswith="Lifecycle:").exists()
@@ -442,3 +484,26 @@ def test_imports_are_refused_into_published_or_foreign_catalogs(loaded, draft, o
     }
     with pytest.raises(CatalogImportError, match="unknown provider"):
         catalog_import(catalog=draft, rows={"cloud_gpu": [offer]}, organization=org)
+
+
+def test_an_imported_uplift_needs_a_source_and_a_sensible_size(draft, org):
+    """An uplift is a price: CSV or JSON rows carrying one without its source, or one above a
+    doubling, are refused with the row and field; an empty cell stays unknown."""
+    Provider.objects.create_in(org, name="Local API")
+    row = {"provider": "Local API", "model_name": "m", "currency": "USD", "input_price": "1",
+           "notes": "Quote", "regional_uplift_pct": "10",
+           "regional_uplift_source_url": "https://example.org/eu-prices"}  # fmt: skip
+    rows = [row, {**row, "regional_uplift_source_url": ""}, {**row, "regional_uplift_pct": "250"}]
+    with pytest.raises(CatalogImportError) as raised:
+        catalog_import(catalog=draft, rows={"api": rows}, organization=org)
+    assert {(e.row, e.field) for e in raised.value.errors} == {
+        (2, "regional_uplift_source_url"),
+        (3, "regional_uplift_pct"),
+    }
+    catalog_import(catalog=draft, rows={"api": [row, {**row, "regional_uplift_pct": ""}]},
+                   organization=org)  # fmt: skip
+    text = catalog_export_csv(catalog=draft, kind="api")
+    assert "regional_uplift_pct" in text.splitlines()[0]
+    catalog_import_csv(catalog=draft, kind="api", text=text, organization=org)
+    stored = ApiOffer.objects.in_catalog(draft).values_list("regional_uplift_pct", flat=True)
+    assert sorted(stored, key=lambda pct: pct is None) == [Decimal("10"), None]

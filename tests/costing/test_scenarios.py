@@ -21,8 +21,10 @@ from costing.services import (
     private_catalog_create,
     public_catalog_load,
 )
-from portal.models import Workload
+from portal.models import ModelSpec, Workload
+from portal.models.workload import Residency
 from portal.services.demo import demo_organization_load
+from portal.services.model_specs import model_specs_seed_public
 from tests.factories import OrganizationFactory, WorkloadFactory
 
 NEGOTIATED_URL = "https://example.org/northlight-runpod-contract"
@@ -352,3 +354,70 @@ def test_an_organizations_own_accelerator_prices_its_work_and_stays_its_own(demo
     assert isinstance(audio.options["cloud_on_demand"], OptionResult)
     theirs = scenario_document_for(organization=outsider)
     assert "Example NPU 96" not in {p["name"] for p in theirs["accelerators"]}
+
+
+@pytest.fixture
+def eu_bank(db):
+    """A German organization reporting in USD, on the public catalog and public model specs."""
+    public_catalog_load()
+    model_specs_seed_public()
+    return OrganizationFactory(name="Rhein Bank", slug="rhein-bank", country="DE", currency="USD")
+
+
+def eu_chat(organization, model: str, **fields):
+    """1,000 requests a day of 1,000 input tokens (half of them a cached system prompt) and 500
+    output tokens, whose data must stay in the EU."""
+    fields = {"residency_requirement": Residency.EU_EEA, "cached_input_pct": Decimal("50"),
+              **fields}  # fmt: skip
+    return WorkloadFactory(
+        organization=organization,
+        model=ModelSpec.objects.public().get(name=model),
+        avg_input_tokens=1000,
+        avg_output_tokens=500,
+        requests_per_day=1000,
+        **fields,
+    )
+
+
+def test_eu_processing_on_a_model_released_after_5_march_2026_pays_openais_10_percent(eu_bank):
+    """GIVEN the shipped catalog and an EU-residency workload on gpt-5.4 (released 2026-03-05)
+    WHEN the run's scenario document is built and evaluated THEN OpenAI's offer carries its +10%
+    with the page that states it, and the bill is the list bill x 1.1: a day at 2.50 USD per 1M
+    uncached input, 0.25 cached and 15 output is 1,000 x (500 x 2.50 + 500 x 0.25 + 500 x 15)
+    / 1e6 = 8.875 USD, 9.7625 with the uplift (Azure's EU Data Zone, also +10% but with no
+    cached price, bills 11)."""
+    eu_chat(eu_bank, "gpt-5.4")
+    document = scenario_document_for(organization=eu_bank, options=["managed_api"])
+
+    (row,) = document["workloads"]
+    assert row["regional_processing"] is True and row["cached_input_share"] == 0.5
+    openai = next(o for o in document["offers"]["api"]
+                  if (o["provider"], o["model"]) == ("OpenAI", "gpt-5.4"))  # fmt: skip
+    assert openai["regional_uplift_pct"] == 10
+    source = openai["regional_uplift_source"]
+    assert "developers.openai.com/api/docs/guides/data-residency" in source["url"]
+    assert source["date"] == "2026-11-20"
+    option = evaluate(load_scenario(document)).portfolio["managed_api"]
+    assert isinstance(option, OptionResult)
+    assert option.components["api_tokens"][1] == pytest.approx(9.7625 * 365 / 12)
+    working = json.dumps(option.as_dict())
+    assert "OpenAI gpt-5.4 token cost (regional processing)" in working
+    assert "data-residency" in working
+
+
+def test_eu_processing_without_a_published_regional_price_is_missing_not_the_list_price(eu_bank):
+    """gpt-5 has no published regional price in the catalog (OpenAI's eligibility list predates
+    it): the EU workload's API option is missing and says why; without the residency rule the
+    same work is billed at the list price, 1,000 x (500 x 1.25 + 500 x 1.25 + 500 x 10) / 1e6
+    = 6.25 USD a day (no cached price: the input price, an upper bound)."""
+    eu_chat(eu_bank, "gpt-5")
+    document = scenario_document_for(organization=eu_bank, options=["managed_api"])
+    priced = evaluate(load_scenario(document))
+    option = priced.workloads[0].options["managed_api"]
+    assert not isinstance(option, OptionResult)
+    assert "OpenAI gpt-5 publishes no price for processing held in a region" in option.reason
+
+    Workload.objects.for_organization(eu_bank).update(residency_requirement=Residency.NONE)
+    document = scenario_document_for(organization=eu_bank, options=["managed_api"])
+    option = evaluate(load_scenario(document)).portfolio["managed_api"]
+    assert option.components["api_tokens"][1] == pytest.approx(6.25 * 365 / 12)

@@ -77,6 +77,36 @@ def test_an_analyst_creates_a_draft_and_edits_its_offers(client_as, catalogs):
     assert client.delete(f"{url}{response.json()['id']}/").status_code == 204
 
 
+def test_an_api_offer_takes_a_sourced_regional_uplift_and_refuses_one_out_of_range(
+    client_as, catalogs
+):
+    """GIVEN a draft WHEN an analyst records Azure's EU Data Zone uplift of 10% with its source
+    THEN it is stored; an uplift above 100% or without a source is refused naming the field."""
+    client = client_as("analyst")
+    url = f"{BASE}/catalogs/{catalogs['catalog'].pk}/api-offers/"
+    offer = {
+        "provider": "AWS",
+        "model_name": "Nova Pro (eu)",
+        "currency": "USD",
+        "input_price": "0.8",
+        "notes": "Quote 2026-118",
+        "regional_uplift_pct": "10",
+        "regional_uplift_source_url": "https://prices.azure.com/api/retail/prices",
+        "regional_uplift_date": "2026-11-20",
+    }
+    response = client.post(url, offer, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["regional_uplift_pct"] == "10.00"
+    for bad, field in (
+        ({"regional_uplift_pct": "150"}, "regional_uplift_pct"),
+        ({"regional_uplift_pct": "-1"}, "regional_uplift_pct"),
+        ({"regional_uplift_source_url": ""}, "regional_uplift_source_url"),
+    ):
+        refused = client.post(url, {**offer, **bad}, format="json")
+        assert refused.status_code == 400, bad
+        assert field in [e["field"] for e in refused.json()["errors"]], refused.json()
+
+
 def test_a_duplicate_version_and_a_zero_price_are_refused_with_the_field(client_as, catalogs):
     client = client_as("analyst")
     body = {"name": "Negotiated", "version": "1", "currency": "USD", "effective_date": "2026-01-01"}

@@ -238,6 +238,41 @@ def test_processing_held_in_a_region_pays_the_regional_uplift():
         pytest.approx(2.0 * MONTH))  # fmt: skip
 
 
+def test_an_offer_processing_in_the_region_at_its_list_price_pays_nothing_extra():
+    """An uplift of 0 (Mistral processes in the EU by default) is the list bill, 2 USD a day,
+    and the working shows the 0% with the source that states it."""
+    chat = {"id": "w", "kind": "chat", "model": "chat-model", "input_tokens": 1000,
+            "output_tokens": 500, "requests_per_day": 1000}  # fmt: skip
+    chat["regional_processing"] = True
+    stated = {"reference": "uplift row", "url": "https://mistral.ai/cloud/inference/"}
+    assert _api_month(chat, regional_uplift_pct=0) == pytest.approx(2.0 * MONTH)
+    document = small_document()
+    document["offers"]["api"][0].update(regional_uplift_pct=0, regional_uplift_source=stated)
+    document["workloads"], document["options"] = [chat], ["managed_api"]
+    working = str(option(run(document), "managed_api").as_dict())
+    assert "regional processing uplift" in working and "mistral.ai/cloud/inference" in working
+
+
+def test_an_offer_publishing_no_regional_price_cannot_take_work_held_in_a_region():
+    """No uplift published: the regional bill is missing and named, never the list price. With
+    a second offer publishing +10%, the work goes there at 1.1 x its list bill."""
+    chat = {"id": "w", "kind": "chat", "model": "chat-model", "input_tokens": 1000,
+            "output_tokens": 500, "requests_per_day": 1000}  # fmt: skip
+    chat["regional_processing"] = True
+    document = small_document()
+    document["workloads"], document["options"] = [chat], ["managed_api"]
+    alone = run(document).workloads[0].options["managed_api"]
+    assert isinstance(alone, Unavailable)
+    assert "missing regional processing price" in alone.reason
+    assert "Q chat-model publishes no price for processing held in a region" in alone.reason
+    dearer = {**document["offers"]["api"][0], "provider": "R", "input_per_1m_tokens": usd(1.5),
+              "regional_uplift_pct": 10}  # fmt: skip
+    document["offers"]["api"].append(dearer)
+    # 1,000 x (1,000 x 1.5 + 500 x 2) / 1e6 = 2.50 USD a day, plus 10%.
+    bill = option(run(document), "managed_api").components["api_tokens"][1]
+    assert bill == pytest.approx(2.5 * 1.1 * MONTH)
+
+
 def test_prices_in_another_currency_are_converted_with_the_rate_shown():
     document = small_document()
     document["offers"]["cloud_gpu"][0]["on_demand_per_hour"] = {"amount": 2.5, "currency": "EUR"}

@@ -192,6 +192,7 @@ def test_pages_are_whole_numbers_from_one(schema):
         ("ReportEmail", "requested_by"),
         ("Catalog", "based_on"),
         ("Workload", "model"),
+        ("ApiOffer", "regional_uplift_pct"),
     ],
 )
 def test_fields_that_may_be_null_say_so(schema, component, field):
@@ -201,3 +202,12 @@ def test_fields_that_may_be_null_say_so(schema, component, field):
 def test_an_empty_model_name_is_allowed_by_the_schema(schema):
     model = schema["components"]["schemas"]["WorkloadRequest"]["properties"]["model"]
     assert "minLength" not in model
+
+
+def test_the_regional_uplift_of_an_api_offer_is_documented_with_its_range(schema):
+    """A client learns what the uplift is, that empty means unpublished, and its bounds."""
+    offer = schema["components"]["schemas"]["ApiOffer"]["properties"]
+    uplift = offer["regional_uplift_pct"]
+    assert "processing held in a region" in uplift["description"]
+    assert "empty where none is published" in uplift["description"]
+    assert "regional_uplift_source_url" in offer and "regional_uplift_date" in offer
