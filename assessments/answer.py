@@ -324,29 +324,35 @@ def _left_out(results: dict, snapshot: dict, named: dict[str, str]) -> list[dict
     return rows
 
 
-def _data_gaps(results: dict) -> str:
+def _unpriced(results: dict) -> dict[str, int]:
+    """Options not priced for the whole portfolio -> how many workloads lack a price for them
+    (a workload the rules refuse it to, or whose kind of work it never takes, is no gap in the
+    data)."""
     engine = results.get("engine") or {}
-    gaps = []
-    for option, row in (engine.get("portfolio") or {}).items():
-        if "npv" in row:
-            continue
-        lacking = sum(
+    return {
+        option: sum(
             1
             for w in engine.get("workloads") or []
             if "missing" in (w.get("options") or {}).get(option, {})
             and not w["options"][option].get("blocked_by")
+            and not w["options"][option].get("inapplicable")
         )
-        gaps.append(
-            f"{lowered(option_label(option))} ({count(lacking, 'workload')} without a price)"
-            if lacking
-            else lowered(option_label(option))
-        )
-    if not gaps:
+        for option, row in (engine.get("portfolio") or {}).items()
+        if "npv" not in row
+    }
+
+
+def _data_gaps(unpriced: dict[str, int]) -> str:
+    if not unpriced:
         return ""
-    return (
-        "Not priced for every workload, for want of prices in the catalogs: "
-        + ", ".join(gaps)
-        + "."
+    gaps = [
+        f"{lowered(option_label(option))} ({count(lacking, 'workload')} without a price)"
+        if lacking
+        else lowered(option_label(option))
+        for option, lacking in unpriced.items()
+    ]
+    return "Not priced for every workload, for want of prices in the catalogs: " + (
+        ", ".join(gaps) + "."
     )
 
 
@@ -364,6 +370,7 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
         for w in snapshot.get("workloads") or []
     )
     summary = results.get("summary") or {}
+    unpriced = _unpriced(results)
     do = _what_to_do(results, named, currency, horizon)
     why = _rules_that_bind(summary, named, currency)
     contrast = _portfolio_against_alone(results, named, currency)
@@ -380,7 +387,8 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
         "sovereignty": _sovereignty_cost(summary, currency),
         "how_sure": _how_sure(results),
         "left_out": _left_out(results, snapshot, named),
-        "data_gaps": _data_gaps(results),
+        "unpriced": unpriced,
+        "data_gaps": _data_gaps(unpriced),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict
 
-from assessments.answer import executive_answer
+from assessments.answer import count, executive_answer
 from assessments.reports.formatting import OPTION_LABELS, uncertain_input, uncertain_range
 from assessments.risks import (
     idle_fleets,
@@ -298,8 +298,8 @@ def summary_section(results: dict, snapshot: dict) -> dict:
     blocked_all = [w for w, option in recommendations.items() if option is None]
     if blocked_all:
         risks.append(
-            f"{len(blocked_all)} workload(s) have no option without a blocking finding: "
-            + ", ".join(blocked_all[:5])
+            f"{count(len(blocked_all), 'workload')} {'has' if len(blocked_all) == 1 else 'have'} "
+            "no option without a blocking finding: " + ", ".join(blocked_all[:5])
         )
     if probability is not None and probability < 0.8 and cheapest:
         risks.append(
@@ -332,7 +332,10 @@ def summary_section(results: dict, snapshot: dict) -> dict:
         if o.get("unverified")
     )
     if unverified:
-        risks.append(f"{unverified} option assessment(s) rest on unverified sources (see findings)")
+        risks.append(
+            f"{count(unverified, 'option assessment')} {'rests' if unverified == 1 else 'rest'} on "
+            "unverified sources (see the findings)"
+        )
     risks += idle_fleets(engine, placement)
     risks += likely_outside_spread(priced, mc, currency)
     risks += small_serving_loads(engine, recommendations)

@@ -162,3 +162,27 @@ def describe(value) -> str:
     if isinstance(value, Iterable) and not isinstance(value, str):
         return ", ".join(str(v) for v in value) or "none"
     return str(value)
+
+
+NAMED_PER_GAP = 5  # a gap many workloads share names a few and counts the rest
+
+
+def missing_prices(engine: dict) -> list[dict]:
+    """What the data lacks, once per option and missing price: the workloads it leaves unpriced
+    and the engine's reason. An option the rules refuse a workload, or one that never applies to
+    its kind of work, is no gap in the data."""
+    gaps: dict[tuple[str, str], dict] = {}
+    for workload in engine.get("workloads") or []:
+        for option, row in (workload.get("options") or {}).items():
+            if "missing" not in row or row.get("blocked_by") or row.get("inapplicable"):
+                continue
+            gap = gaps.setdefault(
+                (option, row["missing"]),
+                {"option": option, "missing": row["missing"], "reason": row.get("reason", ""),
+                 "workloads": []},
+            )  # fmt: skip
+            gap["workloads"].append(workload.get("name") or workload["id"])
+    for gap in gaps.values():
+        named, rest = gap["workloads"][:NAMED_PER_GAP], len(gap["workloads"]) - NAMED_PER_GAP
+        gap["named"] = "; ".join(named) + (f" and {rest:,} more" if rest > 0 else "")
+    return sorted(gaps.values(), key=lambda g: (g["option"], -len(g["workloads"])))

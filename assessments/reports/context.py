@@ -44,7 +44,8 @@ def _available(row) -> bool:
     return isinstance(row, dict) and "npv" in row and "missing" not in row
 
 
-def _options_table(engine: dict, monte_carlo: dict) -> list[dict]:
+def _options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) -> list[dict]:
+    """A row per option; one not priced for every workload says how many lack a price."""
     spreads = monte_carlo.get("options") or {}
     rows = []
     for option, row in (engine.get("portfolio") or {}).items():
@@ -62,6 +63,7 @@ def _options_table(engine: dict, monte_carlo: dict) -> list[dict]:
             "probability_cheapest": (spreads.get(option) or {}).get("probability_cheapest"),
             "reason": row.get("reason", ""),
             "missing": row.get("missing", ""),
+            "lacking": unpriced.get(option),
         })  # fmt: skip
     rows.sort(key=lambda r: (not r["available"], r["npv"] if r["available"] else 0.0))
     return rows
@@ -270,7 +272,7 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
         "engine": engine,
         "horizon_months": engine.get("horizon_months"),
         "scenario_name": engine.get("name") or scenario.get("name", ""),
-        "options": _options_table(engine, monte_carlo),
+        "options": _options_table(engine, monte_carlo, summary["answer"].get("unpriced") or {}),
         "summary": summary,
         "placement": _placement(results.get("placement")),
         "monte_carlo": monte_carlo,
@@ -296,6 +298,7 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
         "start_date": scenario.get("start_date", ""),
         "uncertainty_inputs": _uncertain_inputs(monte_carlo, scenario),
         "prices": appendix.prices_used(engine),
+        "missing_prices": appendix.missing_prices(engine),
         "offers": appendix.scenario_offers(scenario),
         "method": [
             (k.replace("_", " ").capitalize(), v) for k, v in (engine.get("method") or {}).items()

@@ -99,6 +99,26 @@ def option_label(option: str | None) -> str:
     return OPTION_LABELS.get(option, option.replace("_", " "))
 
 
+# The engine's kinds of work as a reader names them.
+KIND_LABELS = {
+    "chat": "chat",
+    "batch_inference": "batch inference",
+    "embeddings": "embeddings",
+    "fine_tuning": "fine-tuning",
+    "training": "training",
+    "speech_audio": "speech and audio",
+    "image_video": "image and video generation",
+    "other_gpu": "other GPU work",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """``speech_audio`` -> ``speech and audio``."""
+    if not kind:
+        return MISSING
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
 # The Monte Carlo's uncertain inputs as people name them, with what their values mean: most are
 # multipliers of the priced (likely) value; growth is added, in points a year.
 UNCERTAIN_INPUTS = {

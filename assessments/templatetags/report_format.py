@@ -20,6 +20,7 @@ register.filter("score", formatting.score)
 register.filter("months", formatting.months)
 register.filter("breakeven", formatting.breakeven)
 register.filter("option_label", formatting.option_label)
+register.filter("kind_label", formatting.kind_label)
 
 
 @register.filter

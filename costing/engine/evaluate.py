@@ -166,6 +166,8 @@ def _workload_result(scenario, plan: Plan, fleets, fleet_errors, drivers, share)
     for option in scenario.options:
         missing = plan.unavailable.get(option) or fleet_errors.get(option)
         if missing is not None:
+            if option in plan.inapplicable and isinstance(missing, Unavailable):
+                missing = replace(missing, inapplicable=True)
             outcomes[option] = missing
             continue
         flows = workload_flows(scenario, plan, option, fleets.get(option), drivers, share)
@@ -207,7 +209,8 @@ def _portfolio_option(
         ids = [plan.workload.id for plan in priceless]
         names = ", ".join(ids[:5]) + ("..." if len(ids) > 5 else "")
         first = priceless[0].unavailable[option]
-        why = f"{len(ids)} workload(s) cannot use it ({names}); first: {first.reason}"
+        counted = f"{len(ids)} workload{'' if len(ids) == 1 else 's'}"
+        why = f"{counted} cannot use it ({names}); first: {first.reason}"
         return Unavailable(option, first.missing, why)
     if blocked and len(blocked) == len(plans):  # nothing would run on the option itself
         # Name what is missing for work the option could take before work it never applies to.

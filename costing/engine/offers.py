@@ -40,11 +40,16 @@ class Unavailable:
     # cheapest offer it refused, so a reader sees what compliance rules out and what it cost.
     blocked_by: str = ""
     refused_offer: str = ""
+    # Set when the option never applies to such work (an API for GPU-hours work, a closed
+    # model on owned GPUs): no price could fix it, so it is no gap in the data.
+    inapplicable: bool = False
 
     def as_dict(self) -> dict:
         found = {"option": self.option, "missing": self.missing, "reason": self.reason}
         if self.blocked_by:
             found |= {"blocked_by": self.blocked_by, "refused_offer": self.refused_offer}
+        if self.inapplicable:
+            found["inapplicable"] = True
         return found
 
 

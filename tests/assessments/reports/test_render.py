@@ -62,7 +62,7 @@ def test_report_prints_a_price_with_its_source_and_date(pdf_text):
 
 def test_cover_and_contents(pdf_text):
     assert "Nordlicht Media GmbH" in pdf_text
-    assert "7f3c2a9e-1b4d-4c8e-9a61-2f0d5e8b7c31" in pdf_text
+    assert "7f3c2a9e-1b4d-4c8e-9a61-2f0d5e8b7c31" not in pdf_text  # a record id says nothing
     assert "urn:sovra:risk:library:ai-placement-sovereignty v1" in pdf_text
     assert "Sovra public prices 2026-05-18" in pdf_text
     # Contents lines end in the page their target landed on.

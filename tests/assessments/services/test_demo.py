@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import pytest
 
 from assessments.services.demo import DEMO_QUOTE_NOTE, demo_assessment_run
@@ -45,3 +48,45 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
 
     again, _ = demo_assessment_run(organization=demo, out_dir=tmp_path)
     assert again.number == run.number + 1
+
+    _the_report_reads_as_a_document(path, run)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", text))
+
+
+def _the_report_reads_as_a_document(path, run) -> None:
+    """No word the report prints is split across lines or cells ("Colocat ion"); the answer
+    comes first and names every workload left out of the run."""
+    from assessments.reports import report_html
+    from assessments.services.runs import report_meta
+
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    html = report_html(results=run.results, snapshot=run.snapshot, meta=report_meta(run))
+    text = re.sub(r"<[^>]+>", " ", html)
+    # Addresses may break anywhere (they are printed to be copied, not read); a hyphenated
+    # word may break after its hyphen.
+    addresses = " ".join(re.findall(r"https?://\S+", text))
+    known = _words(re.sub(r"https?://\S+", " ", text))
+    fragments = {
+        token
+        for token in _words(layout) - known
+        if len(token) >= 3
+        and token not in addresses
+        and not any(word.endswith("-" + token) for word in known)
+        and any(
+            word.startswith(token) and word[len(token) : len(token) + 1] not in ("", "-")
+            for word in known
+        )
+    }
+    assert not fragments, sorted(fragments)
+    first_page = layout.split("\f")[2]  # cover, contents, then the executive summary
+    assert "What to do. Run " in " ".join(first_page.split())
+    left_out = run.snapshot["excluded"]
+    assert left_out
+    flat = " ".join(layout.split())
+    for workload in left_out:
+        assert f"({workload['id']}): {workload['reason']}" in flat, workload["id"]

@@ -1,0 +1,39 @@
+"""What the data lacks, listed once per missing price in the appendix."""
+
+from assessments.reports.appendix import missing_prices
+
+ENGINE = {
+    "workloads": [
+        {"id": f"W{i}", "name": f"Workload {i}", "options": {
+            "cloud_committed": {"missing": "reserved 1y price for NVIDIA L4", "reason": "no offer"},
+            "managed_api": {"missing": "API offer the rules permit", "reason": "refused",
+                            "blocked_by": "B01"},
+            "on_prem": {"npv": 1.0},
+        }}
+        for i in range(7)
+    ]
+}  # fmt: skip
+
+
+def test_a_gap_many_workloads_share_is_one_row_naming_five_and_counting_the_rest():
+    assert missing_prices(ENGINE) == [
+        {
+            "option": "cloud_committed",
+            "missing": "reserved 1y price for NVIDIA L4",
+            "reason": "no offer",
+            "workloads": [f"Workload {i}" for i in range(7)],
+            "named": "Workload 0; Workload 1; Workload 2; Workload 3; Workload 4 and 2 more",
+        }
+    ]  # the refusal by rule B01 is no gap in the data
+
+
+def test_the_report_lists_what_the_data_lacks_in_its_appendix(results, snapshot, meta):
+    from assessments.reports import report_html
+
+    results["engine"]["workloads"][0]["options"]["cloud_committed"] = {
+        "missing": "reserved 1y price for Example GPU",
+        "reason": "no cloud offer has one",
+    }
+    html = report_html(results=results, snapshot=snapshot, meta=meta)
+    assert 'id="missing"' in html
+    assert "reserved 1y price for Example GPU" in html
