@@ -89,8 +89,8 @@ test: install system-deps | var
 	$(BIN)/ruff format --check .
 	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
 	@# pytest exits 5 when it collects nothing: an empty run is a failure, not a pass.
-	@echo "$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db"
-	@$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db || { \
+	@echo "$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations 15 --create-db"
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations 15 --create-db || { \
 		status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests." >&2; fi; \
 		exit $$status; }

@@ -108,6 +108,7 @@ def cost_outlook(organization) -> dict | None:
         "chart": charts.cumulative_cost_svg(engine),
         "npv": list((summary.get("npv_by_option") or {}).items()),
         "recommended": summary.get("recommended_option"),
+        "answer": summary.get("answer") or {},
         "cheapest": summary.get("cheapest_option"),
         "currency": summary.get("currency") or run.currency,
         "gpu_demand": gpu_demand(engine, choice),

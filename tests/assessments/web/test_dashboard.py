@@ -43,3 +43,18 @@ def test_dashboard_without_runs_invites_to_assess(client_for, org, analyst):
     body = client_for(analyst).get(reverse("dashboard", args=[org.slug])).content.decode()
     assert "No assessment has finished yet." in body
     assert reverse("assessment-create", args=[org.slug]) in body
+
+
+def test_the_dashboard_leads_with_what_the_latest_run_says_and_names_it(
+    client_for, org, other_org, viewer
+):
+    WorkloadFactory(organization=org, external_id="voice", name="Dubbed voices")
+    world = world_assessments(org, other_org)
+    body = client_for(viewer).get(reverse("dashboard", args=[org.slug])).content.decode()
+    answer = world["run"].results["summary"]["answer"]
+    latest = body.index('id="latest-answer"')
+    assert latest < body.index('aria-labelledby="totals-heading"')  # before the inventory
+    section = body[latest : body.index("</section>", latest)]
+    assert "Alice visible assessment, run #2" in section
+    assert answer["do"].replace("'", "&#x27;") in section
+    assert answer["sovereignty"] in section
