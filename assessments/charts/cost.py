@@ -91,7 +91,7 @@ def _breakeven_markers(engine, curves, x, y) -> list[str]:
                     stroke_width=2, class_="breakeven", data_month=f"{month:.2f}",
                     data_cheaper=cheaper, data_dearer=dearer)
         )  # fmt: skip
-        parts.append(text(x(month) + 6, y(value) - 8, f"m{month:.1f}", font_size=10,
+        parts.append(text(x(month) + 6, y(value) - 8, f"month {month:.1f}", font_size=11,
                           class_="breakeven-label"))  # fmt: skip
     return parts
 
@@ -149,7 +149,7 @@ def components_svg(engine: dict | None) -> str:
             )  # fmt: skip
         centre = left + bar_width / 2
         body.append(text(centre, y(above) - 5, money(options[name].get("total"), currency),
-                         text_anchor="middle", font_size=9, class_="bar-total",
+                         text_anchor="middle", font_size=11, class_="bar-total",
                          data_option=name))  # fmt: skip
         for line, words in enumerate(_two_lines(option_label(name))):
             body.append(text(centre, HEIGHT - BOTTOM + 16 + 12 * line, words,

@@ -64,7 +64,7 @@ def sovereignty_heatmap_svg(sovereignty: dict | None, *, cell_labels: bool = Tru
         words = option_label(option).split()
         lines = [" ".join(words[:1]), " ".join(words[1:])] if len(words) > 1 else words
         for k, line in enumerate(lines):
-            body.append(text(centre, TOP - 22 + 12 * k, line, text_anchor="middle", font_size=10,
+            body.append(text(centre, TOP - 22 + 12 * k, line, text_anchor="middle", font_size=11,
                              class_="column", data_option=option))  # fmt: skip
     for i, workload in enumerate(workloads):
         top = TOP + CELL_HEIGHT * i
@@ -96,7 +96,7 @@ def _cell(workload: dict, option: str, left: float, top: float, label: bool) -> 
                          **ids)]  # fmt: skip
         if label:
             parts.append(text(left + CELL_WIDTH / 2, top + 15, "not scored", text_anchor="middle",
-                              font_size=9, fill=MUTED))  # fmt: skip
+                              font_size=11, fill=MUTED))  # fmt: skip
         return parts
     value = found.get("weighted_score")
     recommended = workload.get("recommended") == option
@@ -113,7 +113,7 @@ def _cell(workload: dict, option: str, left: float, top: float, label: bool) -> 
         ]  # fmt: skip
         if label:
             parts.append(text(left + CELL_WIDTH / 2, top + 15, f"blocked {score(value)}",
-                              text_anchor="middle", font_size=10, fill=BLOCKED_MARK,
+                              text_anchor="middle", font_size=11, fill=BLOCKED_MARK,
                               font_weight="bold"))  # fmt: skip
         return parts
     ink = "#ffffff" if value is not None and (value < 1.2 or value > 3.8) else INK
@@ -130,13 +130,13 @@ def _legend(y: float) -> list[str]:
     for i, value in enumerate(range(6)):
         x = 10 + i * 34
         parts.append(element("rect", x=x, y=y, width=30, height=12, fill=score_colour(value)))
-        parts.append(text(x + 15, y + 24, str(value), text_anchor="middle", font_size=9))
+        parts.append(text(x + 15, y + 24, str(value), text_anchor="middle", font_size=11))
     parts += [
         element("rect", x=230, y=y, width=30, height=12, fill=BLOCKED_FILL),
         element("line", x1=230, y1=y + 12, x2=260, y2=y, stroke=BLOCKED_MARK, stroke_width=1.5),
-        text(266, y + 10, "blocked by a rule", font_size=10),
+        text(266, y + 10, "blocked by a rule", font_size=11),
         element("rect", x=390, y=y, width=30, height=12, fill="#ffffff", stroke=INK,
                 stroke_width=2.5),
-        text(426, y + 10, "recommended (cheapest not blocked)", font_size=10),
+        text(426, y + 10, "recommended (cheapest not blocked)", font_size=11),
     ]  # fmt: skip
     return parts

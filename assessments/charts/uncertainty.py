@@ -69,7 +69,7 @@ def monte_carlo_svg(monte_carlo: dict | None) -> str:
         body.append(element("circle", cx=x(npv["p50"]), cy=centre, r=5, fill=colour, class_="p50",
                             data_option=name, data_value=f"{npv['p50']:.2f}"))  # fmt: skip
         body.append(text(x(npv["p50"]), centre - 9, money(npv["p50"], currency),
-                         text_anchor="middle", font_size=9, fill=MUTED))  # fmt: skip
+                         text_anchor="middle", font_size=11, fill=MUTED))  # fmt: skip
         share = row.get("probability_cheapest")
         body.append(text(WIDTH - RIGHT_COLUMN + 12, centre + 4, percent(share, 1),
                          class_="probability", data_option=name))  # fmt: skip
@@ -108,7 +108,7 @@ def tornado_svg(tornado: dict | None) -> str:
         key = str(bar.get("input", ""))
         ends = f"{uncertain_value(key, bar['low'])} to {uncertain_value(key, bar['high'])}"
         body.append(text(LABEL_COLUMN + 52, centre, uncertain_input(key), text_anchor="end"))
-        body.append(text(LABEL_COLUMN + 52, centre + 11, ends, text_anchor="end", font_size=9,
+        body.append(text(LABEL_COLUMN + 52, centre + 11, ends, text_anchor="end", font_size=11,
                          fill=MUTED))  # fmt: skip
         for key, colour in (("difference_at_low", LOW_COLOUR), ("difference_at_high", HIGH_COLOUR)):
             value = float(bar[key])
