@@ -284,6 +284,60 @@ def gpu_class_checker(organization) -> Callable[[str], str]:
 
 
 TOKEN_KINDS = frozenset({WorkloadKind.CHAT, WorkloadKind.BATCH, WorkloadKind.EMBEDDINGS})
+TRAINING_KINDS = frozenset({WorkloadKind.FINE_TUNING, WorkloadKind.TRAINING})
+GPU_HOUR_KINDS = frozenset({WorkloadKind.SPEECH, WorkloadKind.IMAGE_VIDEO, WorkloadKind.OTHER_GPU})
+# The fields each kind of work is sized from, and those an API bills it by: the form shows a
+# kind's own fields only, and a workload missing one it is sized from is refused at entry.
+KIND_FIELDS = {
+    "model": TOKEN_KINDS | TRAINING_KINDS | GPU_HOUR_KINDS,
+    "precision": TOKEN_KINDS | TRAINING_KINDS,
+    "avg_input_tokens": TOKEN_KINDS,
+    "avg_output_tokens": TOKEN_KINDS,
+    "requests_per_day": TOKEN_KINDS,
+    "peak_factor": TOKEN_KINDS,
+    "ttft_target_ms": TOKEN_KINDS,
+    "output_tokens_per_second_target": TOKEN_KINDS,
+    "cached_input_pct": TOKEN_KINDS,
+    "fine_tuning_method": frozenset({WorkloadKind.FINE_TUNING}),
+    "training_tokens_per_month": TRAINING_KINDS,
+    "gpu_hours_per_month": GPU_HOUR_KINDS,
+    "peak_gpus": GPU_HOUR_KINDS,
+    "gpu_class": GPU_HOUR_KINDS,
+    "audio_minutes_per_month": frozenset({WorkloadKind.SPEECH}),
+    "images_per_month": frozenset({WorkloadKind.IMAGE_VIDEO}),
+}
+
+
+def workload_sizing_errors(workload) -> dict[str, str]:
+    """What the engine needs to size this kind of work and the workload lacks (field -> why).
+
+    The form refuses such a workload at entry. The API and imports keep taking partial rows (an
+    inventory feeds them what it knows); a run leaves such a workload out, saying why and how
+    to include it."""
+    kind, errors = workload.kind, {}
+    if kind in TOKEN_KINDS | TRAINING_KINDS and workload.model_id is None:
+        errors["model"] = "This kind of work is sized from its model: choose one."
+    if (
+        kind in TOKEN_KINDS
+        and (workload.avg_input_tokens or 0) + (workload.avg_output_tokens or 0) <= 0
+    ):
+        errors["avg_input_tokens"] = (
+            "Token work is sized from its tokens per request: give the average input tokens, "
+            "the output tokens, or both."
+        )
+    if kind in TRAINING_KINDS and not workload.training_tokens_per_month:
+        errors["training_tokens_per_month"] = (
+            "Training and fine-tuning are sized from the tokens trained on a month: give them."
+        )
+    if kind in GPU_HOUR_KINDS:
+        if not workload.gpu_hours_per_month:
+            errors["gpu_hours_per_month"] = (
+                "This kind of work is sized in GPU-hours a month: give them (an API bills audio "
+                "minutes or images besides, where it offers such work)."
+            )
+        if not workload.gpu_class:
+            errors["gpu_class"] = "GPU-hours need the GPU class they are measured on."
+    return errors
 
 
 def workload_consistency_errors(

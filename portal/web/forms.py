@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,7 @@ from portal.models.organization import (
     SETTINGS_FIELDS,
     library_seal_minimums,
 )
+from portal.models.workload import KIND_FIELDS, workload_sizing_errors
 from portal.ranges import WORKLOAD_RANGES
 from portal.selectors import model_specs_for, workloads_for
 
@@ -145,9 +147,25 @@ class WorkloadForm(forms.ModelForm):
             raise ValidationError("Another workload already has this external ID.")
         return external_id
 
+    def clean(self):
+        cleaned = super().clean()
+        # The instance takes the cleaned values only after clean(): judge what was entered.
+        entered = SimpleNamespace(
+            **{name: cleaned.get(name) for name in (*KIND_FIELDS, "kind")},
+            model_id=getattr(cleaned.get("model"), "pk", None),
+        )
+        for field, why in workload_sizing_errors(entered).items():
+            if field not in self.errors and field in self.fields:
+                self.add_error(field, why)
+        return cleaned
+
     def sections(self):
-        """The bound fields grouped as on the detail page."""
-        return [(legend, [self[name] for name in names]) for legend, names in WORKLOAD_SECTIONS]
+        """The bound fields grouped as on the detail page, each with the kinds of work it
+        applies to (space-separated; '' for every kind), so the page can show a kind's own."""
+        return [
+            (legend, [(self[name], " ".join(sorted(KIND_FIELDS.get(name, ())))) for name in names])
+            for legend, names in WORKLOAD_SECTIONS
+        ]
 
 
 class ModelSpecForm(forms.ModelForm):

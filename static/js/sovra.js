@@ -58,6 +58,25 @@
     });
   });
 
+  // A workload form shows the fields of the kind of work chosen (tokens for token work,
+  // GPU-hours and what an API bills for the rest); without JavaScript it shows them all.
+  document.querySelectorAll("form[data-kind-form]").forEach(function (form) {
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) return;
+    function show() {
+      form.querySelectorAll(".kind-field").forEach(function (field) {
+        field.hidden = field.getAttribute("data-kinds").split(" ").indexOf(kind.value) < 0;
+      });
+      form.querySelectorAll("fieldset").forEach(function (fieldset) {
+        var fields = fieldset.querySelectorAll(".form-grid > *");
+        var hidden = fieldset.querySelectorAll(".form-grid > .kind-field[hidden]");
+        fieldset.hidden = fields.length > 0 && fields.length === hidden.length;
+      });
+    }
+    kind.addEventListener("change", show);
+    show();
+  });
+
   // Select the whole secret on focus so a keyboard user can copy it at once.
   document.querySelectorAll("input[readonly].mono").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });

@@ -206,3 +206,24 @@ def test_analyst_builds_inventory_and_outsider_gets_404(
         expect(mallory_page.get_by_role("heading", name="Page not found")).to_be_visible()
         expect(mallory_page.locator("body")).not_to_contain_text("Newsroom assistant")
         expect(mallory_page.locator("body")).not_to_contain_text("Alice Media")
+
+
+def test_the_workload_form_shows_the_fields_of_the_kind_chosen(live_server, page: Page):
+    """GIVEN the add-workload form WHEN the kind is chat THEN token fields show and GPU-hours
+    do not; WHEN it is speech THEN GPU-hours and audio minutes show and tokens do not."""
+    organization = OrganizationFactory(name="Alice Media", slug="alice-media")
+    alice = UserFactory(username="alice-kinds", password=PASSWORD)
+    MembershipFactory(organization=organization, user=alice, role=Role.ANALYST)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username or e-mail").fill("alice-kinds")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + "/o/alice-media/workloads/new/")
+    page.select_option("#id_kind", "chat")
+    expect(page.locator("#id_avg_input_tokens")).to_be_visible()
+    expect(page.locator("#id_gpu_hours_per_month")).to_be_hidden()
+    page.select_option("#id_kind", "speech")
+    expect(page.locator("#id_gpu_hours_per_month")).to_be_visible()
+    expect(page.locator("#id_audio_minutes_per_month")).to_be_visible()
+    expect(page.locator("#id_avg_input_tokens")).to_be_hidden()
+    expect(page.locator("#id_images_per_month")).to_be_hidden()

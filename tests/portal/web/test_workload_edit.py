@@ -91,8 +91,10 @@ def test_external_id_must_be_unique_within_the_organization(client_for, org, oth
     body = client.post(reverse("workload-create", args=[org.slug]), VALID).content.decode()
     assert "already has this external ID" in _error_of(body, "external_id")
     # Another organization's external IDs are no obstacle.
+    spec = ModelSpecFactory(name="Llama test", open_weights=True)
     response = client.post(
-        reverse("workload-create", args=[org.slug]), {**VALID, "external_id": "CMDB-0043"}
+        reverse("workload-create", args=[org.slug]),
+        {**VALID, "external_id": "CMDB-0043", "model": spec.pk},
     )
     assert response.status_code == 302
 
@@ -131,7 +133,8 @@ def test_edit_changes_the_workload_and_shows_tags_as_text(client_for, org, analy
     client = client_for(analyst)
     url = reverse("workload-update", args=[org.slug, workload.pk])
     assert 'value="a; b"' in client.get(url).content.decode()
-    response = client.post(url, {**VALID, "requests_per_day": "7777", "tags": ""})
+    spec = ModelSpecFactory(name="Llama test", open_weights=True)
+    response = client.post(url, {**VALID, "requests_per_day": "7777", "tags": "", "model": spec.pk})
     assert response.status_code == 302
     workload.refresh_from_db()
     assert workload.requests_per_day == 7777
@@ -228,3 +231,32 @@ def test_a_million_gpus_busy_all_month_can_be_entered(client_for, org, analyst, 
     response = client_for(analyst).post(reverse("workload-create", args=[org.slug]), form)
     assert response.status_code == 302
     assert _scoped(org).get().gpu_hours_per_month == 744_000_000
+
+
+def test_a_workload_that_cannot_be_sized_is_refused_naming_what_it_lacks(client_for, org, analyst):
+    """GIVEN speech work with neither GPU-hours nor a GPU class, and a chat with no model
+    WHEN each is saved THEN the form names each missing field beside it and stores nothing."""
+    gpu_work = {**VALID, "kind": "speech", "external_id": "SPEECH-1"}
+    body = (
+        client_for(analyst)
+        .post(reverse("workload-create", args=[org.slug]), gpu_work)
+        .content.decode()
+    )
+    assert "sized in GPU-hours a month" in _error_of(body, "gpu_hours_per_month")
+    assert "GPU class" in _error_of(body, "gpu_class")
+    body = (
+        client_for(analyst)
+        .post(reverse("workload-create", args=[org.slug]), {**VALID, "model": ""})
+        .content.decode()
+    )
+    assert "sized from its model" in _error_of(body, "model")
+    assert not _scoped(org).exists()
+
+
+def test_each_field_says_which_kinds_of_work_it_applies_to(client_for, org, analyst):
+    body = client_for(analyst).get(reverse("workload-create", args=[org.slug])).content.decode()
+    assert re.search(r'data-kinds="batch chat embeddings">\s*<div class="field[^"]*">\s*'
+                     r'<label for="id_avg_input_tokens"', body)  # fmt: skip
+    assert re.search(r'data-kinds="image_video other_gpu speech">\s*<div class="field[^"]*">\s*'
+                     r'<label for="id_gpu_hours_per_month"', body)  # fmt: skip
+    assert 'data-kinds="speech"' in body  # audio minutes, which an API bills speech by
