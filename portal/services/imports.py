@@ -22,6 +22,7 @@ from lxml import etree
 
 from portal.models import Organization, Workload, WorkloadImport
 from portal.services import xlsx_reader
+from portal.services.import_changes import RowChange, import_changes
 from portal.services.workload_rows import (
     REQUIRED_COLUMNS,
     WORKLOAD_COLUMNS,
@@ -67,6 +68,8 @@ class ImportPreview:
     errors: list[RowError]
     error_total: int
     columns: list[str]
+    unchanged: int = 0
+    changes: list[RowChange] = field(default_factory=list)  # the first rows, each with its effect
 
     @property
     def ok(self) -> bool:
@@ -293,18 +296,9 @@ def workload_import_preview(*, workload_import: WorkloadImport) -> ImportPreview
     parsed = parse_workload_file(
         filename=workload_import.filename, data=bytes(workload_import.content)
     )
-    errors = list(parsed.errors)
-    to_create = to_update = 0
-    try:
-        result = workloads_upsert(
-            organization=workload_import.organization, rows=parsed.rows, dry_run=True
-        )
-        to_create, to_update = result.created, result.updated
-    except WorkloadRowsInvalid as exc:
-        errors.extend(exc.errors)
-        error_total = len(parsed.errors) + exc.total
-    else:
-        error_total = len(errors)
+    changes = import_changes(organization=workload_import.organization, rows=parsed.rows)
+    errors = list(parsed.errors) + changes.errors
+    error_total = len(errors)
     errors.sort(key=lambda error: (error.row, error.field or ""))
     rows_total = len(parsed.rows) + len({e.row for e in parsed.errors})
     if workload_import.error_count != error_total or workload_import.rows_total != rows_total:
@@ -313,8 +307,10 @@ def workload_import_preview(*, workload_import: WorkloadImport) -> ImportPreview
         workload_import.save(update_fields=["error_count", "rows_total"])
     return ImportPreview(
         rows_total=rows_total,
-        to_create=to_create,
-        to_update=to_update,
+        to_create=changes.to_create,
+        to_update=changes.to_update,
+        unchanged=changes.unchanged,
+        changes=changes.rows,
         errors=errors[:MAX_ERRORS_LISTED],
         error_total=error_total,
         columns=parsed.columns,

@@ -242,3 +242,32 @@ def test_streamed_exports_stay_formula_safe(client_for, org, viewer):
     cells = [cell for cell in sheet[2] if isinstance(cell.value, str)]
     assert all(cell.data_type == "s" for cell in cells)
     assert [sheet["A2"].value, sheet["B2"].value] == ["'=HYPERLINK()", "'+1"]
+
+
+def test_the_preview_says_what_each_row_creates_or_changes(client_for, org, analyst):
+    """GIVEN E-1 stored as 'Existing' (embeddings, 300 input tokens) and S-1 stored as the file
+    has it WHEN a file renames E-1, keeps S-1 and adds N-1 THEN the preview shows N-1 created,
+    E-1's name and kind before and after, and S-1 unchanged."""
+    WorkloadFactory(
+        organization=org, external_id="E-1", name="Existing", kind="chat",
+        avg_input_tokens=300, avg_output_tokens=0, requests_per_day=10,
+    )  # fmt: skip
+    WorkloadFactory(
+        organization=org, external_id="S-1", name="Same", kind="chat",
+        avg_input_tokens=100, avg_output_tokens=20, requests_per_day=5,
+    )  # fmt: skip
+    client = client_for(analyst)
+    content = GOOD + "S-1,Same,chat,100,20,5\n"
+    preview = client.get(_upload(client, org, content)["Location"])
+    shown = preview.context["preview"]
+    assert (shown.to_create, shown.to_update, shown.unchanged) == (1, 1, 1)
+    rows = {row.external_id: row for row in shown.changes}
+    assert rows["N-1"].action == "create"
+    assert rows["S-1"].action == "unchanged"
+    assert [(c.label, c.before, c.after) for c in rows["E-1"].changes] == [
+        ("name", "Existing", "Existing renamed"),
+        ("kind", "Chat / completion inference", "Embeddings"),
+    ]
+    body = preview.content.decode()
+    assert "1 row changes nothing" in body
+    assert "<strong>Name</strong>: Existing → Existing renamed" in body
