@@ -16,6 +16,8 @@ from .formatting import (
     money,
     option_label,
     percent,
+    setting_label,
+    setting_value,
     uncertain_input,
     uncertain_range,
 )
@@ -245,6 +247,15 @@ def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
     }
 
 
+def _settings(values: dict | None) -> list[tuple[str, str]]:
+    """Assumptions or settings as (label, value) rows in words; amounts keep their source."""
+    return [
+        (setting_label(key), appendix.describe(value) if isinstance(value, dict) else
+         setting_value(key, value))
+        for key, value in appendix.flatten(values)
+    ]  # fmt: skip
+
+
 def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
     """Everything the report template prints, with the five charts as SVG strings."""
     results, snapshot, meta = results or {}, snapshot or {}, meta or {}
@@ -288,12 +299,10 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
         "compact_workloads": len(workloads) > DETAILED_WORKLOADS_MAX,
         "findings": _portfolio_findings(workloads),
         "criteria": sovereignty.get("criteria") or [],
-        "assumptions": [
-            (k, appendix.describe(v)) for k, v in appendix.flatten(engine.get("assumptions"))
-        ],
-        "assessment_settings": [
-            (k, appendix.describe(v)) for k, v in appendix.flatten(assessment) if k != "name"
-        ],
+        "assumptions": _settings(engine.get("assumptions")),
+        "assessment_settings": _settings(
+            {k: v for k, v in assessment.items() if k not in ("id", "name")}
+        ),
         "discount_rate": scenario.get("discount_rate_per_year"),
         "start_date": scenario.get("start_date", ""),
         "uncertainty_inputs": _uncertain_inputs(monte_carlo, scenario),

@@ -155,3 +155,85 @@ def uncertain_range(name: str, low, high) -> str:
     if name == "demand_growth_delta_per_year":
         return f"{float(low) * 100:+.0f} to {float(high) * 100:+.0f} pts/year"
     return f"{uncertain_value(name, low)} to {uncertain_value(name, high)} of the likely value"
+
+
+# The run's assumptions and settings as a reader names them, with how their values read:
+# "share" is a fraction shown as a percentage, "pct" already one, "option" an option id.
+SETTINGS = {
+    "demand_growth_per_year": ("Demand growth a year", "share"),
+    "cloud_price_trend_per_year": ("Cloud GPU price trend a year", "share"),
+    "api_price_trend_per_year": ("API price trend a year", "share"),
+    "electricity_price_trend_per_year": ("Electricity price trend a year", "share"),
+    "software_per_gpu_year": ("Software per GPU a year", "text"),
+    "network_storage_per_month": ("Network and storage a month", "text"),
+    "sizing_profile": ("Sizing profile", "words"),
+    "sizing_overrides": ("Sizing overrides", "words"),
+    "owned_utilisation_target": ("Owned fleet utilisation target", "share"),
+    "batch_peaks_coincide": ("Batch peaks coincide with serving peaks", "text"),
+    "idle_power_fraction": ("Idle power (share of full power)", "share"),
+    "peak_hours_per_day": ("Peak hours a day", "text"),
+    "commitment_term": ("Commitment term", "words"),
+    "financing.kind": ("Financing", "words"),
+    "financing.annual_rate": ("Financing rate a year", "share"),
+    "financing.term_months": ("Financing term (months)", "text"),
+    "refresh_at_end_of_life": ("Hardware replaced at the end of its life", "text"),
+    "residual_value_fraction": ("Residual value (share of the price)", "share"),
+    "description": ("Description", "text"),
+    "options": ("Options compared", "options"),
+    "horizon_years": ("Horizon (years)", "text"),
+    "offer_locations": ("Offers priced", "words"),
+    "assumption_overrides": ("Assumption overrides", "words"),
+    "monte_carlo_samples": ("Monte Carlo samples", "number"),
+    "random_seed": ("Random seed", "text"),
+    "sovereignty_weight_pct": ("Sovereignty weight (%)", "text"),
+    "sovereign_min_seal": ("Sovereign from SEAL level", "text"),
+    "constraints.budget_cap": ("Budget cap (NPV)", "number"),
+    "constraints.power_limit_kw": ("Power limit (kW)", "number"),
+    "constraints.rack_units_limit": ("Rack units limit", "number"),
+    "constraints.min_sovereign_share_pct": ("Minimum sovereign share (%)", "text"),
+    "recipients": ("Report recipients", "text"),
+    "workload_tags": ("Workload tags selected", "text"),
+}
+# Coded values that read better in words.
+VALUE_WORDS = {
+    "reserved_1y": "1-year reservation",
+    "reserved_3y": "3-year reservation",
+    "tuned_server": "tuned server (measured serving stacks)",
+    "eea": "processing in the EU/EEA only",
+    "none": "none",
+}
+
+
+def _setting_key(key: str) -> str:
+    return key.removeprefix("assumptions.").removeprefix("assessment.")
+
+
+def setting_label(key: str) -> str:
+    """``owned_utilisation_target`` -> ``Owned fleet utilisation target``; an unknown key reads
+    with spaces and its dotted parts joined by a colon."""
+    key = _setting_key(key)
+    known = SETTINGS.get(key)
+    if known:
+        return known[0]
+    text = key.replace(".", ": ").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def setting_value(key: str, value) -> str:
+    """A setting's value in words: fractions as percentages, yes/no, codes and options named."""
+    kind = SETTINGS.get(_setting_key(key), ("", "text"))[1]
+    if value is None or value == "" or value == []:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "share":
+        return percent(value, 1)
+    if kind == "number":
+        return number(value)
+    if kind == "options" and isinstance(value, list | tuple):
+        return ", ".join(option_label(v) for v in value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if kind == "words" and isinstance(value, str):
+        return VALUE_WORDS.get(value, value.replace("_", " "))
+    return str(value)

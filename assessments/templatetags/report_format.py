@@ -21,6 +21,13 @@ register.filter("months", formatting.months)
 register.filter("breakeven", formatting.breakeven)
 register.filter("option_label", formatting.option_label)
 register.filter("kind_label", formatting.kind_label)
+register.filter("setting_label", formatting.setting_label)
+
+
+@register.filter
+def setting_value(value, key: str) -> str:
+    """``{{ change.old|setting_value:change.name }}``: a setting's value in words."""
+    return formatting.setting_value(key, value)
 
 
 @register.filter

@@ -37,3 +37,16 @@ def test_the_report_lists_what_the_data_lacks_in_its_appendix(results, snapshot,
     html = report_html(results=results, snapshot=snapshot, meta=meta)
     assert 'id="missing"' in html
     assert "reserved 1y price for Example GPU" in html
+
+
+def test_settings_read_in_words_not_as_identifiers():
+    from assessments.reports.formatting import setting_label, setting_value
+
+    assert setting_label("assumptions.owned_utilisation_target") == (
+        "Owned fleet utilisation target"
+    )
+    assert setting_value("owned_utilisation_target", 0.85) == "85.0%"
+    assert setting_value("commitment_term", "reserved_1y") == "1-year reservation"
+    assert setting_value("batch_peaks_coincide", False) == "no"
+    assert setting_value("options", ["on_prem", "managed_api"]) == "On-premises, Managed API"
+    assert setting_label("financing.unknown_key") == "Financing: unknown key"
