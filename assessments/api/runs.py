@@ -1,12 +1,12 @@
-"""Runs over the API: list and poll them, fetch their results, snapshot and PDF report, email
-the report, and compare two runs of one assessment."""
+"""Runs over the API: list and poll them, fetch their results (JSON or a spreadsheet), snapshot
+and PDF report, email the report, and compare two runs of one assessment."""
 
 from __future__ import annotations
 
 import orjson
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, TextField
 from django.db.models.functions import Cast
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -22,9 +22,10 @@ from assessments.api.serializers import (
 )
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.selectors import emails_for, runs_for
 from assessments.services.emails import report_email_queue
-from assessments.services.runs import STEP_LABELS
+from assessments.services.runs import not_succeeded_message
 from portal.api.errors import Conflict
 from portal.api.filters import IntegerFilter, ScopedFilterBackend
 from portal.api.parsers import OrjsonParser
@@ -100,15 +101,10 @@ class RunViewSet(
 
 
 def _not_succeeded(run: AssessmentRun, what: str) -> Conflict:
-    if run.status == RunStatus.FAILED:
-        return Conflict(
-            f"Run #{run.number} failed, so it has no {what}: {run.error or 'no reason given'}"
-        )
-    label = STEP_LABELS.get(run.step, run.step)
-    return Conflict(
-        f"Run #{run.number} is {run.status} ({label}, {run.progress_pct}%): its {what} exist "
-        "once it has succeeded. Poll the run until its status is succeeded."
-    )
+    message = not_succeeded_message(run, what)
+    if run.status != RunStatus.FAILED:
+        message += " Poll the run until its status is succeeded."
+    return Conflict(message)
 
 
 def _json(data) -> HttpResponse:
@@ -225,6 +221,52 @@ class RunReportPdfView(OrgScopedAPIView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Content-Length"] = str(len(response.content))
         # A confidential document: no shared cache keeps it, no browser guesses its type.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RunResultsXlsxView(OrgScopedAPIView):
+    """``runs/<id>/results.xlsx``: a succeeded run's results as a spreadsheet."""
+
+    model = AssessmentRun
+    filter_backends = []
+    content_negotiation_class = AnyAcceptNegotiation
+
+    def scoped_queryset(self, organization):
+        return AssessmentRun.objects.for_organization(organization).select_related(
+            "assessment", "organization"
+        )
+
+    @extend_schema(
+        tags=["runs"],
+        operation_id="runs_results_xlsx",
+        summary="Download the results of a succeeded run as a spreadsheet",
+        description="An XLSX workbook: `Summary` (the answer, NPV, total, P10/P50/P90 and "
+        "probability of being cheapest per option, the placement), `Workloads` (each workload "
+        "x option: NPV, total, unit costs, sovereignty score, SEAL level, blocking rules and "
+        "findings, the recommendation and the placement), `Cash flows` (monthly, by component "
+        "per option) and `Prices` (every catalog price used, with its source and date). "
+        "Numbers are numbers; no cell is a formula. 409 while the run is queued or running, "
+        "or when it failed.",
+        parameters=[ORG_SLUG],
+        responses={
+            (200, XLSX): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The workbook, as an attachment."
+            ),
+            **errors(409),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        if run.status != RunStatus.SUCCEEDED:
+            raise _not_succeeded(run, "results")
+        response = StreamingHttpResponse(run_results_workbook(run=run), content_type=XLSX)
+        filename = f"{results_file_stem(run=run)}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -162,6 +162,9 @@ class RunLinksSerializer(serializers.Serializer):
 
     self = serializers.URLField()
     results = serializers.URLField(allow_null=True, help_text="Once the run has succeeded.")
+    xlsx = serializers.URLField(
+        allow_null=True, help_text="The results as a spreadsheet, once the run has succeeded."
+    )
     snapshot = serializers.URLField(allow_null=True, help_text="Once the inputs are frozen.")
     pdf = serializers.URLField(allow_null=True, help_text="Once the report is rendered.")
     emails = serializers.URLField()
@@ -221,6 +224,7 @@ class RunSerializer(serializers.ModelSerializer):
         return {
             "self": url("api:run-detail"),
             "results": url("api:run-results") if run.status == RunStatus.SUCCEEDED else None,
+            "xlsx": url("api:run-xlsx") if run.status == RunStatus.SUCCEEDED else None,
             "snapshot": url("api:run-snapshot") if getattr(run, "has_snapshot", False) else None,
             "pdf": url("api:run-pdf") if self.get_has_report(run) else None,
             "emails": url("api:run-emails"),

@@ -12,6 +12,7 @@ from assessments.api.runs import (
     RunEmailsView,
     RunReportPdfView,
     RunResultsView,
+    RunResultsXlsxView,
     RunSnapshotView,
     RunViewSet,
 )
@@ -24,6 +25,7 @@ router.register("runs", RunViewSet, basename="run")
 urlpatterns = [
     path("assessments/<int:pk>/runs/", AssessmentRunsView.as_view(), name="assessment-runs"),
     path("runs/<int:pk>/results/", RunResultsView.as_view(), name="run-results"),
+    path("runs/<int:pk>/results.xlsx", RunResultsXlsxView.as_view(), name="run-xlsx"),
     path("runs/<int:pk>/snapshot/", RunSnapshotView.as_view(), name="run-snapshot"),
     path("runs/<int:pk>/report.pdf", RunReportPdfView.as_view(), name="run-pdf"),
     path("runs/<int:pk>/emails/", RunEmailsView.as_view(), name="run-emails"),

@@ -5,6 +5,7 @@ Plain Python over the run's results and snapshot; every row keeps where its numb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 NOT_STATED = "not stated"
@@ -84,6 +85,19 @@ def prices_used(engine: dict | None) -> list[dict]:
     for row in rows:
         row["options"] = sorted(row["options"])
     return rows
+
+
+_CURRENCY_UNIT = re.compile(r"([A-Z]{3})(?:/(.+))?")
+
+
+def price_unit(unit: str) -> tuple[str, str]:
+    """A price's unit split into its currency and what it is per: ``USD/hour`` -> ``("USD",
+    "per hour")``, ``USD`` -> ``("USD", "")``; a unit without a currency stays whole."""
+    found = _CURRENCY_UNIT.fullmatch(unit or "")
+    if found is None:
+        return "", unit or ""
+    currency, per = found.groups()
+    return currency, f"per {per}" if per else ""
 
 
 LABEL_KEYS = ("provider", "name", "instance", "model", "gpu", "region")

@@ -42,11 +42,12 @@ def _figure(row: dict, name: str) -> float | None:
     return None if found is None else found.get("value")
 
 
-def _available(row) -> bool:
+def is_priced(row) -> bool:
+    """Whether the engine priced this option (a row without a price says what it misses)."""
     return isinstance(row, dict) and "npv" in row and "missing" not in row
 
 
-def _options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) -> list[dict]:
+def options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) -> list[dict]:
     """A row per option; one not priced for every workload says how many lack a price."""
     spreads = monte_carlo.get("options") or {}
     rows = []
@@ -54,13 +55,14 @@ def _options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) ->
         spread = (spreads.get(option) or {}).get("npv") or {}
         rows.append({
             "option": option,
-            "available": _available(row),
+            "available": is_priced(row),
             "total": row.get("total"),
             "npv": row.get("npv"),
             "per_million_tokens": _figure(row, "cost per 1M tokens"),
             "per_gpu_hour": _figure(row, "cost per GPU-hour"),
             "utilisation": _figure(row, "fleet utilisation"),
             "p10": spread.get("p10"),
+            "p50": spread.get("p50"),
             "p90": spread.get("p90"),
             "probability_cheapest": (spreads.get(option) or {}).get("probability_cheapest"),
             "reason": row.get("reason", ""),
@@ -84,7 +86,7 @@ def _breakeven_sentence(row: dict | None) -> str:
 
 def _summary(results: dict, engine: dict, monte_carlo: dict, currency: str) -> dict:
     summary = results.get("summary") or {}
-    available = {k: v for k, v in (engine.get("portfolio") or {}).items() if _available(v)}
+    available = {k: v for k, v in (engine.get("portfolio") or {}).items() if is_priced(v)}
     ordered = sorted(available, key=lambda k: available[k]["npv"])
     cheapest = summary.get("cheapest_option") or engine.get("cheapest_by_npv")
     recommended = summary.get("recommended_option") or cheapest
@@ -144,13 +146,24 @@ def _findings(options: dict) -> list[dict]:
     return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
 
 
-def _workloads(engine: dict, sovereignty: dict, recommendations: dict) -> list[dict]:
+def _blocking_rules(assessment: dict, row: dict) -> list[dict]:
+    """The rules that refuse an option: its blocking findings, or the eligibility screen's."""
+    rules = [
+        {"rule_id": f.get("rule_id", ""), "name": f.get("name", "")}
+        for f in assessment.get("findings") or []
+    ]
+    refused = assessment.get("blocked_by") or row.get("blocked_by")
+    return rules or ([{"rule_id": refused, "name": ""}] if refused else [])
+
+
+def workload_rows(engine: dict, sovereignty: dict, recommendations: dict) -> list[dict]:
+    """A row per workload, with its options' costs, scores and findings, in the engine's order."""
     scored = {w.get("id"): w for w in sovereignty.get("workloads") or []}
     rows = []
     for workload in engine.get("workloads") or []:
         sov = scored.get(workload["id"]) or {}
         recommended = recommendations.get(workload["id"], sov.get("recommended"))
-        priced = {k: v for k, v in (workload.get("options") or {}).items() if _available(v)}
+        priced = {k: v for k, v in (workload.get("options") or {}).items() if is_priced(v)}
         cheapest = min(priced, key=lambda k: priced[k]["npv"], default=None)
         sizing_all = workload.get("sizing") or {}
         sizing = sizing_all.get(recommended) or sizing_all.get(cheapest)
@@ -161,13 +174,17 @@ def _workloads(engine: dict, sovereignty: dict, recommendations: dict) -> list[d
             assessment = sov_options.get(option) or {}
             options.append({
                 "option": option,
-                "available": _available(row),
+                "available": is_priced(row),
                 "npv": row.get("npv"),
+                "total": row.get("total"),
                 "per_million_tokens": _figure(row, "cost per 1M tokens"),
                 "per_gpu_hour": _figure(row, "cost per GPU-hour"),
                 "reason": row.get("reason", ""),
                 "score": assessment.get("weighted_score"),
                 "blocked": assessment.get("blocked", False),
+                "blocked_by": _blocking_rules(assessment, row),
+                "rule_ids": sorted({f.get("rule_id", "") for kind in ("findings", "preconditions")
+                                    for f in assessment.get(kind) or []}),
                 "seal": (assessment.get("seal") or {}).get("level"),
                 "recommended": option == recommended,
             })  # fmt: skip
@@ -264,7 +281,7 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
     sovereignty = results.get("sovereignty") or {}
     currency = engine.get("currency") or monte_carlo.get("currency", "")
     summary = _summary(results, engine, monte_carlo, currency)
-    workloads = _workloads(engine, sovereignty, summary["recommendations"])
+    workloads = workload_rows(engine, sovereignty, summary["recommendations"])
     scenario = snapshot.get("scenario") or {}
     assessment = snapshot.get("assessment") or {}
     header = " · ".join(
@@ -283,7 +300,7 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
         "engine": engine,
         "horizon_months": engine.get("horizon_months"),
         "scenario_name": engine.get("name") or scenario.get("name", ""),
-        "options": _options_table(engine, monte_carlo, summary["answer"].get("unpriced") or {}),
+        "options": options_table(engine, monte_carlo, summary["answer"].get("unpriced") or {}),
         "summary": summary,
         "placement": _placement(results.get("placement")),
         "monte_carlo": monte_carlo,

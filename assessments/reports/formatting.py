@@ -119,6 +119,32 @@ def kind_label(kind: str | None) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
+# The engine's cost components (the parts of a cash flow) as a reader names them.
+COMPONENT_LABELS = {
+    "purchase": "Server purchases",
+    "refresh": "Server refresh",
+    "loan_payments": "Loan payments",
+    "residual": "Residual value",
+    "facility_build": "Facility build",
+    "support": "Support",
+    "energy": "Energy",
+    "colocation": "Colocation rent",
+    "staff": "Staff",
+    "software": "Software",
+    "network_storage": "Network and storage",
+    "cloud_committed": "Cloud GPUs, committed",
+    "cloud_on_demand": "Cloud GPUs, on demand",
+    "api_tokens": "API tokens",
+}
+
+
+def component_label(component: str | None) -> str:
+    """``network_storage`` -> ``Network and storage``."""
+    if not component:
+        return MISSING
+    return COMPONENT_LABELS.get(component, component.replace("_", " ").capitalize())
+
+
 # The Monte Carlo's uncertain inputs as people name them, with what their values mean: most are
 # multipliers of the priced (likely) value; growth is added, in points a year.
 UNCERTAIN_INPUTS = {

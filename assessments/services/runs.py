@@ -244,6 +244,17 @@ STEP_LABELS = {"queued": "Waiting for a worker", **{s.name: s.label for s in STE
 STEP_LABELS.update(done="Finished", failed="Failed")
 
 
+def not_succeeded_message(run: AssessmentRun, what: str) -> str:
+    """Why a run has no ``what`` (results, report...) yet, or never will, in words."""
+    if run.status == RunStatus.FAILED:
+        return f"Run #{run.number} failed, so it has no {what}: {run.error or 'no reason given'}"
+    label = STEP_LABELS.get(run.step, run.step)
+    return (
+        f"Run #{run.number} is {run.status} ({label}, {run.progress_pct}%): its {what} exist "
+        "once it has succeeded."
+    )
+
+
 # --------------------------------------------------------------------------- execution
 
 

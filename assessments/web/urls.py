@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/", runs.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:pk>/progress/", runs.RunProgressView.as_view(), name="run-progress"),
     path("runs/<int:pk>/report.pdf", runs.RunPdfView.as_view(), name="run-pdf"),
+    path("runs/<int:pk>/results.xlsx", runs.RunResultsXlsxView.as_view(), name="run-xlsx"),
     path("runs/<int:pk>/email/", runs.RunEmailView.as_view(), name="run-email"),
     path("runs/<int:pk>/compare/<int:other>/", runs.RunCompareView.as_view(), name="run-compare"),
 ]

@@ -1,4 +1,5 @@
-"""Run pages: progress (live), results, the PDF, emailing the report, comparing two runs."""
+"""Run pages: progress (live), results, the PDF and the spreadsheet, emailing the report,
+comparing two runs."""
 
 from __future__ import annotations
 
@@ -6,19 +7,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import DetailView
 
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.selectors import emails_for, runs_for
 from assessments.services.emails import report_email_queue
-from assessments.services.runs import STEP_LABELS, report_meta
+from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
 from assessments.web.forms import RunEmailForm
 from assessments.web.results import run_page_context
 from portal.models import Role
 from portal.tenancy import OrgScopedView
 from portal.web.forms import add_service_errors
+from portal.web.views.common import download
 
 
 def _full_runs(organization):
@@ -123,6 +127,26 @@ class RunPdfView(OrgScopedView, DetailView):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class RunResultsXlsxView(OrgScopedView, DetailView):
+    """The run's results as a spreadsheet download; 409 until the run has succeeded."""
+
+    def scoped_queryset(self, organization):
+        return _full_runs(organization)
+
+    def get(self, request, *args, **kwargs):
+        run = self.get_object()
+        if run.status != RunStatus.SUCCEEDED:
+            back = reverse("run-detail", kwargs={"org_slug": self.organization.slug, "pk": run.pk})
+            context = {"message": not_succeeded_message(run, "results"), "back_url": back}
+            return TemplateResponse(request, "409.html", context, status=409)
+        return download(
+            run_results_workbook(run=run),
+            stem=results_file_stem(run=run),
+            file_format="xlsx",
+            dated=False,
+        )
 
 
 class RunEmailView(OrgScopedView, RunEmailMixin, DetailView):

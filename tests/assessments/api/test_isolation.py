@@ -21,6 +21,7 @@ ROUTES = [
     ("get", "/runs/{run}/results/", None),
     ("get", "/runs/{run}/snapshot/", None),
     ("get", "/runs/{run}/report.pdf", None),
+    ("get", "/runs/{run}/results.xlsx", None),
     ("get", "/runs/{run}/emails/", None),
     ("post", "/runs/{run}/emails/", {"recipients": ["mallory@example.org"]}),
     ("get", "/runs/{run}/compare/{mine}/", None),

@@ -3,9 +3,12 @@ snapshot and PDF; 409 before results exist; lists filtered, newest first, withou
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from assessments.models import Assessment, AssessmentRun, RunStatus
 from assessments.services.assessments import assessment_save
@@ -16,6 +19,7 @@ from tests.portal.api.conftest import error_fields
 pytestmark = pytest.mark.django_db
 
 DEMO = "/api/v1/orgs/northlight"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -127,12 +131,43 @@ def test_results_answer_409_until_the_run_succeeds(api_as, viewer, world):
         "workload: choose workloads or tags that exist."
     )
     assert client.get(f"{BASE}/runs/{queued.pk}/snapshot/").status_code == 409
+    spreadsheet = client.get(f"{BASE}/runs/{failed.pk}/results.xlsx", HTTP_ACCEPT=XLSX)
+    assert spreadsheet.status_code == 409
+    assert spreadsheet.json()["detail"] == (
+        f"Run #{failed.number} failed, so it has no results: This assessment selects no "
+        "workload: choose workloads or tags that exist."
+    )
+    assert client.get(f"{BASE}/runs/{queued.pk}/results.xlsx").status_code == 409
     # No report yet: the PDF is not found, even when a browser asks for a PDF.
     missing = client.get(f"{BASE}/runs/{failed.pk}/report.pdf", HTTP_ACCEPT="application/pdf")
     assert missing.status_code == 404 and missing.json()["detail"] == "Not found."
     detail = client.get(f"{BASE}/runs/{queued.pk}/").json()
     assert detail["links"]["results"] is None and detail["links"]["pdf"] is None
+    assert detail["links"]["xlsx"] is None
     assert detail["links"]["snapshot"] is None and detail["step_label"] == "Waiting for a worker"
+
+
+def test_a_succeeded_runs_results_download_as_a_spreadsheet(api_as, viewer, world):
+    run = world["run"]
+    client = api_as(viewer)
+    link = client.get(f"{BASE}/runs/{run.pk}/").json()["links"]["xlsx"]
+    assert link == f"http://testserver{BASE}/runs/{run.pk}/results.xlsx"
+
+    answer = client.get(link, HTTP_ACCEPT=XLSX)
+    assert answer.status_code == 200 and answer["Content-Type"] == XLSX
+    assert answer["Content-Disposition"] == (
+        f'attachment; filename="sovra-alice-media-run-{run.pk}.xlsx"'
+    )
+    assert answer["Cache-Control"] == "private, no-store"
+    book = load_workbook(io.BytesIO(b"".join(answer.streaming_content)))
+    assert book.sheetnames == ["Summary", "Workloads", "Cash flows", "Prices"]
+    engine = run.results["engine"]
+    workloads = book["Workloads"]
+    header = [c.value for c in workloads[1]]
+    first = dict(zip(header, next(workloads.iter_rows(min_row=2, values_only=True)), strict=True))
+    chat = engine["workloads"][0]
+    assert (first["Workload"], first["Option"]) == (chat["name"], "On-premises")
+    assert first["NPV (EUR)"] == chat["options"]["on_prem"]["npv"]
 
 
 def test_the_pdf_needs_a_signed_in_member(api_client, world):

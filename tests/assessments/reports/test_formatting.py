@@ -48,6 +48,24 @@ def test_option_labels():
     assert f.option_label(None) == f.MISSING
 
 
+def test_cost_components_read_as_words():
+    assert f.component_label("network_storage") == "Network and storage"
+    assert f.component_label("api_tokens") == "API tokens"
+    assert f.component_label("grid_levy") == "Grid levy"
+    assert f.component_label(None) == f.MISSING
+
+
+def test_a_price_unit_splits_into_its_currency_and_what_it_is_per():
+    from assessments.reports.appendix import price_unit
+
+    assert price_unit("USD/hour") == ("USD", "per hour")
+    assert price_unit("USD/1M tokens") == ("USD", "per 1M tokens")
+    assert price_unit("EUR") == ("EUR", "")
+    assert price_unit("ratio") == ("", "ratio")
+    assert price_unit("kW") == ("", "kW")
+    assert price_unit("") == ("", "")
+
+
 def test_uncertain_inputs_read_with_their_units():
     from assessments.reports.formatting import uncertain_input, uncertain_range, uncertain_value
 

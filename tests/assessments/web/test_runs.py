@@ -1,10 +1,14 @@
-"""Run pages: progress JSON and bar, results, PDF download, email form, comparison, queries."""
+"""Run pages: progress JSON and bar, results, PDF and spreadsheet downloads, email form,
+comparison, queries."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from assessments.models import AssessmentRun, ReportEmail, RunStatus
 from assessments.reports.formatting import money
@@ -109,6 +113,43 @@ def test_a_run_without_a_report_has_no_pdf(client_for, org, viewer, world):
     run = _queued_run(world["assessment"])
     response = client_for(viewer).get(reverse("run-pdf", args=[org.slug, run.pk]))
     assert response.status_code == 404
+
+
+def test_spreadsheet_download_is_the_runs_own_results_never_cached(client_for, org, viewer, world):
+    run = world["run"]
+    url = reverse("run-xlsx", args=[org.slug, run.pk])
+    page = client_for(viewer).get(reverse("run-detail", args=[org.slug, run.pk])).content.decode()
+    assert f'<a href="{url}" class="btn btn-secondary" download>Download spreadsheet</a>' in page
+
+    response = client_for(viewer).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="sovra-{org.slug}-run-{run.pk}.xlsx"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    summary: dict = {}  # the first row of each label: the options table before the placement
+    for row in book["Summary"].iter_rows(values_only=True):
+        summary.setdefault(row[0], row[1:])
+    assert summary["Assessment"][0] == "Alice visible assessment"
+    assert summary["Run"][0] == 2
+    assert summary["Finished (UTC)"][0] == run.finished_at.replace(tzinfo=None, microsecond=0)
+    assert summary["On-premises"][0] == run.results["engine"]["portfolio"]["on_prem"]["npv"]
+
+
+def test_a_run_not_yet_succeeded_has_no_spreadsheet(client_for, org, viewer, world):
+    run = _queued_run(world["assessment"])
+    page = client_for(viewer).get(reverse("run-detail", args=[org.slug, run.pk])).content.decode()
+    assert "Download spreadsheet" not in page
+    response = client_for(viewer).get(reverse("run-xlsx", args=[org.slug, run.pk]))
+    assert response.status_code == 409
+    assert (
+        "Run #3 is queued (Waiting for a worker, 0%): its results exist once it has succeeded."
+        in response.content.decode()
+    )
 
 
 def test_email_form_queues_an_email_sent_with_the_pdf(

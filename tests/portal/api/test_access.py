@@ -159,6 +159,7 @@ ENDPOINTS = [
     Endpoint("/runs/{run}/results/", "get", Role.VIEWER, 200),
     Endpoint("/runs/{run}/snapshot/", "get", Role.VIEWER, 200),
     Endpoint("/runs/{run}/report.pdf", "get", Role.VIEWER, 200),
+    Endpoint("/runs/{run}/results.xlsx", "get", Role.VIEWER, 200),
     Endpoint("/runs/{run}/emails/", "get", Role.VIEWER, 200),
     Endpoint("/runs/{run}/emails/", "post", Role.ANALYST, 202, {"recipients": ["cfo@a.example"]}),
     Endpoint("/runs/{run}/compare/{earlier_run}/", "get", Role.VIEWER, 200),

@@ -57,3 +57,45 @@ def test_a_streamed_sheet_imports_back_unchanged():
     assert [values for _, values in parsed.rows] == [
         dict(zip(header, row, strict=True)) for row in rows
     ]
+
+
+def test_sheets_keep_their_widths_formats_merges_and_frozen_columns():
+    from datetime import date, datetime
+
+    from portal.services.xlsx_writer import Cell, Column, Sheet, stream_workbook
+
+    money = Sheet(
+        "Money",
+        [Column("Option", 20), Column("NPV (EUR)", 14, "money"), Column("Share", 9, "percent")],
+        [["On-premises", 1789221.947, 0.25], ["Cloud", float("nan"), Cell(3, "integer")]],
+        frozen_columns=1,
+    )
+    notes = Sheet(
+        "Notes",
+        [Column("", 10), Column("", 10), Column("", 10)],
+        [[Cell("Title", "bold", 3)], ["Why", Cell("word " * 20, "wrap", 2)],
+         [date(2026, 5, 18), datetime(2026, 11, 25, 9, 30)]],
+        header=False,
+    )  # fmt: skip
+    data = b"".join(stream_workbook([money, notes]))
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Money", "Notes"]
+
+    sheet = book["Money"]
+    assert sheet.freeze_panes == "B2"
+    assert sheet.column_dimensions["A"].width == 20 and sheet.column_dimensions["B"].width == 14
+    assert sheet["B2"].value == 1789221.947 and sheet["B2"].number_format == "#,##0"
+    assert sheet["C2"].number_format == "0%"
+    assert sheet["B3"].value is None  # not a number a spreadsheet can hold
+    assert (sheet["C3"].value, sheet["C3"].number_format) == (3, "#,##0")
+    # A header wraps within its column's width; its row grows to show it.
+    assert sheet["B1"].font.b and sheet["B1"].alignment.wrap_text
+
+    sheet = book["Notes"]
+    assert sheet.freeze_panes is None
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:C1", "B2:C2"}
+    assert sheet["A1"].font.b
+    assert sheet["B2"].alignment.wrap_text and sheet.row_dimensions[2].height == 75  # 100/20
+    assert sheet["A3"].value == datetime(2026, 5, 18) and sheet["A3"].number_format == "yyyy-mm-dd"
+    assert sheet["B3"].value == datetime(2026, 11, 25, 9, 30)
+    assert sheet["B3"].number_format == "yyyy-mm-dd hh:mm"

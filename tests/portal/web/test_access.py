@@ -117,6 +117,7 @@ ENDPOINTS = [
     Endpoint("run-detail", "get", Role.VIEWER, ("run",)),
     Endpoint("run-progress", "get", Role.VIEWER, ("run",)),
     Endpoint("run-pdf", "get", Role.VIEWER, ("run",)),
+    Endpoint("run-xlsx", "get", Role.VIEWER, ("run",)),
     Endpoint("run-email", "get", Role.ANALYST, ("run",)),
     Endpoint("run-email", "post", Role.ANALYST, ("run",)),
     Endpoint("run-compare", "get", Role.VIEWER, ("run", "earlier_run")),
