@@ -114,30 +114,35 @@ def _provider_profiles(organization: Organization) -> dict[str, dict]:
 
 
 def _offer_filter(offer_locations: str, country: str, dropped: list[str]):
-    """Whether a cloud or API catalog row may serve the assessment, by where it processes data
-    (a location not established never passes); what it refuses is named in ``dropped``."""
+    """Why a cloud or API catalog row may not serve the assessment, by where it processes data
+    ("" where it may; a location not established never passes); what it refuses is named in
+    ``dropped``."""
     if offer_locations == OfferLocations.ANY:
         return None
     eea = shipped_library().eea
+    where = "the EEA" if offer_locations == OfferLocations.EEA else country
 
     def inside(place: str | None) -> bool:
         if offer_locations == OfferLocations.EEA:
             return place is not None and (place == EU or place in eea)
         return place is not None and place == country
 
-    def allowed(kind: str, row) -> bool:
+    def refusal(kind: str, row) -> str:
         region = row.region if kind == "cloud_gpu" else row.regions
-        if inside(data_location(row.provider.name, region or "")):
-            return True
+        place = data_location(row.provider.name, region or "")
+        if inside(place):
+            return ""
         if kind == "cloud_gpu":
             label = f"{row.provider.name} {row.instance} ({row.region})"
         else:
             label = f"{row.provider.name} {row.model_name} (API)"
         if label not in dropped:
             dropped.append(label)
-        return False
+        if place is None:
+            return "where it processes data is not established"
+        return f"it processes data in {place}, outside {where}"
 
-    return allowed
+    return refusal
 
 
 def _assumptions(document: dict, overrides: dict) -> None:
@@ -162,7 +167,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
         options=assessment.options,
         horizon_years=assessment.horizon_years,
         as_of=on,
-        offer_allowed=_offer_filter(assessment.offer_locations, organization.country.code, dropped),
+        offer_refusal=_offer_filter(assessment.offer_locations, organization.country.code, dropped),
     )
     _assumptions(document, assessment.assumption_overrides)
     document["uncertainty"] = {

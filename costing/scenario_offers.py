@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from costing.models import CatalogParameter
+from costing.models import ApiUnit, CatalogParameter
 from costing.models.catalog import ParameterKind
 from costing.scenario_ranges import latest_per_key
 from costing.selectors import fx_rate
@@ -111,15 +111,17 @@ def cloud_offers(rows) -> list[dict]:
 
 
 def _media_prices(row, src: dict) -> dict:
-    """A speech or image row's price (published in its input column) as the unit it bills."""
-    if row.input_price is None:
+    """A transcription or image row's price as the unit it bills: the input column, or the
+    output column where the row publishes it there; none at all is missing, never 0."""
+    price = row.input_price if row.input_price is not None else row.output_price
+    if price is None:
         return {}
-    if row.unit == "audio_minute":
-        return {"per_audio_minute": price_doc(row.input_price, row.currency, src)}
-    if row.unit == "audio_hour":
-        return {"per_audio_minute": price_doc(row.input_price / 60, row.currency, src)}
-    if row.unit == "image":
-        return {"per_image": price_doc(row.input_price, row.currency, src)}
+    if row.unit == ApiUnit.AUDIO_MINUTE:
+        return {"per_audio_minute": price_doc(price, row.currency, src)}
+    if row.unit == ApiUnit.AUDIO_HOUR:
+        return {"per_audio_minute": price_doc(price / 60, row.currency, src)}
+    if row.unit == ApiUnit.IMAGE:
+        return {"per_image": price_doc(price, row.currency, src)}
     return {}
 
 
@@ -143,7 +145,7 @@ def api_offers(rows) -> list[dict]:
         else:
             prices = _media_prices(row, src)
             if not prices:
-                continue  # per-character prices (speech synthesis) bill nothing we size
+                continue  # speech synthesis (per character or minute produced) sizes nothing
         offers.append(
             {
                 "id": f"api:{row.pk}",

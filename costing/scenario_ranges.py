@@ -103,18 +103,23 @@ def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | No
 
 
 def _api(rows, current, workloads, fx) -> tuple[dict | None, str]:
-    models = {w.get("api_equivalent") or w.get("model") for w in workloads}
+    # The API names serving each workload's model: its own, a named equivalent, those resolved.
+    served = {
+        frozenset({w.get("model"), w.get("api_equivalent"), *w.get("api_models", [])} - {None, ""})
+        for w in workloads
+    }
 
     def blended(row):
-        if row.model_name not in models or None in (row.input_price, row.output_price):
+        if None in (row.input_price, row.output_price):
             return None
         return _converted(fx, row.input_price + row.output_price, row.currency)
 
-    # Each model's prices are compared with that model's cheapest current offer, never another's.
+    # Each model's prices (under every provider's name for it) are compared with that model's
+    # cheapest current offer, never another model's.
     ratios, counted = [], 0
-    for model in sorted(models - {None}):
-        now = [p for r in current if r.model_name == model and (p := blended(r)) is not None]
-        every = [p for r in rows if r.model_name == model and (p := blended(r)) is not None]
+    for names in sorted(served - {frozenset()}, key=sorted):
+        now = [p for r in current if r.model_name in names and (p := blended(r)) is not None]
+        every = [p for r in rows if r.model_name in names and (p := blended(r)) is not None]
         if now:
             ratios += [p / min(now) for p in every]
             counted += len(every)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
+from costing.engine.api_models import ApiMatch, ApiModels
 from costing.engine.architecture import ModelArchitecture, architecture_problems
 from costing.engine.hardware import Accelerators
+from costing.models import ApiOffer, ApiUnit
 from portal.models import Organization, Workload
 from portal.models.modelspec import SIZING_FIELDS
 from portal.models.workload import Residency, WorkloadKind
@@ -58,7 +61,47 @@ def sizing_problems(spec) -> list[tuple[str, str]]:
     return architecture_problems(ModelArchitecture(**scenario_model(spec)))
 
 
-def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
+class ApiServing:
+    """Which API offers serve each inventory model: those the document holds, and those left
+    out of it (by where they process data, say) with why, so a model they alone serve says so."""
+
+    def __init__(self, offers: list[dict], left_out: Iterable[tuple[ApiOffer, str]] = ()):
+        """``offers``: the document's API offers; ``left_out``: catalog rows refused, and why."""
+        self.admitted = ApiModels((offer["provider"], offer["model"]) for offer in offers)
+        self.left_out = {(row.provider.name, row.model_name): (row, why) for row, why in left_out}
+        self._refused = ApiModels(self.left_out)
+
+    def _label(self, provider: str, name: str) -> str:
+        return f"{provider} {name}: left out, {self.left_out[provider, name][1]}"
+
+    def left_out_serving(self, w: Workload) -> list[tuple[str, str, str]]:
+        """The offers left out of the document that serve the workload's model, and why."""
+        return [
+            (*offer, self.left_out[offer][1])
+            for offer in self._refused.serving(w.model.name).offers
+        ]
+
+    def match(self, w: Workload) -> ApiMatch:
+        """The document's offers serving the workload's model at its precision, and the offers
+        passed over: served below its precision, or left out of the document."""
+        found = self.admitted.serving(w.model.name, w.precision)
+        out = tuple(self._label(provider, name) for provider, name, _ in self.left_out_serving(w))
+        return ApiMatch(found.offers, found.passed_over + out)
+
+    def media_left_out(self, kind: str) -> list[str]:
+        """The offers left out of the document that bill speech or image work by its unit."""
+        units = _MEDIA_UNITS.get(kind, ())
+        return [self._label(*key) for key, (row, _) in self.left_out.items() if row.unit in units]
+
+
+# What a speech or image workload is billed by (costing.scenario_offers reads the same units).
+_MEDIA_UNITS = {
+    "speech_audio": (ApiUnit.AUDIO_MINUTE, ApiUnit.AUDIO_HOUR),
+    "image_video": (ApiUnit.IMAGE,),
+}
+
+
+def _row(w: Workload, kind: str, api: ApiServing) -> dict:
     row = {"id": w.external_id, "name": w.name, "kind": kind}
     if w.growth_pct_per_year:
         row["growth_per_year"] = float(w.growth_pct_per_year) / 100
@@ -75,8 +118,11 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
             row["ttft_target_s"] = w.ttft_target_ms / 1000
         if w.output_tokens_per_second_target:
             row["output_tokens_per_s_target"] = w.output_tokens_per_second_target
-        if w.model.name in api_models:
-            row["api_equivalent"] = w.model.name
+        match = api.match(w)
+        if match.offers:
+            row["api_models"] = list(match.models)
+        if match.passed_over:
+            row["api_passed_over"] = list(match.passed_over)
         if w.cached_input_pct:
             row["cached_input_share"] = float(w.cached_input_pct) / 100
     elif kind in TRAINING:
@@ -97,6 +143,9 @@ def _row(w: Workload, kind: str, api_models: set[str]) -> dict:
             row["audio_minutes_per_month"] = float(w.audio_minutes_per_month)
         if kind == "image_video" and w.images_per_month:
             row["images_per_month"] = float(w.images_per_month)
+        billed = row.get("audio_minutes_per_month") or row.get("images_per_month")
+        if billed and (passed := api.media_left_out(kind)):
+            row["api_passed_over"] = passed
     # An API's regional-processing uplift applies where the data must stay in a region.
     if w.residency_requirement in (Residency.EU_EEA, Residency.COUNTRY):
         row["regional_processing"] = True
@@ -114,7 +163,7 @@ class LeftOut(NamedTuple):
 MODELS_PAGE = "the Models page"
 
 
-def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) -> tuple[str, str]:
+def _why_not(w: Workload, kind: str, api: ApiServing, parts: Accelerators) -> tuple[str, str]:
     """Why the engine cannot take this workload in this document, and the fix ('' when it can)."""
     if kind in TOKEN | TRAINING:
         if w.model is None:
@@ -123,7 +172,16 @@ def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) 
             architecture = f"enter {w.model.name}'s architecture on {MODELS_PAGE}"
             if kind in TRAINING:
                 return f"{w.model.name} has no architecture to train on", architecture
-            if w.model.name not in api_models:
+            served, left = api.match(w).offers, api.left_out_serving(w)
+            if not served and left:
+                offers = ", ".join(f"{provider} {name}" for provider, name, _ in left)
+                whys = "; ".join(sorted({why for *_, why in left}))
+                return (
+                    f"{w.model.name} has no architecture, and its API offers ({offers}) are "
+                    f"left out: {whys}",
+                    f"{architecture}, or admit one of its API offers",
+                )
+            if not served:
                 return (
                     f"{w.model.name} has no architecture and no token API offer",
                     f"{architecture}, or add an API offer for it to a price catalog",
@@ -145,18 +203,18 @@ def _why_not(w: Workload, kind: str, api_models: set[str], parts: Accelerators) 
 
 
 def workload_rows(
-    *, organization: Organization, workloads, api_models: set[str], parts: Accelerators
+    *, organization: Organization, workloads, api: ApiServing, parts: Accelerators
 ) -> tuple[list[dict], list[dict], list[LeftOut]]:
     """Document workloads and the model architectures they use; left-out workloads with why."""
     rows, models, excluded = [], {}, []
     for w in _selected(organization, workloads):
         kind = KINDS[w.kind]
         # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
-        why, fix = _why_not(w, kind, api_models, parts)
+        why, fix = _why_not(w, kind, api, parts)
         if why:
             excluded.append(LeftOut(w.external_id, why, fix))
             continue
-        rows.append(_row(w, kind, api_models))
+        rows.append(_row(w, kind, api))
         if kind in TOKEN | TRAINING and w.model.has_architecture:
             models[w.model.name] = scenario_model(w.model)
     return rows, list(models.values()), excluded

@@ -22,7 +22,7 @@ from costing.engine.scenario import OPTIONS, accelerators_from
 from costing.models import ReferenceFigure
 from costing.models.figures import FigureKind
 from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
-from costing.scenario_workloads import WorkloadNotInOrganization, workload_rows
+from costing.scenario_workloads import ApiServing, WorkloadNotInOrganization, workload_rows
 from costing.selectors import accelerators_for, offers_for
 from portal.models import Organization
 
@@ -36,20 +36,29 @@ def scenario_build(
     options=None,
     horizon_years: int | None = None,
     as_of: date | None = None,
-    offer_allowed: Callable[[str, object], bool] | None = None,
+    offer_refusal: Callable[[str, object], str] | None = None,
 ) -> tuple[dict, list[tuple[str, str]]]:
     """The scenario document and the selected workloads it leaves out, each with the reason.
 
-    ``offer_allowed(kind, row)`` may refuse cloud GPU and API rows (e.g. by where they process
-    data): a refused row neither prices an option nor widens an uncertainty range.
+    ``offer_refusal(kind, row)`` may refuse cloud GPU and API rows, saying why (e.g. where
+    they process data; "" admits the row): a refused row neither prices an option nor widens
+    an uncertainty range, and a workload whose model only refused API offers serve says so.
     """
     on = as_of or timezone.localdate()
     options = list(options or OPTIONS)
     cloud_rows = list(offers_for(organization=organization, kind="cloud_gpu", on=on))
     api_rows = list(offers_for(organization=organization, kind="api", on=on))
-    if offer_allowed is not None:
-        cloud_rows = [row for row in cloud_rows if offer_allowed("cloud_gpu", row)]
-        api_rows = [row for row in api_rows if offer_allowed("api", row)]
+    refused: list[tuple[object, str]] = []
+    if offer_refusal is not None:
+        cloud_rows = [row for row in cloud_rows if not offer_refusal("cloud_gpu", row)]
+        refusals = [(row, offer_refusal("api", row)) for row in api_rows]
+        api_rows = [row for row, why in refusals if not why]
+        admitted = {(row.provider.name, row.model_name) for row in api_rows}
+        refused = [
+            (row, why)
+            for row, why in refusals
+            if why and (row.provider.name, row.model_name) not in admitted
+        ]
     server_rows = list(
         offers_for(organization=organization, kind="server", on=on).select_related("gpu")
     )
@@ -61,7 +70,7 @@ def scenario_build(
     rows, models, excluded = workload_rows(
         organization=organization,
         workloads=workloads,
-        api_models={offer["model"] for offer in api},
+        api=ApiServing(api, refused),
         parts=parts,
     )
     if not rows:

@@ -4,6 +4,11 @@ Providers name regions their own way (``eu-north1``, ``eastus``, ``GRA``, ``fr-p
 table below maps the names the shipped catalog uses, each from the provider's published region
 list; a name it does not know gives ``None`` ("not established"), which the scoring never reads
 as the favourable answer. ``EU`` stands for "somewhere in the EU, country not stated".
+
+API offers describe where they process in prose, default first and options after a semicolon
+("Processing in EU; US region for supported models; private/self-hosted deployment possible"):
+the first clause is where the list price processes, the rest are what a customer may choose
+instead, so only the first is read.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ _REGIONS: tuple[tuple[str, str, str], ...] = (
     (r"", r"\bgermany\b", "DE"),
     (r"", r"\bfrance\b", "FR"),
     (r"", r"^\(?eu\)?$", EU),
+    # An API's default processing stated in words (Mistral AI: "Processing in EU").
+    (r"", r"^(processing|processed|hosted) in (the )?eu\b", EU),
 )
 # "EU" or "(EU, zone not stated)": inside the EU, the country left open.
 _EU_ONLY = re.compile(r"^\(?eu(\)|,|$)", re.IGNORECASE)
@@ -63,7 +70,7 @@ _SEVERAL = re.compile(r"/|\(all\)|all regions|not stated|marketplace|global|\(li
 
 def data_location(provider: str, region: str) -> str | None:
     """ISO 3166 alpha-2 country (or ``EU``) where the offer processes data; None if unknown."""
-    text = (region or "").strip()
+    text = (region or "").split(";")[0].strip()
     if _EU_ONLY.match(text):
         return EU
     if not text or _SEVERAL.search(text):

@@ -175,26 +175,39 @@ class ApiOffer:
         prompt_tokens_per_request: float = 0.0,
         batch: bool = False,
     ) -> Figure:
-        """The bill for a token volume; ``input_tokens`` excludes the cached ones."""
+        """The bill for a token volume; ``input_tokens`` excludes the cached ones.
+
+        A price is required for every kind of token the work has: an embedding model billing
+        input only needs no output price for work without output, but output without a price
+        is missing, never free.
+        """
         name = f"{self.provider} {self.model}"
         threshold = self.long_context_threshold_tokens
         if threshold is not None and prompt_tokens_per_request > threshold:
             why, tier = f"{name}: prompts over {threshold} tokens", "long-context "
-            price_in = _require(self.long_context_input_per_1m_tokens, f"{tier}input", why)
-            price_out = _require(self.long_context_output_per_1m_tokens, f"{tier}output", why)
+            price_in, price_out = (
+                self.long_context_input_per_1m_tokens, self.long_context_output_per_1m_tokens
+            )  # fmt: skip
             cached = None
         else:
-            price_in = _require(self.input_per_1m_tokens, "input price", f"{name} has none")
-            price_out = _require(self.output_per_1m_tokens, "output price", f"{name} has none")
+            why, tier = f"{name} has none", ""
+            price_in, price_out = self.input_per_1m_tokens, self.output_per_1m_tokens
             cached = self.cached_input_per_1m_tokens
-        formula = "(input x input price + output x output price"
         lines = [("input", input_tokens, price_in), ("output", output_tokens, price_out)]
+        uncached = ""
         if cached_input_tokens:
-            formula += " + cached input x cached price"
             if cached is None:
                 # No published cache price: the full input price is an upper bound, and says so.
-                cached, formula = price_in, formula + " (no cached price: input price used)"
+                cached, uncached = price_in, " (no cached price: input price used)"
             lines.append(("cached input", cached_input_tokens, cached))
+        for label, tokens, price in lines:
+            if price is None and tokens:
+                raise Missing(f"{tier}{label.split()[-1]} price", why)
+        lines = [line for line in lines if line[2] is not None]
+        if not lines:
+            raise Missing(f"{tier}input price", why)
+        terms = [f"{label} x {label.split()[0]} price" for label, _, _ in lines]
+        formula = "(" + " + ".join(terms) + uncached
         total = sum(tokens * price.amount for _, tokens, price in lines) / 1e6
         inputs: list[Quantity] = []
         for label, tokens, price in lines:
@@ -207,7 +220,8 @@ class ApiOffer:
             total *= 1 - self.batch_discount_pct / 100
             formula += " x (1 - batch discount)"
             inputs.append(Quantity("batch discount", self.batch_discount_pct, "%", self.source))
-        return Figure(f"{name} token cost", total, price_in.currency, formula, tuple(inputs))
+        currency = lines[0][2].currency
+        return Figure(f"{name} token cost", total, currency, formula, tuple(inputs))
 
     def media_cost(self, *, price_field: str, unit: str, volume: float) -> Figure:
         """The bill for ``volume`` units (audio minutes, images) at the offer's unit price."""

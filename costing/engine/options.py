@@ -329,12 +329,13 @@ MEDIA = {
 
 
 def api_offers_for(workload: ScenarioWorkload, scenario: Scenario) -> list[ApiOffer]:
-    """The offers that can take the workload: its model's (or named equivalent's) for tokens;
-    for speech and images, the named equivalent's, else any offer billing that medium."""
-    names = {workload.model, workload.api_equivalent} - {""}
+    """The offers that can take the workload: those serving its model (by name, named
+    equivalent or resolved when the document was built) for tokens; for speech and images,
+    the named equivalent's, else any offer billing that medium."""
     medium = MEDIA.get(workload.kind)
     if medium and not workload.api_equivalent:
         return [o for o in scenario.offers.api if getattr(o, medium.price_field) is not None]
+    names = workload.api_names
     return [offer for offer in scenario.offers.api if offer.model in names]
 
 
@@ -386,7 +387,9 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
     rules = scenario.rules_for(workload)
     best = best_refused = None
     reasons: list[str] = []
-    for offer in api_offers_for(workload, scenario):
+    # On equal bills the offer under the model's own name is taken, then the catalog's order.
+    offers = sorted(api_offers_for(workload, scenario), key=lambda o: o.model != workload.model)
+    for offer in offers:
         try:
             bill = api_bill(workload, offer)
             rate = scenario.fx().rate(bill.unit, scenario.reporting_currency)
@@ -418,6 +421,8 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
                       refusal.reason, label)  # fmt: skip
     if best is None:
         why = "; ".join(reasons) or f"no API offer for {model!r} or a named equivalent"
+        if workload.api_passed_over:
+            why += "; passed over: " + "; ".join(workload.api_passed_over)
         raise Missing(f"API price for {model}", why)
     return best
 

@@ -122,7 +122,11 @@ class ScenarioWorkload:
     peak_gpus: int = 0
     gpu_class: str = ""
     growth_per_year: float | None = None  # None: the scenario's demand growth
-    api_equivalent: str = ""
+    api_equivalent: str = ""  # one API model the author names as serving this one
+    # The API model names serving this model, resolved when the document was built
+    # (costing.engine.api_models), and the offers passed over with why: the engine matches names.
+    api_models: tuple[str, ...] = ()
+    api_passed_over: tuple[str, ...] = ()
     # Key of the scenario's eligibility profile: what this workload's rules refuse ("" = none).
     eligibility: str = ""
     measured_throughput: MeasuredThroughput | None = None
@@ -137,6 +141,14 @@ class ScenarioWorkload:
         if isinstance(self.measured_throughput, dict):
             measured = MeasuredThroughput(**self.measured_throughput)
             object.__setattr__(self, "measured_throughput", measured)
+        for name in ("api_models", "api_passed_over"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @property
+    def api_names(self) -> frozenset[str]:
+        """The API model names that price this workload: its model's own, the author's named
+        equivalent, and those resolved when the document was built."""
+        return frozenset({self.model, self.api_equivalent, *self.api_models} - {""})
 
     @property
     def is_token(self) -> bool:

@@ -36,9 +36,13 @@ def _workload_errors(scenario: Scenario, known: Accelerators) -> list[tuple[str,
         if w.kind in TOKEN_KINDS | TRAINING_KINDS:
             if not w.model:
                 errors.append((f"{at}.model", f"a {w.kind} workload needs a model"))
-            elif w.model not in models and (w.kind in TRAINING_KINDS or w.model not in api_models):
-                # A model known only by its API prices is fine beside self-hosted options: they
-                # are reported unavailable for it (nothing to size on a GPU), never refused.
+            elif w.model not in models and (
+                w.kind in TRAINING_KINDS or not {w.model, *w.api_models} & api_models
+            ):
+                # A model known only by its API prices (under its own name or the names that
+                # serve it) is fine beside self-hosted options: they are reported unavailable
+                # for it (nothing to size on a GPU), never refused. A named equivalent is a
+                # stand-in for the API option, not a sign that the model exists.
                 why = "has no architecture in $.models and is offered by no API"
                 errors.append((f"{at}.model", f"model {w.model!r} {why}"))
         if w.is_token and w.input_tokens + w.output_tokens <= 0:
@@ -55,6 +59,9 @@ def _workload_errors(scenario: Scenario, known: Accelerators) -> list[tuple[str,
             errors += _gpu_errors(path, w.measured_throughput.gpu, known)
         if w.api_equivalent and w.api_equivalent not in api_models:
             errors.append((f"{at}.api_equivalent", f"no API offer for {w.api_equivalent!r}"))
+        for j, name in enumerate(w.api_models):
+            if name not in api_models:
+                errors.append((f"{at}.api_models[{j}]", f"no API offer for {name!r}"))
     return errors
 
 

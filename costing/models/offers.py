@@ -125,8 +125,11 @@ class ApiUnit(models.TextChoices):
 
     TOKENS_1M = "1m_tokens", "per 1M tokens"
     CHARACTERS_1M = "1m_characters", "per 1M characters"
+    # Transcription bills the minutes of audio it is sent; speech synthesis the minutes of
+    # speech it produces, which no transcription workload can be priced with.
     AUDIO_MINUTE = "audio_minute", "per audio minute"
     AUDIO_HOUR = "audio_hour", "per audio hour"
+    SPEECH_MINUTE = "speech_minute", "per minute of speech generated"
     IMAGE = "image", "per image"
 
 

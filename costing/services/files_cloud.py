@@ -76,6 +76,7 @@ _ANSWER = {"yes": "yes", "no": "no", "na": Answer.NOT_APPLICABLE, "": Answer.UNK
 _SOURCE_KIND = {"primary": SourceKind.PRIMARY, "secondary": SourceKind.SECONDARY, "": ""}
 _YES_NO = {"yes": "yes", "no": "no", "": ""}
 _UNIT_NOTE = re.compile(r"^\s*UNIT:\s*([^;(,]*)", re.IGNORECASE)
+_SYNTHESIS = re.compile(r"\bTTS\b|text[- ]to[- ]speech|speech synthesis", re.IGNORECASE)
 # Long-context tiers are not columns of api_offers.csv; the model name and notes state them
 # in these forms: "(<=200k prompt)", "2.50 above 200k", "Above 200k: 4 input / 18 output".
 _LC_NAME = re.compile(r"<=\s*(\d+)k\s+prompt", re.IGNORECASE)
@@ -149,18 +150,28 @@ def parse_cloud_offers(path: Path, errors: list[RowError]) -> list[dict]:
     return offers
 
 
-def _api_unit(row: Row, notes: str) -> str:
-    """The unit of the price columns: 1M tokens unless the note starts with ``UNIT:``."""
+def _api_unit(row: Row, model: str, notes: str) -> str:
+    """The unit of the price columns: 1M tokens unless the note starts with ``UNIT:``.
+
+    A minute of a row naming speech synthesis is a minute of speech produced, not of audio
+    transcribed (ElevenLabs' "Business plan (low-latency TTS)" at "USD per minute").
+    """
     match = _UNIT_NOTE.match(notes)
     if not match:
         return ApiUnit.TOKENS_1M
     unit = match[1].lower()
+    synthesis = _SYNTHESIS.search(f"{model} {notes}") is not None
     if "token" in unit:
         return ApiUnit.TOKENS_1M
     if "character" in unit:
         return ApiUnit.CHARACTERS_1M
     if "image" in unit:
         return ApiUnit.IMAGE
+    if synthesis and "minute" in unit:
+        return ApiUnit.SPEECH_MINUTE
+    if synthesis:
+        row.error("notes", "speech synthesis is priced per minute of speech or 1M characters")
+        return ""
     if "hour" in unit:
         return ApiUnit.AUDIO_HOUR
     if "minute" in unit:
@@ -196,7 +207,7 @@ def parse_api_offers(path: Path, errors: list[RowError]) -> list[dict]:
         fields = {
             "provider_name": row.text("provider", required=True),
             "model_name": model,
-            "unit": _api_unit(row, sourced["notes"]),
+            "unit": _api_unit(row, model, sourced["notes"]),
             "input_price": row.decimal("input_per_1m_tokens", positive=True),
             "output_price": row.decimal("output_per_1m_tokens", positive=True),
             "cached_input_price": row.decimal("cached_input_per_1m", positive=True),

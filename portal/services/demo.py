@@ -1,7 +1,10 @@
 """The demo organization: a media production house with a dozen realistic AI workloads.
 
 The figures are reasoned estimates for a mid-sized French production and post-production house
-of about 400 staff, not measurements of a real company; each row says how it was reached.
+of about 400 staff, not measurements of a real company; each row says how it was reached. Work
+an API bills by another unit than tokens states that volume too (audio minutes transcribed,
+images generated), reached from the same activity as its GPU-hours, so both options price the
+same work; work no API in the catalogs performs states none, and says why.
 Workloads go through ``workloads_upsert``, so the demo is validated exactly as an import is.
 """
 
@@ -48,6 +51,8 @@ DEMO_WORKLOADS: list[dict] = [
         # Collections are finished in night batches before a deadline.
         "peak_gpus": 4,
         "gpu_class": "L40S",
+        # No audio minutes: the catalogs' per-minute speech APIs transcribe (whisper-1,
+        # voxtral-mini, whisper-large-v3-turbo); none restores audio, so no API takes this work.
         "growth_pct_per_year": "0",
         # Rights-managed masters; recorded voices make it personal data (no identification).
         "data_classification": "confidential",
@@ -68,6 +73,10 @@ DEMO_WORKLOADS: list[dict] = [
         "gpu_hours_per_month": "180",
         "peak_gpus": 4,
         "gpu_class": "L40S",
+        # No audio minutes: an API would bill the ~110 hours of dubbed speech it generates, not
+        # minutes transcribed, and the one such price in the catalogs (ElevenLabs' TTS plan "as
+        # low as" 0.05 USD a minute of speech, on a 990 USD a month plan) is a plan's marginal
+        # rate that leaves out the ~40 voice models trained each month: it stays GPU-hours.
         # Dubbing demand from streaming platforms keeps growing (reasoned estimate).
         "growth_pct_per_year": "50",
         # Actors' voiceprints are biometric data (GDPR Art. 9); contracts keep them in the EU.
@@ -90,7 +99,7 @@ DEMO_WORKLOADS: list[dict] = [
         "gpu_hours_per_month": "45",
         "peak_gpus": 2,
         "gpu_class": "L40S",
-        # The same 1,800 hours as a transcription API bills them: 108,000 minutes a month.
+        # The same 1,800 hours as a transcription API bills them: 108,000 audio minutes a month.
         "audio_minutes_per_month": 108_000,
         "growth_pct_per_year": "20",
         # Unreleased material, and interviewees are identifiable.
@@ -181,7 +190,8 @@ DEMO_WORKLOADS: list[dict] = [
         # a 1024x1024 diffusion image in ~5 s on an L40S gives ~53 GPU-hours, x1.5 for
         # inpainting and upscaling passes: ~80 GPU-hours a month.
         "gpu_hours_per_month": "80",
-        # What an image API would bill: 37,800 images (the re-renders are the house's own).
+        # What an image API would bill: the same 37,800 images (the inpainting and upscaling
+        # passes, the x1.5 above, are the house's own work on them).
         "images_per_month": 37_800,
         # Interactive in office hours; not all artists generate at once.
         "peak_gpus": 3,

@@ -182,6 +182,9 @@ def test_api_tiers_units_and_terms(loaded):
     assert units["dall-e-3 standard 1024x1024"] == ApiUnit.IMAGE
     assert units["gemini-3-pro-image"] == ApiUnit.IMAGE
     assert units["gpt-4o-mini-transcribe"] == ApiUnit.TOKENS_1M
+    # ElevenLabs' "USD per minute" is a minute of speech its TTS plan produces, not transcribed.
+    assert units["Business plan (low-latency TTS)"] == ApiUnit.SPEECH_MINUTE
+    assert units["voxtral-mini (transcription)"] == ApiUnit.AUDIO_MINUTE
     assert api.get(model_name="mistral-large-3").open_weights is True
 
 

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from costing.engine.hardware import public_accelerators
 from costing.engine.scenario_checks import schema_errors
-from costing.scenario_workloads import scenario_model, workload_rows
+from costing.scenario_workloads import ApiServing, scenario_model, workload_rows
 from portal.models import ModelSpec
 from portal.models.modelspec import SIZING_FIELDS
 from portal.ranges import WORKLOAD_RANGES
@@ -48,7 +48,7 @@ def test_an_inventory_at_the_edge_of_every_range_is_a_valid_scenario(org, end):
     for kind in ("speech", "image_video", "other_gpu"):
         WorkloadFactory(organization=org, kind=kind, model=None, gpu_class="H100 SXM", **numbers)
     rows, models, excluded = workload_rows(
-        organization=org, workloads=None, api_models=set(), parts=public_accelerators()
+        organization=org, workloads=None, api=ApiServing([]), parts=public_accelerators()
     )
     assert excluded == []
     assert models == [scenario_model(spec)]

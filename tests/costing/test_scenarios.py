@@ -115,15 +115,16 @@ def test_closed_api_models_are_api_only_workloads(demo):
     rows = {row["id"]: row for row in document["workloads"]}
 
     assert rows["NL-PR-11"]["model"] == "gpt-4.1"
-    assert rows["NL-PR-11"]["api_equivalent"] == "gpt-4.1"
+    assert rows["NL-PR-11"]["api_models"] == ["gpt-4.1"]  # OpenAI's and Azure's
     result = evaluate(load_scenario(document))
     priced = result.workloads[[w.id for w in result.workloads].index("NL-PR-11")]
     assert isinstance(priced.options["managed_api"], OptionResult)
-    # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD; mistral-medium-3 has one row: no spread
-    # in the catalog, so the stated default range.
+    # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD and mistral-medium-3 has one row, but
+    # Llama 3.3 70B is served by Fireworks at 0.90 + 0.90 and by Groq at 0.59 + 0.79 USD per 1M
+    # tokens: 1.80 / 1.38 = 1.3043 over the cheapest, and the default range's 0.8 below it.
     uncertainty = document["uncertainty"]
-    assert uncertainty["inputs"]["api_price"] == {"low": 0.8, "likely": 1.0, "high": 1.2}
-    assert "default range" in uncertainty["notes"]["api_price"]
+    assert uncertainty["inputs"]["api_price"] == {"low": 0.8, "likely": 1.0, "high": 1.3043}
+    assert "below, the default 0.80 x likely" in uncertainty["notes"]["api_price"]
 
 
 def test_server_terms_come_from_the_catalog_parameters(demo):

@@ -35,6 +35,30 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     servers = run.snapshot["scenario"]["offers"]["servers"]
     assert any(DEMO_QUOTE_NOTE[:40] in (s["source"].get("note") or "") for s in servers)
 
+    # Mistral AI processes in the EU by default: its offers are the API offers the run admits.
+    # They price the transcription (108,000 minutes at voxtral-mini's 0.003 USD = 324 USD a
+    # month) and the subtitle translation, whose closed model only Mistral's API serves
+    # (2,433 requests a month of 2,000 + 1,300 tokens at 0.40 / 2 USD per 1M = 8.27 USD).
+    scenario = run.snapshot["scenario"]
+    assert {o["provider"] for o in scenario["offers"]["api"]} == {"Mistral AI"}
+    (usd,) = [
+        r["rate"] for r in scenario["offers"]["fx"] if (r["base"], r["quote"]) == ("USD", "EUR")
+    ]
+    api = {w["id"]: w["options"]["managed_api"] for w in run.results["engine"]["workloads"]}
+    assert api["NL-STT-03"]["monthly_total"][1] == pytest.approx(324 * usd, abs=0.01)
+    assert api["NL-TRN-10"]["monthly_total"][1] == pytest.approx(
+        80 * 365 / 12 * 0.0034 * usd, abs=0.01
+    )
+    # The US offers serving the Llama chat and the image APIs are left out, and said to be.
+    chat = "Groq llama-3.3-70b-versatile: left out, it processes data in US, outside the EEA"
+    assert chat in api["NL-CHAT-04"]["reason"]
+    assert "OpenAI dall-e-2 1024x1024: left out" in api["NL-IMG-07"]["reason"]
+    (press,) = run.snapshot["excluded"]
+    assert press["reason"] == (
+        "gpt-4.1 has no architecture, and its API offers (Azure OpenAI (Microsoft) gpt-4.1, "
+        "OpenAI gpt-4.1) are left out: where it processes data is not established"
+    )
+
     # Each priced option's headline (the likely case) lies inside its own P10-P90: the price
     # ranges reach below the cheapest offer the engine prices, not only above it.
     spreads = run.results["monte_carlo"]["options"]

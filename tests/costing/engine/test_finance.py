@@ -177,6 +177,17 @@ def test_api_token_cost_with_cache_batch_and_long_context():
         no_tier.token_cost(input_tokens=1, output_tokens=1, prompt_tokens_per_request=11)
 
 
+def test_an_input_only_price_bills_work_without_output_and_output_without_a_price_is_missing():
+    # api_offers.csv: OpenAI text-embedding-3-large, 0.13 USD per 1M input tokens, no output.
+    embeddings = ApiOffer("OpenAI", "text-embedding-3-large", usd(0.13, "1M tokens"), None,
+                          source=Source("catalog"))  # fmt: skip
+    bill = embeddings.token_cost(input_tokens=456e6, output_tokens=0)
+    assert bill.value == pytest.approx(59.28)
+    assert bill.formula == "(input x input price) / 1e6"
+    with pytest.raises(Missing, match="missing output price: OpenAI text-embedding-3-large"):
+        embeddings.token_cost(input_tokens=1e6, output_tokens=1)
+
+
 def test_server_power_falls_back_to_max_and_says_so():
     # servers.csv: DGX H100 max 10.2 kW, typical not published.
     dgx = ServerOffer("DGX H100", "H100 SXM", 8, usd(270_000), None, 10.2, 8, 20, 5,
