@@ -139,7 +139,13 @@ def _portfolio_against_alone(results: dict, named: dict[str, str], currency: str
     """Why a workload the per-workload view sends elsewhere runs where the placement puts it."""
     placement = results.get("placement") or {}
     assignment = placement.get("assignment") or {}
-    alone = (results.get("summary") or {}).get("recommendations") or {}
+    # The saving is against the placement's own baseline: each workload on its cheapest
+    # permitted option alone; the contrast names the same baseline.
+    alone = (
+        placement.get("baseline_assignment")
+        or (results.get("summary") or {}).get("recommendations")
+        or {}
+    )
     moved: dict[tuple[str, str], list[str]] = {}
     for workload, placed in assignment.items():
         own = alone.get(workload)

@@ -81,7 +81,7 @@ def test_a_workload_placed_apart_from_its_own_choice_is_explained(example):
     results = copy.deepcopy(results)
     somewhere, placed = next(iter(results["placement"]["assignment"].items()))
     elsewhere = "managed_api" if placed != "managed_api" else "colocation"
-    results["summary"]["recommendations"][somewhere] = elsewhere
+    results["placement"]["baseline_assignment"][somewhere] = elsewhere
     why = executive_answer(results, snapshot)["why"]
     named = next(w["name"] for w in snapshot["workloads"] if w["external_id"] == somewhere)
     assert any(s.startswith("Alone, ") and f"{named} " in s for s in why), why
