@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
 import time
 import uuid
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,7 +27,7 @@ from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from assessments import compute
-from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
 from assessments.services.assessments import assessment_check_size
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
@@ -63,21 +63,35 @@ def _store(run: AssessmentRun, **fields) -> None:
     if not updated:
         raise RunAbandoned(f"run {run.pk} is no longer running")
     for name, value in fields.items():
-        if isinstance(value, ResultsWithSection):
-            run.results = {**(run.results or {}), value.name: value.value}
-        else:
-            setattr(run, name, value)
+        setattr(run, name, value)
 
 
-class ResultsWithSection(Func):
-    """A run's results with one section set, by the database: a step sends its own section,
-    not the whole document again (tens of megabytes for a portfolio of thousands)."""
+def _store_section(run: AssessmentRun, name: str, section) -> None:
+    """Store one step's section on its own row (the results are assembled from the rows when
+    the run finishes), and keep it for the steps after it."""
+    text = orjson.dumps(section, option=orjson.OPT_NON_STR_KEYS).decode()
+    with transaction.atomic():
+        _store(run)
+        sections = RunSection.objects.for_organization(run.organization)
+        sections.filter(run=run, name=name).delete()  # an earlier try's
+        RunSection.objects.create_in(run.organization, run=run, name=name, data=text)
+    run.results = {**(run.results or {}), name: section}
+
+
+def _stored_sections(run: AssessmentRun) -> dict:
+    """The sections a previous try of this run stored (a redelivered task resumes after them)."""
+    rows = RunSection.objects.for_organization(run.organization).filter(run=run)
+    return {name: orjson.loads(data) for name, data in rows.values_list("name", "data")}
+
+
+class ResultsFromSections(Func):
+    """A run's results with its stored sections set, by the database: the sections are parsed
+    there, once, instead of being sent again as one document."""
 
     output_field = models.JSONField()
 
-    def __init__(self, name: str, value):
-        self.name, self.value = name, value
-        super().__init__(F("results"), Value(name), Value(json.dumps(value)))
+    def __init__(self, run_id: int):
+        super().__init__(F("results"), Value(run_id))
 
     def _parts(self, compiler, connection) -> tuple[list[str], list]:
         sqls, params = [], []
@@ -87,14 +101,21 @@ class ResultsWithSection(Func):
             params.extend(found)
         return sqls, params
 
+    def _sections(self, connection, aggregate: str, run_id: str) -> str:
+        # The table's name comes from the model, the run's id is a parameter (S608).
+        table = connection.ops.quote_name(RunSection._meta.db_table)
+        return f"(SELECT {aggregate} FROM {table} WHERE run_id = {run_id})"  # noqa: S608
+
     def as_postgresql(self, compiler, connection, **extra):
-        (results, name, value), params = self._parts(compiler, connection)
-        section = f"jsonb_build_object({name}::text, {value}::jsonb)"
-        return f"COALESCE({results}, '{{}}'::jsonb) || {section}", params
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "jsonb_object_agg(name, data::jsonb)", run_id)
+        return f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb)", params
 
     def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
-        (results, name, value), params = self._parts(compiler, connection)
-        return f"json_set(COALESCE({results}, '{{}}'), '$.' || {name}, json({value}))", params
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "json_group_object(name, json(data))", run_id)
+        # The embedded default keeps nothing in the row's results while a run computes.
+        return f"COALESCE({sections}, {results}, '{{}}')", params
 
 
 class RunAbandoned(RuntimeError):
@@ -148,7 +169,7 @@ def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
     def do(run: AssessmentRun) -> None:
         with _collector_paused():
             section = compute.json_safe(make(run))
-        _store(run, results=ResultsWithSection(name, section))
+        _store_section(run, name, section)
 
     return do
 
@@ -182,7 +203,7 @@ def _render(run: AssessmentRun) -> None:
         pages=pages,
         render_seconds=time.perf_counter() - started,
     )
-    _store(run, results=ResultsWithSection("summary", summary))
+    _store_section(run, "summary", summary)
 
 
 def report_meta(run: AssessmentRun) -> dict:
@@ -337,6 +358,7 @@ def assessment_run_execute(
         return RunStatus.FAILED
     if run is None:
         return "skipped"
+    run.results = {**(run.results or {}), **_stored_sections(run)}
     timings = dict(run.timings or {})
     try:
         for step in STEPS:
@@ -380,8 +402,8 @@ def assessment_run_execute(
 
 
 def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
-    """Close an unfinished run (the last write it ever gets), then queue its emails and
-    callback."""
+    """Close an unfinished run (the last write it ever gets, with its results assembled from the
+    sections its steps stored), then queue its emails and callback."""
     summary = (run.results or {}).get("summary") or {}
     npv = summary.get("cheapest_npv")
     with transaction.atomic():
@@ -399,10 +421,12 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
                 cheapest_option=summary.get("cheapest_option") or "",
                 cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
                 recommended_option=summary.get("recommended_option") or "",
+                results=ResultsFromSections(run.pk),
             )
         )
         if not updated:
             return
+        RunSection.objects.for_organization(run.organization).filter(run=run).delete()
         recipients = list(run.assessment.recipients or [])
         if status == RunStatus.SUCCEEDED and recipients:
             from assessments.services.emails import report_email_queue

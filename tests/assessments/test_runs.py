@@ -61,6 +61,8 @@ def test_a_started_run_computes_every_step_and_stores_its_report(
     assert set(run.results) == {
         "engine", "monte_carlo", "tornado", "sovereignty", "placement", "summary"
     }  # fmt: skip
+    # The sections the steps stored one by one are the results now, and kept nowhere else.
+    assert not run.sections.exists()
     snapshot = run.snapshot
     assert [w["external_id"] for w in snapshot["workloads"]][:2] == ["NL-AUD-01", "NL-CHAT-04"]
     assert snapshot["versions"]["engine"] == "1"
@@ -121,7 +123,8 @@ def test_a_redelivered_task_resumes_at_the_first_step_not_stored(
         )
     stored = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
     assert stored.status == RunStatus.RUNNING
-    assert {"engine", "monte_carlo"} <= set(stored.results) and "tornado" not in stored.results
+    sections = set(stored.sections.values_list("name", flat=True))
+    assert {"engine", "monte_carlo"} <= sections and "tornado" not in sections
     taken_at = stored.snapshot["taken_at"]
     engine_seconds = stored.timings["engine"]
 
@@ -354,6 +357,8 @@ def test_a_run_past_its_soft_time_limit_fails_at_once_with_the_reason(assessment
     assert failed.error.startswith(
         "Stopped at step 'monte_carlo': the run took longer than the 3600 seconds"
     )
+    # What was computed before the failure stays with the run.
+    assert set(failed.results) == {"engine"} and not failed.sections.exists()
 
 
 def test_a_run_out_of_memory_fails_at_once_with_the_reason(assessment, monkeypatch):
