@@ -29,6 +29,7 @@ from django.utils import timezone
 from assessments import compute
 from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
 from assessments.services.assessments import assessment_check_size
+from assessments.services.emails import run_url
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
 from portal.transient import TRANSIENT_ERRORS
@@ -211,6 +212,9 @@ def report_meta(run: AssessmentRun) -> dict:
     return {
         "organization": run.organization.name,
         "run_id": str(run.pk),
+        # Where a long report's reader finds the detail it leaves out.
+        "run_url": run_url(run),
+        "results_url": run_url(run, "api:run-results"),
         "run_number": run.number,
         "assessment": run.assessment.name,
         "created": run.created_at.isoformat(),
