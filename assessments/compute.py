@@ -6,7 +6,7 @@ again (a redelivered task) recomputes the same figures: same snapshot, same seed
 
 from __future__ import annotations
 
-import math
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from assessments.reports.formatting import OPTION_LABELS
@@ -39,8 +39,29 @@ DEPLOYMENT = {
 THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
 
 
+# While a run computes, its snapshot's scenario is parsed once for all its steps (and the
+# engine's sizing, remembered on the scenario, is reused by each of them).
+_parsed: list | None = None
+
+
+@contextmanager
+def scenario_parsed_once():
+    """Within the block, ``scenario_of`` parses a snapshot once and answers again with the same
+    Scenario while asked for the same (never changed) snapshot; nothing is kept after it."""
+    global _parsed
+    _parsed = []
+    try:
+        yield
+    finally:
+        _parsed = None
+
+
 def scenario_of(snapshot: dict) -> Scenario:
-    return load_scenario(snapshot["scenario"])
+    if _parsed is None:
+        return load_scenario(snapshot["scenario"])
+    if not _parsed or _parsed[0] is not snapshot:
+        _parsed[:] = [snapshot, load_scenario(snapshot["scenario"])]
+    return _parsed[1]
 
 
 def engine_section(snapshot: dict) -> dict:
@@ -412,28 +433,3 @@ def _portfolio_choice(placement: dict, recommendations: dict) -> str | None:
         if option:
             counts[option] = counts.get(option, 0) + 1
     return max(counts, key=lambda k: (counts[k], k), default=None)
-
-
-def json_safe(value):
-    """``value`` with every NaN or infinity replaced by None: JSON (and PostgreSQL's jsonb) has
-    no such numbers, and a figure that is not a number is not established."""
-    # Exact types first: a large run's results hold millions of values, and this walk is
-    # on their way to the database.
-    kind = type(value)
-    if kind is dict:
-        return {k: json_safe(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        if all(type(v) is float for v in value):
-            return [v if v - v == 0.0 else None for v in value]  # inf - inf and NaN are NaN
-        return [json_safe(v) for v in value]
-    if kind is float:
-        return value if value - value == 0.0 else None
-    if kind is str or kind is int or kind is bool or value is None:
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value

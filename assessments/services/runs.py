@@ -67,10 +67,18 @@ def _store(run: AssessmentRun, **fields) -> None:
         setattr(run, name, value)
 
 
+def _as_stored(section) -> tuple[object, str]:
+    """The section as JSON text and as the value read back from it, which the steps after this
+    one use: the same a resumed run reads from the database (NaN and infinities, which JSON has
+    not, become None: a figure that is not a number is not established)."""
+    text = orjson.dumps(section, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.loads(text), text.decode()
+
+
 def _store_section(run: AssessmentRun, name: str, section) -> None:
     """Store one step's section on its own row (the results are assembled from the rows when
-    the run finishes), and keep it for the steps after it."""
-    text = orjson.dumps(section, option=orjson.OPT_NON_STR_KEYS).decode()
+    the run finishes), and keep it, as stored, for the steps after it."""
+    section, text = _as_stored(section)
     with transaction.atomic():
         _store(run)
         sections = RunSection.objects.for_organization(run.organization)
@@ -135,15 +143,15 @@ def _snapshot(run: AssessmentRun) -> None:
         snapshot = run_snapshot(assessment=run.assessment)
     except ValueError as error:
         raise RunInputError(str(error)) from error
-    _check_scenario(snapshot["scenario"])
+    _check_scenario(snapshot)
     _store(run, snapshot=snapshot)
 
 
-def _check_scenario(document: dict) -> None:
-    from costing.engine.scenario import ScenarioInvalid, load_scenario
+def _check_scenario(snapshot: dict) -> None:
+    from costing.engine.scenario import ScenarioInvalid
 
     try:
-        load_scenario(document)
+        compute.scenario_of(snapshot)  # the steps after this one use it, parsed
     except ScenarioInvalid as error:
         problems = "; ".join(f"{path}: {message}" for path, message in error.errors[:5])
         raise RunInputError(
@@ -169,8 +177,7 @@ def _collector_paused():
 def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
     def do(run: AssessmentRun) -> None:
         with _collector_paused():
-            section = compute.json_safe(make(run))
-        _store_section(run, name, section)
+            _store_section(run, name, make(run))
 
     return do
 
@@ -365,14 +372,15 @@ def assessment_run_execute(
     run.results = {**(run.results or {}), **_stored_sections(run)}
     timings = dict(run.timings or {})
     try:
-        for step in STEPS:
-            if step.done(run):
-                continue
-            _store(run, step=step.name)
-            started = time.perf_counter()
-            step.do(run)
-            timings[step.name] = round(time.perf_counter() - started, 3)
-            _store(run, timings=timings, progress_pct=step.progress_pct)
+        with compute.scenario_parsed_once():
+            for step in STEPS:
+                if step.done(run):
+                    continue
+                _store(run, step=step.name)
+                started = time.perf_counter()
+                step.do(run)
+                timings[step.name] = round(time.perf_counter() - started, 3)
+                _store(run, timings=timings, progress_pct=step.progress_pct)
     except RunAbandoned:
         logger.warning("run %s was finished elsewhere while computing", run_id)
         return "abandoned"

@@ -166,3 +166,14 @@ def test_serving_loads_that_fill_a_small_fraction_of_a_replica_are_named():
         "replica of its own is mostly idle; an API or a fleet shared with other workloads "
         "serves such a load for less"
     ]
+
+
+def test_a_runs_steps_read_its_snapshots_scenario_parsed_once(example):
+    snapshot, _ = example
+    assert compute.scenario_of(snapshot) is not compute.scenario_of(snapshot)
+    with compute.scenario_parsed_once():
+        parsed = compute.scenario_of(snapshot)
+        assert compute.scenario_of(snapshot) is parsed
+        other = copy.deepcopy(snapshot)
+        assert compute.scenario_of(other) is not parsed
+    assert compute.scenario_of(snapshot) is not parsed  # nothing kept after the run
