@@ -67,18 +67,11 @@ def _store(run: AssessmentRun, **fields) -> None:
         setattr(run, name, value)
 
 
-def _as_stored(section) -> tuple[object, str]:
-    """The section as JSON text and as the value read back from it, which the steps after this
-    one use: the same a resumed run reads from the database (NaN and infinities, which JSON has
-    not, become None: a figure that is not a number is not established)."""
-    text = orjson.dumps(section, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    return orjson.loads(text), text.decode()
-
-
 def _store_section(run: AssessmentRun, name: str, section) -> None:
     """Store one step's section on its own row (the results are assembled from the rows when
-    the run finishes), and keep it, as stored, for the steps after it."""
-    section, text = _as_stored(section)
+    the run finishes), and keep it, as its JSON reads back, for the steps after it."""
+    section = compute.json_ready(section)
+    text = orjson.dumps(section, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     with transaction.atomic():
         _store(run)
         sections = RunSection.objects.for_organization(run.organization)
