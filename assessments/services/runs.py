@@ -22,7 +22,7 @@ import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Func, Value
 from django.utils import timezone
 
@@ -336,6 +336,21 @@ def out_of_time_error(step: str = "") -> str:
     )
 
 
+def results_too_large_error(workloads: int) -> str:
+    return (
+        f"The results of these {workloads:,} workloads are larger than the database holds in "
+        "one document (PostgreSQL's jsonb: 256 MB). Select fewer workloads per assessment (a "
+        "few thousand at most) and run the rest in another."
+    )
+
+
+def _beyond_a_limit(error: DatabaseError) -> bool:
+    """Whether the database refused a value for its size (PostgreSQL: program limit exceeded,
+    SQLSTATE 54000; SQLite: string or blob too big), which no retry can change."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "54000" or "too big" in str(cause or error)
+
+
 def out_of_memory_error(step: str) -> str:
     return (
         f"Stopped at step '{step}': the worker ran out of memory. Select fewer workloads or "
@@ -402,35 +417,48 @@ def assessment_run_execute(
             "administrator.",
         )
         return RunStatus.FAILED
-    _finish(run, RunStatus.SUCCEEDED)
-    return RunStatus.SUCCEEDED
+    return _finish(run, RunStatus.SUCCEEDED)
 
 
-def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
+def _finish(run: AssessmentRun, status: str, error: str = "") -> str:
     """Close an unfinished run (the last write it ever gets, with its results assembled from the
-    sections its steps stored), then queue its emails and callback."""
+    sections its steps stored), then queue its emails and callback; returns its status."""
     summary = (run.results or {}).get("summary") or {}
     npv = summary.get("cheapest_npv")
+    unfinished = AssessmentRun.objects.for_organization(run.organization).filter(
+        pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
+    )
     with transaction.atomic():
-        updated = (
-            AssessmentRun.objects.for_organization(run.organization)
-            .filter(pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
-            .update(
+        try:
+            with transaction.atomic():
+                updated = unfinished.update(
+                    status=status,
+                    error=error,
+                    step="done" if status == RunStatus.SUCCEEDED else "failed",
+                    progress_pct=100 if status == RunStatus.SUCCEEDED else run.progress_pct,
+                    finished_at=timezone.now(),
+                    heartbeat_at=timezone.now(),
+                    currency=summary.get("currency", ""),
+                    cheapest_option=summary.get("cheapest_option") or "",
+                    cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
+                    recommended_option=summary.get("recommended_option") or "",
+                    results=ResultsFromSections(run.pk),
+                )
+        except DatabaseError as too_large:
+            if not _beyond_a_limit(too_large):
+                raise
+            # Another try would meet the same limit: fail once, saying what to change.
+            logger.error("run %s: its results exceed what one document may hold", run.pk)
+            status = RunStatus.FAILED
+            updated = unfinished.update(
                 status=status,
-                error=error,
-                step="done" if status == RunStatus.SUCCEEDED else "failed",
-                progress_pct=100 if status == RunStatus.SUCCEEDED else run.progress_pct,
+                error=results_too_large_error(len((run.snapshot or {}).get("workloads") or ())),
+                step="failed",
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
-                currency=summary.get("currency", ""),
-                cheapest_option=summary.get("cheapest_option") or "",
-                cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
-                recommended_option=summary.get("recommended_option") or "",
-                results=ResultsFromSections(run.pk),
             )
-        )
         if not updated:
-            return
+            return status
         RunSection.objects.for_organization(run.organization).filter(run=run).delete()
         recipients = list(run.assessment.recipients or [])
         if status == RunStatus.SUCCEEDED and recipients:
@@ -447,6 +475,7 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
             from assessments.services.callbacks import enqueue_callback
 
             transaction.on_commit(lambda: enqueue_callback(run))
+    return status
 
 
 def assessment_run_fail(*, organization_id: int, run_id: int, error: str) -> None:
