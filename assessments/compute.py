@@ -7,6 +7,7 @@ again (a redelivered task) recomputes the same figures: same snapshot, same seed
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from assessments.answer import count, executive_answer
@@ -40,8 +41,29 @@ DEPLOYMENT = {
 THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
 
 
+# While a run computes, its snapshot's scenario is parsed once for all its steps (and the
+# engine's sizing, remembered on the scenario, is reused by each of them).
+_parsed: list | None = None
+
+
+@contextmanager
+def scenario_parsed_once():
+    """Within the block, ``scenario_of`` parses a snapshot once and answers again with the same
+    Scenario while asked for the same (never changed) snapshot; nothing is kept after it."""
+    global _parsed
+    _parsed = []
+    try:
+        yield
+    finally:
+        _parsed = None
+
+
 def scenario_of(snapshot: dict) -> Scenario:
-    return load_scenario(snapshot["scenario"])
+    if _parsed is None:
+        return load_scenario(snapshot["scenario"])
+    if not _parsed or _parsed[0] is not snapshot:
+        _parsed[:] = [snapshot, load_scenario(snapshot["scenario"])]
+    return _parsed[1]
 
 
 def engine_section(snapshot: dict) -> dict:
@@ -433,26 +455,46 @@ def _portfolio_choice(placement: dict, recommendations: dict) -> str | None:
     return max(counts, key=lambda k: (counts[k], k), default=None)
 
 
-def json_safe(value):
-    """``value`` with every NaN or infinity replaced by None: JSON (and PostgreSQL's jsonb) has
-    no such numbers, and a figure that is not a number is not established."""
-    # Exact types first: a large run's results hold millions of values, and this walk is
-    # on their way to the database.
-    kind = type(value)
-    if kind is dict:
-        return {k: json_safe(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        if all(type(v) is float for v in value):
-            return [v if v - v == 0.0 else None for v in value]  # inf - inf and NaN are NaN
-        return [json_safe(v) for v in value]
-    if kind is float:
-        return value if value - value == 0.0 else None
-    if kind is str or kind is int or kind is bool or value is None:
-        return value
+def json_ready(value):
+    """``value``, changed in place into what its JSON reads back as: NaN and infinities (which
+    JSON and PostgreSQL's jsonb have not; a figure that is not a number is not established)
+    become None, tuples lists and keys strings. A run keeps its sections so for the steps after
+    each, rather than a copy read back from the JSON: a large portfolio's engine section is
+    several times larger read back (every number and string its own object again)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
+    if isinstance(value, tuple):
+        value = list(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if any(type(key) is not str for key in node):
+                renamed = {_json_key(key): item for key, item in node.items()}
+                node.clear()
+                node.update(renamed)
+            items = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        for key, item in items:
+            if type(item) is float:  # the common case first: there are millions
+                if item - item != 0.0:  # NaN - NaN and inf - inf are NaN
+                    node[key] = None
+            elif isinstance(item, tuple):
+                node[key] = item = list(item)
+                stack.append(item)
+            elif isinstance(item, dict | list):
+                stack.append(item)
+            elif isinstance(item, float) and not math.isfinite(item):
+                node[key] = None
     return value
+
+
+def _json_key(key) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool):
+        return {None: "null", True: "true", False: "false"}[key]
+    return str(key)

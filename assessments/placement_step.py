@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from assessments.compute import scenario_of
+from assessments.placement.costs import placement_cost
 from assessments.placement.from_engine import placement_problem
-from assessments.placement.problem import Constraints
+from assessments.placement.problem import Constraints, PlacementProblem
 from assessments.placement.solve import solve_placement
 from costing.engine.uncertainty import placement_spread
 
@@ -93,6 +96,12 @@ def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted:
     # optimal costs at least the optimum, so the price it gives is then a lower bound.
     solved = solve_placement(free, time_limit_seconds=UNRESTRICTED_SECONDS).as_dict()
     cost, free_cost = permitted.get("cost"), solved.get("cost")
+    assignment = solved.get("assignment") or {}
+    # Lifting the rules never makes the permitted placement dearer: where the solver stopped
+    # at a dearer one (within its gap, or out of time), the permitted placement stands in.
+    same = _permitted_without_rules(free, permitted.get("assignment") or {})
+    if same is not None and (free_cost is None or same < free_cost):
+        free_cost, assignment = same, permitted["assignment"]
     difference = None if cost is None or free_cost is None else cost - free_cost
     proven = solved.get("status") == "optimal"
     return {
@@ -110,6 +119,18 @@ def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted:
         "difference_pct": difference / free_cost * 100
         if difference is not None and free_cost
         else None,
-        "unrestricted_assignment": solved.get("assignment") or {},
+        "unrestricted_assignment": assignment,
         "unrestricted_status": solved.get("status"),
     }
+
+
+def _permitted_without_rules(free: PlacementProblem, assignment: dict) -> float | None:
+    """The permitted placement costed in the problem without the rules (None where it cannot
+    be: a workload it leaves out, an option the twin cannot price, a limit it breaks)."""
+    if set(assignment) != set(free.workloads):
+        return None
+    choice = np.array([free.options.index(assignment[w]) for w in free.workloads])
+    if not free.allowed[np.arange(choice.size), choice].all():
+        return None
+    costed = placement_cost(free, choice)
+    return None if costed.violations else costed.cost

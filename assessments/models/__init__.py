@@ -6,6 +6,7 @@ from assessments.models.run import (
     FinishedRunError,
     ReportEmail,
     RunReport,
+    RunSection,
     RunStatus,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "OfferLocations",
     "ReportEmail",
     "RunReport",
+    "RunSection",
     "RunStatus",
 ]

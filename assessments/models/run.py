@@ -97,6 +97,28 @@ class AssessmentRun(TenantModel):
         return None
 
 
+class RunSection(TenantModel):
+    """One step's section of a running run's results, kept apart until the run finishes.
+
+    Each step writes its own section once; the run's ``results`` are assembled from them in the
+    database when the run finishes. Rewriting the one results document at every step would copy
+    every earlier section again (tens of megabytes per step for a portfolio of thousands).
+    """
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=30)
+    # The section as JSON text: written once, parsed by the database when results are assembled.
+    data = models.TextField()
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="run_section_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.run}"
+
+
 class RunReport(TenantModel):
     """A run's PDF, kept in the database: served only through authenticated, scoped views."""
 

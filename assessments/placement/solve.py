@@ -6,6 +6,12 @@ GPUs per server cover the GPUs its workloads need in every period; servers never
 period to the next (the engine keeps what it bought); then the organization's limits. The
 matrices are built sparse: a workload appears in one row per period of the groups it may join,
 so the rows grow with workloads x periods, never with workloads squared.
+
+Workloads the problem cannot tell apart (same costs, needs, masks and weight: the same service
+run for several teams) are one class: x[c, o] counts how many of its k members take o, with
+sum over o = k, and a job's gang row holds through a binary z[c, o] >= x[c, o] / k. The optimum
+is the same; the solver no longer proves it over every permutation of interchangeable members.
+A class of one is the binary x[w, o] above, row for row.
 """
 
 from __future__ import annotations
@@ -52,6 +58,39 @@ LABELS = {
 
 
 @dataclass(frozen=True)
+class _Classes:
+    """Workloads grouped by everything the problem knows of them, in order of first member."""
+
+    members: tuple[NDArray[np.int64], ...]  # per class, its workloads in the problem's order
+
+    @property
+    def first(self) -> NDArray[np.int64]:
+        return np.array([m[0] for m in self.members], dtype=np.int64)
+
+    @property
+    def size(self) -> Array:
+        return np.array([m.size for m in self.members], dtype=np.float64)
+
+
+def _classes(problem: PlacementProblem) -> _Classes:
+    allowed = problem.allowed
+    count = len(problem.workloads)
+    features = np.hstack([
+        np.where(allowed, problem.cost, 0.0), allowed, problem.sovereign, problem.group_of,
+        problem.need_gpus.reshape(count, -1), problem.gangs(),
+        problem.workload_weights()[:, None],
+    ])  # fmt: skip
+    _, first, inverse = np.unique(features, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # classes in the order of their first member
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    of = rank[np.ravel(inverse)]
+    sorted_members = np.argsort(of, kind="stable")
+    bounds = np.searchsorted(of[sorted_members], np.arange(order.size + 1))
+    return _Classes(tuple(sorted_members[a:b] for a, b in itertools.pairwise(bounds)))
+
+
+@dataclass(frozen=True)
 class _Model:
     """The MILP's arrays, and where each variable came from."""
 
@@ -60,8 +99,9 @@ class _Model:
     row_low: Array
     row_high: Array
     upper: Array
-    pair_workload: NDArray[np.int64]
+    pair_class: NDArray[np.int64]
     pair_option: NDArray[np.int64]
+    classes: _Classes
 
     @property
     def variables(self) -> int:
@@ -74,8 +114,11 @@ class _Model:
 
 def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
     periods = problem.periods
-    pw, po = np.nonzero(problem.allowed)
-    n_x = pw.size
+    classes = _classes(problem)
+    first, size = classes.first, classes.size
+    pc, po = np.nonzero(problem.allowed[first])
+    pw = first[pc]  # the pair's class, by its first member (they are all alike)
+    n_x = pc.size
     pair_group = problem.group_of[pw, po]
     used = [g for g in range(len(problem.groups)) if np.any(pair_group == g)]
     first_held = {g: n_x + i * periods for i, g in enumerate(used)}
@@ -83,20 +126,22 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
     objective = np.zeros(n)
     objective[:n_x] = problem.cost[pw, po]
     upper = np.ones(n)
+    upper[:n_x] = size[pc]
     rows: list[Array] = []
     cols: list[Array] = []
     vals: list[Array] = []
     low: list[Array] = []
     high: list[Array] = []
+    gang_flags: list[tuple[int, float]] = []  # (pair, members): a class's z[c, o], added last
 
     def add(row_ids, col_ids, values, row_low, row_high) -> None:
         rows.append(np.asarray(row_ids)), cols.append(np.asarray(col_ids))
         vals.append(np.broadcast_to(np.asarray(values, dtype=np.float64), np.shape(row_ids)))
         low.append(np.atleast_1d(row_low)), high.append(np.atleast_1d(row_high))
 
-    count = len(problem.workloads)
+    count = first.size
     gangs = problem.gangs()
-    add(pw, np.arange(n_x), 1.0, np.ones(count), np.ones(count))
+    add(pc, np.arange(n_x), 1.0, size, size)
     row = count
     span = np.arange(periods)
     for g in used:
@@ -105,19 +150,24 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
         members = np.flatnonzero(pair_group == g)
         need = problem.need_gpus[pw[members], po[members]]  # (members, periods)
         # No more servers than every member's largest need could fill.
-        upper[held] = np.ceil(need.max(axis=1).sum() / group.gpus_per_server) + 1
+        most = (need.max(axis=1) * size[pc[members]]).sum()
+        upper[held] = np.ceil(most / group.gpus_per_server) + 1
         k, p = np.nonzero(need)
         add(row + p, members[k], need[k, p], np.full(periods, -np.inf), np.zeros(periods))
         add(row + span, held, -float(group.gpus_per_server), [], [])
         row += periods
         # A placed job's gang: GPUs per server x servers held from the first period (servers
-        # never fall) >= the GPUs it needs at once.
+        # never fall) >= the GPUs it needs at once; for a class, once any member is placed.
         gang = gangs[pw[members], po[members]]
         jobs = np.flatnonzero(gang > 0)
         if jobs.size:
             rows_of = row + np.arange(jobs.size)
-            add(rows_of, members[jobs], gang[jobs], np.full(jobs.size, -np.inf),
-                np.zeros(jobs.size))  # fmt: skip
+            columns = members[jobs].copy()
+            for j, pair in enumerate(members[jobs]):
+                if size[pc[pair]] > 1:
+                    columns[j] = n + len(gang_flags)
+                    gang_flags.append((int(pair), float(size[pc[pair]])))
+            add(rows_of, columns, gang[jobs], np.full(jobs.size, -np.inf), np.zeros(jobs.size))
             add(rows_of, np.full(jobs.size, held[0]), -float(group.gpus_per_server), [], [])
             upper[held] = np.maximum(upper[held], np.ceil(gang.max() / group.gpus_per_server))
             row += jobs.size
@@ -125,6 +175,18 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
         add(row + span[:-1], held[:-1], 1.0, np.full(steps, -np.inf), np.zeros(steps))
         add(row + span[:-1], held[1:], -1.0, [], [])
         row += steps
+    if gang_flags:
+        # x[c, o] <= k z[c, o]: z is 1 as soon as one of the class's k members is placed.
+        flags = np.arange(n, n + len(gang_flags))
+        pairs = np.array([pair for pair, _ in gang_flags])
+        members_of = np.array([k for _, k in gang_flags])
+        rows_of = row + np.arange(flags.size)
+        add(rows_of, pairs, 1.0, np.full(flags.size, -np.inf), np.zeros(flags.size))
+        add(rows_of, flags, -members_of, [], [])
+        row += flags.size
+        n += flags.size
+        objective = np.append(objective, np.zeros(flags.size))
+        upper = np.append(upper, np.ones(flags.size))
     last = np.array([first_held[g] + periods - 1 for g in used], dtype=np.int64)
     if limits.budget_cap is not None:
         spent = np.flatnonzero(objective)
@@ -145,7 +207,8 @@ def _build(problem: PlacementProblem, limits: Constraints) -> _Model:
     matrix = sparse.csr_array(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n)
     )
-    return _Model(objective, matrix, np.concatenate(low), np.concatenate(high), upper, pw, po)
+    low_all, high_all = np.concatenate(low), np.concatenate(high)
+    return _Model(objective, matrix, low_all, high_all, upper, pc, po, classes)
 
 
 def _run(model: _Model, time_limit_seconds: float, *, feasibility_only: bool = False):
@@ -166,9 +229,15 @@ def _run(model: _Model, time_limit_seconds: float, *, feasibility_only: bool = F
 
 
 def _choice(model: _Model, solution: OptimizeResult, workloads: int) -> NDArray[np.int64]:
-    x = solution.x[: model.pair_workload.size] > 0.5
+    """Option per workload: each class's members take its counts in order of the options."""
+    counts = np.rint(solution.x[: model.pair_class.size]).astype(np.int64)
     choice = np.full(workloads, -1, dtype=np.int64)
-    choice[model.pair_workload[x]] = model.pair_option[x]
+    taken = np.zeros(len(model.classes.members), dtype=np.int64)
+    for pair in np.flatnonzero(counts):
+        c = model.pair_class[pair]
+        members = model.classes.members[c][taken[c] : taken[c] + counts[pair]]
+        choice[members] = model.pair_option[pair]
+        taken[c] += counts[pair]
     return choice
 
 

@@ -40,7 +40,8 @@ GLOSSARY = (
 
 
 def _quantities(figure: dict) -> Iterator[dict]:
-    """Every sourced input under a figure (figures carry inputs, quantities a source)."""
+    """Every sourced input under a figure (figures carry inputs, quantities a source; an input
+    written in full elsewhere in the same list is a stub, ``see``, with neither)."""
     stack = [figure]
     while stack:
         item = stack.pop()
@@ -62,10 +63,14 @@ def _figure_lists(engine: dict) -> Iterator[tuple[str, list]]:
 def prices_used(engine: dict | None) -> list[dict]:
     """Each catalog figure the costs were computed from, once, with its source and date."""
     found: dict[tuple, dict] = {}
+    # A quantity names its source by index in the results' list (runs stored before the list
+    # existed carry the source itself).
+    sources = (engine or {}).get("sources") or []
     for option, figures in _figure_lists(engine or {}):
         for figure in figures:
             for quantity in _quantities(figure):
-                source = quantity.get("source") or {}
+                source = quantity.get("source")
+                source = sources[source] if isinstance(source, int) else source or {}
                 if source.get("kind") != "catalog":
                     continue
                 key = (quantity.get("name"), quantity.get("value"), quantity.get("unit"),

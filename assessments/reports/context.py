@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+
 from assessments import charts
 
-from . import appendix
+from . import appendix, ledger
 from .formatting import (
     breakeven,
     money,
@@ -23,9 +25,8 @@ from .formatting import (
 )
 
 HEATMAP_ROWS_PER_CHART = 40  # one chart must fit on a page; longer portfolios get several
-# Above this many workloads each gets a table row instead of a block: a 200-workload report
-# stays within its rendering budget (see benchmarks/report.py).
-DETAILED_WORKLOADS_MAX = 25
+# Up to this many heatmap rows each cell carries its score: text is what costs most to render.
+HEATMAP_LABELS_MAX = 25
 
 
 def _date(value: str | None) -> str:
@@ -206,6 +207,19 @@ def workload_rows(engine: dict, sovereignty: dict, recommendations: dict) -> lis
     return rows
 
 
+def _largest_first(workloads: list[dict], limit: int) -> list[dict]:
+    """The ``limit`` workloads that cost most under their recommended option (else their
+    cheapest), largest first; the inventory's order among equals."""
+
+    def cost(row: dict) -> float:
+        npv = row["recommended_npv"]
+        if npv is None:
+            npv = next((o["npv"] for o in row["options"] if o["option"] == row["cheapest"]), None)
+        return float(npv or 0.0)
+
+    return sorted(workloads, key=cost, reverse=True)[:limit]
+
+
 def _portfolio_findings(workloads: list[dict]) -> list[dict]:
     """Findings across the portfolio, once per rule, with the workload-option pairs they hit."""
     grouped: dict[str, dict] = {}
@@ -217,11 +231,13 @@ def _portfolio_findings(workloads: list[dict]) -> list[dict]:
     return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
 
 
-def _heatmaps(sovereignty: dict) -> list[str]:
+def _heatmaps(sovereignty: dict, only: set[str] | None = None) -> list[str]:
     workloads = sovereignty.get("workloads") or []
+    if only is not None:
+        workloads = [w for w in workloads if w.get("id") in only]
     if not workloads:
         return [charts.sovereignty_heatmap_svg(None)]
-    labels = len(workloads) <= DETAILED_WORKLOADS_MAX
+    labels = len(workloads) <= HEATMAP_LABELS_MAX
     return [
         charts.sovereignty_heatmap_svg(
             {**sovereignty, "workloads": workloads[i : i + size]}, cell_labels=labels
@@ -273,15 +289,28 @@ def _settings(values: dict | None) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
-    """Everything the report template prints, with the five charts as SVG strings."""
+def report_context(
+    *, results: dict, snapshot: dict, meta: dict, detailed_max: int | None = None
+) -> dict:
+    """Everything the report template prints, with the five charts as SVG strings.
+
+    A long portfolio's report details the ``detailed_max`` workloads that cost most (default
+    ``SOVRA_REPORT_DETAILED_WORKLOADS``; their heatmap too) and lists every workload in one
+    table row each: a thousand pages of detail would be read by no one, and the rest of it is
+    on the run's page and in its results.
+    """
     results, snapshot, meta = results or {}, snapshot or {}, meta or {}
+    if detailed_max is None:
+        detailed_max = settings.SOVRA_REPORT_DETAILED_WORKLOADS
     engine = results.get("engine") or {}
     monte_carlo = results.get("monte_carlo") or {}
     sovereignty = results.get("sovereignty") or {}
     currency = engine.get("currency") or monte_carlo.get("currency", "")
     summary = _summary(results, engine, monte_carlo, currency)
     workloads = workload_rows(engine, sovereignty, summary["recommendations"])
+    bounded = len(workloads) > detailed_max
+    detailed = _largest_first(workloads, detailed_max) if bounded else workloads
+    heatmaps = _heatmaps(sovereignty)
     scenario = snapshot.get("scenario") or {}
     assessment = snapshot.get("assessment") or {}
     header = " · ".join(
@@ -310,10 +339,18 @@ def report_context(*, results: dict, snapshot: dict, meta: dict) -> dict:
             "components": charts.components_svg(engine),
             "monte_carlo": charts.monte_carlo_svg(monte_carlo),
             "tornado": charts.tornado_svg(results.get("tornado")),
-            "heatmaps": _heatmaps(sovereignty),
+            "heatmaps": heatmaps,
+            # The report's: the detailed workloads' rows only (the run's page shows every one).
+            "detailed_heatmaps": (
+                _heatmaps(sovereignty, {w["id"] for w in detailed}) if bounded else heatmaps
+            ),
         },
         "workloads": workloads,
-        "compact_workloads": len(workloads) > DETAILED_WORKLOADS_MAX,
+        "detailed_workloads": detailed,
+        "not_detailed": len(workloads) - len(detailed),
+        "every_workload_pages": ledger.ledger_pages(workloads, currency) if bounded else [],
+        # Fewer workloads detailed than the run has: every one gets a row of the appendix.
+        "every_workload_table": bounded,
         "findings": _portfolio_findings(workloads),
         "criteria": sovereignty.get("criteria") or [],
         "assumptions": _settings(engine.get("assumptions")),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
 import time
 import uuid
@@ -19,16 +18,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from assessments import compute
-from assessments.models import AssessmentRun, RunReport, RunStatus
+from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
 from assessments.services.assessments import assessment_check_size
+from assessments.services.emails import run_url
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
 from portal.transient import TRANSIENT_ERRORS
@@ -63,21 +64,36 @@ def _store(run: AssessmentRun, **fields) -> None:
     if not updated:
         raise RunAbandoned(f"run {run.pk} is no longer running")
     for name, value in fields.items():
-        if isinstance(value, ResultsWithSection):
-            run.results = {**(run.results or {}), value.name: value.value}
-        else:
-            setattr(run, name, value)
+        setattr(run, name, value)
 
 
-class ResultsWithSection(Func):
-    """A run's results with one section set, by the database: a step sends its own section,
-    not the whole document again (tens of megabytes for a portfolio of thousands)."""
+def _store_section(run: AssessmentRun, name: str, section) -> None:
+    """Store one step's section on its own row (the results are assembled from the rows when
+    the run finishes), and keep it, as its JSON reads back, for the steps after it."""
+    section = compute.json_ready(section)
+    text = orjson.dumps(section, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    with transaction.atomic():
+        _store(run)
+        sections = RunSection.objects.for_organization(run.organization)
+        sections.filter(run=run, name=name).delete()  # an earlier try's
+        RunSection.objects.create_in(run.organization, run=run, name=name, data=text)
+    run.results = {**(run.results or {}), name: section}
+
+
+def _stored_sections(run: AssessmentRun) -> dict:
+    """The sections a previous try of this run stored (a redelivered task resumes after them)."""
+    rows = RunSection.objects.for_organization(run.organization).filter(run=run)
+    return {name: orjson.loads(data) for name, data in rows.values_list("name", "data")}
+
+
+class ResultsFromSections(Func):
+    """A run's results with its stored sections set, by the database: the sections are parsed
+    there, once, instead of being sent again as one document."""
 
     output_field = models.JSONField()
 
-    def __init__(self, name: str, value):
-        self.name, self.value = name, value
-        super().__init__(F("results"), Value(name), Value(json.dumps(value)))
+    def __init__(self, run_id: int):
+        super().__init__(F("results"), Value(run_id))
 
     def _parts(self, compiler, connection) -> tuple[list[str], list]:
         sqls, params = [], []
@@ -87,14 +103,21 @@ class ResultsWithSection(Func):
             params.extend(found)
         return sqls, params
 
+    def _sections(self, connection, aggregate: str, run_id: str) -> str:
+        # The table's name comes from the model, the run's id is a parameter (S608).
+        table = connection.ops.quote_name(RunSection._meta.db_table)
+        return f"(SELECT {aggregate} FROM {table} WHERE run_id = {run_id})"  # noqa: S608
+
     def as_postgresql(self, compiler, connection, **extra):
-        (results, name, value), params = self._parts(compiler, connection)
-        section = f"jsonb_build_object({name}::text, {value}::jsonb)"
-        return f"COALESCE({results}, '{{}}'::jsonb) || {section}", params
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "jsonb_object_agg(name, data::jsonb)", run_id)
+        return f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb)", params
 
     def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
-        (results, name, value), params = self._parts(compiler, connection)
-        return f"json_set(COALESCE({results}, '{{}}'), '$.' || {name}, json({value}))", params
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "json_group_object(name, json(data))", run_id)
+        # The embedded default keeps nothing in the row's results while a run computes.
+        return f"COALESCE({sections}, {results}, '{{}}')", params
 
 
 class RunAbandoned(RuntimeError):
@@ -113,15 +136,15 @@ def _snapshot(run: AssessmentRun) -> None:
         snapshot = run_snapshot(assessment=run.assessment)
     except ValueError as error:
         raise RunInputError(str(error)) from error
-    _check_scenario(snapshot["scenario"])
+    _check_scenario(snapshot)
     _store(run, snapshot=snapshot)
 
 
-def _check_scenario(document: dict) -> None:
-    from costing.engine.scenario import ScenarioInvalid, load_scenario
+def _check_scenario(snapshot: dict) -> None:
+    from costing.engine.scenario import ScenarioInvalid
 
     try:
-        load_scenario(document)
+        compute.scenario_of(snapshot)  # the steps after this one use it, parsed
     except ScenarioInvalid as error:
         problems = "; ".join(f"{path}: {message}" for path, message in error.errors[:5])
         raise RunInputError(
@@ -147,8 +170,7 @@ def _collector_paused():
 def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
     def do(run: AssessmentRun) -> None:
         with _collector_paused():
-            section = compute.json_safe(make(run))
-        _store(run, results=ResultsWithSection(name, section))
+            _store_section(run, name, make(run))
 
     return do
 
@@ -182,7 +204,7 @@ def _render(run: AssessmentRun) -> None:
         pages=pages,
         render_seconds=time.perf_counter() - started,
     )
-    _store(run, results=ResultsWithSection("summary", summary))
+    _store_section(run, "summary", summary)
 
 
 def report_meta(run: AssessmentRun) -> dict:
@@ -190,6 +212,9 @@ def report_meta(run: AssessmentRun) -> dict:
     return {
         "organization": run.organization.name,
         "run_id": str(run.pk),
+        # Where a long report's reader finds the detail it leaves out.
+        "run_url": run_url(run),
+        "results_url": run_url(run, "api:run-results"),
         "run_number": run.number,
         "assessment": run.assessment.name,
         "created": run.created_at.isoformat(),
@@ -322,6 +347,21 @@ def out_of_time_error(step: str = "") -> str:
     )
 
 
+def results_too_large_error(workloads: int) -> str:
+    return (
+        f"The results of these {workloads:,} workloads are larger than the database holds in "
+        "one document (PostgreSQL's jsonb: 256 MB). Select fewer workloads per assessment (a "
+        "few thousand at most) and run the rest in another."
+    )
+
+
+def _beyond_a_limit(error: DatabaseError) -> bool:
+    """Whether the database refused a value for its size (PostgreSQL: program limit exceeded,
+    SQLSTATE 54000; SQLite: string or blob too big), which no retry can change."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "54000" or "too big" in str(cause or error)
+
+
 def out_of_memory_error(step: str) -> str:
     return (
         f"Stopped at step '{step}': the worker ran out of memory. Select fewer workloads or "
@@ -348,16 +388,18 @@ def assessment_run_execute(
         return RunStatus.FAILED
     if run is None:
         return "skipped"
+    run.results = {**(run.results or {}), **_stored_sections(run)}
     timings = dict(run.timings or {})
     try:
-        for step in STEPS:
-            if step.done(run):
-                continue
-            _store(run, step=step.name)
-            started = time.perf_counter()
-            step.do(run)
-            timings[step.name] = round(time.perf_counter() - started, 3)
-            _store(run, timings=timings, progress_pct=step.progress_pct)
+        with compute.scenario_parsed_once():
+            for step in STEPS:
+                if step.done(run):
+                    continue
+                _store(run, step=step.name)
+                started = time.perf_counter()
+                step.do(run)
+                timings[step.name] = round(time.perf_counter() - started, 3)
+                _store(run, timings=timings, progress_pct=step.progress_pct)
     except RunAbandoned:
         logger.warning("run %s was finished elsewhere while computing", run_id)
         return "abandoned"
@@ -386,34 +428,49 @@ def assessment_run_execute(
             "administrator.",
         )
         return RunStatus.FAILED
-    _finish(run, RunStatus.SUCCEEDED)
-    return RunStatus.SUCCEEDED
+    return _finish(run, RunStatus.SUCCEEDED)
 
 
-def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
-    """Close an unfinished run (the last write it ever gets), then queue its emails and
-    callback."""
+def _finish(run: AssessmentRun, status: str, error: str = "") -> str:
+    """Close an unfinished run (the last write it ever gets, with its results assembled from the
+    sections its steps stored), then queue its emails and callback; returns its status."""
     summary = (run.results or {}).get("summary") or {}
     npv = summary.get("cheapest_npv")
+    unfinished = AssessmentRun.objects.for_organization(run.organization).filter(
+        pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
+    )
     with transaction.atomic():
-        updated = (
-            AssessmentRun.objects.for_organization(run.organization)
-            .filter(pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
-            .update(
+        try:
+            with transaction.atomic():
+                updated = unfinished.update(
+                    status=status,
+                    error=error,
+                    step="done" if status == RunStatus.SUCCEEDED else "failed",
+                    progress_pct=100 if status == RunStatus.SUCCEEDED else run.progress_pct,
+                    finished_at=timezone.now(),
+                    heartbeat_at=timezone.now(),
+                    currency=summary.get("currency", ""),
+                    cheapest_option=summary.get("cheapest_option") or "",
+                    cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
+                    recommended_option=summary.get("recommended_option") or "",
+                    results=ResultsFromSections(run.pk),
+                )
+        except DatabaseError as too_large:
+            if not _beyond_a_limit(too_large):
+                raise
+            # Another try would meet the same limit: fail once, saying what to change.
+            logger.error("run %s: its results exceed what one document may hold", run.pk)
+            status = RunStatus.FAILED
+            updated = unfinished.update(
                 status=status,
-                error=error,
-                step="done" if status == RunStatus.SUCCEEDED else "failed",
-                progress_pct=100 if status == RunStatus.SUCCEEDED else run.progress_pct,
+                error=results_too_large_error(len((run.snapshot or {}).get("workloads") or ())),
+                step="failed",
                 finished_at=timezone.now(),
                 heartbeat_at=timezone.now(),
-                currency=summary.get("currency", ""),
-                cheapest_option=summary.get("cheapest_option") or "",
-                cheapest_npv=None if npv is None else Decimal(str(round(npv, 2))),
-                recommended_option=summary.get("recommended_option") or "",
             )
-        )
         if not updated:
-            return
+            return status
+        RunSection.objects.for_organization(run.organization).filter(run=run).delete()
         recipients = list(run.assessment.recipients or [])
         if status == RunStatus.SUCCEEDED and recipients:
             from assessments.services.emails import report_email_queue
@@ -429,6 +486,7 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> None:
             from assessments.services.callbacks import enqueue_callback
 
             transaction.on_commit(lambda: enqueue_callback(run))
+    return status
 
 
 def assessment_run_fail(*, organization_id: int, run_id: int, error: str) -> None:

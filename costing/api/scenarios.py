@@ -183,6 +183,13 @@ class ScenarioResultSerializer(serializers.Serializer):
         "rules (`$.eligibility`) permit against the cheapest regardless of them, with the rules "
         "that make the difference, and their sum. Null with ?results=portfolio.",
     )
+    sources = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Where the inputs come from, each source once (kind, reference, url, date, "
+        "note): an input quantity's `source` is its index in this list. Within a workload's "
+        "sizing figures, and within one option's figures, a figure met again is written as its "
+        "name, value and unit with `see`, the `id` of the entry written in full.",
+    )
 
 
 _EVALUATE_SCHEMA = extend_schema(

@@ -48,6 +48,14 @@ class OfferLookups:
     def owned_terms(self, option: str, gpu: str) -> tuple:
         return self._once(("terms", option, gpu), owned_terms_figures, option, gpu)
 
+    def api_offers(self, workload) -> list:
+        """``options.api_offers_for``, which depends on the model, its named equivalent and
+        the kind of work only: asked once per such triple, not once per workload."""
+        key = ("api", workload.model, workload.api_equivalent, workload.kind)
+        if key not in self.found:
+            self.found[key] = (opt.api_offers_for(workload, self.scenario), None)
+        return self.found[key][0]
+
 
 def choose(plan: Plan, scenario: Scenario, option: str, lookups: OfferLookups) -> None:
     """Pick the cheapest GPU type and permitted offer for one option, or record why there is

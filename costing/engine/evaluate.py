@@ -153,7 +153,7 @@ def _breakevens(scenario: Scenario, results: dict[str, OptionResult]) -> tuple[d
             "options": [a, b],
             "cheaper_at_horizon": cheap,
             "breakeven_month": None if month is None else month.value,
-            "figure": None if month is None else month.as_dict(),
+            "figure": month,  # written out with the result's sources by as_dict
         })  # fmt: skip
     return tuple(rows)
 

@@ -22,6 +22,15 @@ class Source:
     date: str = ""  # ISO date the source states, if any
     note: str = ""
 
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "reference": self.reference,
+            "url": self.url,
+            "date": self.date,
+            "note": self.note,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
@@ -37,13 +46,7 @@ class Quantity:
             "name": self.name,
             "value": self.value,
             "unit": self.unit,
-            "source": {
-                "kind": self.source.kind,
-                "reference": self.source.reference,
-                "url": self.source.url,
-                "date": self.source.date,
-                "note": self.source.note,
-            },
+            "source": self.source.as_dict(),
         }
 
 

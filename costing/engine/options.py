@@ -209,7 +209,21 @@ def placements(
     workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]
 ) -> tuple[dict[str, Placement], dict[str, str]]:
     """The workload sized on each GPU type it can run on (GPU work runs on its own class only),
-    and why it does not fit on the others it was sized for, by GPU type."""
+    and why it does not fit on the others it was sized for, by GPU type; remembered in
+    ``scenario.sized`` while the workload, assumptions, models and parts are the same objects."""
+    key = (id(workload), frozenset(gpus))
+    depends = (workload, scenario.assumptions, scenario.models, scenario.accelerators)
+    kept = scenario.sized.get(key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], depends, strict=True)):
+        return kept[1]
+    sized = _sized(workload, scenario, gpus)
+    scenario.sized[key] = (depends, sized)
+    return sized
+
+
+def _sized(
+    workload: ScenarioWorkload, scenario: Scenario, gpus: set[str]
+) -> tuple[dict[str, Placement], dict[str, str]]:
     known = scenario.accelerators
     if not workload.is_token and workload.kind not in TRAINING_KINDS:
         gpus = {known.find(workload.gpu_class).name} & gpus
@@ -374,9 +388,12 @@ def api_bill(workload: ScenarioWorkload, offer: ApiOffer) -> Figure:
     return offer.regional(bill) if workload.regional_processing else bill
 
 
-def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOffer, Figure]:
+def cheapest_api(
+    workload: ScenarioWorkload, scenario: Scenario, offers: list[ApiOffer] | None = None
+) -> tuple[ApiOffer, Figure]:
     """The permitted API offer with the lowest bill for one month, converted; Missing if none
-    has a price, Refused if the workload's rules refuse every priced one."""
+    has a price, Refused if the workload's rules refuse every priced one. ``offers``: the
+    workload's ``api_offers_for``, when the caller has them already."""
     if not api_billable(workload):
         if workload.kind in MEDIA:
             unit = MEDIA[workload.kind].unit
@@ -388,8 +405,8 @@ def cheapest_api(workload: ScenarioWorkload, scenario: Scenario) -> tuple[ApiOff
     best = best_refused = None
     reasons: list[str] = []
     # On equal bills the offer under the model's own name is taken, then the catalog's order.
-    offers = sorted(api_offers_for(workload, scenario), key=lambda o: o.model != workload.model)
-    for offer in offers:
+    candidates = api_offers_for(workload, scenario) if offers is None else offers
+    for offer in sorted(candidates, key=lambda o: o.model != workload.model):
         try:
             bill = api_bill(workload, offer)
             rate = scenario.fx().rate(bill.unit, scenario.reporting_currency)

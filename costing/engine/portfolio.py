@@ -101,8 +101,9 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
             if option in rules.refused_options:
                 refuse_option(plan, option, rules.refused_options[option])
             elif option == "managed_api":
+                offers = lookups.api_offers(workload)
                 try:
-                    offer, bill = opt.cheapest_api(workload, scenario)
+                    offer, bill = opt.cheapest_api(workload, scenario, offers)
                     plan.api_bill, plan.prices[option] = bill.value, (bill,)
                     region = ", ".join(offer.regions)
                     plan.suppliers[option] = (("api", offer.provider, region, offer.id),)
@@ -110,7 +111,7 @@ def make_plans(scenario: Scenario, drivers: Drivers) -> list[Plan]:
                     plan.unavailable[option] = opt.unavailable(option, error)
                     if not opt.api_billable(workload):
                         plan.inapplicable.add(option)
-                    no_offer = not opt.api_offers_for(workload, scenario)
+                    no_offer = not offers
                     if no_offer or option in plan.inapplicable or isinstance(error, Refused):
                         plan.incompatible.add(option)
             else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costing.engine.cashflows import COMPONENTS, Array
+from costing.engine.figure_json import FigureWriter
 from costing.engine.figures import Figure
 from costing.engine.offers import Unavailable
 from costing.engine.sovereignty_price import SovereigntyPrice
@@ -67,7 +68,9 @@ class OptionResult:
     def figure(self, name: str) -> Figure | None:
         return next((f for f in self.figures if f.name == name), None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, writer: FigureWriter | None = None) -> dict:
+        writer = writer or FigureWriter()
+        (figures,) = writer.scope([self.figures])
         return {
             "option": self.option,
             "currency": self.currency,
@@ -75,36 +78,12 @@ class OptionResult:
             "npv": float(self.npv.mean()),
             "monthly_by_component": {k: v.round(2).tolist() for k, v in self.components.items()},
             "monthly_total": self.monthly.round(2).tolist(),
-            "figures": figures_as_dicts(self.figures),
+            "figures": figures,
             "fallbacks": list(self.fallbacks),
         }
 
 
 Outcome = OptionResult | Unavailable
-
-
-def figures_as_dicts(figures: tuple[Figure, ...]) -> list[dict]:
-    """The figures of one list, each written once: a figure used as an input of another one of
-    the list (a component in the total, a price in a component) is referred to by name
-    (``"see": "figures"``) rather than repeated, which keeps a run's results small."""
-    listed = {id(f) for f in figures}
-
-    def write(figure) -> dict:
-        if not isinstance(figure, Figure):
-            return figure.as_dict()  # a sourced input quantity
-        inputs = []
-        for item in figure.inputs:
-            if isinstance(item, Figure) and id(item) in listed:
-                inputs.append({"name": item.name, "value": item.value, "unit": item.unit,
-                               "see": "figures"})  # fmt: skip
-            elif isinstance(item, Figure):
-                inputs.append(write(item))
-            else:
-                inputs.append(item.as_dict())
-        return {"name": figure.name, "value": figure.value, "unit": figure.unit,
-                "formula": figure.formula, "inputs": inputs}  # fmt: skip
-
-    return [write(f) for f in figures]
 
 
 @dataclass(frozen=True)
@@ -120,21 +99,23 @@ class WorkloadResult:
     # option -> who is paid: [{"role", "name", "region"}] (servers, cloud providers, API providers)
     suppliers: dict[str, list[dict]] | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self, writer: FigureWriter | None = None) -> dict:
+        writer = writer or FigureWriter()
+        # Options on the same GPU type share one sizing: its working is written once, and the
+        # figures of every GPU type's sizing as one scope (they share the model's figures).
+        by_gpu = {row["gpu"]: row["figures"] for row in self.sizing.values()}
+        sizing_figures = writer.scope(list(by_gpu.values()))
         return {
             "id": self.id,
             "name": self.name,
             "kind": self.kind,
-            # Options on the same GPU type share one sizing: its working is written once.
             "sizing": {
                 option: {k: v for k, v in row.items() if k != "figures"}
                 for option, row in self.sizing.items()
             },
-            "sizing_figures": {
-                row["gpu"]: [f.as_dict() for f in row["figures"]] for row in self.sizing.values()
-            },
-            "options": {k: v.as_dict() for k, v in self.options.items()},
-            "breakevens": list(self.breakevens),
+            "sizing_figures": dict(zip(by_gpu, sizing_figures, strict=True)),
+            "options": {k: _outcome_dict(v, writer) for k, v in self.options.items()},
+            "breakevens": breakevens_as_dicts(self.breakevens, writer),
             "suppliers": self.suppliers or {},
         }
 
@@ -162,7 +143,8 @@ class ScenarioResult:
         return {k: v for k, v in self.portfolio.items() if isinstance(v, OptionResult)}
 
     def as_dict(self) -> dict:
-        return {
+        writer = FigureWriter()
+        written = {
             "name": self.name,
             "engine_version": ENGINE_VERSION,
             "currency": self.currency,
@@ -171,10 +153,10 @@ class ScenarioResult:
             "discounting": self.discounting,
             "cheapest_by_npv": self.cheapest,
             "left_out_of_totals": list(self.left_out),
-            "portfolio": {k: v.as_dict() for k, v in self.portfolio.items()},
+            "portfolio": {k: _outcome_dict(v, writer) for k, v in self.portfolio.items()},
             "fleets": self.fleets,
-            "breakevens": list(self.breakevens),
-            "workloads": [w.as_dict() for w in self.workloads],
+            "breakevens": breakevens_as_dicts(self.breakevens, writer),
+            "workloads": [w.as_dict(writer) for w in self.workloads],
             "components": COMPONENTS,
             "assumptions": self.assumptions,
             "method": METHOD,
@@ -182,3 +164,21 @@ class ScenarioResult:
                 self.sovereignty_price.as_dict() if self.sovereignty_price else None
             ),
         }
+        # Every quantity above names its source by its index in this list.
+        written["sources"] = writer.sources()
+        return written
+
+
+def _outcome_dict(outcome: Outcome, writer: FigureWriter) -> dict:
+    return outcome.as_dict(writer) if isinstance(outcome, OptionResult) else outcome.as_dict()
+
+
+def breakevens_as_dicts(rows: tuple[dict, ...], writer: FigureWriter) -> list[dict]:
+    """Breakeven rows with their month's figure (kept as a Figure until now) written out."""
+    out = []
+    for row in rows:
+        figure = row.get("figure")
+        if isinstance(figure, Figure):
+            row = {**row, "figure": writer.scope([[figure]])[0][0]}
+        out.append(row)
+    return out

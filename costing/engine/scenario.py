@@ -242,6 +242,12 @@ class Scenario:
     eligibility: dict[str, Eligibility] = field(default_factory=dict)
     # The parts offers and workloads name, and how a name finds one (hardware.Accelerators).
     accelerators: Accelerators = field(default_factory=public_accelerators)
+    # Each workload's sizing on the GPU types, kept across the evaluations of this scenario and
+    # of its copies (replace() shares the dict): a run evaluates it some eight times (Monte
+    # Carlo, sensitivity, placement...) and sizing reads no price and no uncertain input.
+    sized: dict = field(
+        default_factory=dict, repr=False, compare=False, metadata={"document": False}
+    )
 
     def rules_for(self, workload: ScenarioWorkload) -> Eligibility:
         """The eligibility profile of a workload (no refusals when it names none)."""

@@ -245,6 +245,9 @@ SOVRA_WHATIF_WAITING = env.int("SOVRA_WHATIF_WAITING", default=2)
 SOVRA_WHATIF_NICE = env.int("SOVRA_WHATIF_NICE", default=10)
 # Assessments run in a worker: bound the workloads one may cover, checked on save, start and run.
 SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", default=20_000)
+# A run's PDF details this many workloads, those that cost most; a longer portfolio's report
+# lists every workload in one table row each and says where the rest of the detail is.
+SOVRA_REPORT_DETAILED_WORKLOADS = env.int("SOVRA_REPORT_DETAILED_WORKLOADS", default=50)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")

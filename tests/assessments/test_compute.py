@@ -4,7 +4,9 @@ workload, the recommendation, and the plain-language summary."""
 from __future__ import annotations
 
 import copy
+import math
 
+import orjson
 import pytest
 
 from assessments import compute, risks
@@ -166,3 +168,28 @@ def test_serving_loads_that_fill_a_small_fraction_of_a_replica_are_named():
         "replica of its own is mostly idle; an API or a fleet shared with other workloads "
         "serves such a load for less"
     ]
+
+
+def test_a_runs_steps_read_its_snapshots_scenario_parsed_once(example):
+    snapshot, _ = example
+    assert compute.scenario_of(snapshot) is not compute.scenario_of(snapshot)
+    with compute.scenario_parsed_once():
+        parsed = compute.scenario_of(snapshot)
+        assert compute.scenario_of(snapshot) is parsed
+        other = copy.deepcopy(snapshot)
+        assert compute.scenario_of(other) is not parsed
+    assert compute.scenario_of(snapshot) is not parsed  # nothing kept after the run
+
+
+def test_a_section_is_kept_as_its_json_reads_back():
+    """GIVEN a section with numbers that are not numbers, tuples, keys that are not strings and
+    one dict under two parents WHEN made ready THEN it equals its JSON read back, changed in
+    place (a run keeps its large sections without a copy)."""
+    quantity = {"name": "PUE", "value": math.nan}
+    section = {"npv": math.inf, "inputs": (quantity, 1.5), 12: [quantity, (2, -math.inf)]}
+    stored = orjson.loads(orjson.dumps(section, option=orjson.OPT_NON_STR_KEYS))
+    kept = compute.json_ready(section)
+    assert kept is section and kept == stored
+    assert kept == {"npv": None, "inputs": [{"name": "PUE", "value": None}, 1.5],
+                    "12": [{"name": "PUE", "value": None}, [2, None]]}  # fmt: skip
+    assert compute.json_ready(math.nan) is None

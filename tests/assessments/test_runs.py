@@ -61,6 +61,8 @@ def test_a_started_run_computes_every_step_and_stores_its_report(
     assert set(run.results) == {
         "engine", "monte_carlo", "tornado", "sovereignty", "placement", "summary"
     }  # fmt: skip
+    # The sections the steps stored one by one are the results now, and kept nowhere else.
+    assert not run.sections.exists()
     snapshot = run.snapshot
     assert [w["external_id"] for w in snapshot["workloads"]][:2] == ["NL-AUD-01", "NL-CHAT-04"]
     assert snapshot["versions"]["engine"] == "1"
@@ -121,7 +123,8 @@ def test_a_redelivered_task_resumes_at_the_first_step_not_stored(
         )
     stored = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
     assert stored.status == RunStatus.RUNNING
-    assert {"engine", "monte_carlo"} <= set(stored.results) and "tornado" not in stored.results
+    sections = set(stored.sections.values_list("name", flat=True))
+    assert {"engine", "monte_carlo"} <= sections and "tornado" not in sections
     taken_at = stored.snapshot["taken_at"]
     engine_seconds = stored.timings["engine"]
 
@@ -335,6 +338,16 @@ def test_the_attempts_allowed_come_from_the_setting(assessment, monkeypatch, set
     assert failed.error.startswith("Stopped after 1 attempts")
 
 
+def _failed_at_once(assessment) -> AssessmentRun:
+    """A new run of ``assessment`` executed once, which must have failed."""
+    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
+    outcome = assessment_run_execute(
+        organization_id=assessment.organization_id, run_id=run.pk, task_id="t1"
+    )
+    assert outcome == RunStatus.FAILED
+    return AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+
+
 def test_a_run_past_its_soft_time_limit_fails_at_once_with_the_reason(assessment, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -344,16 +357,13 @@ def test_a_run_past_its_soft_time_limit_fails_at_once_with_the_reason(assessment
         raise SoftTimeLimitExceeded
 
     monkeypatch.setattr(runs_module.compute, "monte_carlo_section", too_slow)
-    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
-    outcome = assessment_run_execute(
-        organization_id=assessment.organization_id, run_id=run.pk, task_id="t1"
-    )
-    assert outcome == RunStatus.FAILED
-    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    failed = _failed_at_once(assessment)
     assert failed.attempts == 1
     assert failed.error.startswith(
         "Stopped at step 'monte_carlo': the run took longer than the 3600 seconds"
     )
+    # What was computed before the failure stays with the run.
+    assert set(failed.results) == {"engine"} and not failed.sections.exists()
 
 
 def test_a_run_out_of_memory_fails_at_once_with_the_reason(assessment, monkeypatch):
@@ -363,12 +373,7 @@ def test_a_run_out_of_memory_fails_at_once_with_the_reason(assessment, monkeypat
         raise MemoryError
 
     monkeypatch.setattr(runs_module.compute, "engine_section", too_big)
-    run = AssessmentRun.objects.create_in(assessment.organization, assessment=assessment, number=1)
-    outcome = assessment_run_execute(
-        organization_id=assessment.organization_id, run_id=run.pk, task_id="t1"
-    )
-    assert outcome == RunStatus.FAILED
-    failed = AssessmentRun.objects.for_organization(assessment.organization).get(pk=run.pk)
+    failed = _failed_at_once(assessment)
     assert failed.error.startswith("Stopped at step 'engine': the worker ran out of memory")
 
 
@@ -424,3 +429,23 @@ def test_a_run_is_refused_at_start_and_failed_in_the_worker_once_its_inventory_i
     failed = AssessmentRun.objects.for_organization(org).get(pk=queued.pk)
     assert failed.error.startswith("This assessment covers 3 workloads")
     assert "the limit is 2 per assessment" in failed.error
+
+
+def test_results_larger_than_the_database_holds_fail_the_run_once_saying_what_to_do(
+    assessment, monkeypatch
+):
+    """GIVEN results the database refuses for their size (PostgreSQL's jsonb holds 256 MB; a
+    portfolio of several thousand workloads reaches it) WHEN the run finishes THEN it fails at
+    once with what to change, instead of being retried as if the database were away."""
+    from assessments.services import runs as runs_module
+
+    def beyond_a_limit(self, compiler, connection, **extra):
+        return "repeat('x', 1100000000)::jsonb", []  # PostgreSQL: SQLSTATE 54000
+
+    monkeypatch.setattr(runs_module.ResultsFromSections, "as_postgresql", beyond_a_limit)
+    failed = _failed_at_once(assessment)
+    assert failed.status == RunStatus.FAILED and failed.results == {}
+    workloads = len(failed.snapshot["workloads"])
+    assert failed.error.startswith(f"The results of these {workloads:,} workloads are larger")
+    assert "Select fewer workloads" in failed.error
+    assert not failed.sections.exists()

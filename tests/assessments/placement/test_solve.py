@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assessments.placement.costs import placement_cost
 from assessments.placement.problem import Constraints, FleetGroup, PlacementProblem
 from assessments.placement.solve import MIP_REL_GAP, solve_placement
 from tests.assessments.placement.conftest import two_on_one_server
@@ -34,8 +37,9 @@ def test_two_workloads_cheaper_in_the_cloud_alone_share_one_server():
          "rack_units": 8.0}
     ]  # fmt: skip
     assert result["constraints"]["binding"] == []
-    assert result["variables"] == 5  # 4 pairs + 1 server count
-    assert result["rows"] == 3  # 2 assignments + 1 capacity (one period: no step rows)
+    # a and b are alike: one class of two, counted per option (2 counts + 1 server count).
+    assert result["variables"] == 3
+    assert result["rows"] == 2  # 1 class assignment + 1 capacity (one period: no step rows)
 
 
 def test_a_power_limit_below_one_server_sends_both_to_the_cloud():
@@ -203,3 +207,43 @@ def _fields(problem: PlacementProblem) -> dict:
     names = ("workloads", "options", "cost", "allowed", "sovereign", "groups", "group_of",
              "need_gpus", "constraints", "weights", "currency")  # fmt: skip
     return {name: getattr(problem, name) for name in names}
+
+
+@st.composite
+def portfolios_with_copies(draw) -> PlacementProblem:
+    """Up to 6 workloads, each kind 1-3 times over (the same service for several teams), some
+    needing their GPUs at once (a gang), under one of the limits or none."""
+    kinds = draw(problems())
+    copies = draw(st.lists(st.integers(1, 3), min_size=len(kinds.workloads),
+                           max_size=len(kinds.workloads)))  # fmt: skip
+    rows = np.repeat(np.arange(len(kinds.workloads)), copies)[:6]
+    gang = np.where(kinds.group_of >= 0, draw(st.sampled_from([0.0, 8.0, 12.0])), 0.0)
+    problem = PlacementProblem(**{
+        **_fields(kinds), "workloads": tuple(f"w{i}" for i in range(rows.size)),
+        "cost": kinds.cost[rows], "allowed": kinds.allowed[rows],
+        "sovereign": kinds.sovereign[rows], "group_of": kinds.group_of[rows],
+        "need_gpus": kinds.need_gpus[rows], "gang_gpus": gang[rows],
+    })  # fmt: skip
+    limits = draw(st.one_of(st.just(Constraints()), LIMITS))
+    return PlacementProblem(**{**_fields(problem), "gang_gpus": gang[rows], "constraints": limits})
+
+
+@settings(max_examples=60, deadline=None)
+@given(portfolios_with_copies())
+def test_alike_workloads_solved_as_one_class_reach_the_optimum_of_every_assignment(problem):
+    """GIVEN workloads repeated (solved as counts per option, not one binary each) WHEN placed
+    THEN the cost is the least of every assignment that meets the limits, worked out one by
+    one, and the placement is one of those."""
+    result = solve_placement(problem)
+    feasible = []
+    for choice in itertools.product(*(np.flatnonzero(row) for row in problem.allowed)):
+        costed = placement_cost(problem, np.array(choice))
+        if not costed.violations:
+            feasible.append(costed.cost)
+    if not feasible:
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    assert min(feasible) - 1e-9 <= result.cost <= min(feasible) * (1 + 2 * MIP_REL_GAP) + 1e-9
+    choice = np.array([problem.options.index(result.assignment[w]) for w in problem.workloads])
+    assert not placement_cost(problem, choice).violations

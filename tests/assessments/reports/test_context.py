@@ -1,6 +1,7 @@
-"""The report tolerates runs whose optional steps are missing, and compacts long portfolios."""
+"""The report tolerates runs whose optional steps are missing, and bounds long portfolios."""
 
 import copy
+import re
 
 from assessments.reports import report_context, report_html
 
@@ -16,7 +17,12 @@ def test_a_run_without_optional_sections_still_renders(results, snapshot, meta):
     assert "Recommendation: Managed API." in html
 
 
-def test_long_portfolios_get_one_row_per_workload(results, snapshot, meta):
+def test_long_portfolios_detail_the_workloads_that_cost_most_and_list_every_one(
+    results, snapshot, meta
+):
+    """GIVEN 42 workloads and a report that details 5 WHEN its context is built THEN the 5 are
+    those whose recommended option costs most, largest first, and every workload keeps its
+    row (and its findings)."""
     engine = results["engine"]
     extra = []
     for i in range(30):
@@ -24,10 +30,30 @@ def test_long_portfolios_get_one_row_per_workload(results, snapshot, meta):
         row["id"] = f"{row['id']}-{i}"
         extra.append(row)
     engine["workloads"] += extra
-    context = report_context(results=results, snapshot=snapshot, meta=meta)
-    assert context["compact_workloads"] is True
+    context = report_context(results=results, snapshot=snapshot, meta=meta, detailed_max=5)
+    assert context["every_workload_table"] is True
+    assert len(context["workloads"]) == 42 and context["not_detailed"] == 37
+
+    def cost(row: dict) -> float:  # under the recommended option, else the cheapest
+        priced = [o["npv"] for o in row["options"] if o["available"]]
+        return row["recommended_npv"] or min(priced, default=0.0)
+
+    detailed = context["detailed_workloads"]
+    costs = [cost(w) for w in detailed]
+    assert len(detailed) == 5 and costs == sorted(costs, reverse=True)
+    others = [w for w in context["workloads"] if w not in detailed]
+    assert all(cost(w) <= costs[-1] for w in others)
     b02 = next(f for f in context["findings"] if f["rule_id"] == "B02")
     assert "archive-rag on Managed API" in b02["pairs"]
+    # The run's page has a heatmap row for every scored workload; the report, the detailed.
+    rows = re.compile(r'data-workload="([^"]+)"')
+    page = {i for svg in context["charts"]["heatmaps"] for i in rows.findall(svg)}
+    report = {i for svg in context["charts"]["detailed_heatmaps"] for i in rows.findall(svg)}
+    assert len(page) == 12 and report and report == page & {w["id"] for w in detailed}
+
+    whole = report_context(results=results, snapshot=snapshot, meta=meta, detailed_max=42)
+    assert whole["every_workload_table"] is False
+    assert whole["detailed_workloads"] == whole["workloads"]
 
 
 def test_the_cover_names_the_criteria_library_as_text_never_as_a_repr():

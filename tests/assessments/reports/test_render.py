@@ -77,6 +77,30 @@ def test_workload_findings_carry_rule_and_citation(pdf_text):
     assert "bound by compute" in pdf_text
 
 
+def test_a_long_portfolios_report_details_the_costliest_and_says_where_the_rest_is(
+    media_house_results, snapshot, meta, settings, tmp_path
+):
+    """GIVEN a report that details 3 workloads WHEN the media house's 12 are rendered THEN the
+    3 that cost most get their detail, every one a row of the appendix, and the report says in
+    words where the other 9 are detailed: the run's page and its results through the API."""
+    settings.SOVRA_REPORT_DETAILED_WORKLOADS = 3
+    page = "https://sovra.example/o/nordlicht/assessments/runs/3/"
+    api = "https://sovra.example/api/v1/orgs/nordlicht/runs/3/results/"
+    meta = {**meta, "run_url": page, "results_url": api}
+    pdf = render_report_pdf(results=media_house_results, snapshot=snapshot, meta=meta)
+    text = " ".join(_run(["pdftotext"], pdf, tmp_path).split())
+    assert "This report details the 3 of the run's 12 workloads that cost most" in text
+    assert (
+        "The detail of the other 9 workloads (sizing, the cost of every option, sovereignty "
+        f"scores and findings) is on the run's page in Sovra ({page}) and in the run's results "
+        f"through the API ({api})."
+    ) in text
+    assert re.search(r"appendix table Every workload \(page \d+\)", text)
+    table = "".join(text[text.rindex("Every workload All 12 workloads") :].split())
+    for workload in media_house_results["engine"]["workloads"]:
+        assert workload["id"] in table
+
+
 def test_fonts_are_the_bundled_family_embedded(rendered, tmp_path):
     rows = _run(["pdffonts"], rendered, tmp_path).splitlines()[2:]
     assert rows, "the PDF names no font"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from costing.engine.evaluate import evaluate
+from costing.engine.figure_json import resolve
 from costing.engine.hardware import Accelerator, Accelerators, public_accelerators
 from costing.engine.scenario import ScenarioInvalid, load_scenario
 
@@ -82,8 +83,9 @@ def test_a_document_prices_work_on_the_parts_it_carries():
     workload = result.workloads[0]
     assert [row["gpu"] for row in workload.sizing.values()] == ["Example NPU 96"]
     assert workload.options["cloud_on_demand"].total.mean() > 0
-    figures = workload.as_dict()["sizing_figures"]["Example NPU 96"]
-    cited = json.dumps(figures)
+    written = result.as_dict()
+    figures = written["workloads"][0]["sizing_figures"]["Example NPU 96"]
+    cited = json.dumps(resolve(figures, written["sources"]))
     assert "vendor datasheet" in cited
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from costing.engine import options as opt
 from costing.engine.cashflows import loan_payments
 from costing.engine.evaluate import evaluate
 from costing.engine.offers import Unavailable
 from costing.engine.results import OptionResult
 from costing.engine.scenario import load_scenario
+from tests.costing.engine.test_scenario import EXAMPLE
 
 SRC = {"reference": "test figure", "note": "round number chosen to check by hand"}
 
@@ -342,3 +346,18 @@ def test_cheapest_offer_is_chosen_among_those_that_can_serve():
     )
     committed = option(result, "cloud_committed")  # only the first offer has a 1-year price
     assert committed.components["cloud_committed"][1] == pytest.approx(730 * 2.0)
+
+
+def test_a_scenario_sizes_a_workload_once_for_all_its_evaluations_and_copies():
+    """GIVEN the media house WHEN it is evaluated again, or its copy without rules THEN each
+    workload's sizing is the one already made (a run evaluates its scenario some eight times),
+    with the same figures; a copy with other assumptions sizes anew."""
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    scenario = load_scenario(document)
+    workload, gpus = scenario.workloads[0], {"NVIDIA H100 SXM", "NVIDIA L40S"}
+    sized = opt.placements(workload, scenario, gpus)
+    assert opt.placements(workload, scenario.unrestricted(), gpus) is sized
+    other = replace(scenario, assumptions=replace(scenario.assumptions, peak_hours_per_day=4.0))
+    assert opt.placements(workload, other, gpus) is not sized
+    again = evaluate(scenario).as_dict()
+    assert again == evaluate(load_scenario(document)).as_dict()
