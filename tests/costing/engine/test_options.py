@@ -253,7 +253,8 @@ def test_an_offer_processing_in_the_region_at_its_list_price_pays_nothing_extra(
     document = small_document()
     document["offers"]["api"][0].update(regional_uplift_pct=0, regional_uplift_source=stated)
     document["workloads"], document["options"] = [chat], ["managed_api"]
-    working = str(option(run(document), "managed_api").as_dict())
+    result = run(document)
+    working = str(option(result, "managed_api").as_dict()) + str(result.as_dict().get("sources"))
     assert "regional processing uplift" in working and "mistral.ai/cloud/inference" in working
 
 
