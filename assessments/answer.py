@@ -9,16 +9,10 @@ say the same thing; the method (MILP, PERT, seeds) is the appendix's business, n
 from __future__ import annotations
 
 from assessments.reports.formatting import money, option_label, uncertain_input
+from costing.engine.deployment_options import option_field
 
 # Where each option puts a workload, as the end of "run 9 workloads ...".
-PLACES = {
-    "on_prem": "on premises",
-    "colocation": "in colocation",
-    "cloud_on_demand": "on cloud GPUs rented by the hour",
-    "cloud_committed": "on cloud GPUs under a commitment",
-    "managed_api": "through a managed model API",
-    "hybrid": "on owned servers with cloud bursts (hybrid)",
-}
+PLACES = option_field("place")
 NAMED_IN_SENTENCE = 3  # a group this small names its workloads in the sentence itself
 MOST_RULES = 2  # the rules that cost most; the appendix and the findings have the rest
 # Inputs the Monte Carlo adds to (in points a year) rather than multiplies.

@@ -24,19 +24,13 @@ from assessments.sovereignty.profiles import OptionProfile, ProviderProfile, Wor
 from assessments.sovereignty.ranking import RankingWeights, rank_options, recommendation
 from assessments.sovereignty.regions import data_location
 from assessments.sovereignty.scoring import OptionAssessment, SovereigntyPolicy, score_option
+from costing.engine.deployment_options import option_field
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import Scenario, load_scenario
 from costing.engine.uncertainty import monte_carlo, tornado
 
 # Engine option -> the deployment the sovereignty rules reason about.
-DEPLOYMENT = {
-    "on_prem": "on_premises",
-    "colocation": "colocation",
-    "cloud_on_demand": "cloud_gpu",
-    "cloud_committed": "cloud_gpu",
-    "hybrid": "cloud_gpu",  # the burst runs on the cloud provider: its rules bind
-    "managed_api": "managed_api",
-}
+DEPLOYMENT = option_field("deployment_class")
 # Who handles the data under each option (servers are owned hardware, not a third party).
 THIRD_PARTY_ROLES = {"on_demand", "committed", "burst", "api"}
 
@@ -112,7 +106,9 @@ def workload_profile(row: dict, organization: dict) -> WorkloadProfile:
 def owned_profile(option: str, scenario: dict, open_weights) -> OptionProfile:
     """An owned option as the rules see it: own premises, or the colocation site and where it is
     (the facility's region), so that an EU/EEA site meets an EU residency requirement."""
-    deployment = DEPLOYMENT[option] if option != "hybrid" else "on_premises"
+    # The servers of an owned option stand in a colocation site or on the own premises (the
+    # hybrid's owned base too).
+    deployment = "colocation" if DEPLOYMENT[option] == "colocation" else "on_premises"
     if deployment != "colocation":
         return OptionProfile(option, deployment, open_weights=open_weights)
     region = ((scenario.get("offers") or {}).get("facility_colocation") or {}).get("region", "")

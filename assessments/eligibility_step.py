@@ -9,11 +9,12 @@ from assessments.compute import (
     sovereignty_policy,
     workload_profile,
 )
-from assessments.sovereignty.eligibility import OWNED_DEPLOYMENTS, Candidate, screen
+from assessments.sovereignty.eligibility import Candidate, screen
 from assessments.sovereignty.library import Library
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import ProviderProfile
 from assessments.sovereignty.regions import data_location
+from costing.engine.choices import OWNED
 
 
 def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[Candidate]:
@@ -46,7 +47,9 @@ def eligibility_screen(snapshot: dict, library: Library | None = None) -> None:
     candidates = _candidates(scenario, providers)
     inventory = {row["external_id"]: row for row in snapshot["workloads"]}
     models = snapshot.get("models", {})
-    owned_options = [o for o in scenario["options"] if o in OWNED_DEPLOYMENTS]
+    # Owned options a workload's rules can refuse as a whole (the burst of hybrid is a cloud
+    # offer and is screened as one).
+    owned_options = [o for o in scenario["options"] if o in OWNED]
     profiles: dict[str, dict] = {}
     for workload in scenario["workloads"]:
         row = inventory[workload["id"]]

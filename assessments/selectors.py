@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessments.eligibility_step import eligibility_screen
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
+from assessments.results import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
@@ -178,6 +179,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
     library = shipped_library()
     catalogs = current_catalogs(organization=organization, on=on)
     snapshot = {
+        "schema_version": SNAPSHOT_SCHEMA_VERSION,
         "taken_at": timezone.now().isoformat(),
         "prices_as_of": on.isoformat(),
         "assessment": {
@@ -238,4 +240,5 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
     }
     # Sovereignty decides which offers each workload may use before the engine prices them.
     eligibility_screen(snapshot, library)
+    RunSnapshot.model_validate(snapshot)  # every key typed, or the run stops at its first step
     return snapshot

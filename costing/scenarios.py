@@ -18,7 +18,8 @@ from datetime import date
 from django.utils import timezone
 
 from costing import scenario_offers
-from costing.engine.scenario import OPTIONS, accelerators_from
+from costing.engine.deployment_options import OPTIONS
+from costing.engine.scenario import accelerators_from
 from costing.models import ReferenceFigure
 from costing.models.figures import FigureKind
 from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block

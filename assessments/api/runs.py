@@ -23,6 +23,7 @@ from assessments.api.serializers import (
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
+from assessments.results import RunResults, RunSnapshot
 from assessments.selectors import emails_for, runs_for
 from assessments.services.emails import report_email_queue
 from assessments.services.runs import not_succeeded_message
@@ -138,7 +139,7 @@ class RunResultsView(OrgScopedAPIView):
         "queued or running, or when it failed.",
         parameters=[ORG_SLUG],
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The results, as stored."),
+            200: OpenApiResponse(RunResults, description="The results, as stored."),
             **errors(409),
         },
     )
@@ -166,7 +167,7 @@ class RunSnapshotView(OrgScopedAPIView):
         "source, providers' attributes, catalogs and versions. 409 before a worker froze them.",
         parameters=[ORG_SLUG],
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The snapshot, as stored."),
+            200: OpenApiResponse(RunSnapshot, description="The snapshot, as stored."),
             **errors(409),
         },
     )

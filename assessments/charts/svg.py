@@ -10,6 +10,8 @@ import math
 import zlib
 from xml.sax.saxutils import escape, quoteattr
 
+from costing.engine.deployment_options import option_field
+
 # "Sovra Sans" is the bundled DejaVu Sans (the report's @font-face); pages without it fall back.
 FONT_FAMILY = "Sovra Sans, DejaVu Sans, Verdana, Arial, sans-serif"
 INK = "#1f2933"
@@ -17,14 +19,7 @@ MUTED = "#616e7c"
 GRID = "#d9dee3"
 
 # Fixed per option so that every chart (and page) shows an option in one colour.
-OPTION_COLOURS = {
-    "on_prem": "#1b4f72",
-    "colocation": "#2e86c1",
-    "cloud_on_demand": "#d35400",
-    "cloud_committed": "#f0a30a",
-    "managed_api": "#7d3c98",
-    "hybrid": "#239b56",
-}
+OPTION_COLOURS = option_field("colour")
 # Options the palette does not name get one of these, chosen by a stable hash of the id.
 EXTRA_COLOURS = ("#a93226", "#5d6d7e", "#117a65", "#b9770e", "#6c3483", "#2874a6")
 

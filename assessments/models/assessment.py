@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from costing.engine.scenario import OPTIONS
+from costing.engine.deployment_options import DEPLOYMENT_OPTIONS, OPTIONS
 from portal.models.tenancy import TenantModel
 from portal.validators import validate_no_control_chars, validate_single_line, validate_tags
 
@@ -16,15 +16,7 @@ TEXT_VALIDATORS = [validate_no_control_chars]
 
 # The engine's deployment options, in its order, with the names forms show.
 OPTION_IDS = OPTIONS
-_FORM_LABELS = {
-    "on_prem": "On premises (own facility)",
-    "colocation": "Colocation",
-    "cloud_on_demand": "Cloud GPUs on demand",
-    "cloud_committed": "Cloud GPUs committed",
-    "managed_api": "Managed model API",
-    "hybrid": "Hybrid (owned base, cloud burst)",
-}
-OPTION_CHOICES = [(option, _FORM_LABELS[option]) for option in OPTIONS]
+OPTION_CHOICES = [(option.id, option.form_label) for option in DEPLOYMENT_OPTIONS]
 
 
 def all_options() -> list[str]:

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from costing.engine.deployment_options import option_field
+
 # Fixed names for the engine's option ids; an id not listed reads with spaces for underscores.
-OPTION_LABELS = {
-    "on_prem": "On-premises",
-    "colocation": "Colocation",
-    "cloud_on_demand": "Cloud on demand",
-    "cloud_committed": "Cloud committed",
-    "managed_api": "Managed API",
-    "hybrid": "Hybrid",
-}
+OPTION_LABELS = option_field("label")
 MISSING = "\u2013"  # an en dash: a value the run does not have
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date
 from typing import Any
 
 from costing.engine.cashflows import COMPONENTS
-from costing.engine.scenario import OPTIONS
+from costing.engine.deployment_options import OPTIONS
 from portal.services.exports import neutralise_formula
 from portal.services.xlsx_writer import Cell, Column, Sheet, stream_workbook
 

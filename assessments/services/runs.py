@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from assessments import compute
 from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
+from assessments.results import RESULTS_SCHEMA_VERSION, check_section
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
 from assessments.services.run_start import enqueue_execute
@@ -71,6 +72,7 @@ def _store_section(run: AssessmentRun, name: str, section) -> None:
     """Store one step's section on its own row (the results are assembled from the rows when
     the run finishes), and keep it, as its JSON reads back, for the steps after it."""
     section = compute.json_ready(section)
+    check_section(name, section)
     text = orjson.dumps(section, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     with transaction.atomic():
         _store(run)
@@ -111,13 +113,19 @@ class ResultsFromSections(Func):
     def as_postgresql(self, compiler, connection, **extra):
         (results, run_id), params = self._parts(compiler, connection)
         sections = self._sections(connection, "jsonb_object_agg(name, data::jsonb)", run_id)
-        return f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb)", params
+        version = f"jsonb_build_object('schema_version', {RESULTS_SCHEMA_VERSION:d})"
+        return (
+            f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb) "
+            f"|| {version}",
+            params,
+        )
 
     def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
         (results, run_id), params = self._parts(compiler, connection)
         sections = self._sections(connection, "json_group_object(name, json(data))", run_id)
         # The embedded default keeps nothing in the row's results while a run computes.
-        return f"COALESCE({sections}, {results}, '{{}}')", params
+        merged = f"COALESCE({sections}, {results}, '{{}}')"
+        return f"json_set({merged}, '$.schema_version', {RESULTS_SCHEMA_VERSION:d})", params
 
 
 class RunAbandoned(RuntimeError):

@@ -21,10 +21,6 @@ from .library import Library
 from .profiles import OptionProfile, ProviderProfile, WorkloadProfile
 from .scoring import Finding, SovereigntyPolicy, refusals
 
-# Owned deployments a workload's rules can refuse as a whole (the burst of hybrid is a cloud
-# offer and is screened as one).
-OWNED_DEPLOYMENTS = {"on_prem": "on_premises", "colocation": "colocation", "hybrid": "on_premises"}
-
 
 @dataclass(frozen=True)
 class Candidate:

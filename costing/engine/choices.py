@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from costing.engine import options as opt
 from costing.engine.cashflows import FleetTerms, whole_commitment
+from costing.engine.deployment_options import DEPLOYMENT_OPTIONS
 from costing.engine.figures import Figure, Quantity
 from costing.engine.finance import HOURS_PER_MONTH
 from costing.engine.offers import Missing, Refused, Unavailable
@@ -15,7 +16,7 @@ from costing.engine.scenario import Scenario
 if TYPE_CHECKING:
     from costing.engine.portfolio import Plan
 
-OWNED = ("on_prem", "colocation", "hybrid")
+OWNED = tuple(option.id for option in DEPLOYMENT_OPTIONS if option.owned)
 
 
 class OfferLookups:

@@ -27,7 +27,6 @@ from costing.engine.roofline import SizingAssumptions, assumptions_for
 SCHEMA_PATH = Path(__file__).resolve().parent / "scenario.schema.json"
 # The schema as applied and published: the file's types and meanings, the table's ranges.
 SCHEMA: dict = with_limits(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-OPTIONS = ("on_prem", "colocation", "cloud_on_demand", "cloud_committed", "managed_api", "hybrid")
 TOKEN_KINDS = {"chat", "completion", "batch_inference", "embeddings"}
 TRAINING_KINDS = {"fine_tuning", "training"}
 UNCERTAIN_INPUTS = (

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.drainage import set_override
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import get_view_model
+from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from pydantic.json_schema import GenerateJsonSchema
 from rest_framework import serializers
 
 from portal.models import Role
@@ -155,3 +157,56 @@ class ScopedFilterExtension(DjangoFilterExtension):
                 auto_schema, model, filterset_class, field_name, filter_field
             )
         return result
+
+
+class OpenApi30JsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema in OpenAPI 3.0's dialect: ``nullable`` rather than a null type,
+    ``enum`` rather than ``const``, and no title on every field."""
+
+    def nullable_schema(self, schema):
+        inner = self.generate_inner(schema["schema"])
+        if "$ref" in inner:
+            return {"allOf": [inner], "nullable": True}
+        return {**inner, "nullable": True}
+
+    def literal_schema(self, schema):
+        found = super().literal_schema(schema)
+        if "const" in found:
+            found["enum"] = [found.pop("const")]
+        return found
+
+    def field_title_should_be_set(self, schema) -> bool:
+        return False
+
+
+class TypedDocumentExtension(OpenApiSerializerExtension):
+    """A pydantic model as a response body (a run's results, its snapshot): its schema and
+    every model it holds as components, named ``Run<Model>`` so that they cannot collide with
+    the serializers' components."""
+
+    target_class = "pydantic.BaseModel"
+    match_subclasses = True
+    priority = 1
+
+    def get_name(self, auto_schema, direction):
+        set_override(self.target, "suppress_collision_warning", True)
+        return self.target.__name__
+
+    def map_serializer(self, auto_schema, direction):
+        schema = self.target.model_json_schema(
+            ref_template="#/components/schemas/Run{model}",
+            schema_generator=OpenApi30JsonSchema,
+            mode="serialization",
+        )
+        schema.pop("title", None)
+        for name, sub_schema in schema.pop("$defs", {}).items():
+            sub_schema.pop("title", None)
+            auto_schema.registry.register_on_missing(
+                ResolvedComponent(
+                    name=f"Run{name}",
+                    type=ResolvedComponent.SCHEMA,
+                    object=f"Run{name}",
+                    schema=sub_schema,
+                )
+            )
+        return schema

@@ -19,6 +19,7 @@ from assessments.models import (
     RunReport,
     RunStatus,
 )
+from assessments.results import RunResults
 from assessments.services.assessments import assessment_save
 from assessments.services.run_start import assessment_run_start
 from assessments.services.runs import (
@@ -59,8 +60,9 @@ def test_a_started_run_computes_every_step_and_stores_its_report(
     assert run.progress_pct == 100 and run.step == "done" and run.attempts == 1
     assert set(run.timings) == {step.name for step in STEPS}
     assert set(run.results) == {
-        "engine", "monte_carlo", "tornado", "sovereignty", "placement", "summary"
+        "schema_version", "engine", "monte_carlo", "tornado", "sovereignty", "placement", "summary"
     }  # fmt: skip
+    assert RunResults.load(run.results).engine.currency == "EUR"
     # The sections the steps stored one by one are the results now, and kept nowhere else.
     assert not run.sections.exists()
     snapshot = run.snapshot
@@ -363,7 +365,7 @@ def test_a_run_past_its_soft_time_limit_fails_at_once_with_the_reason(assessment
         "Stopped at step 'monte_carlo': the run took longer than the 3600 seconds"
     )
     # What was computed before the failure stays with the run.
-    assert set(failed.results) == {"engine"} and not failed.sections.exists()
+    assert set(failed.results) == {"schema_version", "engine"} and not failed.sections.exists()
 
 
 def test_a_run_out_of_memory_fails_at_once_with_the_reason(assessment, monkeypatch):

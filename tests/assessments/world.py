@@ -17,6 +17,12 @@ from django.utils import timezone
 
 from assessments import compute
 from assessments.models import Assessment, AssessmentRun, ReportEmail, RunReport, RunStatus
+from assessments.results import (
+    RESULTS_SCHEMA_VERSION,
+    SNAPSHOT_SCHEMA_VERSION,
+    RunResults,
+    RunSnapshot,
+)
 from assessments.sovereignty.providers_csv import load_providers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,11 +58,13 @@ def _example() -> tuple[str, str]:
     document["uncertainty"] = {**document.get("uncertainty", {}), "samples": 300, "seed": 7}
     providers = load_providers(ROOT / "costing" / "data" / "providers.csv")
     snapshot = {
+        "schema_version": SNAPSHOT_SCHEMA_VERSION,
         "taken_at": "2026-11-25T09:00:00+00:00",
         "prices_as_of": document["start_date"],
         "assessment": {
             "id": 0,
             "name": "Media house example",
+            "description": "",
             "options": document["options"],
             "horizon_years": document["horizon_months"] // 12,
             "offer_locations": "any",
@@ -101,7 +109,7 @@ def _example() -> tuple[str, str]:
         "versions": {"sovra": "0.1.0", "engine": "1",
                      "library": {"urn": "urn:sovra:library:sovereignty", "version": 1}},
     }  # fmt: skip
-    results = {"engine": compute.engine_section(snapshot)}
+    results = {"schema_version": RESULTS_SCHEMA_VERSION, "engine": compute.engine_section(snapshot)}
     results["monte_carlo"] = compute.monte_carlo_section(snapshot)
     results["tornado"] = compute.tornado_section(snapshot)
     results["sovereignty"] = compute.sovereignty_section(snapshot, results["engine"])
@@ -109,6 +117,10 @@ def _example() -> tuple[str, str]:
 
     results["placement"] = placement_section(snapshot, results)
     results["summary"] = compute.summary_section(results, snapshot)
+    results = compute.json_ready(results)
+    # As a run stores them: every section typed, the inputs too.
+    RunResults.model_validate(results)
+    RunSnapshot.model_validate(snapshot)
     return json.dumps(snapshot), json.dumps(results)
 
 

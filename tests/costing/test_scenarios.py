@@ -10,9 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from costing.engine.deployment_options import OPTIONS
 from costing.engine.evaluate import evaluate
 from costing.engine.results import OptionResult
-from costing.engine.scenario import OPTIONS, load_scenario
+from costing.engine.scenario import load_scenario
 from costing.models import GpuSpec, Provider
 from costing.scenarios import WorkloadNotInOrganization, scenario_build, scenario_document_for
 from costing.services import (

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from assessments.models import Assessment, AssessmentRun, RunStatus
+from assessments.results import RunResults
 from assessments.services.assessments import assessment_save
 from tests.assessments.api.conftest import BASE
 from tests.assessments.world import finished_run
@@ -62,6 +63,7 @@ def test_a_run_started_over_the_api_succeeds_with_results_and_a_pdf(
     assert results.status_code == 200 and results["Content-Type"] == "application/json"
     sections = results.json()
     assert set(sections) == {
+        "schema_version",
         "engine",
         "monte_carlo",
         "tornado",
@@ -71,6 +73,8 @@ def test_a_run_started_over_the_api_succeeds_with_results_and_a_pdf(
     }
     assert sections["summary"]["cheapest_option"] == run["cheapest_option"]
     assert sections["monte_carlo"]["samples"] == 200
+    assert sections["schema_version"] == 2
+    RunResults.model_validate(sections)  # what the API serves is what its schema says
 
     snapshot = client.get(run["links"]["snapshot"]).json()
     assert snapshot["organization"]["slug"] == "northlight"

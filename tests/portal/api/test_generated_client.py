@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from assessments.models import Assessment
 from portal.models import Role, Workload
 from portal.services.tokens import api_token_create
+from tests.assessments.world import finished_run
 from tests.factories import MembershipFactory, ModelSpecFactory, UserFactory
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -130,3 +132,38 @@ def test_generated_client_bulk_upserts_and_lists(sovra_client, live_server, org,
         unauthorized = workloads_list.sync_detailed("alice-media", client=anonymous)
     assert unauthorized.status_code == 401
     assert isinstance(unauthorized.parsed, ErrorResponse)
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+def test_generated_client_reads_a_runs_results_as_typed_attributes(
+    sovra_client, live_server, org, analyst
+):
+    from sovra_client import AuthenticatedClient
+    from sovra_client.api.runs import runs_results, runs_snapshot
+    from sovra_client.models import RunOptionOutcome, RunResults, RunSnapshot
+
+    run = finished_run(Assessment.objects.create_in(org, name="Typed results"))
+    stored = run.results
+    _, secret = api_token_create(user=analyst, name="BI export", expires_in_days=1)
+    with AuthenticatedClient(base_url=live_server.url, token=secret, prefix="Token") as client:
+        results = runs_results.sync("alice-media", run.pk, client=client)
+        snapshot = runs_snapshot.sync("alice-media", run.pk, client=client)
+
+    assert isinstance(results, RunResults), results
+    assert results.schema_version == 2
+    on_prem = results.engine.portfolio["on_prem"]
+    assert isinstance(on_prem, RunOptionOutcome)
+    assert on_prem.npv == stored["engine"]["portfolio"]["on_prem"]["npv"] > 0
+    assert on_prem.monthly_total[1] == stored["engine"]["portfolio"]["on_prem"]["monthly_total"][1]
+    workload = results.engine.workloads[0]
+    assert workload.id == stored["engine"]["workloads"][0]["id"]
+    assert results.summary.answer.do == stored["summary"]["answer"]["do"]
+    assert results.placement.cost == stored["placement"]["cost"]
+    assert results.monte_carlo.options["on_prem"].npv.p10 < on_prem.npv
+    first = results.sovereignty.workloads[0]
+    assert first.recommended == stored["sovereignty"]["workloads"][0]["recommended"]
+
+    assert isinstance(snapshot, RunSnapshot), snapshot
+    assert snapshot.assessment.random_seed == 7
+    assert snapshot.organization.currency == "EUR"
