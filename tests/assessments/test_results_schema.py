@@ -85,3 +85,14 @@ def test_runs_stored_before_versioning_are_migrated_and_read(org):
     assert migrated.results["schema_version"] == migrated.snapshot["schema_version"] == 2
     assert migrated.results["engine"] == stored["engine"]
     assert RunResults.load(migrated.results).summary.answer.do == stored["summary"]["answer"]["do"]
+
+
+def test_a_long_portfolio_is_checked_on_spread_workloads_including_late_ones():
+    _, stored = example_run_data()
+    engine = stored["engine"]
+    many = [engine["workloads"][0]] * 200
+    check_section("engine", {**engine, "workloads": many})
+    # Checked: the first 25, then every 8th from the 26th (200 // 25): the 146th among them.
+    late = [*many[:145], {**many[0], "kind": None}, *many[146:]]
+    with pytest.raises(ValidationError, match="kind"):
+        check_section("engine", {**engine, "workloads": late})
