@@ -9,6 +9,7 @@ say the same thing; the method (MILP, PERT, seeds) is the appendix's business, n
 from __future__ import annotations
 
 from assessments.reports.formatting import money, option_label, uncertain_input
+from assessments.results import Answer
 from costing.engine.deployment_options import option_field
 
 # Where each option puts a workload, as the end of "run 9 workloads ...".
@@ -392,21 +393,20 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
     }
 
 
-def answer_lines(answer: dict) -> list[str]:
+def answer_lines(answer: Answer | None) -> list[str]:
     """The answer as plain text, a paragraph a line, for e-mails and the terminal."""
-    if not answer:
+    if answer is None:
         return []
-    lines = [answer.get("do") or "No placement could be priced and permitted for the portfolio."]
-    lines += [f"Why: {sentence}" for sentence in answer.get("why") or []]
-    if answer.get("sovereignty"):
-        lines.append(answer["sovereignty"])
-    lines += answer.get("how_sure") or []
-    left_out = answer.get("left_out") or []
-    if left_out:
-        lines.append(f"Left out of this run ({count(len(left_out), 'workload')}):")
-        for row in left_out:
-            fix = f" To include it, {row['fix']}." if row.get("fix") else ""
-            lines.append(f"- {row['name']} ({row['id']}): {row['reason']}.{fix}")
-    if answer.get("data_gaps"):
-        lines.append(answer["data_gaps"] + " The report's appendix lists each price used.")
+    lines = [answer.do or "No placement could be priced and permitted for the portfolio."]
+    lines += [f"Why: {sentence}" for sentence in answer.why]
+    if answer.sovereignty:
+        lines.append(answer.sovereignty)
+    lines += answer.how_sure
+    if answer.left_out:
+        lines.append(f"Left out of this run ({count(len(answer.left_out), 'workload')}):")
+        for row in answer.left_out:
+            fix = f" To include it, {row.fix}." if row.fix else ""
+            lines.append(f"- {row.name} ({row.id}): {row.reason}.{fix}")
+    if answer.data_gaps:
+        lines.append(answer.data_gaps + " The report's appendix lists each price used.")
     return lines

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from assessments.results import OptionOutcome, PlacementResults, Summary, load_section
+
 # Scenario fields that hold the figures the engine reasons with (offers are compared apart).
 _SCENARIO_SETTINGS = (
     "reporting_currency",
@@ -194,24 +196,60 @@ def _delta_pct(old: Any, new: Any) -> float | None:
     return round(value, 2) if math.isfinite(value) else None
 
 
-def _npv_by_option(results: dict) -> dict[str, float]:
-    summary = results.get("summary") or {}
-    if summary.get("npv_by_option"):
-        return dict(summary["npv_by_option"])
-    portfolio = (results.get("engine") or {}).get("portfolio") or {}
-    return {option: row["npv"] for option, row in portfolio.items() if "npv" in row}
+class _Results:
+    """What a comparison reads of a run's results, typed: its summary, its placement and, for a
+    run that failed before its summary, the engine's portfolio. A run's per-workload detail
+    (megabytes for a long portfolio) is not read at all."""
+
+    def __init__(self, stored: dict | None):
+        stored = stored or {}
+        self.summary: Summary | None = load_section(stored, "summary")
+        self.placement: PlacementResults | None = load_section(stored, "placement")
+        engine = stored.get("engine") or {}
+        self.portfolio = {
+            option: OptionOutcome.model_validate(row)
+            for option, row in (engine.get("portfolio") or {}).items()
+        }
+        self.engine_currency: str | None = engine.get("currency")
+        # Without a summary, the sovereignty step's recommendation of each workload.
+        self.recommended = {
+            row["id"]: row.get("recommended")
+            for row in (stored.get("sovereignty") or {}).get("workloads", [])
+        }
+
+    @property
+    def currency(self) -> str | None:
+        return self.summary.currency if self.summary else self.engine_currency
+
+    def npv_by_option(self) -> dict[str, float | None]:
+        if self.summary and self.summary.npv_by_option:
+            return dict(self.summary.npv_by_option)
+        return {option: row.npv for option, row in self.portfolio.items() if row.priced}
+
+    def recommendations(self) -> dict[str, str | None]:
+        return dict(self.summary.recommendations) if self.summary else self.recommended
+
+    def placed(self) -> dict[str, str]:
+        return dict(self.placement.assignment) if self.placement else {}
+
+    def headline(self) -> dict[str, Any]:
+        summary = self.summary
+        return {
+            "currency": self.currency,
+            "cheapest_option": summary.cheapest_option if summary else None,
+            "cheapest_npv": summary.cheapest_npv if summary else None,
+            "recommended_option": summary.recommended_option if summary else None,
+        }
 
 
-def _currency(results: dict) -> str | None:
-    return (results.get("summary") or {}).get("currency") or (results.get("engine") or {}).get(
-        "currency"
-    )
-
-
-def npv_changes(old_results: dict, new_results: dict) -> list[dict[str, Any]]:
+def npv_changes(old_results: dict | None, new_results: dict | None) -> list[dict[str, Any]]:
     """NPV per option, old and new; the delta only when both are in the same currency."""
-    old, new = _npv_by_option(old_results), _npv_by_option(new_results)
-    same_currency = _currency(old_results) == _currency(new_results)
+    return _npv_changes(_Results(old_results), _Results(new_results))
+
+
+def _npv_changes(old_run: _Results, new_run: _Results) -> list[dict[str, Any]]:
+    old, new = old_run.npv_by_option(), new_run.npv_by_option()
+    same_currency = old_run.currency == new_run.currency
     rows = []
     for option in sorted(set(old) | set(new), key=lambda o: (new.get(o, old.get(o)), o)):
         before, after = old.get(option), new.get(option)
@@ -228,22 +266,16 @@ def npv_changes(old_results: dict, new_results: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def recommendation_changes(old_results: dict, new_results: dict) -> list[dict[str, Any]]:
+def recommendation_changes(
+    old_results: dict | None, new_results: dict | None
+) -> list[dict[str, Any]]:
     """Per workload: the recommended option and the joint placement's choice, old and new."""
+    return _recommendation_changes(_Results(old_results), _Results(new_results))
 
-    def per_workload(results: dict) -> tuple[dict, dict]:
-        summary = results.get("summary") or {}
-        recommended = summary.get("recommendations")
-        if recommended is None:
-            recommended = {
-                w["id"]: w.get("recommended")
-                for w in (results.get("sovereignty") or {}).get("workloads", [])
-            }
-        placed = (results.get("placement") or {}).get("assignment") or {}
-        return recommended, placed
 
-    old_recommended, old_placed = per_workload(old_results)
-    new_recommended, new_placed = per_workload(new_results)
+def _recommendation_changes(old: _Results, new: _Results) -> list[dict[str, Any]]:
+    old_recommended, old_placed = old.recommendations(), old.placed()
+    new_recommended, new_placed = new.recommendations(), new.placed()
     names = set(old_recommended) | set(new_recommended) | set(old_placed) | set(new_placed)
     return [
         {
@@ -259,16 +291,6 @@ def recommendation_changes(old_results: dict, new_results: dict) -> list[dict[st
     ]
 
 
-def _headline(results: dict) -> dict[str, Any]:
-    summary = results.get("summary") or {}
-    return {
-        "currency": _currency(results),
-        "cheapest_option": summary.get("cheapest_option"),
-        "cheapest_npv": summary.get("cheapest_npv"),
-        "recommended_option": summary.get("recommended_option"),
-    }
-
-
 # --------------------------------------------------------------------------- both
 
 
@@ -277,15 +299,16 @@ def runs_compare(old: tuple[dict, dict | None], new: tuple[dict, dict | None]) -
 
     A run without results (failed before them) compares its inputs only: its figures are None.
     """
-    old_snapshot, old_results = old[0] or {}, old[1] or {}
-    new_snapshot, new_results = new[0] or {}, new[1] or {}
+    old_snapshot, old_results = old[0] or {}, old[1]
+    new_snapshot, new_results = new[0] or {}, new[1]
     workloads = workload_changes(old_snapshot, new_snapshot)
     prices = price_changes(old_snapshot, new_snapshot)
     assumptions = assumption_changes(old_snapshot, new_snapshot)
     versions = version_changes(old_snapshot, new_snapshot)
-    npv = npv_changes(old_results, new_results)
-    recommendations = recommendation_changes(old_results, new_results)
-    old_headline, new_headline = _headline(old_results), _headline(new_results)
+    old_run, new_run = _Results(old_results), _Results(new_results)
+    npv = _npv_changes(old_run, new_run)
+    recommendations = _recommendation_changes(old_run, new_run)
+    old_headline, new_headline = old_run.headline(), new_run.headline()
     return {
         "inputs": {
             "workloads": workloads,

@@ -515,6 +515,13 @@ class RunResults(Typed):
         return cls.model_validate(upgrade_results(stored))
 
 
+def load_section(stored: dict, name: str):
+    """One section of stored results, typed (None where the run has none): for readers that
+    need a summary or a placement, not a long portfolio's every workload."""
+    data = stored.get(name)
+    return None if data is None else SECTION_MODELS[name].model_validate(data)
+
+
 def upgrade_results(stored: dict) -> dict:
     """Stored results as the current version: version 1 (before versioning) had the same
     sections without ``schema_version``; its answer, where it predates the answer, is absent."""

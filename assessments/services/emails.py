@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assessments.answer import answer_lines
 from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
+from assessments.results import load_section
 from assessments.services.assessments import clean_recipients
 from portal.models import Organization
 from portal.models.outbox import EmailStatus
@@ -72,17 +73,18 @@ def _one_line(text: str) -> str:
 
 
 def _body(run: AssessmentRun, email: ReportEmail, attached: bool) -> str:
-    summary = (run.results or {}).get("summary") or {}
+    summary = load_section(run.results or {}, "summary")
     lines = [
         f"{run.organization.name}: {run.assessment.name}, run #{run.number}",
         "",
     ]
     if email.message:
         lines += [email.message, ""]
-    # Runs stored before the answer existed still have their headline.
-    lines += answer_lines(summary.get("answer") or {}) or summary.get("headline") or []
-    if summary.get("risks"):
-        lines += ["", "Main risks:"] + [f"- {risk}" for risk in summary["risks"]]
+    if summary is not None:
+        # Runs stored before the answer existed still have their headline.
+        lines += answer_lines(summary.answer) or summary.headline
+        if summary.risks:
+            lines += ["", "Main risks:"] + [f"- {risk}" for risk in summary.risks]
     lines.append("")
     if attached:
         lines.append("The full report is attached (PDF).")

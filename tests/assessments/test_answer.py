@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from assessments.answer import _flip_point, _what_would_flip, answer_lines, executive_answer
+from assessments.results import Answer
 from tests.assessments.world import example_run_data
 
 BAR = {"input": "server_price", "low": 0.9, "high": 1.5}
@@ -104,13 +105,13 @@ def test_every_workload_left_out_is_named_with_its_reason_and_fix(example):
     assert answer["left_out"][0]["name"] == "Press releases"
     assert (
         "- Press releases (PR-1): gpt-4.1 has no architecture and no token API offer. To include "
-        "it, enter gpt-4.1's architecture on the Models page." in answer_lines(answer)
+        "it, enter gpt-4.1's architecture on the Models page." in answer_lines(Answer(**answer))
     )
 
 
 def test_no_identifier_or_python_value_reaches_the_reader(example):
     _, _, answer = example
-    text = " ".join(answer_lines(answer))
+    text = " ".join(answer_lines(Answer(**answer)))
     for word in ("_", "None", "{", "[", "'s'"):
         assert word not in text.replace("(LoRA)", ""), word
 

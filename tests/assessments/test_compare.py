@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from functools import cache
 
 import pytest
 
@@ -16,6 +18,7 @@ from assessments.compare import (
     version_changes,
     workload_changes,
 )
+from tests.assessments.world import example_run_data
 
 OFFERS = {
     "cloud_gpu": [
@@ -52,21 +55,30 @@ SNAPSHOT = {
     "catalogs": [{"name": "Public reference prices", "version": "2026-11"}],
     "versions": {"sovra": "0.1.0", "engine": "1", "library": {"urn": "urn:x", "version": 1}},
 }  # fmt: skip
-RESULTS = {
-    "summary": {
+
+
+@cache
+def _results_json() -> str:
+    """A real run's results, with the figures these tests compare set by hand."""
+    results = example_run_data()[1]
+    results["summary"] |= {
         "currency": "EUR",
         "cheapest_option": "managed_api",
         "cheapest_npv": 1_000_000.0,
         "npv_by_option": {"managed_api": 1_000_000.0, "on_prem": 1_500_000.0},
         "recommendations": {"chat": "managed_api", "voice": "on_prem"},
         "recommended_option": "managed_api",
-    },
-    "placement": {"assignment": {"chat": "managed_api", "voice": "on_prem"}},
-}
+    }
+    results["placement"]["assignment"] = {"chat": "managed_api", "voice": "on_prem"}
+    return json.dumps(results)
+
+
+def results() -> dict:
+    return json.loads(_results_json())
 
 
 def _pair():
-    return copy.deepcopy(SNAPSHOT), copy.deepcopy(RESULTS)
+    return copy.deepcopy(SNAPSHOT), results()
 
 
 def test_identical_runs_have_no_changes_and_zero_deltas():
@@ -178,9 +190,9 @@ def test_assumptions_settings_and_versions_that_changed():
 
 
 def test_npv_per_option_old_new_and_delta():
-    new = copy.deepcopy(RESULTS)
+    new = results()
     new["summary"]["npv_by_option"] = {"on_prem": 1_200_000.0, "colocation": 1_300_000.0}
-    rows = {r["option"]: r for r in npv_changes(RESULTS, new)}
+    rows = {r["option"]: r for r in npv_changes(results(), new)}
     assert rows["on_prem"] == {
         "option": "on_prem",
         "old": 1_500_000.0,
@@ -193,24 +205,28 @@ def test_npv_per_option_old_new_and_delta():
 
 
 def test_no_delta_across_currencies():
-    new = copy.deepcopy(RESULTS)
+    new = results()
     new["summary"]["currency"] = "USD"
-    assert all(r["delta"] is None for r in npv_changes(RESULTS, new))
+    assert all(r["delta"] is None for r in npv_changes(results(), new))
 
 
 def test_npv_falls_back_on_the_engine_portfolio_without_a_summary():
-    old = {"engine": {"currency": "EUR", "portfolio": {"on_prem": {"npv": 10.0}, "api": {}}}}
-    new = {"engine": {"currency": "EUR", "portfolio": {"on_prem": {"npv": 12.5}}}}
+    """A run that failed after its engine step: its portfolio, an unpriced option left out."""
+    unpriced = {"option": "managed_api", "missing": "API price", "reason": "no offer"}
+    old = {"engine": {"currency": "EUR", "portfolio": {"on_prem": {"option": "on_prem",
+           "npv": 10.0}, "managed_api": unpriced}}}  # fmt: skip
+    new = {"engine": {"currency": "EUR", "portfolio": {"on_prem": {"option": "on_prem",
+           "npv": 12.5}}}}  # fmt: skip
     assert npv_changes(old, new) == [
         {"option": "on_prem", "old": 10.0, "new": 12.5, "delta": 2.5, "delta_pct": 25.0}
     ]
 
 
 def test_recommendations_per_workload():
-    new = copy.deepcopy(RESULTS)
+    new = results()
     new["summary"]["recommendations"]["voice"] = "colocation"
     new["placement"]["assignment"]["chat"] = "on_prem"
-    rows = {r["workload"]: r for r in recommendation_changes(RESULTS, new)}
+    rows = {r["workload"]: r for r in recommendation_changes(results(), new)}
     assert (rows["voice"]["old"], rows["voice"]["new"], rows["voice"]["changed"]) == (
         "on_prem",
         "colocation",
@@ -222,7 +238,7 @@ def test_recommendations_per_workload():
 
 @pytest.mark.parametrize("missing", [None, {}])
 def test_a_run_without_results_compares_its_inputs(missing):
-    diff = runs_compare((SNAPSHOT, RESULTS), (SNAPSHOT, missing))
+    diff = runs_compare((SNAPSHOT, results()), (SNAPSHOT, missing))
     assert diff["inputs"]["changed"] is False
     rows = diff["results"]["npv_by_option"]
     assert [(r["option"], r["new"], r["delta"]) for r in rows] == [

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from assessments.answer import answer_lines
+from assessments.results import load_section
 from assessments.services.demo import demo_assessment_run
 from portal.models import Organization
 from portal.services.demo import DEMO_SLUG
@@ -25,9 +26,9 @@ class Command(BaseCommand):
             raise CommandError("No demo organization: run `manage.py demo` first.")
         run, path = demo_assessment_run(organization=organization, out_dir=Path(out))
         seconds = run.duration_seconds or 0.0
-        summary = run.results.get("summary", {})
+        summary = load_section(run.results, "summary")
         self.stdout.write(f"Assessment: {run.assessment.name} (run #{run.number}, {seconds:.1f} s)")
-        for line in answer_lines(summary.get("answer") or {}):
+        for line in answer_lines(summary.answer if summary else None):
             for wrapped in textwrap.wrap(
                 line, 88, subsequent_indent="  " if line[:2] == "- " else ""
             ):

@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Subquery
 
 from assessments import charts
 from assessments.models import AssessmentRun, RunStatus
+from assessments.results import PlacementResults, Summary, load_section
 from assessments.selectors import assessments_for, runs_for
 from assessments.web.results import gpu_demand
 from portal.selectors import workloads_for
@@ -99,18 +100,19 @@ def cost_outlook(organization) -> dict | None:
         return None
     results = run.results or {}
     engine = results.get("engine") or {}
-    summary = results.get("summary") or {}
-    choice = (
-        (results.get("placement") or {}).get("assignment") or summary.get("recommendations") or {}
+    summary: Summary | None = load_section(results, "summary")
+    placement: PlacementResults | None = load_section(results, "placement")
+    choice = (placement.assignment if placement else {}) or (
+        summary.recommendations if summary else {}
     )
     return {
         "run": run,
         "chart": charts.cumulative_cost_svg(engine),
-        "npv": list((summary.get("npv_by_option") or {}).items()),
-        "recommended": summary.get("recommended_option"),
-        "answer": summary.get("answer") or {},
-        "cheapest": summary.get("cheapest_option"),
-        "currency": summary.get("currency") or run.currency,
+        "npv": list(summary.npv_by_option.items()) if summary else [],
+        "recommended": summary.recommended_option if summary else None,
+        "answer": summary.answer if summary else None,
+        "cheapest": summary.cheapest_option if summary else None,
+        "currency": (summary.currency if summary else "") or run.currency,
         "gpu_demand": gpu_demand(engine, choice),
     }
 
