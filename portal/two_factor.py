@@ -85,6 +85,8 @@ def sign_in(request, user, *, backend: str, next_url: str):
     """Finish a first factor: ask for the code if the account has an authenticator, else sign
     in, sending members of an organization that requires two factors to set one up first."""
     if has_two_factor(user=user):
+        # A new session key for the half-signed-in state, as login() does for the whole.
+        request.session.cycle_key()
         request.session[PENDING_KEY] = {
             "user": user.pk,
             "backend": backend,

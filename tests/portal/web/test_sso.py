@@ -182,3 +182,26 @@ def test_account_with_an_authenticator_gives_its_code_after_sso(client, org, pro
     response = client.post(reverse("login-code"), {"code": totp_code(secret, at=time.time() + 30)})
     assert response.status_code == 302
     assert _signed_in_as(client) == "hana@corp.example"
+
+
+def test_address_shared_by_two_accounts_is_not_guessed_between_them(client, org, provider):
+    UserFactory(username="ivy", email="ivy@corp.example")
+    UserFactory(username="ivy2", email="IVY@corp.example")
+    response = _sso_sign_in(client, provider, _claims("ivy@corp.example"))
+    assert response.status_code == 403
+    assert "Several Sovra accounts use your e-mail address" in response.content.decode()
+    assert _signed_in_as(client) is None
+
+
+def test_unreachable_provider_is_a_clear_page_and_passwords_still_work(client, db, settings):
+    UserFactory(username="jo", password="correct-horse-battery")
+    settings.SOVRA_OIDC_ISSUER = "http://127.0.0.1:9"  # discard port: nothing answers
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_TIMEOUT = 2
+    response = client.get(reverse("sso-start"))
+    assert response.status_code == 503
+    assert "could not reach the identity provider" in response.content.decode()
+    signed_in = client.post(
+        reverse("login"), {"username": "jo", "password": "correct-horse-battery"}
+    )
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
