@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.dns import DnsLookupFailed, txt_records
+from portal.dns_records import DnsLookupFailed, txt_records
 from portal.models import Membership, Organization, Role, VerifiedDomain
 
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"

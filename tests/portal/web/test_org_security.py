@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from portal import dns
+from portal import dns_records
 from portal.models import Organization, VerifiedDomain
 from portal.services.domains import domain_clean
 from tests.factories import VerifiedDomainFactory
@@ -58,6 +58,9 @@ def test_owner_proves_a_domain_with_the_txt_record_sovra_shows(client_for, org, 
     assert domain.verified_at is not None
     assert "alice.example is verified" in _page(client, org)
 
+    client.post(reverse("domain-remove", kwargs={"org_slug": org.slug, "pk": domain.pk}))
+    assert not VerifiedDomain.objects.for_organization(org).exists()
+
 
 def test_a_domain_verified_elsewhere_is_not_verified_twice(
     org, other_org, owner, client_for, dns_server
@@ -77,7 +80,7 @@ def test_silent_name_server_is_a_clear_error(org, owner, client_for, settings, m
     silent.bind(("127.0.0.1", 0))
     settings.SOVRA_DNS_NAMESERVERS = [f"127.0.0.1:{silent.getsockname()[1]}"]
     domain = VerifiedDomainFactory(organization=org, domain="slow.example", verified_at=None)
-    monkeypatch.setattr(dns, "LOOKUP_SECONDS", 0.3)
+    monkeypatch.setattr(dns_records, "LOOKUP_SECONDS", 0.3)
     client = client_for(owner)
     try:
         client.post(reverse("domain-verify", kwargs={"org_slug": org.slug, "pk": domain.pk}))

@@ -108,6 +108,11 @@ def test_address_at_a_verified_domain_joins_with_the_domains_role(client, org, o
     _sso_sign_in(client, provider, _claims("carol.new@alice.example", sub="carol"))
     assert _signed_in_as(client) == "carol@alice.example"
     assert get_user_model().objects.filter(email__endswith="alice.example").count() == 1
+    # A member an admin removed does not come back through the domain by signing in again.
+    Membership.objects.filter(user=user).delete()
+    client.logout()
+    _sso_sign_in(client, provider, _claims("carol@alice.example", sub="carol"))
+    assert not Membership.objects.filter(user=user).exists()
 
 
 def test_domain_not_yet_verified_gives_no_access(client, org, provider):
