@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from portal.models import (
     ApiToken,
@@ -22,8 +27,10 @@ from portal.models import (
     WorkloadImport,
 )
 from portal.services.organizations import LastOwnerError, membership_owner_guard
+from portal.services.two_factor import has_two_factor
 from portal.services.workload_rows import WORKLOAD_COLUMNS
 from portal.services.workloads import workload_save
+from portal.two_factor import session_verified
 
 
 class OwnerGuardedMembershipForm(forms.ModelForm):
@@ -291,3 +298,28 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_select_related = ("organization",)
     fields = INVITATION_FIELDS
     readonly_fields = fields
+
+
+def _admin_sign_in(request, extra_context=None):
+    """The admin's sign-in is the portal's, so that the second factor and the lockout apply.
+
+    A staff session that has not entered its code yet enters it first; a signed-in user who is
+    not staff is refused (sending them to sign in again would loop).
+    """
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, reverse("login"))
+    if has_two_factor(user=request.user) and not session_verified(request):
+        return redirect(reverse("two-factor") + "?" + urlencode({"next": next_url}))
+    raise PermissionDenied("Only staff use the administration.")
+
+
+def _staff_with_second_factor(request) -> bool:
+    """Staff, and if they have an authenticator, a session that entered its code."""
+    return admin.AdminSite.has_permission(admin.site, request) and (
+        session_verified(request) or not has_two_factor(user=request.user)
+    )
+
+
+admin.site.login = _admin_sign_in
+admin.site.has_permission = _staff_with_second_factor

@@ -15,6 +15,7 @@ from portal.models import (
     Membership,
     ModelSpec,
     Organization,
+    VerifiedDomain,
     Workload,
 )
 from portal.models.workload import DataClassification, WorkloadKind
@@ -51,6 +52,11 @@ def invitations_pending_of(*, organization: Organization) -> QuerySet[Invitation
     return invitations_of(organization=organization).filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
+
+
+def domains_of(*, organization: Organization) -> QuerySet[VerifiedDomain]:
+    """The e-mail domains the organization claimed, verified or not."""
+    return VerifiedDomain.objects.for_organization(organization).order_by("domain")
 
 
 def invitation_for_link(*, token: str) -> Invitation | None:

@@ -9,15 +9,20 @@ subclasses only narrow the scoped queryset through ``scoped_queryset(organizatio
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 from rest_framework.generics import GenericAPIView
 
 from portal.models import Membership, Organization, Role
+from portal.two_factor import two_factor_satisfied
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _SEALED = ("get_queryset", "get_object", "dispatch", "initial", "check_permissions")
@@ -90,6 +95,9 @@ class OrgScopedView(_Sealed, _RoleRules, LoginRequiredMixin):
         self.organization = self.membership.organization
         request.organization = self.organization
         request.membership = self.membership
+        if not two_factor_satisfied(request, self.organization):
+            # Set up (or, signed in elsewhere, enter) the second factor before anything else.
+            return redirect(reverse("two-factor") + "?" + urlencode({"next": request.path}))
         if not self.membership.has_role(self.required_role(request.method)):
             raise PermissionDenied("Your role in this organization does not allow this.")
         return super().dispatch(request, *args, **kwargs)
@@ -126,6 +134,12 @@ class _ApiScope(_RoleRules):
             raise drf_exceptions.NotFound("No such organization.") from exc
         self.organization = self.membership.organization
         request.organization = self.organization
+        token_user = request.user if request.auth is not None else None
+        if not two_factor_satisfied(request._request, self.organization, token_user=token_user):
+            raise drf_exceptions.PermissionDenied(
+                f"{self.organization.name} requires two-factor sign-in: set it up under "
+                "Account > Two-factor sign-in, then use this API."
+            )
         if not self.membership.has_role(self.required_role(request.method)):
             raise drf_exceptions.PermissionDenied(
                 f"This needs the {self.required_role(request.method).label} role or above; "

@@ -8,7 +8,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from costing.models import GpuSpec
-from portal.models import Invitation, Membership, ModelSpec, Organization, Role, Workload
+from portal.models import (
+    Invitation,
+    Membership,
+    ModelSpec,
+    Organization,
+    Role,
+    VerifiedDomain,
+    Workload,
+)
 from portal.models.invitation import invitation_token_hash
 
 
@@ -114,3 +122,15 @@ class InvitationFactory(ScopedModelFactory):
     token_hash = factory.LazyAttribute(
         lambda invitation: invitation_token_hash(invitation.token) if invitation.token else None
     )
+
+
+class VerifiedDomainFactory(ScopedModelFactory):
+    """An e-mail domain of an organization, verified unless ``verified_at=None``."""
+
+    class Meta:
+        model = VerifiedDomain
+
+    organization = factory.SubFactory(OrganizationFactory)
+    domain = factory.Sequence(lambda n: f"domain{n}.example")
+    role = Role.VIEWER
+    verified_at = factory.LazyFunction(timezone.now)

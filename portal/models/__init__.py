@@ -1,5 +1,6 @@
 """Models of the tenancy core and the workload inventory."""
 
+from portal.models.identity import SsoIdentity, VerifiedDomain
 from portal.models.invitation import Invitation, InvitationState
 from portal.models.modelspec import ModelSpec
 from portal.models.organization import Membership, Organization, Role
@@ -15,6 +16,8 @@ __all__ = [
     "ModelSpec",
     "Organization",
     "Role",
+    "SsoIdentity",
+    "VerifiedDomain",
     "Workload",
     "WorkloadImport",
 ]

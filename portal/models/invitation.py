@@ -50,6 +50,23 @@ class InvitationManager(TenantManager):
             return models.Manager.get_queryset(self).none()
         return models.Manager.get_queryset(self).filter(token_hash=invitation_token_hash(token))
 
+    def pending_for_vouched_address(self, email: str) -> models.QuerySet:
+        """Open, unexpired invitations of an address an identity provider vouched for.
+
+        Only a sign-in whose provider says the address is verified may ask: the address is then
+        the scope, as the link's secret is for whoever holds the e-mail.
+        """
+        return (
+            models.Manager.get_queryset(self)
+            .filter(
+                email__iexact=email.strip(),
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .select_related("organization")
+        )
+
 
 class Invitation(TenantModel):
     """An address asked to join an organization with a role; membership waits for acceptance."""

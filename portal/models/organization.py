@@ -160,6 +160,12 @@ class Organization(models.Model):
     min_seal_internal = _min_seal_field("internal")
     min_seal_confidential = _min_seal_field("confidential")
     min_seal_restricted = _min_seal_field("restricted")
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Members must sign in with a code from an authenticator app to see anything "
+        "of this organization; those without one are sent to set it up first.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -262,6 +262,12 @@ def _join(invitation: Invitation, user) -> Membership:
     return membership
 
 
+def invitation_accept_vouched(*, invitation: Invitation, user) -> Membership:
+    """Accept an open invitation (locked by the caller) for ``user``, whose address an identity
+    provider verified: the sign-in proves the mailbox as the link would."""
+    return _join(invitation, user)
+
+
 def invitation_accept(*, token: str, user) -> Membership:
     """The signed-in ``user`` accepts the invitation the link names: they become a member.
 

@@ -315,3 +315,27 @@ class ImportUploadForm(forms.Form):
             f"CSV (UTF-8, comma or semicolon separated) or XLSX, up to {limit_mb:g} MB. "
             f"Rows are matched to existing workloads by external ID."
         )
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code from the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The six digits your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class VerifiedDomainForm(forms.Form):
+    """An e-mail domain to claim for the organization, and the role of who joins through it."""
+
+    domain = forms.CharField(max_length=253, help_text="The part after @ in your addresses.")
+    role = forms.ChoiceField(
+        choices=[(Role.VIEWER, Role.VIEWER.label), (Role.ANALYST, Role.ANALYST.label)],
+        initial=Role.VIEWER,
+        help_text="The role of people who join through this domain.",
+    )

@@ -5,32 +5,27 @@ from django.urls import include, path
 
 from assessments.web.views.dashboard import DashboardView as OrganizationDashboardView
 from costing.web import urls as catalog_urls
-from portal.web.forms import SignInForm
 from portal.web.views import (
     home,
     imports,
     invitations,
     members,
     model_specs,
+    org_security,
     org_settings,
+    sign_in,
     tokens,
+    two_factor,
     workloads,
 )
-
-# Pages are forms and links: refuse the methods Django's form views would otherwise take.
-PAGE_METHODS = ["get", "post", "head", "options"]
+from portal.web.views.common import PAGE_METHODS
 
 account_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            http_method_names=PAGE_METHODS,
-            template_name="accounts/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", sign_in.SignInView.as_view(), name="login"),
+    # The second factor, for whoever passed the first in this session.
+    path("login/code/", sign_in.LoginCodeView.as_view(), name="login-code"),
+    path("sso/start/", sign_in.SsoStartView.as_view(), name="sso-start"),
+    path("sso/callback/", sign_in.SsoCallbackView.as_view(), name="sso-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -77,6 +72,17 @@ account_patterns = [
         ),
         name="password_reset_complete",
     ),
+]
+
+two_factor_patterns = [
+    path("", two_factor.TwoFactorView.as_view(), name="two-factor"),
+    path("enrol/", two_factor.TwoFactorEnrolView.as_view(), name="two-factor-enrol"),
+    path(
+        "recovery-codes/",
+        two_factor.RecoveryCodesView.as_view(),
+        name="two-factor-recovery-codes",
+    ),
+    path("disable/", two_factor.TwoFactorDisableView.as_view(), name="two-factor-disable"),
 ]
 
 token_patterns = [
@@ -146,12 +152,28 @@ tenant_patterns = [
     path("members/", include(member_patterns)),
     path("catalogs/", include(catalog_urls)),
     path("settings/", org_settings.OrganizationSettingsView.as_view(), name="org-settings"),
+    path(
+        "settings/security/",
+        org_security.OrganizationSecurityView.as_view(),
+        name="org-security",
+    ),
+    path(
+        "settings/domains/<int:pk>/verify/",
+        org_security.DomainVerifyView.as_view(),
+        name="domain-verify",
+    ),
+    path(
+        "settings/domains/<int:pk>/remove/",
+        org_security.DomainRemoveView.as_view(),
+        name="domain-remove",
+    ),
 ]
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("accounts/", include(account_patterns)),
     path("account/tokens/", include(token_patterns)),
+    path("account/two-factor/", include(two_factor_patterns)),
     # The link of an invitation e-mail: its secret is the only key, no organization in the URL.
     path(
         "invitations/<slug:token>/",

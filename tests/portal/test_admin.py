@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +13,8 @@ from django.urls import reverse
 from portal.models import ApiToken, ModelSpec, Organization, Workload, WorkloadImport
 from portal.services.tokens import api_token_create
 from portal.services.workload_rows import WORKLOAD_COLUMNS
-from tests.factories import ModelSpecFactory, WorkloadFactory
+from tests.factories import ModelSpecFactory, UserFactory, WorkloadFactory
+from tests.support.totp import enrolled, totp_code
 
 
 @pytest.fixture
@@ -184,3 +186,29 @@ def test_admin_offers_no_delete_for_the_last_owner(staff_client, org, owner, adm
     url = reverse("admin:portal_membership_delete", args=[other.pk])
     assert staff_client.post(url, {"post": "yes"}).status_code == 302
     assert not org.memberships.filter(user=admin_user).exists()
+
+
+def test_admin_signs_in_through_the_portal_with_the_second_factor(client, db):
+    """GIVEN staff with an authenticator WHEN they open the admin THEN they sign in on the
+    portal's page, password then code, and only then see the admin."""
+    staff = UserFactory(username="sam", is_staff=True, is_superuser=True, password="s3cret-pw-x")
+    secret = enrolled(staff)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    step = client.post(
+        reverse("login"), {"username": "sam", "password": "s3cret-pw-x", "next": "/admin/"}
+    )
+    assert step["Location"] == reverse("login-code")
+    assert client.get(reverse("admin:index")).status_code == 302  # not signed in yet
+    code = totp_code(secret, at=time.time() + 30)
+    assert client.post(reverse("login-code"), {"code": code})["Location"] == "/admin/"
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_staff_session_without_its_code_enters_it_before_the_admin(client, db):
+    staff = UserFactory(username="sam", is_staff=True, is_superuser=True)
+    enrolled(staff)
+    client.force_login(staff)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two-factor"))
+    assert "Confirm it is you" in response.content.decode()

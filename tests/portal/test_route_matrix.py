@@ -29,6 +29,7 @@ from tests.factories import (
     MembershipFactory,
     ModelSpecFactory,
     UserFactory,
+    VerifiedDomainFactory,
     WorkloadFactory,
 )
 from tests.portal.api import test_access as api_access
@@ -48,6 +49,7 @@ VISIBLE = (
     "target@example.org",
     "Alice own accelerator",
     "invited@example.org",
+    "alice.example",
 )
 HIDDEN = (
     "Mallory hidden workload",
@@ -57,6 +59,7 @@ HIDDEN = (
     "Mallory secret prices",
     "Mallory secret assessment",
     "Mallory secret accelerator",
+    "mallory.example",
 )
 LIST_ROUTES = {
     "workload-list": VISIBLE[:1],
@@ -68,8 +71,9 @@ LIST_ROUTES = {
     "api:member-list": VISIBLE[2:3],
     "accelerator-list": VISIBLE[3:4],
     "api:gpu-spec-list": VISIBLE[3:4],
-    "invitation-list": VISIBLE[4:],
-    "api:invitation-list": VISIBLE[4:],
+    "invitation-list": VISIBLE[4:5],
+    "api:invitation-list": VISIBLE[4:5],
+    "org-security": VISIBLE[5:],
     "catalog-list": ("Negotiated",),
     "api:catalog-list": ("Negotiated",),
     "assessment-list": ("Alice visible assessment",),
@@ -112,6 +116,50 @@ def _non_tenant_entries(world) -> list[RouteEntry]:
             {"get": page, "post": page},
             # Django sends a signed-in user on before it looks at the method.
             unlisted=frozenset({302, 405}),
+        ),
+        # The code step without a pending sign-in sends everyone back to the password.
+        RouteEntry(
+            "login-code",
+            "public",
+            reverse("login-code"),
+            {"get": Allowed(None, frozenset({302})), "post": Allowed(None, frozenset({302}))},
+            {"get": frozenset({302}), "post": frozenset({302})},
+        ),
+        # Single sign-on is off unless configured: its routes answer 404 (tests/portal/web/
+        # test_sso.py drives them against a provider).
+        RouteEntry(
+            "sso-start",
+            "public",
+            reverse("sso-start"),
+            {"get": Allowed(None, frozenset({404}))},
+            {"get": frozenset({404})},
+        ),
+        RouteEntry(
+            "sso-callback",
+            "public",
+            reverse("sso-callback"),
+            {"get": Allowed(None, frozenset({404}))},
+            {"get": frozenset({404})},
+        ),
+        # One's own second factor: nobody here has one, so turning it off leads back to its page.
+        RouteEntry("two-factor", "web", reverse("two-factor"), {"get": any_user, "post": any_user}),
+        RouteEntry(
+            "two-factor-enrol",
+            "web",
+            reverse("two-factor-enrol"),
+            {"get": any_user, "post": any_user},
+        ),
+        RouteEntry(
+            "two-factor-recovery-codes",
+            "web",
+            reverse("two-factor-recovery-codes"),
+            {"post": Allowed(None, frozenset({302}))},
+        ),
+        RouteEntry(
+            "two-factor-disable",
+            "web",
+            reverse("two-factor-disable"),
+            {"get": Allowed(None, frozenset({302})), "post": Allowed(None, frozenset({302}))},
         ),
         RouteEntry(
             "logout", "public", reverse("logout"), {"post": any_user}, {"post": frozenset({302})}
@@ -276,6 +324,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
     ModelSpecFactory(organization=other_org, name="Mallory own model")
     InvitationFactory(organization=other_org, email="mallory-invitee@example.org")
     WorkloadFactory(organization=other_org, name="Mallory hidden workload")
+    VerifiedDomainFactory(organization=other_org, domain="mallory.example")
     return {
         "users": {
             "anonymous": None,
@@ -295,6 +344,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
             organization=org, email="invited@example.org", token=INVITATION_TOKEN
         ),
         "invitation_token": INVITATION_TOKEN,
+        "domain": VerifiedDomainFactory(organization=org, domain="alice.example"),
         "token_key": token.token_key,
         **world_catalogs(org, other_org),
         **world_assessments(org, other_org),
@@ -333,6 +383,13 @@ def _request(entry: RouteEntry, method: str, user):
 NON_TENANT_ROUTES = (
     "home",
     "login",
+    "login-code",
+    "sso-start",
+    "sso-callback",
+    "two-factor",
+    "two-factor-enrol",
+    "two-factor-recovery-codes",
+    "two-factor-disable",
     "logout",
     "password_change",
     "password_change_done",

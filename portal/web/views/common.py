@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+# Pages are forms and links: refuse the methods Django's form views would otherwise take.
+PAGE_METHODS = ["get", "post", "head", "options"]
+
 
 @dataclass(frozen=True)
 class SortHeading:

@@ -20,6 +20,7 @@ from tests.factories import (
     MembershipFactory,
     ModelSpecFactory,
     UserFactory,
+    VerifiedDomainFactory,
     WorkloadFactory,
 )
 
@@ -82,6 +83,10 @@ ENDPOINTS = [
     Endpoint("member-remove", "post", Role.ADMIN, ("member",)),
     Endpoint("org-settings", "get", Role.VIEWER),
     Endpoint("org-settings", "post", Role.ADMIN),
+    Endpoint("org-security", "get", Role.OWNER),
+    Endpoint("org-security", "post", Role.OWNER),
+    Endpoint("domain-verify", "post", Role.OWNER, ("domain",)),
+    Endpoint("domain-remove", "post", Role.OWNER, ("domain",)),
     Endpoint("catalog-list", "get", Role.VIEWER),
     Endpoint("catalog-compare", "get", Role.VIEWER),
     Endpoint("catalog-create", "get", Role.ANALYST),
@@ -178,6 +183,7 @@ def objects(request, org, other_org, owner):
         "staged": staged,
         "member": member,
         "invitation": InvitationFactory(organization=org),
+        "domain": VerifiedDomainFactory(organization=org, domain="alice.example"),
         **world_catalogs(org, other_org),
         **(light_assessments(org) if _needs_assessments(request) else {}),
     }

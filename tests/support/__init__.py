@@ -1,0 +1,1 @@
+"""Real services the tests start on loopback: an OpenID provider, a DNS server."""
