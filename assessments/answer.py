@@ -15,6 +15,9 @@ from costing.engine.deployment_options import option_field
 # Where each option puts a workload, as the end of "run 9 workloads ...".
 PLACES = option_field("place")
 NAMED_IN_SENTENCE = 3  # a group this small names its workloads in the sentence itself
+# A sentence names at most this many workloads and counts the rest: a reader takes in ten
+# names, and a portfolio of a thousand would otherwise print them all in one sentence.
+NAMED_AT_MOST = 10
 MOST_RULES = 2  # the rules that cost most; the appendix and the findings have the rest
 # Inputs the Monte Carlo adds to (in points a year) rather than multiplies.
 ADDITIVE_INPUTS = {"demand_growth_delta_per_year"}
@@ -37,8 +40,13 @@ def listed(items: list[str]) -> str:
 
 
 def names(workload_ids, named: dict[str, str]) -> str:
-    """``Archive embeddings, Metadata tagging, and Video upscaling``."""
-    return listed([named.get(w, w) for w in workload_ids])
+    """``Archive embeddings, Metadata tagging, and Video upscaling``; past ``NAMED_AT_MOST``,
+    ``A, B, ..., J, and 15 other workloads``."""
+    found = [named.get(w, w) for w in workload_ids]
+    if len(found) > NAMED_AT_MOST:
+        rest = len(found) - NAMED_AT_MOST
+        found = [*found[:NAMED_AT_MOST], f"{rest:,} other workload{'s' if rest != 1 else ''}"]
+    return listed(found)
 
 
 def lowered(label: str) -> str:
@@ -404,9 +412,12 @@ def answer_lines(answer: Answer | None) -> list[str]:
     lines += answer.how_sure
     if answer.left_out:
         lines.append(f"Left out of this run ({count(len(answer.left_out), 'workload')}):")
-        for row in answer.left_out:
+        for row in answer.left_out[:NAMED_AT_MOST]:
             fix = f" To include it, {row.fix}." if row.fix else ""
             lines.append(f"- {row.name} ({row.id}): {row.reason}.{fix}")
+        if len(answer.left_out) > NAMED_AT_MOST:
+            rest = len(answer.left_out) - NAMED_AT_MOST
+            lines.append(f"- and {count(rest, 'other workload')}: the run's page lists each.")
     if answer.data_gaps:
         lines.append(answer.data_gaps + " The report's appendix lists each price used.")
     return lines

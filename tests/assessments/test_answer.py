@@ -6,7 +6,13 @@ import copy
 
 import pytest
 
-from assessments.answer import _flip_point, _what_would_flip, answer_lines, executive_answer
+from assessments.answer import (
+    _flip_point,
+    _what_would_flip,
+    answer_lines,
+    executive_answer,
+    names,
+)
 from assessments.results import Answer
 from tests.assessments.world import example_run_data
 
@@ -123,3 +129,24 @@ def test_sovereignty_that_costs_nothing_says_so(example):
     assert executive_answer(results, snapshot)["sovereignty"].startswith(
         "Sovereignty costs nothing here"
     )
+
+
+def test_a_sentence_names_ten_workloads_and_counts_the_rest():
+    named = {f"W{i}": f"Workload {i}" for i in range(1, 26)}
+    assert names(list(named)[:3], named) == "Workload 1, Workload 2, and Workload 3"
+    text = names(list(named), named)
+    assert text.startswith("Workload 1, Workload 2, ")
+    assert text.endswith("Workload 10, and 15 other workloads")
+    assert "Workload 11" not in text
+    assert names(list(named)[:11], named).endswith("Workload 10, and 1 other workload")
+
+
+def test_the_plain_text_lists_ten_left_out_workloads_and_counts_the_rest():
+    left_out = [{"id": f"W{i}", "name": f"Workload {i}", "reason": "no price"} for i in range(12)]
+    answer = Answer(do="Run it.", groups=[], npv=None, p10=None, p90=None, currency="EUR",
+                    why=[], sovereignty="", how_sure=[], left_out=left_out, unpriced={},
+                    data_gaps="")  # fmt: skip
+    lines = answer_lines(answer)
+    assert "Left out of this run (12 workloads):" in lines
+    assert "- Workload 9 (W9): no price." in lines and "- Workload 10 (W10): no price." not in lines
+    assert lines[-1] == "- and 2 other workloads: the run's page lists each."
