@@ -214,6 +214,13 @@ def _non_tenant_entries(world) -> list[RouteEntry]:
             {"get": Allowed(None, page)},
             {"get": page},
         ),
+        # Load balancers' probes: anyone may ask, and learn only ok or failing.
+        RouteEntry(
+            "healthz", "public", reverse("healthz"), {"get": Allowed(None, page)}, {"get": page}
+        ),
+        RouteEntry(
+            "readyz", "public", reverse("readyz"), {"get": Allowed(None, page)}, {"get": page}
+        ),
     ]
 
 
@@ -350,6 +357,8 @@ NON_TENANT_ROUTES = (
     "api-schema",
     "api-docs",
     "api:scenario-schema",
+    "healthz",
+    "readyz",
 )
 TENANT_ROUTES = tuple(
     dict.fromkeys(
