@@ -161,13 +161,18 @@ def worker_process(
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen, seconds: float = 20) -> None:
+    """SIGTERM, as a container's stop sends it; SIGKILL if it has not exited after ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait(predicate, seconds: float, what: str, process):

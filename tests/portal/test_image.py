@@ -13,20 +13,26 @@ Debian's packages: the Dockerfile's lists of those are checked in tests/portal/t
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
+import urllib.error
+import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.assessments.live import PrivateRedis, free_port, stop
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DOCKERFILE = BASE_DIR / "docker" / "Dockerfile"
@@ -246,7 +252,14 @@ def test_the_image_installs_the_locked_project_and_computes_a_run_with_its_pdf(t
     assert performed[:2] == ["sh docker/install.sh dependencies", "sh docker/install.sh project"]
     assert any("collectstatic" in command for command in performed)
     _installed_as_locked(image)
-    _computes_a_run(image, tmp_path / "reports")
+    with fresh_database() as database_url:
+        settings = {
+            "DATABASE_URL": database_url,
+            "DJANGO_SECRET_KEY": "image-check-" + "k" * 50,
+            "EMAIL_URL": "consolemail://",
+        }
+        _computes_a_run(image, settings, tmp_path / "reports")
+        _serves_with_a_worker(image, settings, tmp_path)
 
 
 def _installed_as_locked(image: ReplayedImage) -> None:
@@ -276,33 +289,28 @@ def _installed_as_locked(image: ReplayedImage) -> None:
     assert (image.app / "var" / "staticfiles" / "assessments" / "fonts" / "DejaVuSans.ttf").exists()
 
 
-def _computes_a_run(image: ReplayedImage, reports: Path) -> None:
-    start_up = [
-        line.strip()
-        for line in (BASE_DIR / "docker" / "web.sh").read_text(encoding="utf-8").splitlines()
-        if line.strip().startswith("python manage.py")
-    ]
+def _web_sh() -> list[str]:
+    lines = (BASE_DIR / "docker" / "web.sh").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _computes_a_run(image: ReplayedImage, settings: dict[str, str], reports: Path) -> None:
+    start_up = [line for line in _web_sh() if line.startswith("python manage.py")]
     assert [command.split()[2] for command in start_up] == [
         "migrate",
         "seed_public_models",
         "load_public_catalog",
     ]
-    with fresh_database() as database_url:
-        settings = {
-            "DATABASE_URL": database_url,
-            "DJANGO_SECRET_KEY": "image-check-" + "k" * 50,
-            "EMAIL_URL": "consolemail://",
-        }
-        for command in start_up:
-            image.run(command, **settings)
-        image.run("python manage.py demo", **settings)
-        output = image.run(f"python manage.py demo_assessment --out {reports}", **settings)
-        recorded = image.run(
-            'python manage.py shell -c "from assessments.models import AssessmentRun;'
-            " run = AssessmentRun.objects.unscoped().get();"
-            " print(run.status, run.snapshot['versions']['sovra'])\"",
-            **settings,
-        )
+    for command in start_up:
+        image.run(command, **settings)
+    image.run("python manage.py demo", **settings)
+    output = image.run(f"python manage.py demo_assessment --out {reports}", **settings)
+    recorded = image.run(
+        'python manage.py shell -c "from assessments.models import AssessmentRun;'
+        " run = AssessmentRun.objects.unscoped().get();"
+        " print(run.status, run.snapshot['versions']['sovra'])\"",
+        **settings,
+    )
     pdf = next(reports.glob("*.pdf"))
     assert f"PDF report: {pdf}" in output
     assert pdf.read_bytes().startswith(b"%PDF-")
@@ -311,3 +319,67 @@ def _computes_a_run(image: ReplayedImage, reports: Path) -> None:
     rows = fonts.stdout.splitlines()[2:]
     assert rows
     assert all("Sovra-Sans" in row.split()[0] and row.split()[-5] == "yes" for row in rows)
+
+
+def _serves_with_a_worker(image: ReplayedImage, settings: dict[str, str], tmp_path: Path) -> None:
+    """The web container's server (web.sh's exec line) and the worker container's command
+    (compose.yaml's), from the image's environment with a Redis of the test's own: /readyz
+    finds the database, the broker and the worker, and both write JSON log lines."""
+    # test_docker imports this module: its helpers are taken once both are loaded.
+    from tests.portal.test_docker import compose_document, interpolate
+
+    (serve,) = [line.removeprefix("exec ") for line in _web_sh() if line.startswith("exec ")]
+    work = interpolate(
+        compose_document()["services"]["worker"]["command"], {"SOVRA_WORKER_CONCURRENCY": "1"}
+    )
+    port, redis = free_port(), PrivateRedis()
+    redis.start()
+    env = {
+        **image.env,
+        **settings,
+        "CELERY_BROKER_URL": redis.url,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+    }
+    logs = {name: tmp_path / f"{name}.log" for name in ("web", "worker")}
+    with ExitStack() as stack:
+        stack.callback(redis.stop)
+        processes = []
+        for name, command in (("web", shlex.split(serve)), ("worker", work)):
+            output = stack.enter_context(logs[name].open("wb"))
+            process = subprocess.Popen(
+                command, cwd=image.app, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+            stack.callback(stop, process)
+            processes.append(process)
+        ready = _poll(f"http://127.0.0.1:{port}/readyz", processes, logs)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            healthy = answer.status
+    assert json.loads(ready) == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "worker": "ok"},
+    }
+    assert healthy == 200
+    web_lines = [json.loads(line) for line in logs["web"].read_text().splitlines()]
+    assert any(line["logger"] == "gunicorn.access" for line in web_lines)
+    worker_lines = logs["worker"].read_text().splitlines()
+    logged = [json.loads(line) for line in worker_lines if line.startswith("{")]
+    assert any(line["message"].endswith(" ready.") for line in logged), worker_lines[-20:]
+
+
+def _poll(url: str, processes: list, logs: dict[str, Path], seconds: float = 90) -> bytes:
+    """The body of the first 200 from ``url``; fails if a process exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for process, (name, log) in zip(processes, logs.items(), strict=True):
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except urllib.error.HTTPError as not_ready:  # 503 while the worker starts
+            not_ready.close()
+        except (urllib.error.URLError, ConnectionError):
+            pass  # not listening yet
+        time.sleep(0.5)
+    pytest.fail(f"{url} did not answer 200 within {seconds} s")
