@@ -25,13 +25,16 @@ SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 \
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
 	DJANGO_SETTINGS_MODULE=portal.settings.base DJANGO_DEBUG=true
 
-.PHONY: help install system-deps demo run test bench lint format clean
+.PHONY: help install system-deps demo run test image-check lock bench lint format clean
 
 help:
 	@echo "make install      create .venv and install Sovra with its dev tools"
 	@echo "make demo         embedded database, demo organization, an assessment and its PDF"
 	@echo "make run          serve the portal on http://$(HOST):$(PORT)/"
-	@echo "make test         migrations check, lint, and the whole suite on PostgreSQL"
+	@echo "make test         lock, migrations and lint checks, and the whole suite on PostgreSQL"
+	@echo "make image-check  build the image's environment from uv.lock as docker/Dockerfile does"
+	@echo "                  (no Docker needed), then migrate, load the catalog, compute a run and its PDF"
+	@echo "make lock         update uv.lock after changing the dependencies in pyproject.toml"
 	@echo "make bench        run the benchmarks"
 	@echo "make lint         ruff check and ruff format --check"
 	@echo "make format       ruff format and ruff check --fix"
@@ -84,6 +87,8 @@ run: install | var
 	$(EMBEDDED) $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install system-deps | var
+	@# uv.lock, which the image installs, must still match pyproject.toml.
+	$(BIN)/uv lock --check
 	$(EMBEDDED) $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -94,6 +99,14 @@ test: install system-deps | var
 		status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests." >&2; fi; \
 		exit $$status; }
+
+# The test replays docker/Dockerfile's install (docker/install.sh) into a fresh environment and
+# computes a run in it on a database of its own, created on DATABASE_URL's PostgreSQL server.
+image-check: install system-deps
+	$(BIN)/pytest -m image -p no:cacheprovider tests/portal/test_image.py
+
+lock: install
+	$(BIN)/uv lock
 
 bench: install system-deps
 	$(PY) benchmarks/run.py

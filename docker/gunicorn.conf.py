@@ -6,6 +6,8 @@ editing the file.
 
 import os
 
+from portal.logs import gunicorn_logconfig
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 # Threads per worker: a request waiting on the database or on a what-if evaluation does not
@@ -14,3 +16,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The common log format, then the request id the response carries (the one in Sovra's own log
+# lines for that request) and the seconds it took.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s %(L)s'
+)
+# In JSON like Sovra's own lines when SOVRA_LOG_FORMAT is json (the image's default).
+logconfig_dict = gunicorn_logconfig(os.environ.get("SOVRA_LOG_FORMAT", "text"))

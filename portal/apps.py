@@ -8,4 +8,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Sovra portal"
 
     def ready(self) -> None:
-        from portal import signals  # noqa: F401 - connects the receivers
+        from portal import logs, signals  # noqa: F401 - connects the receivers

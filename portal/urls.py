@@ -4,7 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from portal import health
+
 urlpatterns = [
+    # Answered by portal.health.ProbeMiddleware before any other middleware; named here so that
+    # they resolve like any route.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's script from its own URL: no inline script for the CSP.

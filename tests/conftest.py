@@ -113,3 +113,31 @@ def l40s(db):
     from tests.factories import GpuSpecFactory
 
     return GpuSpecFactory(name="NVIDIA L40S", form_factor="PCIe", memory_gb=48)
+
+
+# --------------------------------------------------------------------------- live services
+
+
+@pytest.fixture
+def inbox():
+    """An SMTP server on loopback: (its handler, which keeps the messages, and its port)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.assessments.live import Inbox, free_port
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def queue():
+    """A queue of the test's own on the suite's Redis, which this process publishes to."""
+    from tests.assessments.live import REDIS, using_broker
+
+    with using_broker(REDIS) as name:
+        yield name

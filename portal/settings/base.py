@@ -14,6 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.logs import JSON_FORMATTER
 from portal.settings.parsers import parse_rate, parse_seconds, parse_size_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -59,6 +60,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Load balancers' probes are answered first: whatever Host they send, over plain HTTP too,
+    # and without a request id or a log line every few seconds.
+    "portal.health.ProbeMiddleware",
+    "portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -422,9 +427,34 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# Logs go to the console (the container's output), one line per record: JSON objects for a log
+# collector (the image's default), or text for a terminal. Each names the request it belongs to
+# (request_id; see portal/logs.py), in the web process and in the worker running its tasks.
+SOVRA_LOG_FORMAT = env.str("SOVRA_LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="WARNING").upper()
+if SOVRA_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"SOVRA_LOG_FORMAT is {SOVRA_LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "filters": {
+        "request_id": {
+            "()": "portal.logs.RequestIdFilter",
+            "missing": None if SOVRA_LOG_FORMAT == "json" else "-",
+        }
+    },
+    "formatters": {
+        "json": JSON_FORMATTER,
+        "text": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": SOVRA_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own console handler (under DEBUG) would print its records a second time.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

@@ -4,20 +4,10 @@ services of the live tests."""
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from costing.services import public_catalog_load
 from portal.services.demo import demo_organization_load
-from tests.assessments.live import (
-    REDIS,
-    Inbox,
-    PrivatePostgres,
-    PrivateRedis,
-    Receiver,
-    free_port,
-    using_broker,
-    worker_process,
-)
+from tests.assessments.live import PrivatePostgres, PrivateRedis, Receiver, worker_process
 
 
 @pytest.fixture
@@ -31,27 +21,9 @@ def demo(db):
 
 
 @pytest.fixture
-def inbox():
-    """An SMTP server on loopback: (its handler, which keeps the messages, and its port)."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, controller.port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
 def receiver():
     with Receiver() as server:
         yield server
-
-
-@pytest.fixture
-def queue():
-    with using_broker(REDIS) as name:
-        yield name
 
 
 @pytest.fixture

@@ -139,7 +139,11 @@ def service_env(*, database_url: str, broker: str, queue: str, smtp_port: int = 
 
 
 @contextmanager
-def worker_process(queue, smtp_port, log_dir, *pool, broker=REDIS, database_url=None):
+def worker_process(
+    queue, smtp_port, log_dir, *pool, broker=REDIS, database_url=None, level="warning", **settings
+):
+    """A worker process on ``queue``, logging at ``level`` to log_dir/worker.log, with
+    ``settings`` (environment variables) on top of the test's services."""
     log = (log_dir / "worker.log").open("wb")
     env = service_env(
         database_url=database_url or suite_database_url(),
@@ -147,22 +151,28 @@ def worker_process(queue, smtp_port, log_dir, *pool, broker=REDIS, database_url=
         queue=queue,
         smtp_port=smtp_port,
     )
+    env.update(settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", *pool, "-Q", queue,
-         "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "-l", level, "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     process.log_path = log_dir / "worker.log"
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen, seconds: float = 20) -> None:
+    """SIGTERM, as a container's stop sends it; SIGKILL if it has not exited after ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait(predicate, seconds: float, what: str, process):

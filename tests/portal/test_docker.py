@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.portal.test_image import dockerfile_recipe
 from tests.portal.test_settings import resolved_settings, settings_process
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -97,13 +98,29 @@ def test_docker_compose_refuses_to_run_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_compose_defines_the_five_services_with_healthchecks():
+def test_compose_defines_the_six_services_with_healthchecks():
     services = compose_document()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
     assert services["postgres"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:v1.")
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+
+
+def test_the_web_healthcheck_asks_healthz_not_a_page():
+    """The workers wait on web's health: a check that needed them (/readyz) would never pass."""
+    test = compose_document()["services"]["web"]["healthcheck"]["test"]
+    assert "http://127.0.0.1:8000/healthz" in test[-1]
+    assert "readyz" not in test[-1]
+
+
+def test_compose_sends_mail_to_mailpit_and_logs_json_by_default():
+    web = interpolate(
+        compose_document()["services"]["web"]["environment"], {"DJANGO_SECRET_KEY": SECRET_KEY}
+    )
+    assert web["EMAIL_URL"] == "smtp://mailpit:1025"
+    assert web["SOVRA_LOG_FORMAT"] == "json"
 
 
 def test_postgres_keeps_its_data_in_a_volume():
@@ -166,24 +183,40 @@ def test_dockerfile_builds_a_slim_image_that_runs_as_a_user():
     dockerfile = (DOCKER_DIR / "Dockerfile").read_text(encoding="utf-8")
     assert dockerfile.startswith("#") and "FROM python:3.11-slim-bookworm" in dockerfile
     assert "collectstatic" in dockerfile
-    assert re.search(r"^USER sovra$", dockerfile, re.MULTILINE)
+    # The last USER is the one the containers run as: not root.
+    assert re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)[-1] == "sovra"
+    assert re.search(r"useradd --system --gid sovra .* sovra$", dockerfile, re.MULTILINE)
     # The WeasyPrint libraries and fonts the PDF reports need.
     for package in (
         "libpango-1.0-0",
         "libpangoft2-1.0-0",
         "libharfbuzz-subset0",
         "fonts-dejavu-core",
+        "fonts-liberation2",
     ):
         assert package in dockerfile
+
+
+def test_the_image_installs_from_the_lock_in_json_logging_mode():
+    image = dockerfile_recipe((DOCKER_DIR / "Dockerfile").read_text(encoding="utf-8"), "")
+    copied = [source for step in image.steps if step[0] == "copy" for source in step[1]]
+    assert "uv.lock" in copied and "pyproject.toml" in copied
+    install = (DOCKER_DIR / "install.sh").read_text(encoding="utf-8")
+    assert install.count("uv sync --locked --no-dev --no-editable") == 2
+    assert "--extra" not in install and "--all-extras" not in install  # no dev tools
+    assert image.env["SOVRA_LOG_FORMAT"] == "json"
+    assert image.env["PATH"].startswith(image.env["UV_PROJECT_ENVIRONMENT"] + "/bin:")
 
 
 def test_the_image_build_collects_static_files_without_a_secret_key():
     """GIVEN the build's environment (the Dockerfile's ENV and the step's own variables, no
     DJANGO_SECRET_KEY) WHEN the collectstatic step runs THEN the settings load."""
     dockerfile = (DOCKER_DIR / "Dockerfile").read_text(encoding="utf-8")
-    image_env = re.search(r"^ENV ((?:.*\\\n)*.*)$", dockerfile, re.MULTILINE).group(1)
+    image = dockerfile_recipe(dockerfile, os.environ["PATH"])
     step = re.search(r"^RUN (.*)python manage.py collectstatic", dockerfile, re.MULTILINE)
-    env = dict(re.findall(r"([A-Z_]+)=(\S+)", image_env + " " + step.group(1)))
+    env = {**image.env, **dict(re.findall(r"([A-Z_]+)=(\S+)", step.group(1)))}
+    # The image's own environment and interpreter are replayed in tests/portal/test_image.py.
+    del env["PATH"], env["UV_PROJECT_ENVIRONMENT"]
     assert "DJANGO_SECRET_KEY" not in env
     result = settings_process(
         env, ("manage.py", "collectstatic", "--dry-run", "--noinput", "--verbosity", "0")
@@ -218,3 +251,4 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = (BASE_DIR / ".dockerignore").read_text(encoding="utf-8").split()
     for path in (".git", ".venv", ".env", "var"):
         assert path in ignored
+    assert "uv.lock" not in ignored

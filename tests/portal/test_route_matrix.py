@@ -262,6 +262,13 @@ def _non_tenant_entries(world) -> list[RouteEntry]:
             {"get": Allowed(None, page)},
             {"get": page},
         ),
+        # Load balancers' probes: anyone may ask, and learn only ok or failing.
+        RouteEntry(
+            "healthz", "public", reverse("healthz"), {"get": Allowed(None, page)}, {"get": page}
+        ),
+        RouteEntry(
+            "readyz", "public", reverse("readyz"), {"get": Allowed(None, page)}, {"get": page}
+        ),
     ]
 
 
@@ -407,6 +414,8 @@ NON_TENANT_ROUTES = (
     "api-schema",
     "api-docs",
     "api:scenario-schema",
+    "healthz",
+    "readyz",
 )
 TENANT_ROUTES = tuple(
     dict.fromkeys(

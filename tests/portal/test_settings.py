@@ -42,6 +42,7 @@ print(json.dumps({
     "SOVRA_API_THROTTLE_RATES": s.SOVRA_API_THROTTLE_RATES,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
+    "LOG_HANDLER_FORMATTER": s.LOGGING["handlers"]["console"]["formatter"],
 }))
 """
 
