@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import msgspec
+
 from assessments.results import OptionOutcome, PlacementResults, Summary, load_section
 
 # Scenario fields that hold the figures the engine reasons with (offers are compared apart).
@@ -207,7 +209,7 @@ class _Results:
         self.placement: PlacementResults | None = load_section(stored, "placement")
         engine = stored.get("engine") or {}
         self.portfolio = {
-            option: OptionOutcome.model_validate(row)
+            option: msgspec.convert(row, OptionOutcome)
             for option, row in (engine.get("portfolio") or {}).items()
         }
         self.engine_currency: str | None = engine.get("currency")

@@ -6,28 +6,32 @@ publishes the same models as the OpenAPI schema of a run's results, so a generat
 them as typed attributes. Stored documents carry ``schema_version``; ``RunResults.load`` reads
 every version ever stored (results written before versioning are version 1).
 
-The models follow the stored JSON exactly (``extra="forbid"``): amounts are in the section's
+The models follow the stored JSON exactly (an unknown key is refused): amounts are in the section's
 ``currency``, figures that are not established (NaN, infinite) are null.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
 
 RESULTS_SCHEMA_VERSION = 2
 SNAPSHOT_SCHEMA_VERSION = 2
 
 
-class Typed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Typed(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A typed part of a run's document: unknown keys are refused, not carried along."""
+
+
+class ResultsError(ValueError):
+    """Stored results or inputs that do not match their models (or a newer schema version)."""
 
 
 # --------------------------------------------------------------------------- figures and sources
 
 
-class Source(Typed):
+class Source(Typed, kw_only=True):
     """Where an input came from; a figure's ``source`` is its index in ``engine.sources``."""
 
     kind: str
@@ -37,7 +41,7 @@ class Source(Typed):
     note: str = ""
 
 
-class Figure(Typed):
+class Figure(Typed, kw_only=True):
     """A value with its unit, and either its working (``formula`` and ``inputs``), its source
     (an input quantity) or ``see``: the ``id`` of the entry written in full in the same scope."""
 
@@ -51,7 +55,7 @@ class Figure(Typed):
     inputs: list[Figure] | None = None
 
 
-class Breakeven(Typed):
+class Breakeven(Typed, kw_only=True):
     options: list[str]
     cheaper_at_horizon: str | None = None
     breakeven_month: float | None = None
@@ -61,51 +65,62 @@ class Breakeven(Typed):
 # --------------------------------------------------------------------------- engine
 
 
-class OptionOutcome(Typed):
+class OptionOutcome(Typed, kw_only=True):
     """An option's cost, or (``missing`` and ``reason`` set, no ``npv``) why it has none."""
 
     option: str
     currency: str | None = None
     total: float | None = None
     npv: float | None = None
-    monthly_by_component: dict[str, list[float | None]] | None = Field(
-        None, description="Cash flow per cost component, month 0 (up front) to the horizon."
-    )
-    monthly_total: list[float | None] | None = Field(
-        None, description="Cash flow per month, month 0 (up front) to the horizon."
-    )
+    monthly_by_component: Annotated[
+        dict[str, list[float | None]] | None,
+        msgspec.Meta(
+            description="Cash flow per cost component, month 0 (up front) to the horizon."
+        ),
+    ] = None
+    monthly_total: Annotated[
+        list[float | None] | None,
+        msgspec.Meta(description="Cash flow per month, month 0 (up front) to the horizon."),
+    ] = None
     figures: list[Figure] | None = None
     fallbacks: list[dict[str, str]] | None = None
     missing: str | None = None
     reason: str | None = None
-    blocked_by: str | None = Field(None, description="The rule that refused every offer.")
-    refused_offer: str | None = Field(None, description="The cheapest offer that rule refused.")
-    inapplicable: bool | None = Field(None, description="The option never applies to the work.")
+    blocked_by: Annotated[
+        str | None, msgspec.Meta(description="The rule that refused every offer.")
+    ] = None
+    refused_offer: Annotated[
+        str | None, msgspec.Meta(description="The cheapest offer that rule refused.")
+    ] = None
+    inapplicable: Annotated[
+        bool | None, msgspec.Meta(description="The option never applies to the work.")
+    ] = None
 
     @property
     def priced(self) -> bool:
         return self.npv is not None
 
 
-class Sizing(Typed):
+class Sizing(Typed, kw_only=True):
     gpu: str
     binding_constraint: str
     peak_gpus: float | None
     base_gpus: float | None
     gpu_hours_per_month: float | None
-    peak_replica_share: float | None = Field(
-        None, description="Serving: the share of one replica its peak load fills."
-    )
+    peak_replica_share: Annotated[
+        float | None,
+        msgspec.Meta(description="Serving: the share of one replica its peak load fills."),
+    ] = None
 
 
-class Supplier(Typed):
+class Supplier(Typed, kw_only=True):
     role: str
     name: str
     region: str = ""
     offer: str = ""
 
 
-class EngineWorkload(Typed):
+class EngineWorkload(Typed, kw_only=True):
     id: str
     name: str
     kind: str
@@ -116,7 +131,7 @@ class EngineWorkload(Typed):
     suppliers: dict[str, list[Supplier]]
 
 
-class Fleet(Typed):
+class Fleet(Typed, kw_only=True):
     gpu: str
     servers_by_month: list[float | None]
     utilisation_by_month: list[float | None]
@@ -124,12 +139,12 @@ class Fleet(Typed):
     note: str
 
 
-class Cheapest(Typed):
+class Cheapest(Typed, kw_only=True):
     option: str
     npv: float | None
 
 
-class BindingRule(Typed):
+class BindingRule(Typed, kw_only=True):
     rule: str
     name: str
     citation: str = ""
@@ -138,7 +153,7 @@ class BindingRule(Typed):
     difference: float | None = None
 
 
-class WorkloadSovereigntyPrice(Typed):
+class WorkloadSovereigntyPrice(Typed, kw_only=True):
     workload: str
     permitted: Cheapest | None
     unrestricted: Cheapest | None
@@ -147,7 +162,7 @@ class WorkloadSovereigntyPrice(Typed):
     why: str
 
 
-class SovereigntyPrice(Typed):
+class SovereigntyPrice(Typed, kw_only=True):
     """The cheapest offers the rules permit against the cheapest regardless, workload by
     workload, and the rules that make the difference."""
 
@@ -163,7 +178,7 @@ class SovereigntyPrice(Typed):
     workloads: list[WorkloadSovereigntyPrice]
 
 
-class EngineResults(Typed):
+class EngineResults(Typed, kw_only=True):
     """Cash flows, NPV, unit costs and breakevens per option: the portfolio and each workload."""
 
     name: str
@@ -188,27 +203,27 @@ class EngineResults(Typed):
 # --------------------------------------------------------------------------- uncertainty
 
 
-class Spread(Typed):
+class Spread(Typed, kw_only=True):
     p10: float | None
     p50: float | None
     p90: float | None
     mean: float | None
 
 
-class Range(Typed):
+class Range(Typed, kw_only=True):
     low: float | None
     likely: float | None
     high: float | None
 
 
-class OptionSpread(Typed):
+class OptionSpread(Typed, kw_only=True):
     option: str
     total: Spread
     npv: Spread
     probability_cheapest: float | None
 
 
-class MonteCarloResults(Typed):
+class MonteCarloResults(Typed, kw_only=True):
     currency: str
     samples: int
     seed: int
@@ -220,7 +235,7 @@ class MonteCarloResults(Typed):
     unavailable: dict[str, str]
 
 
-class TornadoBar(Typed):
+class TornadoBar(Typed, kw_only=True):
     input: str
     low: float | None
     high: float | None
@@ -229,7 +244,7 @@ class TornadoBar(Typed):
     swing: float | None
 
 
-class TornadoResults(Typed):
+class TornadoResults(Typed, kw_only=True):
     currency: str
     first: str
     second: str
@@ -241,7 +256,7 @@ class TornadoResults(Typed):
 # --------------------------------------------------------------------------- sovereignty
 
 
-class Finding(Typed):
+class Finding(Typed, kw_only=True):
     rule_id: str
     name: str
     reason: str
@@ -254,17 +269,17 @@ class Finding(Typed):
     source_urls: list[str] = []
 
 
-class CriterionScore(Typed):
+class CriterionScore(Typed, kw_only=True):
     criterion_id: str
     name: str
     score: int | None
     status: str
     reason: str
-    weight: int | float
+    weight: float
     verified: bool
 
 
-class Requirement(Typed):
+class Requirement(Typed, kw_only=True):
     ref_id: str
     name: str
     citation: str
@@ -273,12 +288,12 @@ class Requirement(Typed):
     shortfalls: list[str]
 
 
-class Seal(Typed):
+class Seal(Typed, kw_only=True):
     level: int | None
     reason: str
 
 
-class OptionAssessment(Typed):
+class OptionAssessment(Typed, kw_only=True):
     """An option of a workload as the sovereignty rules see it; ``unavailable`` (with
     ``reason``, and ``blocked_by`` when a rule refused every offer) where it has no price."""
 
@@ -297,10 +312,12 @@ class OptionAssessment(Typed):
     scores: list[CriterionScore] | None = None
     requirements: list[Requirement] | None = None
     unverified: list[str] | None = None
-    sovereign: bool | None = Field(None, description="SEAL at least the sovereign minimum.")
+    sovereign: Annotated[
+        bool | None, msgspec.Meta(description="SEAL at least the sovereign minimum.")
+    ] = None
 
 
-class Ranked(Typed):
+class Ranked(Typed, kw_only=True):
     option_id: str
     rank: int
     cost: float | None
@@ -313,7 +330,7 @@ class Ranked(Typed):
     blocking_rule_ids: list[str]
 
 
-class SovereigntyWorkload(Typed):
+class SovereigntyWorkload(Typed, kw_only=True):
     id: str
     name: str
     classification: str
@@ -326,25 +343,25 @@ class SovereigntyWorkload(Typed):
     options: dict[str, OptionAssessment]
 
 
-class Library(Typed):
+class Library(Typed, kw_only=True):
     urn: str
     ref_id: str
     name: str
     version: int | str
 
 
-class Criterion(Typed):
+class Criterion(Typed, kw_only=True):
     id: str
     name: str
-    weight: int | float
+    weight: float
 
 
-class Weights(Typed):
-    cost: int | float
-    sovereignty: int | float
+class Weights(Typed, kw_only=True):
+    cost: float
+    sovereignty: float
 
 
-class SovereigntyResults(Typed):
+class SovereigntyResults(Typed, kw_only=True):
     library: Library
     criteria: list[Criterion]
     weights: Weights
@@ -356,12 +373,12 @@ class SovereigntyResults(Typed):
 # --------------------------------------------------------------------------- placement
 
 
-class OptionShare(Typed):
+class OptionShare(Typed, kw_only=True):
     workloads: int
     cost: float | None
 
 
-class PlacedFleet(Typed):
+class PlacedFleet(Typed, kw_only=True):
     option: str
     gpu: str
     servers: int
@@ -370,7 +387,7 @@ class PlacedFleet(Typed):
     rack_units: float | None
 
 
-class PlacementConstraints(Typed):
+class PlacementConstraints(Typed, kw_only=True):
     budget_cap: float | None = None
     power_limit_kw: float | None = None
     rack_units_limit: float | None = None
@@ -378,7 +395,7 @@ class PlacementConstraints(Typed):
     binding: list[str] = []
 
 
-class PlacementSovereigntyPrice(Typed):
+class PlacementSovereigntyPrice(Typed, kw_only=True):
     basis: str
     at_least: bool
     permitted_npv: float | None
@@ -389,7 +406,7 @@ class PlacementSovereigntyPrice(Typed):
     unrestricted_status: str | None
 
 
-class PlacementResults(Typed):
+class PlacementResults(Typed, kw_only=True):
     """The joint placement of the portfolio under its constraints, against choosing workload by
     workload (``baseline``); ``status`` optimal, time_limit or infeasible."""
 
@@ -422,7 +439,7 @@ class PlacementResults(Typed):
 # --------------------------------------------------------------------------- summary
 
 
-class PortfolioSovereigntyPrice(Typed):
+class PortfolioSovereigntyPrice(Typed, kw_only=True):
     basis: str
     permitted_npv: float | None
     unrestricted_npv: float | None
@@ -431,12 +448,12 @@ class PortfolioSovereigntyPrice(Typed):
     rules: list[BindingRule]
 
 
-class NamedWorkload(Typed):
+class NamedWorkload(Typed, kw_only=True):
     id: str
     name: str
 
 
-class AnswerGroup(Typed):
+class AnswerGroup(Typed, kw_only=True):
     option: str
     label: str
     place: str
@@ -444,14 +461,14 @@ class AnswerGroup(Typed):
     workloads: list[NamedWorkload]
 
 
-class LeftOut(Typed):
+class LeftOut(Typed, kw_only=True):
     id: str
     name: str
     reason: str
     fix: str = ""
 
 
-class Answer(Typed):
+class Answer(Typed, kw_only=True):
     """The executive answer in plain words: what to do, why, what sovereignty costs, how sure,
     what was left out and what the data lacks."""
 
@@ -469,7 +486,7 @@ class Answer(Typed):
     data_gaps: str
 
 
-class Summary(Typed):
+class Summary(Typed, kw_only=True):
     price_of_sovereignty: PortfolioSovereigntyPrice | None
     cheapest_option: str | None
     cheapest_npv: float | None
@@ -497,7 +514,7 @@ SECTION_MODELS: dict[str, type[Typed]] = {
 }
 
 
-class RunResults(Typed):
+class RunResults(Typed, kw_only=True):
     """The results of a succeeded run: each step's section (a section a run's settings leave
     out, such as the Monte Carlo with no samples, is null)."""
 
@@ -512,58 +529,51 @@ class RunResults(Typed):
     @classmethod
     def load(cls, stored: dict) -> RunResults:
         """Stored results of any version, typed."""
-        return cls.model_validate(upgrade_results(stored))
+        return _typed(cls, _current(stored, RESULTS_SCHEMA_VERSION, "results"))
 
 
-def load_section(stored: dict, name: str):
-    """One section of stored results, typed (None where the run has none): for readers that
-    need a summary or a placement, not a long portfolio's every workload."""
-    data = stored.get(name)
-    return None if data is None else SECTION_MODELS[name].model_validate(data)
-
-
-def upgrade_results(stored: dict) -> dict:
-    """Stored results as the current version: version 1 (before versioning) had the same
-    sections without ``schema_version``; its answer, where it predates the answer, is absent."""
-    version = stored.get("schema_version", 1)
-    if version == RESULTS_SCHEMA_VERSION:
-        return stored
-    if version == 1:
-        return {**stored, "schema_version": RESULTS_SCHEMA_VERSION}
-    raise ValueError(f"results of schema version {version}, newer than this Sovra reads")
-
-
-CHECKED_WORKLOADS = 50
+def _typed(model, data):
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError as error:
+        raise ResultsError(f"{model.__name__}: {error}") from error
 
 
 def check_section(name: str, section) -> None:
-    """Refuse a section that does not match its model (a bug in the step that wrote it).
-
-    Every workload's entry is written by the same code, so a long portfolio's section is checked
-    on its first and on evenly spread workloads (``CHECKED_WORKLOADS`` in all): checking a
-    thousand workloads' figures would cost seconds a run, to find what fifty find."""
+    """Refuse a section that does not match its model (a bug in the step that wrote it)."""
     model = SECTION_MODELS.get(name)
-    if model is None or section is None:
-        return
-    workloads = section.get("workloads") if isinstance(section, dict) else None
-    if isinstance(workloads, list) and len(workloads) > CHECKED_WORKLOADS:
-        half = CHECKED_WORKLOADS // 2
-        step = max(1, len(workloads) // half)
-        section = {**section, "workloads": workloads[:half] + workloads[half::step][:half]}
-    model.model_validate(section)
+    if model is not None and section is not None:
+        _typed(model, section)
+
+
+def load_section(stored: dict, name: str):
+    """One section of stored results, typed (None where the run has none)."""
+    data = stored.get(name)
+    return None if data is None else _typed(SECTION_MODELS[name], data)
+
+
+def _current(stored: dict, version_now: int, what: str) -> dict:
+    """A stored document as the current version: version 1 (before versioning) had the same
+    shape without ``schema_version``."""
+    version = stored.get("schema_version", 1)
+    if version == version_now:
+        return stored
+    if version == 1:
+        return {**stored, "schema_version": version_now}
+    raise ResultsError(f"{what} of schema version {version}, newer than this Sovra reads")
 
 
 # --------------------------------------------------------------------------- the frozen inputs
 
 
-class SnapshotConstraints(Typed):
+class SnapshotConstraints(Typed, kw_only=True):
     budget_cap: float | None
     power_limit_kw: float | None
     rack_units_limit: int | None
     min_sovereign_share_pct: float | None
 
 
-class SnapshotAssessment(Typed):
+class SnapshotAssessment(Typed, kw_only=True):
     id: int
     name: str
     description: str = ""
@@ -580,7 +590,7 @@ class SnapshotAssessment(Typed):
     workload_tags: list[str]
 
 
-class SnapshotOrganization(Typed):
+class SnapshotOrganization(Typed, kw_only=True):
     name: str
     slug: str
     country: str
@@ -590,7 +600,7 @@ class SnapshotOrganization(Typed):
     min_seal_by_classification: dict[str, int]
 
 
-class SnapshotCatalog(Typed):
+class SnapshotCatalog(Typed, kw_only=True):
     id: int
     name: str
     version: str
@@ -598,7 +608,7 @@ class SnapshotCatalog(Typed):
     public: bool
 
 
-class Excluded(Typed):
+class Excluded(Typed, kw_only=True):
     """A selected workload left out of the run: why, and how to bring it in."""
 
     id: str
@@ -606,18 +616,18 @@ class Excluded(Typed):
     fix: str = ""
 
 
-class SnapshotModel(Typed):
+class SnapshotModel(Typed, kw_only=True):
     open_weights: bool | None
     licence: str
 
 
-class SnapshotVersions(Typed):
+class SnapshotVersions(Typed, kw_only=True):
     sovra: str
     engine: str
     library: dict[str, Any]
 
 
-class RunSnapshot(Typed):
+class RunSnapshot(Typed, kw_only=True):
     """Every input of a run, frozen when it started: the assessment's settings, the inventory
     rows, the scenario document the engine evaluated (its own JSON Schema describes it:
     ``costing/engine/scenario.schema.json``), the providers' attributes and the versions."""
@@ -639,9 +649,4 @@ class RunSnapshot(Typed):
     @classmethod
     def load(cls, stored: dict) -> RunSnapshot:
         """A stored snapshot of any version, typed (version 1: before versioning)."""
-        version = stored.get("schema_version", 1)
-        if version == 1:
-            stored = {**stored, "schema_version": SNAPSHOT_SCHEMA_VERSION}
-        elif version != SNAPSHOT_SCHEMA_VERSION:
-            raise ValueError(f"a snapshot of schema version {version}, newer than this Sovra reads")
-        return cls.model_validate(stored)
+        return _typed(cls, _current(stored, SNAPSHOT_SCHEMA_VERSION, "a snapshot"))

@@ -240,5 +240,5 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
     }
     # Sovereignty decides which offers each workload may use before the engine prices them.
     eligibility_screen(snapshot, library)
-    RunSnapshot.model_validate(snapshot)  # every key typed, or the run stops at its first step
+    RunSnapshot.load(snapshot)  # every key typed, or the run stops at its first step
     return snapshot

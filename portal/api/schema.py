@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from pydantic.json_schema import GenerateJsonSchema
 from rest_framework import serializers
 
 from portal.models import Role
@@ -159,54 +158,54 @@ class ScopedFilterExtension(DjangoFilterExtension):
         return result
 
 
-class OpenApi30JsonSchema(GenerateJsonSchema):
-    """Pydantic's JSON Schema in OpenAPI 3.0's dialect: ``nullable`` rather than a null type,
-    ``enum`` rather than ``const``, and no title on every field."""
-
-    def nullable_schema(self, schema):
-        inner = self.generate_inner(schema["schema"])
-        if "$ref" in inner:
-            return {"allOf": [inner], "nullable": True}
-        return {**inner, "nullable": True}
-
-    def literal_schema(self, schema):
-        found = super().literal_schema(schema)
-        if "const" in found:
-            found["enum"] = [found.pop("const")]
-        return found
-
-    def field_title_should_be_set(self, schema) -> bool:
-        return False
+def openapi_30(node):
+    """A JSON Schema (2020-12, as msgspec writes it) in OpenAPI 3.0's dialect: ``nullable``
+    rather than a null type, ``enum`` rather than ``const``, no ``title`` on every part and no
+    empty ``required``."""
+    if isinstance(node, list):
+        return [openapi_30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: openapi_30(value) for key, value in node.items() if key != "title"}
+    if node.get("required") == []:  # OpenAPI 3.0 wants at least one, or none listed
+        del node["required"]
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    choices = node.get("anyOf")
+    if choices and {"type": "null"} in choices:
+        others = [choice for choice in choices if choice != {"type": "null"}]
+        rest = {key: value for key, value in node.items() if key != "anyOf"}
+        if len(others) > 1:
+            return {"anyOf": others, **rest, "nullable": True}
+        if "$ref" in others[0]:
+            return {"allOf": others, **rest, "nullable": True}
+        return {**others[0], **rest, "nullable": True}
+    return node
 
 
 class TypedDocumentExtension(OpenApiSerializerExtension):
-    """A pydantic model as a response body (a run's results, its snapshot): its schema and
-    every model it holds as components, named ``Run<Model>`` so that they cannot collide with
+    """A msgspec Struct as a response body (a run's results, its snapshot): its schema and
+    every Struct it holds as components, named ``Run<Struct>`` so that they cannot collide with
     the serializers' components."""
 
-    target_class = "pydantic.BaseModel"
+    target_class = "msgspec.Struct"
     match_subclasses = True
-    priority = 1
 
     def get_name(self, auto_schema, direction):
-        set_override(self.target, "suppress_collision_warning", True)
         return self.target.__name__
 
     def map_serializer(self, auto_schema, direction):
-        schema = self.target.model_json_schema(
-            ref_template="#/components/schemas/Run{model}",
-            schema_generator=OpenApi30JsonSchema,
-            mode="serialization",
+        _, components = msgspec.json.schema_components(
+            [self.target], ref_template="#/components/schemas/Run{name}"
         )
-        schema.pop("title", None)
-        for name, sub_schema in schema.pop("$defs", {}).items():
-            sub_schema.pop("title", None)
+        for name, component in components.items():
             auto_schema.registry.register_on_missing(
                 ResolvedComponent(
                     name=f"Run{name}",
                     type=ResolvedComponent.SCHEMA,
                     object=f"Run{name}",
-                    schema=sub_schema,
+                    schema=openapi_30(component),
                 )
             )
-        return schema
+        # The target itself is a component under its own name: refer to it.
+        return components[self.target.__name__] and openapi_30(components[self.target.__name__])

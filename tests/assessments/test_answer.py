@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import msgspec
 import pytest
 
 from assessments.answer import (
@@ -111,13 +112,14 @@ def test_every_workload_left_out_is_named_with_its_reason_and_fix(example):
     assert answer["left_out"][0]["name"] == "Press releases"
     assert (
         "- Press releases (PR-1): gpt-4.1 has no architecture and no token API offer. To include "
-        "it, enter gpt-4.1's architecture on the Models page." in answer_lines(Answer(**answer))
+        "it, enter gpt-4.1's architecture on the Models page."
+        in answer_lines(msgspec.convert(answer, Answer))
     )
 
 
 def test_no_identifier_or_python_value_reaches_the_reader(example):
     _, _, answer = example
-    text = " ".join(answer_lines(Answer(**answer)))
+    text = " ".join(answer_lines(msgspec.convert(answer, Answer)))
     for word in ("_", "None", "{", "[", "'s'"):
         assert word not in text.replace("(LoRA)", ""), word
 
@@ -143,9 +145,10 @@ def test_a_sentence_names_ten_workloads_and_counts_the_rest():
 
 def test_the_plain_text_lists_ten_left_out_workloads_and_counts_the_rest():
     left_out = [{"id": f"W{i}", "name": f"Workload {i}", "reason": "no price"} for i in range(12)]
-    answer = Answer(do="Run it.", groups=[], npv=None, p10=None, p90=None, currency="EUR",
-                    why=[], sovereignty="", how_sure=[], left_out=left_out, unpriced={},
-                    data_gaps="")  # fmt: skip
+    plain = {"do": "Run it.", "groups": [], "npv": None, "p10": None, "p90": None,
+             "currency": "EUR", "why": [], "sovereignty": "", "how_sure": [],
+             "left_out": left_out, "unpriced": {}, "data_gaps": ""}  # fmt: skip
+    answer = msgspec.convert(plain, Answer)
     lines = answer_lines(answer)
     assert "Left out of this run (12 workloads):" in lines
     assert "- Workload 9 (W9): no price." in lines and "- Workload 10 (W10): no price." not in lines

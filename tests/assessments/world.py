@@ -119,8 +119,8 @@ def _example() -> tuple[str, str]:
     results["summary"] = compute.summary_section(results, snapshot)
     results = compute.json_ready(results)
     # As a run stores them: every section typed, the inputs too.
-    RunResults.model_validate(results)
-    RunSnapshot.model_validate(snapshot)
+    RunResults.load(results)
+    RunSnapshot.load(snapshot)
     return json.dumps(snapshot), json.dumps(results)
 
 
