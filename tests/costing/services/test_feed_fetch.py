@@ -148,3 +148,17 @@ def test_a_100_mb_file_is_refused_by_its_size_before_it_is_read(tmp_path):
         call_command("catalog_sync", "--source", "litellm", "--file", str(path))
     assert "JSON" not in str(refused.value)
     assert not FeedImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_scheduled_task_makes_one_draft_per_changed_file(trusted):
+    from costing.tasks import feed_fetch_task
+
+    public_catalog_load()
+    url = f"{trusted}/nebius.csv"
+    first = feed_fetch_task.delay("skypilot-nebius", url).get()
+    assert first.startswith("skypilot-nebius: draft ") and first.endswith("to review")
+    again = feed_fetch_task.delay("skypilot-nebius", url).get()
+    assert again == "skypilot-nebius: unchanged since the last import, no new draft"
+    assert FeedImport.objects.count() == 1
+    assert not FeedImport.objects.get().catalog.is_published
