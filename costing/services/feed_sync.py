@@ -61,13 +61,15 @@ def _pct(old: Decimal, new: Decimal | None) -> str | None:
 
 
 def _base_catalog(*, organization: Organization | None, catalog: Catalog | None) -> Catalog:
-    """The version to build on: the one given, or the latest published public catalog."""
+    """The version to build on: the one given; else the public catalog's draft pending review
+    (copied from its latest published version), so that feeds imported one after the other are
+    reviewed and published together; else its latest published version."""
     if catalog is not None:
         check_owner(catalog=catalog, organization=organization)
         return catalog
+    public = Catalog.objects.public().filter(name=PUBLIC_CATALOG_NAME)
     found = (
-        Catalog.objects.public()
-        .filter(name=PUBLIC_CATALOG_NAME, status=CatalogStatus.PUBLISHED)
+        public.filter(status=CatalogStatus.PUBLISHED)
         .order_by("-effective_date", "-published_at", "-pk")
         .first()
     )
@@ -75,7 +77,8 @@ def _base_catalog(*, organization: Organization | None, catalog: Catalog | None)
         raise ValidationError(
             f"No published {PUBLIC_CATALOG_NAME!r} to build on: run load_public_catalog first."
         )
-    return found
+    pending = public.filter(status=CatalogStatus.DRAFT, based_on=found).order_by("-pk").first()
+    return pending or found
 
 
 def _free_version(*, base: Catalog, source: str, as_of: date) -> str:
@@ -238,6 +241,8 @@ def feed_sync(
             )
         diff, share = _diff(feed, previous)
         diff["providers_review"] = review
+        # A feed imported again into the same draft replaces its rows: its earlier diff with them.
+        FeedImport.objects.filter(catalog=draft, source=source).delete()
         catalog_import(
             catalog=draft,
             rows={feed.kind: feed.rows},

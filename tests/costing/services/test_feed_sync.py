@@ -10,7 +10,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from costing.feeds import FeedError
-from costing.models import ApiOffer, Catalog, CatalogStatus, CloudGpuOffer, FxRate, Provider
+from costing.models import (
+    ApiOffer,
+    Catalog,
+    CatalogStatus,
+    CloudGpuOffer,
+    FeedImport,
+    FxRate,
+    Provider,
+)
 from costing.models.provider import CloudActExposure
 from costing.services import FeedNeedsConfirmation, catalog_publish, public_catalog_load
 from costing.services.catalog_io import CatalogImportError, catalog_import
@@ -182,3 +190,24 @@ def test_ecb_rates_are_stored_dated_and_rerunning_changes_nothing(db):
     assert FxRate.objects.get(quote="USD", date=date(2026, 4, 10)).rate == Decimal("1.1711")
     feed_rates_sync(data=feed_bytes("ecb-eurofxref-hist.zip"))
     assert FxRate.objects.count() == 217_555
+
+
+def test_feeds_imported_one_after_another_share_the_pending_draft(published):
+    """Two drafts copied from one version would each lose the other's feed on publishing:
+    the second feed goes into the draft pending review, and replaces its own earlier diff."""
+    first = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    second = feed_sync(source="skypilot-verda", data=feed_bytes("skypilot-verda-vms-gpu.csv"))
+    again = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    assert first.catalog == second.catalog == again.catalog
+    assert again.compared_with == published
+    assert sorted(
+        FeedImport.objects.filter(catalog=first.catalog).values_list("source", flat=True)
+    ) == [
+        "skypilot-nebius",
+        "skypilot-verda",
+    ]
+    catalog_publish(catalog=first.catalog)
+    third = feed_sync(source="skypilot-seeweb", data=feed_bytes("skypilot-seeweb-vms-gpu.csv"))
+    assert third.catalog != first.catalog and third.compared_with == first.catalog
+    rows = CloudGpuOffer.objects.in_catalog(third.catalog)
+    assert rows.filter(source_row__startswith="skypilot-verda:").count() == 22
