@@ -111,3 +111,29 @@ def test_a_flagged_public_draft_publishes_only_once_confirmed(
     client.post(publish, {"confirm_large_change": "on"})
     second.refresh_from_db()
     assert second.catalog.is_published and second.confirmed_by == staff
+
+
+def test_the_admin_publish_action_leaves_a_flagged_draft_with_the_reason(
+    client_for, org, catalogs, staff, settings
+):
+    from django.contrib.messages import get_messages
+
+    settings.SOVRA_FEED_MAX_CHANGED_SHARE = 0.01
+    client = client_for(staff)
+    upload(client, org, catalogs["public_catalog"])
+    first = FeedImport.objects.get().catalog
+    client.post(reverse("catalog-publish", args=[org.slug, first.pk]))
+    halved = feed_bytes(NEBIUS).replace(b",23.60,", b",11.80,")
+    upload(client, org, first, halved)
+    draft = FeedImport.objects.order_by("-pk").first().catalog
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    response = client.post(
+        reverse("admin:costing_catalog_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == CatalogStatus.DRAFT
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("SOVRA_FEED_MAX_CHANGED_SHARE" in text for text in texts)
