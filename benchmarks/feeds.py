@@ -3,7 +3,7 @@
 Figures: seconds and peak memory of ``feed_sync`` (read, map, copy the published catalog, which
 already holds the feed's previous rows, into a draft, replace the feed's rows, diff, store), beside a plain ``json.load`` of the same file
 measured in the same process. The file is read where the reference feeds are kept
-(``SOVRA_BENCH_FEEDS_DIR``, default ``../shared/reference/feeds`` beside the repository).
+(``SOVRA_FEEDS_DIR``, default ``../shared/reference/feeds`` beside the repository).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import django
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
-FEEDS = Path(os.environ.get("SOVRA_BENCH_FEEDS_DIR", ROOT.parent / "shared/reference/feeds"))
+FEEDS = Path(os.environ.get("SOVRA_FEEDS_DIR", ROOT.parent / "shared/reference/feeds"))
 LITELLM = FEEDS / "litellm-model_prices_and_context_window.json"
 AS_OF = date(2026, 11, 20)
 
@@ -46,7 +46,7 @@ def _prepare_database() -> None:
 
 def bench_litellm(quick: bool) -> str:
     if not LITELLM.exists():
-        return f"LiteLLM feed import: skipped, {LITELLM} not found (set SOVRA_BENCH_FEEDS_DIR)"
+        return f"LiteLLM feed import: skipped, {LITELLM} not found (set SOVRA_FEEDS_DIR)"
     runs = 1 if quick else 3
     results = []
     for _ in range(runs):

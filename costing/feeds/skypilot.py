@@ -34,6 +34,9 @@ CLOUDS = {
     "scaleway": ("Scaleway", "USD"),
     "ovhcloud": ("OVHcloud", "USD"),
 }
+# Clouds whose SkyPilot fetcher copies the provider's own list price unconverted: each row says
+# so, for staff to check the currency against the provider's price list.
+UNCONVERTED = {"seeweb", "verda", "scaleway", "ovhcloud"}
 # GCP: the host machine type that carries a given accelerator group (cloud.google.com/compute
 # /docs/gpus): A100 40GB on a2-highgpu (16 on a2-megagpu), A100 80GB on a2-ultragpu, H100 on
 # a3-highgpu, H200 on a3-ultragpu, B200 on a4-highgpu.
@@ -133,6 +136,8 @@ def read(data: bytes, *, cloud: str, as_of: date, file_url: str = "") -> FeedRow
         on_demands = [m["_on_demand"] for _, m in members if m["_on_demand"] is not None]
         spots = [m["_spot"] for _, m in members if m["_spot"] is not None]
         notes = [f"SkyPilot {cloud} catalog, {len(members)} row(s) from line {first_line}."]
+        if cloud in UNCONVERTED:
+            notes.append(f"SkyPilot copies {provider}'s list price unconverted, read as {money}.")
         on_demand = max(on_demands) if on_demands else None
         spot = min(spots) if spots else None
         if len(set(on_demands)) > 1:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-FEEDS = Path("/work/shared/reference/feeds")
+# The reference feeds live beside the repository (../shared/reference/feeds), read in place.
+ROOT = Path(__file__).resolve().parents[3]
+FEEDS = Path(os.environ.get("SOVRA_FEEDS_DIR", ROOT.parent / "shared" / "reference" / "feeds"))
 
 
 def feed_bytes(name: str) -> bytes:
