@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = [
     "benchmarks.inventory",
     "benchmarks.accuracy",
+    "benchmarks.feeds",
     "benchmarks.engine",
     "benchmarks.placement",
     "benchmarks.report",

@@ -92,7 +92,13 @@ class CatalogAdmin(admin.ModelAdmin):
     @admin.action(description="Publish the selected draft catalogs")
     def publish(self, request, queryset) -> None:
         for catalog in queryset.filter(status=CatalogStatus.DRAFT):
-            catalog_publish(catalog=catalog, organization=catalog.organization)
+            try:
+                catalog_publish(catalog=catalog, organization=catalog.organization)
+            except ValidationError as exc:  # a flagged feed diff: confirmed on the catalog page
+                messages.error(
+                    request, f"{catalog.name} {catalog.version}: {' '.join(exc.messages)}"
+                )
+                continue
             messages.success(request, f"Published {catalog.name} {catalog.version}.")
 
 

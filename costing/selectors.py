@@ -204,3 +204,12 @@ def offers_across_versions(*, organization: Organization, kind: str) -> models.Q
         .select_related(*_RELATED.get(kind, ("catalog",)))
         .order_by(*model._meta.ordering, "pk")
     )
+
+
+def feed_imports_of(*, catalog: Catalog) -> models.QuerySet:
+    """The feed imports of a catalog the caller loaded through a scoped query, newest first."""
+    from costing.models import FeedImport
+
+    if catalog is None or catalog.pk is None:
+        raise ValueError("feed_imports_of needs a stored catalog, loaded through a scope.")
+    return FeedImport.objects.filter(catalog=catalog).select_related("compared_with")

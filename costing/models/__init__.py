@@ -1,6 +1,7 @@
 """Price catalogs: providers, versioned catalogs and their offers, figures, GPU specs, FX rates."""
 
 from costing.models.catalog import Catalog, CatalogParameter, CatalogStatus, ParameterKind
+from costing.models.feeds import FeedImport
 from costing.models.figures import FigureKind, ReferenceFigure
 from costing.models.offers import ApiOffer, ApiUnit, CloudGpuOffer, PriceKind, ServerOffer
 from costing.models.provider import Answer, CloudActExposure, Provider
@@ -15,6 +16,7 @@ __all__ = [
     "CatalogStatus",
     "CloudActExposure",
     "CloudGpuOffer",
+    "FeedImport",
     "FigureKind",
     "FxRate",
     "GpuSpec",

@@ -9,6 +9,7 @@ from costing.services.catalog_io import (
 )
 from costing.services.catalogs import (
     CatalogImmutable,
+    FeedNeedsConfirmation,
     catalog_publish,
     catalog_row_add,
     catalog_row_delete,
@@ -30,6 +31,7 @@ __all__ = [
     "CatalogLoadError",
     "CatalogLoadReport",
     "CatalogVersionConflict",
+    "FeedNeedsConfirmation",
     "catalog_export",
     "catalog_export_csv",
     "catalog_import",

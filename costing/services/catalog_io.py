@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from costing.models import CATALOG_ROW_MODELS, Catalog, Provider
 from costing.services.catalogs import check_owner, locked_draft
@@ -118,7 +118,13 @@ def catalog_export_csv(*, catalog: Catalog, kind: str) -> str:
 
 
 def _build(
-    kind: str, number: int, data: dict, catalog: Catalog, specs: SpecNames, errors: list
+    kind: str,
+    number: int,
+    data: dict,
+    catalog: Catalog,
+    specs: SpecNames,
+    errors: list,
+    providers: dict[str, Provider | None],
 ) -> models.Model:
     model = CATALOG_ROW_MODELS[kind]
     known = set(columns(kind))
@@ -132,32 +138,70 @@ def _build(
             fields[name] = None
     if "provider" in known:
         name = fields.pop("provider", None) or ""
-        provider = (
-            Provider.objects.for_organization(catalog.organization)
-            if catalog.organization_id
-            else Provider.objects.public()
-        ).filter(name=name)
-        fields["provider"] = provider.first()
+        if name not in providers:
+            providers[name] = (
+                (
+                    Provider.objects.for_organization(catalog.organization)
+                    if catalog.organization_id
+                    else Provider.objects.public()
+                )
+                .filter(name=name)
+                .first()
+            )
+        fields["provider"] = providers[name]
         if fields["provider"] is None:
             errors.append(ImportRowError(kind, number, "provider", f"unknown provider {name!r}"))
     row = model(catalog=catalog, **fields)
     link_gpu(row, specs)
     try:
-        # The provider was checked above, against the providers this catalog may name.
-        row.full_clean(exclude=["provider"])
+        # The provider was checked above, against the providers this catalog may name; the
+        # catalog and GPU were set from rows just loaded. Check constraints cost a query each
+        # per row: the database checks them all at once on insert (``_store``).
+        row.full_clean(exclude=["provider", "catalog", "gpu"], validate_constraints=False)
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.extend(ImportRowError(kind, number, name, m) for m in messages)
+        _add(errors, kind, number, exc)
     return row
 
 
+def _add(errors: list, kind: str, number: int, exc: ValidationError) -> None:
+    for name, messages in exc.message_dict.items():
+        errors.extend(ImportRowError(kind, number, name, m) for m in messages)
+
+
+def _store(catalog: Catalog, built: dict[str, list[models.Model]]) -> None:
+    """Insert every row; where the database refuses one, name each refused row and field
+    (a query per row and constraint, paid only when the input is bad)."""
+    try:
+        with transaction.atomic():
+            for kind, objects in built.items():
+                CATALOG_ROW_MODELS[kind].objects.bulk_create_in(catalog, objects)
+    except IntegrityError as exc:
+        errors: list[ImportRowError] = []
+        for kind, objects in built.items():
+            for number, row in enumerate(objects, start=1):
+                row.pk = None
+                try:
+                    row.validate_constraints()
+                except ValidationError as refused:
+                    _add(errors, kind, number, refused)
+        raise CatalogImportError(
+            errors or [ImportRowError("", 0, "", f"the database refused the rows: {exc}")]
+        ) from exc
+
+
 def catalog_import(
-    *, catalog: Catalog, rows: dict[str, list[dict]], organization: Organization | None = None
+    *,
+    catalog: Catalog,
+    rows: dict[str, list[dict]],
+    organization: Organization | None = None,
+    replacing: str = "",
 ) -> dict[str, int]:
     """Replace the rows of the given kinds in a draft catalog with ``rows`` (JSON or CSV cells).
 
-    Every row is checked first; one error refuses the whole input (``CatalogImportError``
-    names kind, row number and field). Returns the number of rows stored per kind.
+    With ``replacing`` (a source_row prefix, e.g. a feed's ``litellm:``) only the rows whose
+    source_row starts so are replaced; the rest of the catalog stays. Every row is checked
+    first; one error refuses the whole input (``CatalogImportError`` names kind, row number and
+    field). Returns the number of rows stored per kind.
     """
     check_owner(catalog=catalog, organization=organization)
     unknown = sorted(set(rows) - set(CATALOG_ROW_MODELS))
@@ -167,11 +211,15 @@ def catalog_import(
         # Old rows go first so that re-importing an export does not clash with itself; an
         # error rolls the deletion back with everything else.
         for kind in set(rows) & set(CATALOG_ROW_MODELS):
-            CATALOG_ROW_MODELS[kind].objects.in_catalog(catalog).delete()
+            old = CATALOG_ROW_MODELS[kind].objects.in_catalog(catalog)
+            if replacing:
+                old = old.filter(source_row__startswith=replacing)
+            old.delete()
         specs = catalog_spec_names(catalog)
+        providers: dict[str, Provider | None] = {}
         built = {
             kind: [
-                _build(kind, number, data, catalog, specs, errors)
+                _build(kind, number, data, catalog, specs, errors, providers)
                 for number, data in enumerate(items, start=1)
             ]
             for kind, items in rows.items()
@@ -180,13 +228,15 @@ def catalog_import(
         for kind, objects in built.items():
             seen: dict[str, int] = {}
             for number, row in enumerate(objects, start=1):
+                if replacing and not row.source_row.startswith(replacing):
+                    message = f"must start with {replacing!r}: only those rows are replaced"
+                    errors.append(ImportRowError(kind, number, "source_row", message))
                 if row.source_row and seen.setdefault(row.source_row, number) != number:
                     message = f"same source_row as row {seen[row.source_row]}"
                     errors.append(ImportRowError(kind, number, "source_row", message))
         if errors:
             raise CatalogImportError(errors)
-        for kind, objects in built.items():
-            CATALOG_ROW_MODELS[kind].objects.bulk_create_in(catalog, objects)
+        _store(catalog, built)
     return {kind: len(objects) for kind, objects in built.items()}
 
 

@@ -8,13 +8,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, Provider
+from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FeedImport, Provider
 from costing.services.gpu_specs import catalog_spec_names, link_gpu
 from portal.models import Organization
 
 
 class CatalogImmutable(ValidationError):
     """A published version never changes: a new price goes into a new version."""
+
+
+class FeedNeedsConfirmation(ValidationError):
+    """A feed import into this draft changed more prices than SOVRA_FEED_MAX_CHANGED_SHARE:
+    publishing it needs an explicit confirmation."""
 
 
 def check_owner(*, catalog: Catalog, organization: Organization | None) -> None:
@@ -81,11 +86,36 @@ def private_catalog_create(
     )
 
 
-def catalog_publish(*, catalog: Catalog, organization: Organization | None = None) -> Catalog:
-    """Freeze a draft: from now on its prices are what computations cite."""
+def catalog_publish(
+    *,
+    catalog: Catalog,
+    organization: Organization | None = None,
+    confirm_large_change: bool = False,
+    confirmed_by=None,
+) -> Catalog:
+    """Freeze a draft: from now on its prices are what computations cite.
+
+    A draft holding a flagged feed import (too many prices changed at once) is refused unless
+    ``confirm_large_change``; the confirmation is recorded on the import.
+    """
     check_owner(catalog=catalog, organization=organization)
     with transaction.atomic():
         catalog = locked_draft(catalog)
+        flagged = FeedImport.objects.filter(catalog=catalog, flagged=True, confirmed_at=None)
+        if flagged.exists():
+            if not confirm_large_change:
+                shares = ", ".join(
+                    f"{item.source} {item.changed_share * 100:.1f}%" for item in flagged
+                )
+                raise FeedNeedsConfirmation(
+                    f"This draft changes many prices at once ({shares} of a feed's prices, "
+                    "above the share set by SOVRA_FEED_MAX_CHANGED_SHARE): review the diff "
+                    "and confirm the large change to publish."
+                )
+            flagged.update(
+                confirmed_at=timezone.now(),
+                confirmed_by=confirmed_by if getattr(confirmed_by, "pk", None) else None,
+            )
         catalog.status = CatalogStatus.PUBLISHED
         catalog.published_at = timezone.now()
         catalog.save(update_fields=["status", "published_at"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from costing.feeds import CATALOG_SOURCES, FeedError
 from costing.models import CATALOG_ROW_MODELS, Catalog, GpuSpec, Provider
 from costing.models.reference import EDITABLE_FIELDS as ACCELERATOR_FIELDS
 from costing.models.reference import SIZING_FIELDS
 from costing.price_display import KIND_LABELS
 from costing.services.catalog_io import columns
+from costing.services.feed_fetch import refuse_size
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -109,3 +111,33 @@ class AcceleratorForm(forms.ModelForm):
         for name, message in SIZING_FIELDS.items():
             self.fields[name].required = True
             self.fields[name].error_messages["required"] = message
+
+
+class FeedImportForm(forms.Form):
+    """A price feed's file, read into a new draft version (never published by the upload)."""
+
+    source = forms.ChoiceField(
+        choices=[(source, source) for source in CATALOG_SOURCES],
+        help_text="Which feed the file comes from (see the README's Price feeds).",
+    )
+    file = forms.FileField(help_text="The feed's file as its project publishes it.")
+    as_of = forms.DateField(
+        required=False, widget=DATE_INPUT, help_text="Date of the prices; empty: today."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            refuse_size(upload.size, name=upload.name)
+        except FeedError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload.name, upload.read()
+
+
+class PublishForm(forms.Form):
+    """Publishing a draft whose feed import changed many prices needs this box ticked."""
+
+    confirm_large_change = forms.BooleanField(
+        required=False,
+        label="I reviewed the diff: publish these price changes",
+    )

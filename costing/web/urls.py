@@ -4,7 +4,7 @@ under ``/o/<org_slug>/catalogs/`` and ``/o/<org_slug>/accelerators/`` by the por
 from django.urls import path
 
 from costing.price_display import KIND_SLUGS
-from costing.web.views import accelerators, catalogs, compare, exchange, offers
+from costing.web.views import accelerators, catalogs, compare, exchange, feeds, offers
 
 urlpatterns = [
     path("", catalogs.CatalogListView.as_view(), name="catalog-list"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/publish/", catalogs.CatalogPublishView.as_view(), name="catalog-publish"),
     path("<int:pk>/new-version/", catalogs.CatalogVersionView.as_view(), name="catalog-version"),
     path("<int:pk>/import/", exchange.CatalogImportView.as_view(), name="catalog-import"),
+    path(
+        "<int:pk>/feed-import/",
+        feeds.CatalogFeedImportView.as_view(),
+        name="catalog-feed-import",
+    ),
     path(
         "<int:pk>/export.json",
         catalogs.CatalogExportView.as_view(file_format="json"),

@@ -14,8 +14,15 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from costing.feeds import SOURCES as FEED_SOURCES
 from portal.logs import JSON_FORMATTER
-from portal.settings.parsers import parse_rate, parse_seconds, parse_size_bytes
+from portal.settings.parsers import (
+    feed_env_name,
+    parse_rate,
+    parse_schedule,
+    parse_seconds,
+    parse_size_bytes,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -311,6 +318,37 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-sweep": {"task": "assessments.tasks.outbox_sweep_task", "schedule": 60.0},
 }
+# Public price feeds (costing/feeds). An import makes a draft catalog version with its diff;
+# a diff changing more than this share of a feed's prices at once needs a confirmation to publish.
+SOVRA_FEED_MAX_CHANGED_SHARE = env.float("SOVRA_FEED_MAX_CHANGED_SHARE", default=0.3)
+if not 0 < SOVRA_FEED_MAX_CHANGED_SHARE <= 1:
+    raise ImproperlyConfigured("SOVRA_FEED_MAX_CHANGED_SHARE must be above 0 and at most 1.")
+# A feed file (given, uploaded or fetched) above this size is refused before it is read.
+SOVRA_FEED_MAX_BYTES = parse_size_bytes(env.str("SOVRA_FEED_MAX_BYTES", default="20MB"))
+# Fetching a feed: https only, this long to connect and between bytes, certificates checked
+# against the system's authorities or this bundle (a proxy's own authority, say).
+SOVRA_FEED_TIMEOUT_SECONDS = parse_seconds(env.str("SOVRA_FEED_TIMEOUT_SECONDS", default="30"))
+SOVRA_FEED_CA_BUNDLE = env.str("SOVRA_FEED_CA_BUNDLE", default="")
+# Scheduled fetches, off unless both are set for a feed: SOVRA_FEED_<NAME>_URL and
+# SOVRA_FEED_<NAME>_SCHEDULE (seconds or a crontab), NAME as in LITELLM, SKYPILOT_AWS, ECB.
+SOVRA_FEED_SCHEDULES = {}
+for _source in FEED_SOURCES:
+    _url = env.str(f"SOVRA_FEED_{feed_env_name(_source)}_URL", default="")
+    _when = env.str(f"SOVRA_FEED_{feed_env_name(_source)}_SCHEDULE", default="")
+    if bool(_url) != bool(_when):
+        raise ImproperlyConfigured(
+            f"Set both SOVRA_FEED_{feed_env_name(_source)}_URL and _SCHEDULE, or neither."
+        )
+    if _url:
+        if not _url.startswith("https://"):
+            raise ImproperlyConfigured(f"SOVRA_FEED_{feed_env_name(_source)}_URL must be https.")
+        SOVRA_FEED_SCHEDULES[_source] = _url
+        CELERY_BEAT_SCHEDULE[f"feed-sync-{_source}"] = {
+            "task": "costing.tasks.feed_fetch_task",
+            "schedule": parse_schedule(_when),
+            "args": (_source, _url),
+        }
+
 # The outbox: a stored run, e-mail, callback or invitation whose task the broker never took is
 # queued again this long after it was stored (a retrying e-mail, after the longer wait, since
 # its own retry is normally queued).

@@ -59,3 +59,35 @@ def parse_rate(value: str) -> str | None:
             "or day), or leave it empty for no limit"
         )
     return f"{int(count)}/{period}"
+
+
+def parse_schedule(value: str):
+    """A Celery beat schedule: seconds (``86400``) or a five-field crontab (``0 4 * * *``)."""
+    from celery.schedules import crontab
+
+    text = value.strip()
+    fields = text.split()
+    if len(fields) == 5:
+        minute, hour, day_of_month, month_of_year, day_of_week = fields
+        try:
+            return crontab(
+                minute=minute,
+                hour=hour,
+                day_of_month=day_of_month,
+                month_of_year=month_of_year,
+                day_of_week=day_of_week,
+            )
+        except ValueError as exc:
+            raise ValueError(f"cannot read {value!r} as a crontab: {exc}") from exc
+    try:
+        return parse_seconds(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"cannot read {value!r} as a schedule: give seconds (86400) or a crontab "
+            "('0 4 * * *': minute hour day-of-month month day-of-week)"
+        ) from exc
+
+
+def feed_env_name(source: str) -> str:
+    """``skypilot-aws`` -> ``SKYPILOT_AWS``: the part of SOVRA_FEED_<NAME>_URL naming a feed."""
+    return source.upper().replace("-", "_")

@@ -16,16 +16,17 @@ from django.views.generic import CreateView, DetailView, FormView, ListView
 from costing.models import CATALOG_ROW_MODELS, Catalog
 from costing.models.base import SourceKind
 from costing.price_display import KIND_LABELS
-from costing.selectors import catalog_rows, catalogs_for
+from costing.selectors import catalog_rows, catalogs_for, feed_imports_of
 from costing.services import (
     CatalogImmutable,
+    FeedNeedsConfirmation,
     catalog_export,
     catalog_export_csv,
     catalog_publish,
     catalog_version_create,
     private_catalog_create,
 )
-from costing.web.forms import CatalogForm, CatalogVersionForm
+from costing.web.forms import CatalogForm, CatalogVersionForm, PublishForm
 from costing.web.views.common import (
     MAIN_PRICE,
     PUBLIC_READ_ONLY,
@@ -34,6 +35,7 @@ from costing.web.views.common import (
     price_rows,
     refuse_unless_draft,
 )
+from costing.web.views.feeds import may_import_feeds
 from portal.models import Role
 from portal.tenancy import OrgScopedView
 from portal.web.forms import add_service_errors
@@ -95,8 +97,25 @@ class CatalogDetailView(OrgScopedView, DetailView):
             main_price=MAIN_PRICE[kind],
             editable=not self.object.is_public and not self.object.is_published,
             filtered=bool(query or source_kind),
+            **_feed_context(self.request, self.object, self.membership),
         )
         return context
+
+
+# Rows of each list of a feed diff shown on the page (the counts give the rest).
+DIFF_SHOWN = 200
+
+
+def _feed_context(request, catalog: Catalog, membership) -> dict:
+    """The draft's feed diffs, and who may import a feed or publish from the page."""
+    is_admin = membership.has_role(Role.ADMIN)
+    return {
+        "feed_imports": list(feed_imports_of(catalog=catalog)[:5]),
+        "diff_shown": DIFF_SHOWN,
+        "can_import_feed": may_import_feeds(request, catalog, is_admin=is_admin),
+        "can_publish": not catalog.is_published
+        and may_import_feeds(request, catalog, is_admin=is_admin),
+    }
 
 
 class CatalogCreateView(OrgScopedView, CreateView):
@@ -124,7 +143,8 @@ class CatalogCreateView(OrgScopedView, CreateView):
 
 
 class CatalogPublishView(OrgScopedView, DetailView):
-    """GET asks for confirmation; POST freezes the draft (admins and above)."""
+    """GET asks for confirmation; POST freezes the draft (admins and above; staff for a public
+    draft). A draft whose feed import changed many prices needs the confirmation box."""
 
     section = "catalogs"
     read_role = Role.ADMIN
@@ -135,13 +155,36 @@ class CatalogPublishView(OrgScopedView, DetailView):
     def scoped_queryset(self, organization):
         return catalogs_for(organization=organization)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            form=PublishForm(),
+            flagged=[item for item in feed_imports_of(catalog=self.object) if item.flagged],
+            staff_public=self.object.is_public and self.request.user.is_staff,
+        )
+        return context
+
     def post(self, request, *args, **kwargs):
         catalog = self.get_object()
-        refused = refuse_unless_draft(request, catalog)
-        if refused is not None:
-            return refused
+        if catalog.is_public and request.user.is_staff and not catalog.is_published:
+            owner = None
+        else:
+            refused = refuse_unless_draft(request, catalog)
+            if refused is not None:
+                return refused
+            owner = self.organization
+        form = PublishForm(request.POST)
+        form.is_valid()
         try:
-            catalog_publish(catalog=catalog, organization=self.organization)
+            catalog_publish(
+                catalog=catalog,
+                organization=owner,
+                confirm_large_change=form.cleaned_data.get("confirm_large_change", False),
+                confirmed_by=request.user,
+            )
+        except FeedNeedsConfirmation as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("catalog-publish", org_slug=self.organization.slug, pk=catalog.pk)
         except CatalogImmutable as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -98,6 +98,8 @@ ENDPOINTS = [
     Endpoint("catalog-version", "post", Role.ANALYST, ("catalog",)),
     Endpoint("catalog-import", "get", Role.ANALYST, ("catalog",)),
     Endpoint("catalog-import", "post", Role.ANALYST, ("catalog",)),
+    Endpoint("catalog-feed-import", "get", Role.ADMIN, ("catalog",)),
+    Endpoint("catalog-feed-import", "post", Role.ADMIN, ("catalog",)),
     Endpoint("catalog-export-json", "get", Role.VIEWER, ("catalog",)),
     Endpoint("catalog-export-csv", "get", Role.VIEWER, ("catalog",)),
     *[

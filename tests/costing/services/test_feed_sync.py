@@ -1,0 +1,213 @@
+"""Feed imports: a draft with its diff, never published blindly; the rest of the catalog kept."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from costing.feeds import FeedError
+from costing.models import (
+    ApiOffer,
+    Catalog,
+    CatalogStatus,
+    CloudGpuOffer,
+    FeedImport,
+    FxRate,
+    Provider,
+)
+from costing.models.provider import CloudActExposure
+from costing.services import FeedNeedsConfirmation, catalog_publish, public_catalog_load
+from costing.services.catalog_io import CatalogImportError, catalog_import
+from costing.services.feed_sync import feed_rates_sync, feed_sync
+from tests.costing.feeds.conftest import feed_bytes
+
+LITELLM = "litellm-model_prices_and_context_window.json"
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture
+def published(db):
+    return public_catalog_load().catalog
+
+
+def litellm_with(changes: dict) -> bytes:
+    document = json.loads(feed_bytes(LITELLM))
+    for key, fields in changes.items():
+        document[key].update(fields)
+    return json.dumps(document).encode()
+
+
+def test_litellm_import_makes_a_draft_beside_the_published_catalog(published):
+    hand_api = ApiOffer.objects.in_catalog(published).count()
+    result = feed_sync(source="litellm", data=feed_bytes(LITELLM), as_of=AS_OF)
+    draft = result.catalog
+    assert draft.status == CatalogStatus.DRAFT and draft.based_on == published
+    assert draft.version == "2026-11-20 litellm"
+    assert ApiOffer.objects.in_catalog(draft).count() == hand_api + 4483
+    assert ApiOffer.objects.in_catalog(published).count() == hand_api  # published untouched
+    gpt = ApiOffer.objects.in_catalog(draft).get(source_row="litellm:gpt-5.4")
+    assert (gpt.input_price, gpt.output_price) == (Decimal("2.5"), Decimal("15"))
+    assert gpt.provider.name == "OpenAI" and gpt.regional_uplift_pct == Decimal("10")
+    counts = result.diff["counts"]
+    assert (counts["added"], counts["removed"], counts["prices_changed"]) == (4483, 0, 0)
+    assert (counts["missing"], counts["refused"]) == (215, 285)
+    assert result.flagged is False
+
+
+def test_unknown_providers_are_created_unknown_and_listed_for_review(published):
+    result = feed_sync(source="litellm", data=feed_bytes(LITELLM), as_of=AS_OF)
+    bfl = Provider.objects.public().get(name="black_forest_labs")
+    assert bfl.us_cloud_act_exposure == CloudActExposure.UNKNOWN
+    assert bfl.headquarters_country == ""
+    review = {p["name"]: p for p in result.diff["providers_review"]}
+    assert review["black_forest_labs"]["created"] is True
+    assert review["black_forest_labs"]["headquarters_country"] == "unknown"
+    assert "Mistral AI" not in review  # known: France, not exposed
+
+
+def test_second_import_diffs_prices_against_the_published_version(published):
+    first = feed_sync(source="litellm", data=feed_bytes(LITELLM), as_of=AS_OF)
+    catalog_publish(catalog=first.catalog)
+    changed = litellm_with({"gpt-5.4": {"input_cost_per_token": 3e-06}})
+    document = json.loads(changed)
+    del document["nebius/meta-llama/Llama-3.3-70B-Instruct"]
+    second = feed_sync(source="litellm", data=json.dumps(document).encode(), as_of=AS_OF)
+    assert second.compared_with == first.catalog
+    assert second.diff["changed"] == [
+        {
+            "record": "litellm:gpt-5.4",
+            "label": "OpenAI · gpt-5.4 · 1m_tokens",
+            "field": "input_price",
+            "old": "2.5",
+            "new": "3",
+            "pct": "20.0",
+        }
+    ]
+    assert [r["record"] for r in second.diff["removed"]] == [
+        "litellm:nebius/meta-llama/Llama-3.3-70B-Instruct"
+    ]
+    assert second.diff["counts"]["added"] == 0
+
+
+def test_a_large_change_is_flagged_and_needs_confirmation_to_publish(published, settings):
+    first = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    catalog_publish(catalog=first.catalog)
+    doubled = feed_bytes("skypilot-nebius-vms-gpu.csv").replace(b",23.60,", b",47.20,")
+    doubled = doubled.replace(b",2.95,", b",5.90,").replace(b",3.50,", b",7.00,")
+    second = feed_sync(source="skypilot-nebius", data=doubled)
+    settings.SOVRA_FEED_MAX_CHANGED_SHARE = 0.3
+    assert Decimal("0") < second.changed_share < Decimal("0.3")
+    assert not second.flagged
+    wholesale = b"\r\n".join(
+        line if i == 0 else line.replace(b",eu-north1,", b",eu-north1,")
+        for i, line in enumerate(doubled.split(b"\r\n"))
+    )
+    settings.SOVRA_FEED_MAX_CHANGED_SHARE = 0.05
+    third = feed_sync(source="skypilot-nebius", data=wholesale)
+    assert third.flagged
+    with pytest.raises(FeedNeedsConfirmation, match="SOVRA_FEED_MAX_CHANGED_SHARE"):
+        catalog_publish(catalog=third.catalog)
+    published_third = catalog_publish(catalog=third.catalog, confirm_large_change=True)
+    assert published_third.is_published
+    third.refresh_from_db()
+    assert third.confirmed_at is not None
+
+
+def test_an_import_replaces_only_its_own_feeds_rows(published):
+    hand = CloudGpuOffer.objects.in_catalog(published).count()
+    first = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    second = feed_sync(
+        source="skypilot-seeweb",
+        data=feed_bytes("skypilot-seeweb-vms-gpu.csv"),
+        catalog=first.catalog,
+    )
+    assert second.catalog == first.catalog
+    rows = CloudGpuOffer.objects.in_catalog(first.catalog)
+    assert rows.filter(source_row__startswith="skypilot-nebius:").count() == 21
+    assert rows.filter(source_row__startswith="skypilot-seeweb:").count() == 27
+    assert rows.count() == hand + 21 + 27
+    again = feed_sync(
+        source="skypilot-nebius",
+        data=feed_bytes("skypilot-nebius-vms-gpu.csv"),
+        catalog=first.catalog,
+    )
+    assert CloudGpuOffer.objects.in_catalog(again.catalog).count() == hand + 21 + 27
+    h100 = rows.get(source_row="skypilot-nebius:gpu-h100-sxm_8gpu-128vcpu-1600gb@eu-north1")
+    assert (h100.on_demand_per_hour, h100.spot_per_hour) == (Decimal("23.6"), Decimal("10"))
+    assert h100.gpu is not None  # 'H100' resolves to the public H100 spec
+
+
+def test_azure_reservations_bring_committed_prices(published):
+    result = feed_sync(
+        source="azure-retail", data=feed_bytes("azure-retail-prices-vm-eastus2-page.json")
+    )
+    row = CloudGpuOffer.objects.in_catalog(result.catalog).get(
+        source_row="azure-retail:Standard_NC48ads_A100_v4@eastus2"
+    )
+    assert row.reserved_1y_per_hour == Decimal("4.802055")
+    assert row.reserved_3y_per_hour == Decimal("2.726104")
+
+
+def test_a_bad_file_imports_nothing(published):
+    before = Catalog.objects.public().count()
+    with pytest.raises(FeedError, match="negative price"):
+        feed_sync(source="litellm", data=litellm_with({"gpt-5.4": {"output_cost_per_token": -1}}))
+    assert Catalog.objects.public().count() == before
+
+
+def test_a_row_the_database_refuses_is_named_with_its_field(published):
+    """GIVEN rows whose check constraints are left to the database on insert
+    WHEN one breaks a constraint no field validator covers
+    THEN the import names that row and field, and nothing is stored."""
+    result = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    draft = result.catalog
+    before = ApiOffer.objects.in_catalog(draft).count()
+    good = {"provider": "OpenAI", "model_name": "m", "currency": "USD", "source_url": "x"}
+    bad = {**good, "model_name": "n", "batch_discount_pct": "150"}
+    with pytest.raises(CatalogImportError) as refused:
+        catalog_import(catalog=draft, rows={"api": [good, bad]})
+    assert [(e.row, e.field) for e in refused.value.errors] == [(2, "__all__")]
+    assert "apioffer_batch_discount_range" in refused.value.errors[0].message
+    assert ApiOffer.objects.in_catalog(draft).count() == before
+
+
+def test_without_a_published_public_catalog_there_is_nothing_to_build_on(db):
+    with pytest.raises(ValidationError, match="load_public_catalog"):
+        feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+
+
+def test_ecb_rates_are_stored_dated_and_rerunning_changes_nothing(db):
+    report = feed_rates_sync(data=feed_bytes("ecb-eurofxref-hist.zip"))
+    assert (report.count, report.first, report.last) == (
+        217_555,
+        date(1999, 1, 4),
+        date(2026, 4, 13),
+    )
+    assert FxRate.objects.get(quote="USD", date=date(2026, 4, 10)).rate == Decimal("1.1711")
+    feed_rates_sync(data=feed_bytes("ecb-eurofxref-hist.zip"))
+    assert FxRate.objects.count() == 217_555
+
+
+def test_feeds_imported_one_after_another_share_the_pending_draft(published):
+    """Two drafts copied from one version would each lose the other's feed on publishing:
+    the second feed goes into the draft pending review, and replaces its own earlier diff."""
+    first = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    second = feed_sync(source="skypilot-verda", data=feed_bytes("skypilot-verda-vms-gpu.csv"))
+    again = feed_sync(source="skypilot-nebius", data=feed_bytes("skypilot-nebius-vms-gpu.csv"))
+    assert first.catalog == second.catalog == again.catalog
+    assert again.compared_with == published
+    assert sorted(
+        FeedImport.objects.filter(catalog=first.catalog).values_list("source", flat=True)
+    ) == [
+        "skypilot-nebius",
+        "skypilot-verda",
+    ]
+    catalog_publish(catalog=first.catalog)
+    third = feed_sync(source="skypilot-seeweb", data=feed_bytes("skypilot-seeweb-vms-gpu.csv"))
+    assert third.catalog != first.catalog and third.compared_with == first.catalog
+    rows = CloudGpuOffer.objects.in_catalog(third.catalog)
+    assert rows.filter(source_row__startswith="skypilot-verda:").count() == 22
