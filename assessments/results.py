@@ -84,6 +84,13 @@ class OptionOutcome(Typed, kw_only=True):
     ] = None
     figures: list[Figure] | None = None
     fallbacks: list[dict[str, str]] | None = None
+    unit_costs: Annotated[
+        dict[str, float | None] | None,
+        msgspec.Meta(
+            description="By key, where it applies: per_million_tokens and per_gpu_hour (in the "
+            "currency), utilisation (the owned fleet's, a fraction)."
+        ),
+    ] = None
     missing: str | None = None
     reason: str | None = None
     blocked_by: Annotated[
@@ -99,6 +106,25 @@ class OptionOutcome(Typed, kw_only=True):
     @property
     def priced(self) -> bool:
         return self.npv is not None
+
+
+# Results stored before unit costs had keys named them among the figures only.
+LEGACY_UNIT_COST_NAMES = {
+    "per_million_tokens": "cost per 1M tokens",
+    "per_gpu_hour": "cost per GPU-hour",
+    "utilisation": "fleet utilisation",
+}
+
+
+def unit_cost(row: dict, key: str) -> float | None:
+    """An option's unit cost by its key (``per_million_tokens``, ``per_gpu_hour``,
+    ``utilisation``); in results stored before the keys, by the figure's name."""
+    costs = row.get("unit_costs")
+    if costs is not None:
+        return costs.get(key)
+    name = LEGACY_UNIT_COST_NAMES[key]
+    found = next((f for f in row.get("figures") or [] if f.get("name") == name), None)
+    return None if found is None else found.get("value")
 
 
 class Sizing(Typed, kw_only=True):

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.conf import settings
 
 from assessments import charts
+from assessments.results import unit_cost
 
 from . import appendix, ledger
 from .formatting import (
@@ -38,11 +39,6 @@ def _date(value: str | None) -> str:
         return str(value)
 
 
-def _figure(row: dict, name: str) -> float | None:
-    found = next((f for f in row.get("figures") or [] if f.get("name") == name), None)
-    return None if found is None else found.get("value")
-
-
 def is_priced(row) -> bool:
     """Whether the engine priced this option (a row without a price says what it misses)."""
     return isinstance(row, dict) and "npv" in row and "missing" not in row
@@ -59,9 +55,9 @@ def options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) -> 
             "available": is_priced(row),
             "total": row.get("total"),
             "npv": row.get("npv"),
-            "per_million_tokens": _figure(row, "cost per 1M tokens"),
-            "per_gpu_hour": _figure(row, "cost per GPU-hour"),
-            "utilisation": _figure(row, "fleet utilisation"),
+            "per_million_tokens": unit_cost(row, "per_million_tokens"),
+            "per_gpu_hour": unit_cost(row, "per_gpu_hour"),
+            "utilisation": unit_cost(row, "utilisation"),
             "p10": spread.get("p10"),
             "p50": spread.get("p50"),
             "p90": spread.get("p90"),
@@ -178,8 +174,8 @@ def workload_rows(engine: dict, sovereignty: dict, recommendations: dict) -> lis
                 "available": is_priced(row),
                 "npv": row.get("npv"),
                 "total": row.get("total"),
-                "per_million_tokens": _figure(row, "cost per 1M tokens"),
-                "per_gpu_hour": _figure(row, "cost per GPU-hour"),
+                "per_million_tokens": unit_cost(row, "per_million_tokens"),
+                "per_gpu_hour": unit_cost(row, "per_gpu_hour"),
                 "reason": row.get("reason", ""),
                 "score": assessment.get("weighted_score"),
                 "blocked": assessment.get("blocked", False),
@@ -197,8 +193,8 @@ def workload_rows(engine: dict, sovereignty: dict, recommendations: dict) -> lis
             "sizing": sizing,
             "recommended": recommended,
             "recommended_npv": (priced.get(recommended) or {}).get("npv"),
-            "recommended_per_million_tokens": _figure(priced.get(recommended) or {},
-                                                      "cost per 1M tokens"),
+            "recommended_per_million_tokens": unit_cost(priced.get(recommended) or {},
+                                                        "per_million_tokens"),
             "blocked": [o for o, a in sov_options.items() if a.get("blocked")],
             "cheapest": cheapest,
             "options": options,

@@ -35,15 +35,15 @@ def summary(result: ScenarioResult) -> str:
     for name, outcome in result.portfolio.items():
         if not isinstance(outcome, OptionResult):
             continue
-        per_token = outcome.figure("cost per 1M tokens")
-        per_hour = outcome.figure("cost per GPU-hour")
-        use = outcome.figure("fleet utilisation")
+        per_token = outcome.unit_costs.get("per_million_tokens")
+        per_hour = outcome.unit_costs.get("per_gpu_hour")
+        use = outcome.unit_costs.get("utilisation")
         lines.append(
             f"{name:<17}{_money(float(outcome.total.mean()), cur):>18}"
             f"{_money(float(outcome.npv.mean()), cur):>18}"
-            f"{f'{per_token.value:,.2f}' if per_token else '-':>15}"
-            f"{f'{per_hour.value:,.2f}' if per_hour else '-':>14}"
-            f"{f'{use.value:.0%}' if use else '-':>13}"
+            f"{f'{per_token:,.2f}' if per_token is not None else '-':>15}"
+            f"{f'{per_hour:,.2f}' if per_hour is not None else '-':>14}"
+            f"{f'{use:.0%}' if use is not None else '-':>13}"
         )
     kept = [o for o in result.portfolio.values() if getattr(o, "fallbacks", ())]
     if kept:

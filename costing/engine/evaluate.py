@@ -82,15 +82,21 @@ def _result(scenario, option, flows, *, tokens, gpu_hours, prices, utilisation=N
     flat = every.mean(axis=0)
     npv_fig = finance.npv(flat[1:], rate, currency=currency, upfront=float(flat[0]))
     figures = [total_fig, npv_fig]
+    # The unit costs by stable key, for readers; the figures keep their working.
+    unit_costs: dict[str, Figure] = {}
     if float(np.mean(tokens)) > 0:
         count = given("tokens over horizon", float(np.mean(tokens)), "tokens")
-        figures.append(finance.cost_per_million_tokens(total_fig, count))
+        unit_costs["per_million_tokens"] = finance.cost_per_million_tokens(total_fig, count)
     if float(np.mean(gpu_hours)) > 0 and option != "managed_api":
         hours = given("GPU-hours of work over horizon", float(np.mean(gpu_hours)), "GPU-hours")
-        figures.append(finance.cost_per_gpu_hour(total_fig, hours))
+        unit_costs["per_gpu_hour"] = finance.cost_per_gpu_hour(total_fig, hours)
     if utilisation is not None:
-        figures.append(utilisation)
-    return OptionResult(option, currency, mean, total, npv, (*figures, *parts, *prices))
+        unit_costs["utilisation"] = utilisation
+    figures += unit_costs.values()
+    return OptionResult(
+        option, currency, mean, total, npv, (*figures, *parts, *prices),
+        unit_costs={key: figure.value for key, figure in unit_costs.items()},
+    )  # fmt: skip
 
 
 def _sizing(plan: Plan) -> dict[str, dict]:

@@ -3,7 +3,7 @@ the method printed beside them so a reader can check the numbers by hand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +60,9 @@ class OptionResult:
     figures: tuple[Figure, ...]  # total, NPV, unit costs, utilisation, component totals, prices
     # Portfolio only: workloads that cannot use the option and the rented option they keep.
     fallbacks: tuple[dict, ...] = ()
+    # By stable key, each where it applies: per 1M tokens and per GPU-hour of work
+    # in the currency, and the owned fleet's utilisation as a fraction.
+    unit_costs: dict[str, float] = field(default_factory=dict)
 
     @property
     def monthly(self) -> Array:
@@ -80,6 +83,7 @@ class OptionResult:
             "monthly_total": self.monthly.round(2).tolist(),
             "figures": figures,
             "fallbacks": list(self.fallbacks),
+            "unit_costs": dict(self.unit_costs),
         }
 
 

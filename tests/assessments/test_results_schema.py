@@ -15,6 +15,7 @@ from assessments.results import (
     RunResults,
     RunSnapshot,
     check_section,
+    unit_cost,
 )
 from tests.assessments.world import example_run_data, finished_run
 
@@ -95,3 +96,15 @@ def test_every_workload_of_a_long_portfolio_is_checked():
     late = [*many[:998], {**many[0], "kind": None}, many[0]]  # the 999th is broken
     with pytest.raises(ResultsError, match=r"workloads\[998\].kind"):
         check_section("engine", {**engine, "workloads": late})
+
+
+def test_unit_costs_read_by_key_and_from_results_stored_before_the_keys():
+    _, stored = example_run_data()
+    row = stored["engine"]["portfolio"]["on_prem"]
+    per_gpu_hour = row["unit_costs"]["per_gpu_hour"]
+    assert per_gpu_hour > 0 and unit_cost(row, "per_gpu_hour") == per_gpu_hour
+    version_1 = {k: v for k, v in row.items() if k != "unit_costs"}
+    assert unit_cost(version_1, "per_gpu_hour") == per_gpu_hour
+    assert unit_cost(version_1, "utilisation") == row["unit_costs"]["utilisation"]
+    api = stored["engine"]["portfolio"]["managed_api"]
+    assert unit_cost(api, "per_gpu_hour") is None  # an API bills tokens, not GPU-hours

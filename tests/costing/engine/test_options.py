@@ -124,6 +124,7 @@ def test_on_prem_month_by_month_matches_the_hand_calculation():
     expected = 200_000 + 12 * (SUPPORT + ENERGY + STAFF) - BOOK_AT_12_MONTHS
     assert float(onprem.total[0]) == pytest.approx(expected)  # 96,183.50
     assert onprem.figure("fleet utilisation").value == pytest.approx(0.125)
+    assert onprem.unit_costs["utilisation"] == pytest.approx(0.125)  # by stable key too
 
 
 def test_colocation_pays_rent_per_kw_instead_of_building():
@@ -139,6 +140,7 @@ def test_cloud_on_demand_bills_the_gpu_hours_of_the_work():
     assert cloud.components["cloud_on_demand"][1:] == pytest.approx([730 * 3.0] * 12)
     assert float(cloud.total[0]) == pytest.approx(12 * 2190)
     assert cloud.figure("cost per GPU-hour").value == pytest.approx(3.0)
+    assert cloud.unit_costs["per_gpu_hour"] == pytest.approx(3.0)
 
 
 def test_cloud_committed_covers_the_steady_base_at_the_committed_rate():
@@ -183,6 +185,7 @@ def test_managed_api_bills_tokens_at_the_offer_price():
     per_day = 1000 * (1000 * 1.0 + 500 * 2.0) / 1e6  # 2 USD per day
     assert api.components["api_tokens"][1:] == pytest.approx([per_day * 365 / 12] * 12)
     assert api.figure("cost per 1M tokens").value == pytest.approx(2 / 1.5)
+    assert api.unit_costs == {"per_million_tokens": pytest.approx(2 / 1.5)}  # no GPU-hours
 
 
 def _api_month(workload: dict, **offer) -> float:
