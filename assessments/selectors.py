@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from importlib.metadata import version
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -180,6 +181,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
     snapshot = {
         "taken_at": timezone.now().isoformat(),
         "prices_as_of": on.isoformat(),
+        "fx_max_age_days": settings.SOVRA_FX_MAX_AGE_DAYS,
         "assessment": {
             "id": assessment.pk,
             "name": assessment.name,

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from costing.models import ApiUnit, CatalogParameter
+from costing.models import ApiUnit
 from costing.models.catalog import ParameterKind
 from costing.scenario_ranges import latest_per_key
-from costing.selectors import fx_rate
+from costing.selectors import fx_rate, rows_in_force
 from portal.models import Organization
 
 
@@ -20,7 +20,8 @@ def row_source(row, kind: str) -> dict:
     where = f" ({row.source_row})" if row.source_row else ""
     note = f"{row.get_source_kind_display().lower()} source" if row.source_kind else ""
     return {
-        "reference": f"{catalog.name} {catalog.version}: {kind} row {row.pk}{where}",
+        "reference": f"{catalog.name} {catalog.version} ({row.validity}): {kind} row {row.pk}"
+        + where,
         "url": row.source_url,
         "date": row.date.isoformat() if row.date else row.date_text,
         "note": "; ".join(part for part in (note, row.notes[:200]) if part),
@@ -180,8 +181,10 @@ def _regional_uplift(row, src: dict) -> dict:
     }
 
 
-def catalog_parameters(organization: Organization) -> dict:
-    rows = list(CatalogParameter.objects.for_organization(organization).select_related("catalog"))
+def catalog_parameters(organization: Organization, on: date) -> dict:
+    rows = list(
+        rows_in_force(organization=organization, kind="parameter", on=on).select_related("catalog")
+    )
     lives = [r for r in rows if r.kind == ParameterKind.LIFECYCLE and r.unit == "years"]
     lives.sort(key=lambda r: r.value)
     residual = [
@@ -393,12 +396,22 @@ def staff_offer(organization: Organization, staff_figures: list, settings: dict)
     }
 
 
+class NoFxRate(ValueError):
+    """A price's currency has no published rate to the reporting currency on or before the day."""
+
+
 def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
+    """The rate in force on ``on`` (latest on or before it) for each currency into the
+    reporting one; a currency without one stops the build, naming it (never taken at 1.0)."""
     rates = []
     for currency in sorted(currencies - {reporting}):
         quote = fx_rate(base=currency, quote=reporting, on=on)
         if quote is None:
-            continue  # no rate: the engine names the price it cannot convert
+            raise NoFxRate(
+                f"No exchange rate from {currency} to {reporting} on or before {on.isoformat()}: "
+                f"prices in {currency} cannot be converted. Load reference rates (ECB) dated on "
+                "or before that day, or choose a later 'prices as of' date."
+            )
         rates.append(
             {
                 "base": currency,

@@ -1,6 +1,8 @@
 """Builds the TCO engine's scenario document for one organization from its inventory and catalogs.
 
 Which rows count, and why:
+- prices are those in force on the "as of" day: the catalog versions in force then and the rows
+  that hold on it (no version in force is an error, never an empty catalog);
 - offers are those ``offers_for`` shows the organization (its private prices hide the public
   ones of the same key); of each key only the latest dated row is priced ("likely"), older rows
   and other sources of the same thing only widen the uncertainty ranges (costing/scenario_ranges);
@@ -19,11 +21,10 @@ from django.utils import timezone
 
 from costing import scenario_offers
 from costing.engine.scenario import OPTIONS, accelerators_from
-from costing.models import ReferenceFigure
 from costing.models.figures import FigureKind
 from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
 from costing.scenario_workloads import ApiServing, WorkloadNotInOrganization, workload_rows
-from costing.selectors import accelerators_for, offers_for
+from costing.selectors import accelerators_for, catalogs_in_force, offers_for, rows_in_force
 from portal.models import Organization
 
 __all__ = ["WorkloadNotInOrganization", "scenario_build", "scenario_document_for"]
@@ -45,6 +46,7 @@ def scenario_build(
     an uncertainty range, and a workload whose model only refused API offers serve says so.
     """
     on = as_of or timezone.localdate()
+    catalogs_in_force(organization=organization, on=on)  # none in force: say from when
     options = list(options or OPTIONS)
     cloud_rows = list(offers_for(organization=organization, kind="cloud_gpu", on=on))
     api_rows = list(offers_for(organization=organization, kind="api", on=on))
@@ -80,10 +82,12 @@ def scenario_build(
                 f"{left.id}: {left.reason} (to include it: {left.fix})" for left in excluded
             )
         )
-    figures = list(ReferenceFigure.objects.for_organization(organization).select_related("catalog"))
+    figures = list(
+        rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
+    )
     facility = [r for r in figures if r.kind == FigureKind.FACILITY]
     onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)
-    params = scenario_offers.catalog_parameters(organization)
+    params = scenario_offers.catalog_parameters(organization, on)
     offers = {
         "cloud_gpu": scenario_offers.cloud_offers(latest_per_key(cloud_rows, CLOUD_KEY)),
         "api": api,
@@ -102,6 +106,7 @@ def scenario_build(
         "name": f"{organization.name}: portfolio on live catalog data ({on.isoformat()})",
         "reporting_currency": organization.currency,
         "start_date": on.isoformat(),
+        "prices_as_of": on.isoformat(),
         "horizon_months": int(years) * 12,
         "discount_rate_per_year": float(organization.discount_rate_pct) / 100,
         "assumptions": {
