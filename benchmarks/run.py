@@ -22,6 +22,7 @@ SECTIONS = [
     "benchmarks.report",
     "benchmarks.pipeline",
     "benchmarks.run_scale",
+    "benchmarks.catalog_scale",
     "benchmarks.load",
 ]
 

@@ -430,17 +430,18 @@ def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
 
 
 def currencies_in(offers: dict) -> set[str]:
-    found = set()
-
-    def walk(value):
-        if isinstance(value, dict):
-            if "amount" in value and "currency" in value:
-                found.add(value["currency"])
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(offers)
+    """The currencies of every price in the offers (a price holds no price; sources none)."""
+    found, pending = set(), [offers]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(item for item in value if isinstance(item, dict | list))
+        elif "amount" in value and "currency" in value:
+            found.add(value["currency"])
+        else:
+            pending.extend(
+                item
+                for key, item in value.items()
+                if key != "source" and isinstance(item, dict | list)
+            )
     return found

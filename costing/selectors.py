@@ -112,9 +112,11 @@ def offers_for(*, organization: Organization, kind: str, on: date | None = None)
     own = visible.filter(catalog__organization=organization)
     same_key = {name: OuterRef(name) for name in OVERRIDE_KEYS[kind]}
     overridden = Exists(own.filter(**same_key))
+    # Prefetched, not joined: thousands of offers share a few catalogs, providers and GPUs, and
+    # a join would build (and parse the dates of) one copy of each per row.
     return (
         visible.filter(Q(catalog__organization=organization) | ~overridden)
-        .select_related(*_RELATED.get(kind, ("catalog",)))
+        .prefetch_related(*_RELATED.get(kind, ("catalog",)))
         .order_by(*model._meta.ordering, "pk")
     )
 
