@@ -430,18 +430,21 @@ def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
 
 
 def currencies_in(offers: dict) -> set[str]:
-    """The currencies of every price in the offers (a price holds no price; sources none)."""
-    found, pending = set(), [offers]
+    """The currencies of every price in the offers: the top-level prices of each listed offer
+    (thousands of them, none nested deeper), and anything under the facility and staff ones."""
+    found = set()
+    pending = []
+    for value in offers.values():
+        for offer in value if isinstance(value, list) else ():
+            for item in offer.values():
+                if isinstance(item, dict) and "currency" in item:
+                    found.add(item["currency"])
+        if isinstance(value, dict):
+            pending.append(value)
     while pending:
         value = pending.pop()
-        if isinstance(value, list):
-            pending.extend(item for item in value if isinstance(item, dict | list))
-        elif "amount" in value and "currency" in value:
+        if "amount" in value and "currency" in value:
             found.add(value["currency"])
         else:
-            pending.extend(
-                item
-                for key, item in value.items()
-                if key != "source" and isinstance(item, dict | list)
-            )
+            pending.extend(item for item in value.values() if isinstance(item, dict))
     return found
