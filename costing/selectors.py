@@ -92,15 +92,18 @@ def in_force(on: date) -> Q:
     )
 
 
+def _rows_in(model, organization: Organization, catalogs: list[int], on: date):
+    return (
+        model.objects.for_organization(organization)
+        .filter(catalog__in=catalogs)
+        .filter(in_force(on))
+    )
+
+
 def rows_in_force(*, organization: Organization, kind: str, on: date) -> models.QuerySet:
     """Rows of ``kind`` in the catalog versions in force on the day that hold on it."""
     current = [catalog.pk for catalog in current_catalogs(organization=organization, on=on)]
-    model = CATALOG_ROW_MODELS[kind]
-    return (
-        model.objects.for_organization(organization)
-        .filter(catalog__in=current)
-        .filter(in_force(on))
-    )
+    return _rows_in(CATALOG_ROW_MODELS[kind], organization, current, on)
 
 
 def offers_for(*, organization: Organization, kind: str, on: date | None = None) -> models.QuerySet:
@@ -108,14 +111,19 @@ def offers_for(*, organization: Organization, kind: str, on: date | None = None)
     if kind not in OVERRIDE_KEYS:
         raise ValueError(f"Unknown offer kind {kind!r}; expected one of {sorted(OVERRIDE_KEYS)}.")
     model = CATALOG_ROW_MODELS[kind]
-    visible = rows_in_force(organization=organization, kind=kind, on=on or timezone.localdate())
-    own = visible.filter(catalog__organization=organization)
+    on = on or timezone.localdate()
+    current = current_catalogs(organization=organization, on=on)
+    visible = _rows_in(model, organization, [c.pk for c in current], on)
+    # The organization's own versions by id: the override test then reads its own rows alone,
+    # not every public row joined to its catalog (tens of thousands once feeds are imported).
+    own_catalogs = [c.pk for c in current if c.organization_id == organization.pk]
+    own = _rows_in(model, organization, own_catalogs, on)
     same_key = {name: OuterRef(name) for name in OVERRIDE_KEYS[kind]}
     overridden = Exists(own.filter(**same_key))
     # Prefetched, not joined: thousands of offers share a few catalogs, providers and GPUs, and
     # a join would build (and parse the dates of) one copy of each per row.
     return (
-        visible.filter(Q(catalog__organization=organization) | ~overridden)
+        visible.filter(Q(catalog__in=own_catalogs) | ~overridden)
         .prefetch_related(*_RELATED.get(kind, ("catalog",)))
         .order_by(*model._meta.ordering, "pk")
     )
