@@ -8,6 +8,8 @@ say the same thing; the method (MILP, PERT, seeds) is the appendix's business, n
 
 from __future__ import annotations
 
+from datetime import date
+
 from assessments.reports.formatting import money, option_label, uncertain_input
 from assessments.results import Answer
 from costing.engine.deployment_options import option_field
@@ -351,7 +353,40 @@ def _unpriced(results: dict) -> dict[str, int]:
     }
 
 
-def _data_gaps(unpriced: dict[str, int]) -> str:
+def stale_rates(snapshot: dict) -> list[str]:
+    """Each exchange rate the run converted with that is older than the snapshot's limit on its
+    prices-as-of date: the rate, its date and its age."""
+    limit, as_of = snapshot.get("fx_max_age_days"), snapshot.get("prices_as_of")
+    if limit is None or not as_of:
+        return []
+    day = date.fromisoformat(as_of)
+    stale = []
+    for rate in snapshot["scenario"]["offers"].get("fx", []):
+        age = (day - date.fromisoformat(rate["date"])).days
+        if age > limit:
+            stale.append(
+                f"{rate['base']} to {rate['quote']} at {rate['rate']:g} of {rate['date']} "
+                f"({count(age, 'day')} old)"
+            )
+    return stale
+
+
+def _stale_sentence(snapshot: dict) -> str:
+    stale = stale_rates(snapshot)
+    if not stale:
+        return ""
+    return (
+        f"Exchange rates older than {count(snapshot['fx_max_age_days'], 'day')} on "
+        f"{snapshot['prices_as_of']}, the date prices are taken as of: {listed(stale)}."
+    )
+
+
+def _data_gaps(unpriced: dict[str, int], snapshot: dict) -> str:
+    sentences = (_unpriced_sentence(unpriced), _stale_sentence(snapshot))
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _unpriced_sentence(unpriced: dict[str, int]) -> str:
     if not unpriced:
         return ""
     gaps = [
@@ -397,7 +432,7 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
         "how_sure": _how_sure(results),
         "left_out": _left_out(results, snapshot, named),
         "unpriced": unpriced,
-        "data_gaps": _data_gaps(unpriced),
+        "data_gaps": _data_gaps(unpriced, snapshot),
     }
 
 

@@ -661,6 +661,10 @@ class RunSnapshot(Typed, kw_only=True):
     schema_version: Literal[2] = SNAPSHOT_SCHEMA_VERSION
     taken_at: str
     prices_as_of: str
+    fx_max_age_days: Annotated[
+        int | None,
+        msgspec.Meta(description="An exchange rate older than this on prices_as_of is named."),
+    ] = None
     assessment: SnapshotAssessment
     organization: SnapshotOrganization
     workloads: list[dict[str, Any]]

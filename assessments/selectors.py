@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from importlib.metadata import version
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
 from costing.engine.results import ENGINE_VERSION
 from costing.models import Provider
-from costing.scenarios import scenario_build
+from costing.scenarios import OfferPlace, scenario_build
 from costing.selectors import current_catalogs
 from portal.models import Organization, Workload
 from portal.services.workload_rows import WORKLOAD_COLUMNS
@@ -122,22 +123,23 @@ def _offer_filter(offer_locations: str, country: str, dropped: list[str]):
         return None
     eea = shipped_library().eea
     where = "the EEA" if offer_locations == OfferLocations.EEA else country
+    named: set[str] = set()  # what ``dropped`` holds, looked up without scanning it
 
     def inside(place: str | None) -> bool:
         if offer_locations == OfferLocations.EEA:
             return place is not None and (place == EU or place in eea)
         return place is not None and place == country
 
-    def refusal(kind: str, row) -> str:
-        region = row.region if kind == "cloud_gpu" else row.regions
-        place = data_location(row.provider.name, region or "")
+    def refusal(kind: str, offer: OfferPlace) -> str:
+        place = data_location(offer.provider, offer.region or "")
         if inside(place):
             return ""
         if kind == "cloud_gpu":
-            label = f"{row.provider.name} {row.instance} ({row.region})"
+            label = f"{offer.provider} {offer.name} ({offer.region})"
         else:
-            label = f"{row.provider.name} {row.model_name} (API)"
-        if label not in dropped:
+            label = f"{offer.provider} {offer.name} (API)"
+        if label not in named:
+            named.add(label)
             dropped.append(label)
         if place is None:
             return "where it processes data is not established"
@@ -182,6 +184,7 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
         "schema_version": SNAPSHOT_SCHEMA_VERSION,
         "taken_at": timezone.now().isoformat(),
         "prices_as_of": on.isoformat(),
+        "fx_max_age_days": settings.SOVRA_FX_MAX_AGE_DAYS,
         "assessment": {
             "id": assessment.pk,
             "name": assessment.name,

@@ -23,6 +23,7 @@ SECTIONS = [
     "benchmarks.report",
     "benchmarks.pipeline",
     "benchmarks.run_scale",
+    "benchmarks.catalog_scale",
     "benchmarks.load",
 ]
 

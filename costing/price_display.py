@@ -58,8 +58,11 @@ def conversion_block(*, currency: str, amounts: dict, converter: FxConverter) ->
 def price_block(offer, converter: FxConverter) -> dict:
     """An offer's prices as published (missing ones as None) with their provenance."""
     amounts = {name: getattr(offer, name) for name in offer.PRICE_FIELDS}
+    validity = offer.validity
     return {
         "currency": offer.currency,
+        "valid_from": validity.start,
+        "valid_until": validity.end,
         "date": offer.date,
         "date_text": offer.date_text,
         "source_url": offer.source_url,

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from costing.models import ApiUnit, CatalogParameter
+from costing.models import ApiUnit
 from costing.models.catalog import ParameterKind
 from costing.scenario_ranges import latest_per_key
-from costing.selectors import fx_rate
+from costing.selectors import fx_rate, rows_in_force
 from portal.models import Organization
 
 
@@ -20,7 +20,8 @@ def row_source(row, kind: str) -> dict:
     where = f" ({row.source_row})" if row.source_row else ""
     note = f"{row.get_source_kind_display().lower()} source" if row.source_kind else ""
     return {
-        "reference": f"{catalog.name} {catalog.version}: {kind} row {row.pk}{where}",
+        "reference": f"{catalog.name} {catalog.version} ({row.validity}): {kind} row {row.pk}"
+        + where,
         "url": row.source_url,
         "date": row.date.isoformat() if row.date else row.date_text,
         "note": "; ".join(part for part in (note, row.notes[:200]) if part),
@@ -180,8 +181,10 @@ def _regional_uplift(row, src: dict) -> dict:
     }
 
 
-def catalog_parameters(organization: Organization) -> dict:
-    rows = list(CatalogParameter.objects.for_organization(organization).select_related("catalog"))
+def catalog_parameters(organization: Organization, on: date) -> dict:
+    rows = list(
+        rows_in_force(organization=organization, kind="parameter", on=on).select_related("catalog")
+    )
     lives = [r for r in rows if r.kind == ParameterKind.LIFECYCLE and r.unit == "years"]
     lives.sort(key=lambda r: r.value)
     residual = [
@@ -393,12 +396,22 @@ def staff_offer(organization: Organization, staff_figures: list, settings: dict)
     }
 
 
+class NoFxRate(ValueError):
+    """A price's currency has no published rate to the reporting currency on or before the day."""
+
+
 def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
+    """The rate in force on ``on`` (latest on or before it) for each currency into the
+    reporting one; a currency without one stops the build, naming it (never taken at 1.0)."""
     rates = []
     for currency in sorted(currencies - {reporting}):
         quote = fx_rate(base=currency, quote=reporting, on=on)
         if quote is None:
-            continue  # no rate: the engine names the price it cannot convert
+            raise NoFxRate(
+                f"No exchange rate from {currency} to {reporting} on or before {on.isoformat()}: "
+                f"prices in {currency} cannot be converted. Load reference rates (ECB) dated on "
+                "or before that day, or choose a later 'prices as of' date."
+            )
         rates.append(
             {
                 "base": currency,
@@ -417,17 +430,21 @@ def fx_rates(currencies: set[str], reporting: str, on: date) -> list[dict]:
 
 
 def currencies_in(offers: dict) -> set[str]:
+    """The currencies of every price in the offers: the top-level prices of each listed offer
+    (thousands of them, none nested deeper), and anything under the facility and staff ones."""
     found = set()
-
-    def walk(value):
+    pending = []
+    for value in offers.values():
+        for offer in value if isinstance(value, list) else ():
+            for item in offer.values():
+                if isinstance(item, dict) and "currency" in item:
+                    found.add(item["currency"])
         if isinstance(value, dict):
-            if "amount" in value and "currency" in value:
-                found.add(value["currency"])
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(offers)
+            pending.append(value)
+    while pending:
+        value = pending.pop()
+        if "amount" in value and "currency" in value:
+            found.add(value["currency"])
+        else:
+            pending.extend(item for item in value.values() if isinstance(item, dict))
     return found

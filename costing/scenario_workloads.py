@@ -32,7 +32,9 @@ class WorkloadNotInOrganization(ValueError):
     """A workload of another organization (or none at all) was selected: refused, not skipped."""
 
 
-def _selected(organization: Organization, workloads) -> list[Workload]:
+def selected_workloads(organization: Organization, workloads) -> list[Workload]:
+    """The organization's workloads among ``workloads`` (None: all of them); another
+    organization's is refused, naming it."""
     scoped = Workload.objects.for_organization(organization).select_related("model")
     if workloads is None:
         return list(scoped)
@@ -207,7 +209,7 @@ def workload_rows(
 ) -> tuple[list[dict], list[dict], list[LeftOut]]:
     """Document workloads and the model architectures they use; left-out workloads with why."""
     rows, models, excluded = [], {}, []
-    for w in _selected(organization, workloads):
+    for w in selected_workloads(organization, workloads):
         kind = KINDS[w.kind]
         # Speech with a model but sized in GPU-hours (Whisper) stays GPU-hours work.
         why, fix = _why_not(w, kind, api, parts)

@@ -1,6 +1,8 @@
 """Builds the TCO engine's scenario document for one organization from its inventory and catalogs.
 
 Which rows count, and why:
+- prices are those in force on the "as of" day: the catalog versions in force then and the rows
+  that hold on it (no version in force is an error, never an empty catalog);
 - offers are those ``offers_for`` shows the organization (its private prices hide the public
   ones of the same key); of each key only the latest dated row is priced ("likely"), older rows
   and other sources of the same thing only widen the uncertainty ranges (costing/scenario_ranges);
@@ -13,18 +15,26 @@ Which rows count, and why:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from costing import scenario_offers
+from costing.engine.api_models import ApiModels
 from costing.engine.deployment_options import OPTIONS
 from costing.engine.scenario import accelerators_from
-from costing.models import ReferenceFigure
+from costing.models import ApiUnit
 from costing.models.figures import FigureKind
 from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
-from costing.scenario_workloads import ApiServing, WorkloadNotInOrganization, workload_rows
-from costing.selectors import accelerators_for, offers_for
+from costing.scenario_workloads import (
+    ApiServing,
+    WorkloadNotInOrganization,
+    selected_workloads,
+    workload_rows,
+)
+from costing.selectors import accelerators_for, catalogs_in_force, offers_for, rows_in_force
 from portal.models import Organization
 
 __all__ = ["WorkloadNotInOrganization", "scenario_build", "scenario_document_for"]
@@ -37,22 +47,32 @@ def scenario_build(
     options=None,
     horizon_years: int | None = None,
     as_of: date | None = None,
-    offer_refusal: Callable[[str, object], str] | None = None,
+    offer_refusal: Callable[[str, OfferPlace], str] | None = None,
 ) -> tuple[dict, list[tuple[str, str]]]:
     """The scenario document and the selected workloads it leaves out, each with the reason.
 
-    ``offer_refusal(kind, row)`` may refuse cloud GPU and API rows, saying why (e.g. where
-    they process data; "" admits the row): a refused row neither prices an option nor widens
-    an uncertainty range, and a workload whose model only refused API offers serve says so.
+    ``offer_refusal(kind, place)`` may refuse cloud GPU and API rows by provider, region and
+    name, saying why (e.g. where they process data; "" admits the row): a refused row neither
+    prices an option nor widens an uncertainty range, and a workload whose model only refused
+    API offers serve says so.
     """
     on = as_of or timezone.localdate()
+    catalogs_in_force(organization=organization, on=on)  # none in force: say from when
     options = list(options or OPTIONS)
-    cloud_rows = list(offers_for(organization=organization, kind="cloud_gpu", on=on))
-    api_rows = list(offers_for(organization=organization, kind="api", on=on))
+    selected = selected_workloads(organization, workloads)
+    cloud = offers_for(organization=organization, kind="cloud_gpu", on=on)
+    if offer_refusal is not None:
+        cloud = _admitted(cloud, offer_refusal)
+    cloud_rows = list(cloud)
+    api_rows = list(
+        _serving(
+            offers_for(organization=organization, kind="api", on=on),
+            {w.model.name for w in selected if w.model is not None},
+        )
+    )
     refused: list[tuple[object, str]] = []
     if offer_refusal is not None:
-        cloud_rows = [row for row in cloud_rows if not offer_refusal("cloud_gpu", row)]
-        refusals = [(row, offer_refusal("api", row)) for row in api_rows]
+        refusals = [(row, offer_refusal("api", OfferPlace.of_api(row))) for row in api_rows]
         api_rows = [row for row, why in refusals if not why]
         admitted = {(row.provider.name, row.model_name) for row in api_rows}
         refused = [
@@ -61,7 +81,7 @@ def scenario_build(
             if why and (row.provider.name, row.model_name) not in admitted
         ]
     server_rows = list(
-        offers_for(organization=organization, kind="server", on=on).select_related("gpu")
+        offers_for(organization=organization, kind="server", on=on).prefetch_related("gpu")
     )
     api = scenario_offers.api_offers(latest_per_key(api_rows, ("provider_id", "model_name")))
     accelerators = scenario_offers.accelerator_docs(
@@ -70,7 +90,7 @@ def scenario_build(
     parts = accelerators_from(accelerators)
     rows, models, excluded = workload_rows(
         organization=organization,
-        workloads=workloads,
+        workloads=selected,
         api=ApiServing(api, refused),
         parts=parts,
     )
@@ -81,10 +101,12 @@ def scenario_build(
                 f"{left.id}: {left.reason} (to include it: {left.fix})" for left in excluded
             )
         )
-    figures = list(ReferenceFigure.objects.for_organization(organization).select_related("catalog"))
+    figures = list(
+        rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
+    )
     facility = [r for r in figures if r.kind == FigureKind.FACILITY]
     onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)
-    params = scenario_offers.catalog_parameters(organization)
+    params = scenario_offers.catalog_parameters(organization, on)
     offers = {
         "cloud_gpu": scenario_offers.cloud_offers(latest_per_key(cloud_rows, CLOUD_KEY)),
         "api": api,
@@ -103,6 +125,7 @@ def scenario_build(
         "name": f"{organization.name}: portfolio on live catalog data ({on.isoformat()})",
         "reporting_currency": organization.currency,
         "start_date": on.isoformat(),
+        "prices_as_of": on.isoformat(),
         "horizon_months": int(years) * 12,
         "discount_rate_per_year": float(organization.discount_rate_pct) / 100,
         "assumptions": {
@@ -125,6 +148,39 @@ def scenario_build(
         ),
     }
     return document, excluded
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPlace:
+    """What decides whether an offer may serve: its provider, where it runs, and its name."""
+
+    provider: str
+    region: str
+    name: str
+
+    @classmethod
+    def of_api(cls, row) -> OfferPlace:
+        return cls(row.provider.name, row.regions, row.model_name)
+
+
+def _admitted(rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str]) -> QuerySet:
+    """The cloud GPU rows ``offer_refusal`` admits, decided on their provider, instance and
+    region alone, so that the refused ones (most of a large catalog, for an assessment kept
+    in one country) are never read into memory."""
+    places = rows.order_by().values_list("pk", "provider__name", "region", "instance")
+    keep = [pk for pk, *place in places if not offer_refusal("cloud_gpu", OfferPlace(*place))]
+    return rows.filter(pk__in=keep)
+
+
+def _serving(rows: QuerySet, models: set[str]) -> QuerySet:
+    """The API rows that may serve one of ``models`` (by the engine's own name matching, at any
+    precision) or bill speech or images: a feed's thousands of other models never reach the
+    document, and are never read into memory."""
+    names = ApiModels(
+        ("", name) for name in rows.order_by().values_list("model_name", flat=True).distinct()
+    )
+    serving = {name for model in models for _, name in names.serving(model).offers}
+    return rows.filter(Q(model_name__in=serving) | ~Q(unit=ApiUnit.TOKENS_1M))
 
 
 def scenario_document_for(

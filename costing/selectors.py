@@ -3,7 +3,9 @@
 Which offers count (``offers_for``):
 - only published catalog versions effective on the given day count, and of each catalog (one
   owner and name) only its latest such version: older versions stay for audit and for the runs
-  that cited them;
+  that cited them, and a run "as of" a past day is priced with the versions in force then;
+- within a version, a row dated by its source (``valid_from``/``valid_until``) counts only on
+  the days it holds;
 - an organization's own offer overrides the public offers for the same thing, for that
   organization only: same provider, instance and region (cloud GPU), same provider and model
   (API), same system (server). Every public offer of that key is then hidden, its dated
@@ -56,19 +58,73 @@ def current_catalogs(*, organization: Organization, on: date | None = None) -> l
     return list(latest.values())
 
 
+class NoCatalogInForce(ValueError):
+    """No published catalog version holds on the day prices are asked for."""
+
+
+def catalogs_in_force(*, organization: Organization, on: date) -> list[Catalog]:
+    """``current_catalogs`` on the day, or NoCatalogInForce saying from when there are any."""
+    found = current_catalogs(organization=organization, on=on)
+    if found:
+        return found
+    first = (
+        catalogs_for(organization=organization)
+        .filter(status=CatalogStatus.PUBLISHED)
+        .order_by("effective_date")
+        .first()
+    )
+    if first is None:
+        raise NoCatalogInForce(
+            "No price catalog is published yet: load the public catalog "
+            "(manage.py load_public_catalog) or publish one of your own."
+        )
+    raise NoCatalogInForce(
+        f"No published price catalog is in force on {on.isoformat()}: the earliest, "
+        f"{first.name} {first.version}, takes effect on {first.effective_date.isoformat()}. "
+        "Choose a 'prices as of' date on or after it."
+    )
+
+
+def in_force(on: date) -> Q:
+    """Rows whose own dates (empty: their version's) hold on the day."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gt=on)
+    )
+
+
+def _rows_in(model, organization: Organization, catalogs: list[int], on: date):
+    return (
+        model.objects.for_organization(organization)
+        .filter(catalog__in=catalogs)
+        .filter(in_force(on))
+    )
+
+
+def rows_in_force(*, organization: Organization, kind: str, on: date) -> models.QuerySet:
+    """Rows of ``kind`` in the catalog versions in force on the day that hold on it."""
+    current = [catalog.pk for catalog in current_catalogs(organization=organization, on=on)]
+    return _rows_in(CATALOG_ROW_MODELS[kind], organization, current, on)
+
+
 def offers_for(*, organization: Organization, kind: str, on: date | None = None) -> models.QuerySet:
     """Offers of ``kind`` ('cloud_gpu', 'api', 'server') that count for the organization."""
     if kind not in OVERRIDE_KEYS:
         raise ValueError(f"Unknown offer kind {kind!r}; expected one of {sorted(OVERRIDE_KEYS)}.")
     model = CATALOG_ROW_MODELS[kind]
-    current = [catalog.pk for catalog in current_catalogs(organization=organization, on=on)]
-    visible = model.objects.for_organization(organization).filter(catalog__in=current)
-    own = visible.filter(catalog__organization=organization)
+    on = on or timezone.localdate()
+    current = current_catalogs(organization=organization, on=on)
+    visible = _rows_in(model, organization, [c.pk for c in current], on)
+    # The organization's own versions by id: the override test then reads its own rows alone,
+    # not every public row joined to its catalog (tens of thousands once feeds are imported).
+    own_catalogs = [c.pk for c in current if c.organization_id == organization.pk]
+    own = _rows_in(model, organization, own_catalogs, on)
     same_key = {name: OuterRef(name) for name in OVERRIDE_KEYS[kind]}
     overridden = Exists(own.filter(**same_key))
+    # Prefetched, not joined: thousands of offers share a few catalogs, providers and GPUs, and
+    # a join would build (and parse the dates of) one copy of each per row.
     return (
-        visible.filter(Q(catalog__organization=organization) | ~overridden)
-        .select_related(*_RELATED.get(kind, ("catalog",)))
+        visible.filter(Q(catalog__in=own_catalogs) | ~overridden)
+        .prefetch_related(*_RELATED.get(kind, ("catalog",)))
         .order_by(*model._meta.ordering, "pk")
     )
 

@@ -90,6 +90,16 @@ class WorkloadFactory(ScopedModelFactory):
     peak_factor = Decimal("3.00")
     data_classification = "internal"
 
+    class Params:
+        # GPU work entered as hours of a GPU class, with no model and no tokens.
+        gpu_hours = factory.Trait(
+            kind="other_gpu",
+            model=None,
+            avg_input_tokens=0,
+            avg_output_tokens=0,
+            requests_per_day=0,
+        )
+
 
 class GpuSpecFactory(ScopedModelFactory):
     """A public accelerator unless given an organization; sizeable either way."""

@@ -14,6 +14,7 @@ instead, so only the first is read.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 EU = "EU"
 
@@ -68,6 +69,8 @@ _COMPILED = tuple(
 _SEVERAL = re.compile(r"/|\(all\)|all regions|not stated|marketplace|global|\(list\)", re.I)
 
 
+# A catalog of feeds repeats a few hundred (provider, region) pairs over thousands of offers.
+@lru_cache(maxsize=8192)
 def data_location(provider: str, region: str) -> str | None:
     """ISO 3166 alpha-2 country (or ``EU``) where the offer processes data; None if unknown."""
     text = (region or "").split(";")[0].strip()

@@ -25,10 +25,12 @@ class CatalogSerializer(StrictModelSerializer):
     class Meta:
         model = Catalog
         fields = [
-            "id", "name", "version", "currency", "effective_date", "source", "notes",
-            "status", "is_public", "based_on", "created_at", "published_at",
+            "id", "name", "version", "currency", "effective_date", "valid_until", "source",
+            "notes", "status", "is_public", "based_on", "created_at", "published_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "status", "is_public", "based_on", "created_at", "published_at"]
+        read_only_fields = [
+            "id", "valid_until", "status", "is_public", "based_on", "created_at", "published_at",
+        ]  # fmt: skip
         validators: list = []  # the service checks the version is free
 
 
@@ -60,6 +62,11 @@ class PriceBlockSerializer(serializers.Serializer):
     """An offer's prices as published, their provenance, and their conversion."""
 
     currency = serializers.CharField()
+    valid_from = serializers.DateField(help_text="First day the prices hold.")
+    valid_until = serializers.DateField(
+        allow_null=True,
+        help_text="First day they no longer hold (superseded); null while still in force.",
+    )
     date = serializers.DateField(allow_null=True)
     date_text = serializers.CharField()
     source_url = serializers.CharField()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from costing.engine.architecture import BYTES_PER_PARAMETER
 
@@ -62,14 +63,22 @@ class ServedName:
 
     @classmethod
     def of(cls, name: str) -> ServedName:
-        precision = "fp8" if _TURBO.search(name) else ""
-        words = set()
-        for word in re.split(r"[\s\-_,/()\[\]:]+", _normalised(name)):
-            if word in _PRECISION_WORDS:
-                precision = _PRECISION_WORDS[word]
-            elif word and word not in QUALIFIERS | _VENDORS and not (precision and word == "turbo"):
-                words.add(word)
-        return cls(frozenset(words), precision)
+        return _served_name(name)
+
+
+# A run reads the same model names again (offers in and out of the document, each workload's
+# model); a catalog holds a few thousand distinct ones.
+@lru_cache(maxsize=16384)
+def _served_name(name: str) -> ServedName:
+    """``ServedName.of``, each distinct name read once."""
+    precision = "fp8" if _TURBO.search(name) else ""
+    words = set()
+    for word in re.split(r"[\s\-_,/()\[\]:]+", _normalised(name)):
+        if word in _PRECISION_WORDS:
+            precision = _PRECISION_WORDS[word]
+        elif word and word not in QUALIFIERS | _VENDORS and not (precision and word == "turbo"):
+            words.add(word)
+    return ServedName(frozenset(words), precision)
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,6 +238,8 @@ class Scenario:
     assumptions: Assumptions = field(default_factory=Assumptions)
     models: tuple[ModelArchitecture, ...] = ()
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
+    # The day prices are taken as of (ISO); "" = the latest rate the document holds.
+    prices_as_of: str = ""
     eligibility: dict[str, Eligibility] = field(default_factory=dict)
     # The parts offers and workloads name, and how a name finds one (hardware.Accelerators).
     accelerators: Accelerators = field(default_factory=public_accelerators)
@@ -257,7 +259,7 @@ class Scenario:
         return replace(self, eligibility={})
 
     def fx(self) -> FxConverter:
-        return FxConverter(self.reporting_currency, self.offers.fx, as_of="")
+        return FxConverter(self.reporting_currency, self.offers.fx, as_of=self.prices_as_of)
 
     def sizing_assumptions(self) -> SizingAssumptions:
         return assumptions_for(self.assumptions.sizing_profile, **self.assumptions.sizing_overrides)
@@ -432,6 +434,7 @@ def load_scenario(document: dict) -> Scenario:
         name=document["name"],
         reporting_currency=document["reporting_currency"],
         start_date=document["start_date"],
+        prices_as_of=document.get("prices_as_of", ""),
         horizon_months=document["horizon_months"],
         discount_rate_per_year=document["discount_rate_per_year"],
         workloads=tuple(ScenarioWorkload(**row) for row in document["workloads"]),

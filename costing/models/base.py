@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.validators import RegexValidator
@@ -61,6 +63,19 @@ class CatalogRowManager(SharedOrTenantManager):
         raise TypeError("Catalog rows belong to a catalog: use costing.services.catalog_row_add.")
 
 
+@dataclass(frozen=True, slots=True)
+class Validity:
+    """The days a price holds: from ``start`` to the day before ``end`` (None: still in force)."""
+
+    start: date
+    end: date | None
+
+    def __str__(self) -> str:
+        if self.end is None:
+            return f"in force from {self.start.isoformat()}"
+        return f"in force {self.start.isoformat()} to {self.end.isoformat()} (superseded)"
+
+
 class Sourced(models.Model):
     """Currency, date and source of a figure, as the source states them."""
 
@@ -81,6 +96,17 @@ class Sourced(models.Model):
         blank=True,
         help_text="The date exactly as the source gave it ('2024-08', 'undated', ...).",
     )
+    # When the price holds, where the source dates it (a feed's dated prices, a price change
+    # announced ahead): empty means from its catalog version's effective date, and until a
+    # later version supersedes it. A row counts on a day only inside both.
+    valid_from = models.DateField(
+        null=True, blank=True, help_text="First day the price holds; empty: the version's date."
+    )
+    valid_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day it no longer holds; empty: until a later version supersedes it.",
+    )
     source_url = models.TextField("source", blank=True)
     source_kind = models.CharField(
         max_length=10, choices=SourceKind.choices, blank=True, default=SourceKind.NOT_STATED
@@ -95,6 +121,14 @@ class Sourced(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def validity(self) -> Validity:
+        """Its own dates within its catalog version's: the days the price counts."""
+        catalog = self.catalog
+        start = max(filter(None, (catalog.effective_date, self.valid_from)))
+        ends = [day for day in (catalog.valid_until, self.valid_until) if day is not None]
+        return Validity(start, min(ends) if ends else None)
+
 
 def sourced_constraints(prefix: str) -> list[models.BaseConstraint]:
     """Every row names a source address or says where it came from in a note."""
@@ -107,6 +141,13 @@ def sourced_constraints(prefix: str) -> list[models.BaseConstraint]:
             fields=["catalog", "source_row"],
             condition=~models.Q(source_row=""),
             name=f"{prefix}_uniq_source_row",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(valid_from__isnull=True)
+            | models.Q(valid_until__isnull=True)
+            | models.Q(valid_until__gt=models.F("valid_from")),
+            name=f"{prefix}_valid_until_after_from",
+            violation_error_message="'Valid until' must come after 'valid from'.",
         ),
     ]
 

@@ -43,7 +43,13 @@ class Catalog(SharedOrTenantModel):
         validators=[currency_code],
         help_text="Main currency (ISO 4217); each price still carries its own.",
     )
-    effective_date = models.DateField()
+    effective_date = models.DateField(help_text="First day its prices hold.")
+    valid_until = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Day a later published version took over; empty while it is the latest.",
+    )
     source = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     status = models.CharField(

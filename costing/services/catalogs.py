@@ -93,7 +93,8 @@ def catalog_publish(
     confirm_large_change: bool = False,
     confirmed_by=None,
 ) -> Catalog:
-    """Freeze a draft: from now on its prices are what computations cite.
+    """Freeze a draft: from its effective date its prices are what computations cite, and the
+    version in force before it holds until that date.
 
     A draft holding a flagged feed import (too many prices changed at once) is refused unless
     ``confirm_large_change``; the confirmation is recorded on the import.
@@ -119,7 +120,26 @@ def catalog_publish(
         catalog.status = CatalogStatus.PUBLISHED
         catalog.published_at = timezone.now()
         catalog.save(update_fields=["status", "published_at"])
+        _supersede(catalog)
+        catalog.refresh_from_db(fields=["valid_until"])
     return catalog
+
+
+def _supersede(catalog: Catalog) -> None:
+    """Date the end of each published version of the catalog's name and owner: the effective
+    date of the next one (by effective date, then publication), as ``current_catalogs`` picks
+    them. A version published back-dated between two others shortens the earlier one only."""
+    versions = list(
+        _scope(catalog.organization)
+        .filter(name=catalog.name, status=CatalogStatus.PUBLISHED)
+        .select_for_update()
+        .order_by("effective_date", "published_at", "pk")
+    )
+    following = [*[v.effective_date for v in versions[1:]], None]
+    for version, until in zip(versions, following, strict=True):
+        if version.valid_until != until:
+            version.valid_until = until
+            version.save(update_fields=["valid_until"])
 
 
 def catalog_version_create(

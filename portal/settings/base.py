@@ -355,6 +355,10 @@ for _source in FEED_SOURCES:
 SOVRA_OUTBOX_RETRY_SECONDS = env.int("SOVRA_OUTBOX_RETRY_SECONDS", default=120)
 SOVRA_OUTBOX_RETRYING_SECONDS = env.int("SOVRA_OUTBOX_RETRYING_SECONDS", default=1800)
 
+# An exchange rate older than this on a run's prices-as-of date is named in its report's
+# data gaps (the rate is still used: the latest published is the best there is).
+SOVRA_FX_MAX_AGE_DAYS = env.int("SOVRA_FX_MAX_AGE_DAYS", default=7)
+
 # Assessment runs: a running run silent this long lost its worker; a queued one this long lost
 # its message. Either is queued again, up to SOVRA_RUN_MAX_ATTEMPTS starts, then failed.
 SOVRA_RUN_STALE_SECONDS = env.int("SOVRA_RUN_STALE_SECONDS", default=600)

@@ -400,7 +400,8 @@ def test_a_json_export_imports_into_a_draft_unchanged(loaded, draft, org):
 
 def test_a_csv_export_round_trips_and_keeps_missing_prices_missing(loaded, draft, org):
     text = catalog_export_csv(catalog=loaded.catalog, kind="cloud_gpu")
-    assert text.splitlines()[0].startswith("currency,date,date_text,source_url")
+    header = "currency,date,date_text,valid_from,valid_until,source_url"
+    assert text.splitlines()[0].startswith(header)
     catalog_import_csv(catalog=draft, kind="cloud_gpu", text=text, organization=org)
     hetzner = CloudGpuOffer.objects.in_catalog(draft).get(instance="GEX45 (dedicated)")
     assert hetzner.on_demand_per_hour is None

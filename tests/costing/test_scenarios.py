@@ -43,11 +43,7 @@ def outsider(demo):
     WorkloadFactory(
         organization=organization,
         external_id="MB-GPU-1",
-        kind="other_gpu",
-        model=None,
-        avg_input_tokens=0,
-        avg_output_tokens=0,
-        requests_per_day=0,
+        gpu_hours=True,
         gpu_hours_per_month=Decimal("100"),
         peak_gpus=2,
         gpu_class="L40S",

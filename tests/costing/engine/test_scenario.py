@@ -156,3 +156,22 @@ def test_the_document_is_not_changed_by_loading(document):
     before = copy.deepcopy(document)
     load_scenario(document)
     assert document == before
+
+
+def test_prices_convert_at_the_rate_in_force_on_the_prices_as_of_day(document):
+    """GIVEN EUR/USD 1.0889 on 2025-03-14 and 1.1684 on 2026-04-13 (ECB reference rates)
+    THEN 1 USD is 1 / 1.0889 EUR as of 2025-12-31, 1 / 1.1684 EUR as of 2026-04-13 and with no
+    date (the latest held), and a day before either rate is an error naming the currency."""
+    document["offers"]["fx"].append(
+        {"base": "EUR", "quote": "USD", "rate": 1.1684, "date": "2026-04-13"}
+    )
+
+    def usd_in_eur(as_of: str | None) -> float:
+        dated = {**document, "prices_as_of": as_of} if as_of else document
+        return load_scenario(dated).fx().rate("USD", "EUR").value
+
+    assert usd_in_eur("2025-12-31") == pytest.approx(1 / 1.0889)
+    assert usd_in_eur("2026-04-13") == pytest.approx(1 / 1.1684)
+    assert usd_in_eur(None) == pytest.approx(1 / 1.1684)
+    errors = errors_of({**document, "prices_as_of": "2025-01-01"})
+    assert any("FX rate USD->EUR: no rate on or before 2025-01-01" in e for e in errors.values())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from costing.models import Catalog
+from costing.services import catalog_publish, catalog_version_create
 from tests.costing.catalog_data import eur_usd_rate, private_draft
 
 
@@ -37,6 +40,25 @@ def test_each_price_shows_source_date_kind_and_conversion_with_rate(client_for, 
     assert "90.2930 EUR" in html  # 98.32 / 1.0889 = 90.292956
     assert "at 0.918358 (2025-03-14)" in html
     assert "missing" in html  # the empty spot price, never shown as 0
+
+
+def test_each_price_and_version_shows_the_days_it_is_in_force(client_for, viewer, catalogs):
+    """GIVEN the public version of 1 January 2026 superseded by one of 1 July 2026"""
+    first = catalogs["public_catalog"]
+    second = catalog_version_create(
+        catalog=first, version="2026-07", effective_date=date(2026, 7, 1)
+    )
+    catalog_publish(catalog=second)
+    client = client_for(viewer)
+
+    old = client.get(_detail(first)).content.decode()
+    new = client.get(_detail(second)).content.decode()
+    listed = client.get(reverse("catalog-list", args=["alice-media"])).content.decode()
+
+    assert "prices in force 1 Jan 2026 to 1 Jul 2026, then superseded" in old
+    assert "in force 2026-01-01 to 2026-07-01" in old and "superseded</span>" in old
+    assert "prices in force from 1 Jul 2026" in new and "in force from 2026-07-01" in new
+    assert "until 1 Jul 2026" in listed
 
 
 def test_a_missing_rate_is_shown_as_missing(client_for, viewer, catalogs):
