@@ -272,7 +272,11 @@ def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
         "engine": versions.get("engine") or engine.get("engine_version", ""),
         "library": library_text,
         "library_name": library.get("name", ""),
-        "catalogs": versions.get("catalogs") or [],
+        # The versions in force on the run's prices-as-of date, as the snapshot froze them.
+        "catalogs": [
+            f"{c['name']}, version {c['version']} (in force from {c['effective_date']})"
+            for c in snapshot.get("catalogs") or []
+        ],
     }
 
 

@@ -66,3 +66,19 @@ def test_the_cover_names_the_criteria_library_as_text_never_as_a_repr():
     scored = {"library": {"urn": "urn:x", "version": 2, "name": "Placement sovereignty"}}
     versions = _versions(snapshot, {}, scored)
     assert (versions["library"], versions["library_name"]) == ("urn:x v2", "Placement sovereignty")
+
+
+def test_the_cover_names_each_price_catalog_version_the_run_used():
+    """The snapshot freezes the catalog versions in force on the prices-as-of date; the cover
+    names each, with the day it took effect."""
+    from assessments.reports.context import _versions
+
+    snapshot = {
+        "catalogs": [
+            {"id": 4, "name": "Sovra public reference prices", "version": "2026-11-25-0b22",
+             "effective_date": "2026-11-25", "public": True},
+        ],
+    }  # fmt: skip
+    assert _versions(snapshot, {}, {})["catalogs"] == [
+        "Sovra public reference prices, version 2026-11-25-0b22 (in force from 2026-11-25)"
+    ]
