@@ -235,9 +235,12 @@ def snapshot() -> dict:
         "versions": {
             "engine": "1",
             "library": "urn:sovra:risk:library:ai-placement-sovereignty v1",
-            "catalogs": [{"name": "Sovra public prices", "version": "2026-05-18"}],
         },
-    }
+        "catalogs": [
+            {"id": 1, "name": "Sovra public prices", "version": "2026-05-18",
+             "effective_date": "2026-05-18", "public": True},
+        ],
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="session")

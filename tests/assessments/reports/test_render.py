@@ -64,7 +64,7 @@ def test_cover_and_contents(pdf_text):
     assert "Nordlicht Media GmbH" in pdf_text
     assert "7f3c2a9e-1b4d-4c8e-9a61-2f0d5e8b7c31" not in pdf_text  # a record id says nothing
     assert "urn:sovra:risk:library:ai-placement-sovereignty v1" in pdf_text
-    assert "Sovra public prices 2026-05-18" in pdf_text
+    assert "Sovra public prices, version 2026-05-18 (in force from 2026-05-18)" in pdf_text
     # Contents lines end in the page their target landed on.
     summary_page = re.search(r"Executive summary\.{3,}\s*(\d+)", pdf_text)
     assert summary_page and summary_page.group(1) == "3"
