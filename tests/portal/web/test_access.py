@@ -142,6 +142,15 @@ def _needs_assessments(request) -> bool:
     return endpoint is None or bool(ASSESSMENT_KEYS.intersection(endpoint.kwargs))
 
 
+# A summary as a run stores it (every field typed), with no figure in it.
+LIGHT_SUMMARY = {
+    "price_of_sovereignty": None, "cheapest_option": None, "cheapest_npv": None,
+    "npv_by_option": {}, "probability_cheapest": None, "breakeven": None,
+    "recommendations": {}, "recommended_option": None, "risks": [],
+    "headline": ["Keep the archive at home."], "currency": "EUR",
+}  # fmt: skip
+
+
 def _succeeded_run(assessment, number: int) -> AssessmentRun:
     run = AssessmentRun.objects.create_in(
         assessment.organization,
@@ -151,7 +160,7 @@ def _succeeded_run(assessment, number: int) -> AssessmentRun:
         step="done",
         progress_pct=100,
         snapshot={"workloads": []},
-        results={"summary": {"currency": "EUR", "headline": ["Keep the archive at home."]}},
+        results={"summary": LIGHT_SUMMARY},
         currency="EUR",
     )
     pdf = example_pdf()
