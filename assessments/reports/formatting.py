@@ -258,3 +258,17 @@ def setting_value(key: str, value) -> str:
     if kind == "words" and isinstance(value, str):
         return VALUE_WORDS.get(value, value.replace("_", " "))
     return str(value)
+
+
+# A table cell or a list names this many workloads and counts the rest: a group of a thousand
+# would otherwise fill pages of the executive summary.
+NAMES_SHOWN = 12
+
+
+def workload_names(workloads) -> str:
+    """A group's workloads in a cell: ``Archive embeddings; Metadata tagging``; past
+    ``NAMES_SHOWN``, ``...; and 988 more``. Rows are stored dicts or typed results."""
+    names = [w["name"] if isinstance(w, dict) else w.name for w in workloads or ()]
+    if len(names) > NAMES_SHOWN:
+        return "; ".join(names[:NAMES_SHOWN]) + f"; and {len(names) - NAMES_SHOWN:,} more"
+    return "; ".join(names)

@@ -22,6 +22,7 @@ register.filter("breakeven", formatting.breakeven)
 register.filter("option_label", formatting.option_label)
 register.filter("kind_label", formatting.kind_label)
 register.filter("setting_label", formatting.setting_label)
+register.filter("workload_names", formatting.workload_names)
 
 
 @register.filter

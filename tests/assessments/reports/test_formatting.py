@@ -74,3 +74,16 @@ def test_uncertain_inputs_read_with_their_units():
     assert uncertain_range("demand", 0.8, 1.3) == "\u00d70.80 to \u00d71.30 of the likely value"
     assert uncertain_range("demand_growth_delta_per_year", -0.1, 0.1) == "-10 to +10 pts/year"
     assert uncertain_value("demand_growth_delta_per_year", 0.05) == "+5 pts/year"
+
+
+def test_a_cell_names_twelve_workloads_and_counts_the_rest():
+    from assessments.reports.formatting import workload_names
+
+    few = [{"name": "Archive embeddings"}, {"name": "Metadata tagging"}]
+    assert workload_names(few) == "Archive embeddings; Metadata tagging"
+    many = [{"name": f"Workload {i}"} for i in range(1, 1001)]
+    text = workload_names(many)
+    assert text.startswith("Workload 1; Workload 2; ")
+    assert text.endswith("Workload 12; and 988 more")
+    assert "Workload 13" not in text
+    assert workload_names([]) == ""
