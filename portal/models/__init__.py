@@ -1,5 +1,6 @@
 """Models of the tenancy core and the workload inventory."""
 
+from portal.models.audit import AuditAction, AuditEvent
 from portal.models.invitation import Invitation, InvitationState
 from portal.models.modelspec import ModelSpec
 from portal.models.organization import Membership, Organization, Role
@@ -9,6 +10,8 @@ from portal.models.workload_import import WorkloadImport
 
 __all__ = [
     "ApiToken",
+    "AuditAction",
+    "AuditEvent",
     "Invitation",
     "InvitationState",
     "Membership",

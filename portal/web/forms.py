@@ -315,3 +315,13 @@ class ImportUploadForm(forms.Form):
             f"CSV (UTF-8, comma or semicolon separated) or XLSX, up to {limit_mb:g} MB. "
             f"Rows are matched to existing workloads by external ID."
         )
+
+
+class OrganizationDeleteForm(forms.Form):
+    """The owner types the organization's name to confirm its deletion."""
+
+    confirm_name = forms.CharField(
+        label="Organization name",
+        max_length=120,
+        help_text="Type the organization's name exactly as shown to confirm.",
+    )

@@ -7,11 +7,13 @@ from assessments.web.views.dashboard import DashboardView as OrganizationDashboa
 from costing.web import urls as catalog_urls
 from portal.web.forms import SignInForm
 from portal.web.views import (
+    audit,
     home,
     imports,
     invitations,
     members,
     model_specs,
+    org_data,
     org_settings,
     tokens,
     workloads,
@@ -146,6 +148,10 @@ tenant_patterns = [
     path("members/", include(member_patterns)),
     path("catalogs/", include(catalog_urls)),
     path("settings/", org_settings.OrganizationSettingsView.as_view(), name="org-settings"),
+    path("settings/export/", org_data.OrganizationExportView.as_view(), name="org-export"),
+    path("settings/delete/", org_data.OrganizationDeleteView.as_view(), name="org-delete"),
+    path("audit/", audit.AuditLogView.as_view(), name="audit-list"),
+    path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export-csv"),
 ]
 
 urlpatterns = [
