@@ -107,7 +107,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ("occurred_at", "organization", "actor", "ip_address", "action", "object_repr")
     list_filter = ("action", "channel", ("organization", admin.EmptyFieldListFilter))
-    search_fields = ("actor", "object_repr", "object_id", "details")
+    search_fields = ("actor", "object_repr", "object_id")
     list_select_related = ("organization",)
     date_hierarchy = "occurred_at"
 

@@ -81,6 +81,10 @@ class AuditEventManager(models.Manager.from_queryset(AuditEventQuerySet)):
             raise UnscopedQueryError("AuditEvent: no organization to scope to.")
         return super().get_queryset().filter(organization=organization)
 
+    def append(self, **fields) -> AuditEvent:
+        """Write one event (of an organization, or of the installation)."""
+        return super().get_queryset().create(**fields)
+
     def installation(self) -> AuditEventQuerySet:
         """Events of no organization (an organization's deletion): for staff, in the admin."""
         return super().get_queryset().filter(organization__isnull=True)

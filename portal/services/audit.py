@@ -68,7 +68,7 @@ def audit_record(
         api = request.path.startswith(API_PREFIX)
         channel = AuditChannel.API if api else AuditChannel.WEB
         address = client_address(request) or None
-    return AuditEvent.dangerously_unscoped.create(
+    return AuditEvent.objects.append(
         organization=organization,
         action=action,
         actor_user_id=actor_user_id,
@@ -99,7 +99,8 @@ _NOT_A_CHANGE = frozenset({"updated_at"})
 
 def stored_values(obj: models.Model) -> dict[str, Any]:
     """The row of ``obj`` as stored (empty for a new one): forms and serializers have already
-    set the new values on the instance by the time a service sees it."""
+    set the new values on the instance by the time a service sees it. ``obj`` was loaded
+    through its organization's scope; this reads that same row again by its key."""
     if obj.pk is None:
         return {}
     names = [field.attname for field in obj._meta.concrete_fields]
