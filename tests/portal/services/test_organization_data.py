@@ -177,6 +177,11 @@ def test_deleting_removes_every_row_and_file_and_nothing_of_another_organization
     for label, pks in before.items():
         model = _model(label)
         assert not model._base_manager.filter(pk__in=pks).exists(), label
+    # No row anywhere still points at the organization.
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is Organization:
+                assert not model._base_manager.filter(**{field.attname: org.pk}).exists(), model
     # Stored files are rows too: no PDF or upload of the organization is left.
     assert not RunReport.dangerously_unscoped.filter(organization_id=org.pk).exists()
     assert not WorkloadImport.dangerously_unscoped.filter(organization_id=org.pk).exists()
