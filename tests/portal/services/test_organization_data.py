@@ -244,3 +244,5 @@ def test_staff_delete_an_organization_in_the_admin_through_the_same_path(world, 
     assert not Organization.objects.filter(pk=org.pk).exists()
     event = AuditEvent.objects.installation().get(action=AuditAction.ORGANIZATION_DELETED)
     assert event.actor == "root" and event.object_repr == "Alice Media"
+    listed = admin_client.get(reverse("admin:portal_auditevent_changelist"), {"q": "Alice"})
+    assert "Alice Media" in listed.content.decode()
