@@ -60,27 +60,18 @@ def private_catalog_create(
     notes: str = "",
 ) -> Catalog:
     """Start an organization's own catalog of negotiated prices, as a draft."""
-    catalog = Catalog(
-        organization=organization,
-        name=name,
-        version=version,
-        currency=currency,
-        effective_date=effective_date,
-        source=source,
-        notes=notes,
-    )
-    catalog.full_clean(exclude=["organization"])
+    fields = {
+        "name": name,
+        "version": version,
+        "currency": currency,
+        "effective_date": effective_date,
+        "source": source,
+        "notes": notes,
+    }
+    Catalog(organization=organization, **fields).full_clean(exclude=["organization"])
     _check_version_free(organization=organization, name=name, version=version)
     with transaction.atomic():
-        catalog = Catalog.objects.create_in(
-            organization,
-            name=name,
-            version=version,
-            currency=currency,
-            effective_date=effective_date,
-            source=source,
-            notes=notes,
-        )
+        catalog = Catalog.objects.create_in(organization, **fields)
         audit_record(organization=organization, action=AuditAction.CATALOG_CREATED, obj=catalog)
     return catalog
 
