@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Iterator
 from importlib import metadata
 
-from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -43,40 +42,33 @@ def _binary_fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if isinstance(f, models.BinaryField)]
 
 
-def _file_name(model: type[models.Model], obj: models.Model, field: models.Field) -> str:
+def _file_name(model: type[models.Model], pk, field: models.Field) -> str:
     suffix = ".pdf" if field.name == "pdf" else ".bin"
-    return f"files/{model._meta.label_lower}/{obj.pk}-{field.name}{suffix}"
+    return f"files/{model._meta.label_lower}/{pk}-{field.name}{suffix}"
 
 
 def _write_model(archive: zipfile.ZipFile, pipe: ZipPipe, model, rows) -> Iterator[bytes]:
-    """One model's rows as a JSON array, and their stored files, a chunk at a time."""
+    """One model's rows as a JSON array (Django's serialization: model, pk, fields; a foreign
+    key as the id it names), a chunk at a time. Read as plain values, not model instances:
+    several times faster for tens of thousands of rows. A stored file is named in its row
+    and written into its own entry afterwards (``_write_files``): an archive writes one entry
+    at a time. Many-to-many links are the rows of their own table."""
+    label = model._meta.label_lower
     binary = _binary_fields(model)
-    plain = [f.name for f in model._meta.concrete_fields if f not in binary and not f.primary_key]
-    serializer = serializers.get_serializer("python")()
+    fields = [f for f in model._meta.concrete_fields if f not in binary and not f.primary_key]
     count = 0
-    with archive.open(f"data/{model._meta.label_lower}.json", "w", force_zip64=True) as part:
+    with archive.open(f"data/{label}.json", "w", force_zip64=True) as part:
         part.write(b"[")
-        chunk: list[models.Model] = []
-        for obj in rows.iterator(chunk_size=EXPORT_CHUNK_ROWS):
-            chunk.append(obj)
-            if len(chunk) == EXPORT_CHUNK_ROWS:
-                count = _write_chunk(part, archive, serializer, model, chunk, plain, binary, count)
-                chunk.clear()
+        values = rows.values_list("pk", *(f.attname for f in fields))
+        for pk, *cells in values.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+            row = {field.name: cell for field, cell in zip(fields, cells, strict=True)}
+            row.update({field.name: _file_name(model, pk, field) for field in binary})
+            part.write((b"," if count else b"") + _dumps({"model": label, "pk": pk, "fields": row}))
+            count += 1
+            if count % EXPORT_CHUNK_ROWS == 0:
                 yield pipe.take()
-        count = _write_chunk(part, archive, serializer, model, chunk, plain, binary, count)
         part.write(b"]")
     yield pipe.take()
-    return count
-
-
-def _write_chunk(part, archive, serializer, model, chunk, plain, binary, count) -> int:
-    # An archive writes one entry at a time: a stored file is named here and written into
-    # its own entry once the model's JSON is complete (``_write_files``).
-    for obj, row in zip(chunk, serializer.serialize(chunk, fields=plain), strict=True):
-        for field in binary:
-            row["fields"][field.name] = _file_name(model, obj, field)
-        part.write((b"," if count else b"") + _dumps(row))
-        count += 1
     return count
 
 
@@ -92,7 +84,7 @@ def _write_files(archive: zipfile.ZipFile, pipe: ZipPipe, model, rows) -> Iterat
     names = ["pk", *(f.name for f in binary)]
     for obj in rows.only(*names).iterator(chunk_size=1):
         for field in binary:
-            archive.writestr(_file_name(model, obj, field), bytes(getattr(obj, field.name)))
+            archive.writestr(_file_name(model, obj.pk, field), bytes(getattr(obj, field.name)))
         yield pipe.take()
 
 
