@@ -1,5 +1,5 @@
 """Django admin for staff: organizations, members, invitations, model specs, the inventory,
-imports, tokens.
+imports, tokens, and the audit log.
 
 Tenant models' ``objects`` managers refuse unscoped queries; ``ModelAdmin`` lists through
 ``_default_manager``, which those models set to the plain ``dangerously_unscoped`` manager,
@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from portal.models import (
     ApiToken,
+    AuditEvent,
     Invitation,
     Membership,
     ModelSpec,
@@ -26,6 +27,8 @@ from portal.models import (
     Workload,
     WorkloadImport,
 )
+from portal.models.tenancy import owned_rows
+from portal.services.organization_data import organization_purge
 from portal.services.organizations import LastOwnerError, membership_owner_guard
 from portal.services.two_factor import has_two_factor
 from portal.services.workload_rows import WORKLOAD_COLUMNS
@@ -82,6 +85,47 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="members")
     def member_count(self, obj: Organization) -> int:
         return obj.memberships.count()
+
+    # Deleting goes through the service, which records it in the installation's audit log and
+    # is the only way past the audit log's refusal to delete events.
+    def delete_model(self, request, obj: Organization) -> None:
+        organization_purge(organization=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for organization in queryset:
+            organization_purge(organization=organization)
+
+    def get_deleted_objects(self, objs, request):
+        summary = [
+            f"{organization}: "
+            + ", ".join(
+                f"{model._meta.verbose_name_plural} ({rows.count()})"
+                for model, rows in owned_rows(organization)
+                if model is not Organization
+            )
+            for organization in objs
+        ]
+        return summary, {}, set(), []
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Every organization's events and the installation's own (an organization's deletion)."""
+
+    list_display = ("occurred_at", "organization", "actor", "ip_address", "action", "object_repr")
+    list_filter = ("action", "channel", ("organization", admin.EmptyFieldListFilter))
+    search_fields = ("actor", "object_repr", "object_id")
+    list_select_related = ("organization",)
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Membership)

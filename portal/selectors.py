@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.models import (
     ApiToken,
+    AuditEvent,
     Invitation,
     Membership,
     ModelSpec,
@@ -67,6 +68,11 @@ def invitation_for_link(*, token: str) -> Invitation | None:
 def account_exists_for_address(*, email: str) -> bool:
     """Whether some account uses this address; asked only for the holder of its invitation."""
     return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+
+
+def audit_events_of(*, organization: Organization) -> QuerySet[AuditEvent]:
+    """The organization's audit log, newest first."""
+    return AuditEvent.objects.for_organization(organization).order_by("-occurred_at", "-pk")
 
 
 def api_tokens_for_user(*, user) -> QuerySet[ApiToken]:

@@ -25,7 +25,7 @@ from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.results import RunResults, RunSnapshot
 from assessments.selectors import emails_for, runs_for
-from assessments.services.emails import report_email_queue
+from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import not_succeeded_message
 from portal.api.errors import Conflict
 from portal.api.filters import IntegerFilter, ScopedFilterBackend
@@ -201,7 +201,9 @@ class RunReportPdfView(OrgScopedAPIView):
     lookup_url_kwarg = "pk"
 
     def scoped_queryset(self, organization):
-        return RunReport.objects.for_organization(organization).only("pdf", "run_id", "size_bytes")
+        return RunReport.objects.for_organization(organization).select_related(
+            "run__assessment", "run__organization"
+        )
 
     @extend_schema(
         tags=["runs"],
@@ -217,6 +219,7 @@ class RunReportPdfView(OrgScopedAPIView):
     )
     def get(self, request, *args, **kwargs):
         report = self.get_object()
+        report_downloaded(run=report.run, file_format="pdf")
         response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
         filename = f"sovra-{self.organization.slug}-run-{report.run_id}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -265,6 +268,7 @@ class RunResultsXlsxView(OrgScopedAPIView):
         run = self.get_object()
         if run.status != RunStatus.SUCCEEDED:
             raise _not_succeeded(run, "results")
+        report_downloaded(run=run, file_format="xlsx")
         response = StreamingHttpResponse(run_results_workbook(run=run), content_type=XLSX)
         filename = f"{results_file_stem(run=run)}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

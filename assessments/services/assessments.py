@@ -13,7 +13,8 @@ from assessments.callback_target import CallbackNotPublic, CallbackRefused, call
 from assessments.models import Assessment
 from assessments.models.assessment import OPTION_IDS
 from assessments.selectors import assessment_workload_count
-from portal.models import Organization, Workload
+from portal.models import AuditAction, Organization, Workload
+from portal.services.audit import audit_record, changed_fields, stored_values
 
 MAX_RECIPIENTS = 50
 # Scenario assumptions an assessment may override, with the type each must have.
@@ -143,6 +144,7 @@ def assessment_save(
     """Validate and store an assessment (new or changed) of ``organization``."""
     if assessment.pk and assessment.organization_id != organization.pk:
         raise ValidationError("This assessment belongs to another organization.")
+    before = stored_values(assessment)
     assessment.organization = organization
     assessment.options = clean_options(assessment.options)
     assessment.recipients = clean_recipients(assessment.recipients)
@@ -160,10 +162,21 @@ def assessment_save(
     if workloads is not None:
         assessment.workloads.set(_check_workloads(organization, workloads))
     assessment_check_size(assessment=assessment)  # the transaction undoes the save if too big
+    fields = changed_fields(before, assessment) + (["workloads"] if workloads is not None else [])
+    audit_record(
+        organization=organization,
+        action=AuditAction.ASSESSMENT_UPDATED if before else AuditAction.ASSESSMENT_CREATED,
+        obj=assessment,
+        details={"fields": sorted(fields)} if before else {},
+    )
     return assessment
 
 
 def assessment_delete(*, organization: Organization, assessment: Assessment) -> None:
     if assessment.organization_id != organization.pk:
         raise ValidationError("This assessment belongs to another organization.")
-    assessment.delete()
+    with transaction.atomic():
+        audit_record(
+            organization=organization, action=AuditAction.ASSESSMENT_DELETED, obj=assessment
+        )
+        assessment.delete()

@@ -16,9 +16,10 @@ from assessments.answer import answer_lines
 from assessments.models import AssessmentRun, ReportEmail, RunReport, RunStatus
 from assessments.results import load_section
 from assessments.services.assessments import clean_recipients
-from portal.models import Organization
+from portal.models import AuditAction, Organization
 from portal.models.outbox import EmailStatus
 from portal.outbox import enqueue
+from portal.services.audit import audit_record
 
 
 def enqueue_send(email: ReportEmail) -> None:
@@ -51,11 +52,28 @@ def report_email_queue(
                 # which receiving servers and mail clients take for the same message.
                 message_id=make_msgid(idstring="sovra-report", domain=DNS_NAME),
             )
+            report_record(
+                run=run,
+                action=AuditAction.REPORT_EMAILED,
+                details={"recipients": addresses, "automatic": automatic, "email": email.pk},
+            )
     except IntegrityError:
         # The automatic email of this run exists already (a redelivered task): do not send twice.
         return ReportEmail.objects.for_organization(run.organization).get(run=run, automatic=True)
     transaction.on_commit(lambda: enqueue_send(email))
     return email
+
+
+def report_record(*, run: AssessmentRun, action: AuditAction, details: dict) -> None:
+    """An event about a run's report (downloaded, e-mailed), named by its run."""
+    audit_record(
+        organization=run.organization, action=action, obj=run, object_type="report", details=details
+    )
+
+
+def report_downloaded(*, run: AssessmentRun, file_format: str) -> None:
+    """Record that the report of ``run`` was downloaded (the PDF, or its results as XLSX)."""
+    report_record(run=run, action=AuditAction.REPORT_DOWNLOADED, details={"format": file_format})
 
 
 def run_url(run: AssessmentRun, name: str = "run-detail") -> str:

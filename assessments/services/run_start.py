@@ -14,7 +14,9 @@ from django.utils import timezone
 from assessments.models import AssessmentRun, RunStatus
 from assessments.models.assessment import Assessment
 from assessments.services.assessments import assessment_check_size
+from portal.models import AuditAction
 from portal.outbox import enqueue
+from portal.services.audit import audit_record
 
 
 def enqueue_execute(run: AssessmentRun) -> None:
@@ -80,5 +82,6 @@ def assessment_run_start(*, assessment: Assessment, requested_by=None) -> Assess
         requested_by=user,
         step="queued",
     )
+    audit_record(organization=run.organization, action=AuditAction.RUN_STARTED, obj=run)
     transaction.on_commit(lambda: enqueue_execute(run))
     return run

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
 from costing.models import CloudGpuOffer, GpuSpec, ServerOffer
-from portal.models import Organization
+from portal.models import AuditAction, Organization
+from portal.services.audit import audit_change, audit_record
 
 
 class AcceleratorInUse(ValidationError):
@@ -51,6 +52,9 @@ def accelerator_delete(*, organization: Organization, spec: GpuSpec) -> None:
         raise AcceleratorInUse(f"{in_use} {_IN_USE}")
     try:
         with transaction.atomic():
+            audit_record(
+                organization=organization, action=AuditAction.ACCELERATOR_DELETED, obj=spec
+            )
             spec.delete()
     except RestrictedError as exc:  # named by an offer outside the organization's catalogs
         raise AcceleratorInUse(f"Catalog {_IN_USE}") from exc
@@ -77,7 +81,7 @@ def _validate_and_save(*, organization: Organization, spec: GpuSpec) -> GpuSpec:
     if errors:
         raise ValidationError(errors)
     try:
-        with transaction.atomic():
+        with audit_change(organization=organization, obj=spec, kind="accelerator"):
             spec.save()
     except IntegrityError as exc:  # the same name saved at the same moment
         raise ValidationError(

@@ -14,7 +14,8 @@ from django.db import IntegrityError, models, transaction
 from costing.models import CATALOG_ROW_MODELS, Catalog, Provider
 from costing.services.catalogs import check_owner, locked_draft
 from costing.services.gpu_specs import SpecNames, catalog_spec_names, link_gpu
-from portal.models import Organization
+from portal.models import AuditAction, Organization
+from portal.services.audit import audit_record
 from portal.services.exports import neutralise_formula, restore_formula
 
 # Columns never exchanged: the database's own keys and the catalog a row belongs to.
@@ -237,7 +238,14 @@ def catalog_import(
         if errors:
             raise CatalogImportError(errors)
         _store(catalog, built)
-    return {kind: len(objects) for kind, objects in built.items()}
+        counts = {kind: len(objects) for kind, objects in built.items()}
+        audit_record(
+            organization=catalog.organization,
+            action=AuditAction.CATALOG_IMPORTED,
+            obj=catalog,
+            details={"rows": counts},
+        )
+    return counts
 
 
 def catalog_import_csv(

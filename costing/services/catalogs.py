@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FeedImport, Provider
 from costing.services.gpu_specs import catalog_spec_names, link_gpu
-from portal.models import Organization
+from portal.models import AuditAction, Organization
+from portal.services.audit import audit_change, audit_record
 
 
 class CatalogImmutable(ValidationError):
@@ -64,26 +65,20 @@ def private_catalog_create(
     notes: str = "",
 ) -> Catalog:
     """Start an organization's own catalog of negotiated prices, as a draft."""
-    catalog = Catalog(
-        organization=organization,
-        name=name,
-        version=version,
-        currency=currency,
-        effective_date=effective_date,
-        source=source,
-        notes=notes,
-    )
-    catalog.full_clean(exclude=["organization"])
+    fields = {
+        "name": name,
+        "version": version,
+        "currency": currency,
+        "effective_date": effective_date,
+        "source": source,
+        "notes": notes,
+    }
+    Catalog(organization=organization, **fields).full_clean(exclude=["organization"])
     _check_version_free(organization=organization, name=name, version=version)
-    return Catalog.objects.create_in(
-        organization,
-        name=name,
-        version=version,
-        currency=currency,
-        effective_date=effective_date,
-        source=source,
-        notes=notes,
-    )
+    with transaction.atomic():
+        catalog = Catalog.objects.create_in(organization, **fields)
+        audit_record(organization=organization, action=AuditAction.CATALOG_CREATED, obj=catalog)
+    return catalog
 
 
 def catalog_publish(
@@ -122,6 +117,9 @@ def catalog_publish(
         catalog.save(update_fields=["status", "published_at"])
         _supersede(catalog)
         catalog.refresh_from_db(fields=["valid_until"])
+        audit_record(
+            organization=catalog.organization, action=AuditAction.CATALOG_PUBLISHED, obj=catalog
+        )
     return catalog
 
 
@@ -170,6 +168,12 @@ def catalog_version_create(
             for row in rows:
                 row.pk = None
             model.objects.bulk_create_in(new, rows)
+        audit_record(
+            organization=new.organization,
+            action=AuditAction.CATALOG_VERSION_CREATED,
+            obj=new,
+            details={"based_on": catalog.pk, "based_on_version": catalog.version},
+        )
     return new
 
 
@@ -199,6 +203,7 @@ def catalog_row_add(
         _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
         row.full_clean()
         model.objects.bulk_create_in(catalog, [row])
+        _record_row(row, AuditAction.PRICE_CREATED)
     return row
 
 
@@ -228,7 +233,8 @@ def catalog_row_save(
         _link_gpu(row, catalog)
         _check_provider(provider=getattr(row, "provider", None), catalog=catalog)
         row.full_clean()
-        row.save()
+        with audit_change(organization=catalog.organization, obj=row, kind="price"):
+            row.save()
     return row
 
 
@@ -237,4 +243,13 @@ def catalog_row_delete(*, row: models.Model, organization: Organization | None =
     check_owner(catalog=row.catalog, organization=organization)
     with transaction.atomic():
         locked_draft(row.catalog)
+        _record_row(row, AuditAction.PRICE_DELETED)
         row.delete()
+
+
+def _record_row(row: models.Model, action: AuditAction) -> None:
+    """A price's event, in its catalog's organization's log (the installation's for a public
+    catalog, which only staff tools change)."""
+    catalog = row.catalog
+    details = {"catalog": catalog.pk, "catalog_name": f"{catalog.name} {catalog.version}"}
+    audit_record(organization=catalog.organization, action=action, obj=row, details=details)

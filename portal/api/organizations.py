@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers, status
+from rest_framework.response import Response
 
 from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
-from portal.api.schema import ORG_SLUG
+from portal.api.schema import ORG_SLUG, errors
 from portal.models import Membership, Organization, Role
 from portal.models.organization import SETTINGS_FIELDS
 from portal.selectors import memberships_for_user
+from portal.services.organization_data import organization_delete
 from portal.services.organizations import organization_update
-from portal.tenancy import OrgScopedViewSet
+from portal.tenancy import OrgScopedAPIView, OrgScopedViewSet
+from portal.web.views.org_data import export_response
 
 
 class MyOrganizationSerializer(serializers.ModelSerializer):
@@ -28,6 +33,12 @@ class MyOrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["slug", "name", "country", "currency", "role"]
+
+
+class OrganizationDeleteSerializer(serializers.Serializer):
+    """The organization's name, typed again to confirm its deletion."""
+
+    confirm_name = serializers.CharField(help_text="The organization's name, exactly.")
 
 
 class OrganizationSerializer(StrictModelSerializer):
@@ -84,6 +95,16 @@ class MyOrganizationListView(generics.ListAPIView):
         summary="Change some of the organization's settings (admins)",
         responses={200: OrganizationSerializer},
     ),
+    destroy=extend_schema(
+        operation_id="organization_destroy",
+        summary="Delete the organization and everything it holds (owners)",
+        description="Every row the organization owns (workloads, catalogs, assessments, runs "
+        "and their PDFs, members, its audit log...) is deleted for good. The body repeats the "
+        "organization's name to confirm. The deletion is written to the installation's audit "
+        "log.",
+        request=OrganizationDeleteSerializer,
+        responses={204: None, **errors(400)},
+    ),
 )
 @extend_schema(
     tags=["organizations"],
@@ -91,13 +112,16 @@ class MyOrganizationListView(generics.ListAPIView):
     description="Any member reads the organization; owners and admins change it. The slug "
     "is fixed.",
 )
-class OrganizationViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, OrgScopedViewSet):
-    """``/api/v1/orgs/<org_slug>/``: any member reads it, admins change it."""
+class OrganizationViewSet(
+    mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrgScopedViewSet
+):
+    """``/api/v1/orgs/<org_slug>/``: any member reads it, admins change it, owners delete it."""
 
     model = Organization
     parser_classes = [OrjsonParser]
     serializer_class = OrganizationSerializer
     write_role = Role.ADMIN
+    method_roles = {"DELETE": Role.OWNER}
     lookup_field = "slug"
     lookup_url_kwarg = "org_slug"
     filter_backends: list = []
@@ -109,3 +133,40 @@ class OrganizationViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, Or
         serializer.instance = organization_update(
             organization=serializer.instance, **serializer.validated_data
         )
+
+    def destroy(self, request, *args, **kwargs):
+        organization = self.get_object()
+        confirmation = OrganizationDeleteSerializer(data=request.data)
+        confirmation.is_valid(raise_exception=True)
+        organization_delete(
+            organization=organization,
+            actor=self.membership,
+            confirm_name=confirmation.validated_data["confirm_name"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganizationExportView(OrgScopedAPIView):
+    """``GET /api/v1/orgs/<org_slug>/export/``: everything the organization holds, zipped."""
+
+    model = Organization
+    read_role = Role.OWNER
+    filter_backends: list = []
+
+    @extend_schema(
+        tags=["organizations"],
+        operation_id="organization_export",
+        summary="Download everything the organization holds as one zip archive (owners)",
+        description="`manifest.json` (rows per model), `data/<app>.<model>.json` (every row "
+        "of every model the organization owns: model, pk, fields) and `files/` (each run's "
+        "PDF and other stored files, named by the row that holds them). Streamed as it is "
+        "written.",
+        parameters=[ORG_SLUG],
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The archive, as an attachment."
+            )
+        },
+    )
+    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
+        return export_response(self.organization, self.membership)

@@ -1,5 +1,6 @@
 """Models of the tenancy core and the workload inventory."""
 
+from portal.models.audit import AuditAction, AuditEvent
 from portal.models.identity import SsoIdentity, VerifiedDomain
 from portal.models.invitation import Invitation, InvitationState
 from portal.models.modelspec import ModelSpec
@@ -10,6 +11,8 @@ from portal.models.workload_import import WorkloadImport
 
 __all__ = [
     "ApiToken",
+    "AuditAction",
+    "AuditEvent",
     "Invitation",
     "InvitationState",
     "Membership",

@@ -118,3 +118,48 @@ class SharedOrTenantModel(models.Model):
     @property
     def is_public(self) -> bool:
         return self.organization_id is None
+
+
+def owned_models() -> list[tuple[type[models.Model], str]]:
+    """Every model whose rows an organization owns, with the lookup from it to its owner.
+
+    Derived from the models themselves: a row is owned when a chain of cascading foreign keys
+    leads from it to an organization (``organization``, ``catalog__organization``...), so a
+    new tenant model is exported and deleted with its organization without being listed
+    anywhere. Users are not owned (they may belong to several organizations); memberships are.
+    The shortest chain wins. The organization itself comes first, with the lookup ``pk``.
+    """
+    from django.apps import apps
+
+    from portal.models.organization import Organization
+
+    lookups: dict[type[models.Model], str] = {Organization: "pk"}
+    candidates = [m for m in apps.get_models(include_auto_created=True) if m is not Organization]
+    changed = True
+    while changed:
+        changed = False
+        for model in candidates:
+            for field in model._meta.concrete_fields:
+                target = field.related_model if field.many_to_one or field.one_to_one else None
+                if target not in lookups or field.remote_field.on_delete is not models.CASCADE:
+                    continue
+                via = lookups[target]
+                lookup = field.name if via == "pk" else f"{field.name}__{via}"
+                if model not in lookups or lookup.count("__") < lookups[model].count("__"):
+                    lookups[model] = lookup
+                    changed = True
+    return list(lookups.items())
+
+
+def owned_rows(organization) -> list[tuple[type[models.Model], models.QuerySet]]:
+    """The rows of every owned model that belong to ``organization``, model by model.
+
+    For exporting and deleting a whole organization only: these querysets bypass the
+    fail-closed managers, which is why this lives here, beside them.
+    """
+    if organization is None or getattr(organization, "pk", None) is None:
+        raise UnscopedQueryError("owned_rows: no organization.")
+    return [
+        (model, model._base_manager.filter(**{lookup: organization.pk}).order_by("pk"))
+        for model, lookup in owned_models()
+    ]

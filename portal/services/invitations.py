@@ -21,12 +21,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Invitation, InvitationState, Membership, Organization, Role
+from portal.models import (
+    AuditAction,
+    Invitation,
+    InvitationState,
+    Membership,
+    Organization,
+    Role,
+)
 from portal.models.invitation import invitation_token_hash, invitation_token_new
 from portal.models.outbox import EmailStatus
 from portal.outbox import enqueue
 from portal.selectors import account_exists_for_address
-from portal.services.organizations import membership_grant_check
+from portal.services.audit import audit_record
+from portal.services.organizations import member_record, membership_grant_check
 
 
 class InvitationUnusable(Exception):
@@ -121,6 +129,12 @@ def invitation_create(
                 _refresh(invitation, actor=actor, fields=fields)
         else:
             _refresh(invitation, actor=actor, fields=fields)
+        audit_record(
+            organization=organization,
+            action=AuditAction.INVITATION_CREATED,
+            obj=invitation,
+            details={"email": address, "role": role},
+        )
         transaction.on_commit(lambda: enqueue_invitation(invitation))
     return invitation
 
@@ -156,6 +170,12 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
             current.revoked_at = timezone.now()
             current.revoked_by = actor.user
             current.save(update_fields=["revoked_at", "revoked_by"])
+            audit_record(
+                organization=current.organization,
+                action=AuditAction.INVITATION_REVOKED,
+                obj=current,
+                details={"email": current.email, "role": current.role},
+            )
     return current
 
 
@@ -259,6 +279,8 @@ def _join(invitation: Invitation, user) -> Membership:
     Invitation.objects.for_organization(invitation.organization).filter(pk=invitation.pk).update(
         accepted_at=timezone.now(), accepted_by=user
     )
+    details = {"user": user.get_username(), "role": membership.role, "invitation": invitation.pk}
+    member_record(membership, AuditAction.MEMBER_JOINED, details)
     return membership
 
 

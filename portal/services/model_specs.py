@@ -9,8 +9,9 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
-from portal.models import ModelSpec, Organization
+from portal.models import AuditAction, ModelSpec, Organization
 from portal.models.modelspec import ARCHITECTURE_FIELDS
+from portal.services.audit import audit_change, audit_record
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # The whole-number sizing fields, as the model declares them.
@@ -120,7 +121,9 @@ def model_spec_delete(*, organization: Organization, spec: ModelSpec) -> None:
         raise ModelSpecInUse(
             f"{in_use} workload(s) use this model; point them at another model first."
         )
-    spec.delete()
+    with transaction.atomic():
+        audit_record(organization=organization, action=AuditAction.MODEL_DELETED, obj=spec)
+        spec.delete()
 
 
 def _validate_and_save(*, organization: Organization, spec: ModelSpec) -> ModelSpec:
@@ -140,5 +143,6 @@ def _validate_and_save(*, organization: Organization, spec: ModelSpec) -> ModelS
         errors = {"name": [f"A model named {spec.name!r} already exists."], **errors}
     if errors:
         raise ValidationError(errors)
-    spec.save()
+    with audit_change(organization=organization, obj=spec, kind="model"):
+        spec.save()
     return spec

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from portal.models import Membership, Organization, Role
+from portal.models import AuditAction, Membership, Organization, Role
+from portal.services.audit import audit_record, changed_fields, stored_values
 
 
 class LastOwnerError(ValidationError):
@@ -25,10 +26,18 @@ def organization_create(
 
 
 def organization_update(*, organization: Organization, **fields) -> Organization:
+    before = stored_values(organization)
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.full_clean()
-    organization.save()
+    with transaction.atomic():
+        organization.save()
+        audit_record(
+            organization=organization,
+            action=AuditAction.ORGANIZATION_UPDATED,
+            obj=organization,
+            details={"fields": changed_fields(before, organization)},
+        )
     return organization
 
 
@@ -84,8 +93,10 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise PermissionDenied("Only an owner can change an owner's role.")
     with transaction.atomic():
         membership_owner_guard(membership=membership, new_role=role)
+        details = {"user": membership.user.get_username(), "from": membership.role, "to": role}
         membership.role = role
         membership.save(update_fields=["role"])
+        member_record(membership, AuditAction.MEMBER_ROLE_CHANGED, details)
     return membership
 
 
@@ -100,4 +111,17 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
             raise PermissionDenied("Only an owner can remove an owner.")
     with transaction.atomic():
         membership_owner_guard(membership=membership, new_role=None)
+        details = {"user": membership.user.get_username(), "role": membership.role}
+        member_record(membership, AuditAction.MEMBER_REMOVED, details)
         membership.delete()
+
+
+def member_record(membership: Membership, action: AuditAction, details: dict) -> None:
+    """A member's event, named by the member's user (a membership has no name of its own)."""
+    audit_record(
+        organization=membership.organization,
+        action=action,
+        obj=membership.user,
+        object_type="member",
+        details=details,
+    )

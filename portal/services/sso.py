@@ -15,8 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Invitation, Membership, SsoIdentity, VerifiedDomain
+from portal.models import AuditAction, Invitation, Membership, SsoIdentity, VerifiedDomain
 from portal.services.invitations import invitation_accept_vouched
+from portal.services.organizations import member_record
 
 
 class SsoRefused(Exception):
@@ -93,9 +94,13 @@ def sso_user_for_claims(*, issuer: str, claims: dict):
         for invitation in invitations:
             invitation_accept_vouched(invitation=invitation, user=user)
         for verified in domains:
-            Membership.objects.get_or_create(
+            membership, joined = Membership.objects.get_or_create(
                 organization=verified.organization, user=user, defaults={"role": verified.role}
             )
+            if joined:
+                details = {"user": user.get_username(), "role": membership.role,
+                           "domain": domain}  # fmt: skip
+                member_record(membership, AuditAction.MEMBER_JOINED, details)
         if identity is None:
             identity = SsoIdentity.objects.create(user=user, issuer=issuer, subject=subject)
         SsoIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())

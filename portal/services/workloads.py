@@ -12,8 +12,9 @@ from django.utils import timezone
 from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
-from portal.models import ModelSpec, Organization, Workload
+from portal.models import AuditAction, ModelSpec, Organization, Workload
 from portal.models.workload import gpu_class_checker
+from portal.services.audit import audit_change, audit_record
 from portal.services.workload_rows import RowError, WorkloadRowCleaner
 
 WRITE_BATCH_ROWS = 5_000
@@ -81,14 +82,17 @@ def workload_save(*, organization: Organization, workload: Workload) -> Workload
     if taken:
         message = f"{workload.external_id!r} is already used by another workload."
         raise ValidationError({"external_id": message})
-    workload.save()
+    with audit_change(organization=organization, obj=workload, kind="workload"):
+        workload.save()
     return workload
 
 
 def workload_delete(*, organization: Organization, workload: Workload) -> None:
     if workload.organization_id != organization.pk:
         raise CrossOrganizationLink("The workload belongs to another organization.")
-    workload.delete()
+    with transaction.atomic():
+        audit_record(organization=organization, action=AuditAction.WORKLOAD_DELETED, obj=workload)
+        workload.delete()
 
 
 def workloads_upsert(
@@ -111,7 +115,7 @@ def workloads_upsert(
     if dry_run:
         existing = _existing_external_ids(organization, external_ids)
     else:
-        existing = _write_retrying(organization, _group_by_columns(cleaned))
+        existing = _write_retrying(organization, _group_by_columns(cleaned), external_ids)
     created_ids = [eid for eid in external_ids if eid not in existing]
     return UpsertResult(
         created=len(created_ids),
@@ -140,12 +144,22 @@ def _existing_external_ids(organization: Organization, external_ids: list[str]) 
     return existing
 
 
-def _write_retrying(organization: Organization, groups: dict) -> set[str]:
-    """One transaction, tried again where PostgreSQL aborted it to break a deadlock."""
+def _write_retrying(organization: Organization, groups: dict, external_ids: list[str]) -> set[str]:
+    """One transaction with its audit event, tried again where PostgreSQL aborted it to break
+    a deadlock."""
     for attempt in range(1, UPSERT_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _write(organization, groups)
+                existing = _write(organization, groups)
+                created = sum(1 for eid in external_ids if eid not in existing)
+                audit_record(
+                    organization=organization,
+                    action=AuditAction.WORKLOADS_UPSERTED,
+                    object_type="workload",
+                    object_repr=f"{len(external_ids)} workload(s)",
+                    details={"created": created, "updated": len(external_ids) - created},
+                )
+                return existing
         except OperationalError as error:
             retryable = isinstance(
                 error.__cause__, pg_errors.DeadlockDetected | pg_errors.SerializationFailure

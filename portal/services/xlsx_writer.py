@@ -125,7 +125,7 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-class _Pipe:
+class ZipPipe:
     """A write-only file the archive writes into and the generator empties."""
 
     def __init__(self) -> None:
@@ -280,7 +280,7 @@ def _package_parts(sheets: Sequence[Sheet]) -> dict[str, str]:
 
 def stream_workbook(sheets: Sequence[Sheet], *, rows_per_chunk: int = 2000) -> Iterator[bytes]:
     """The workbook's bytes: its fixed parts, then a piece every ``rows_per_chunk`` rows."""
-    pipe = _Pipe()
+    pipe = ZipPipe()
     # Level 1: a sheet of repeated markup still shrinks about tenfold, at several times the
     # speed of the default level.
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks a session that passed the second factor (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
+    # Lets services record who acted, and from where, in the audit log.
+    "portal.request_context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Its check runs before any view or process_view (CSRF's reads POST) touches the body.

@@ -339,3 +339,13 @@ class VerifiedDomainForm(forms.Form):
         initial=Role.VIEWER,
         help_text="The role of people who join through this domain.",
     )
+
+
+class OrganizationDeleteForm(forms.Form):
+    """The owner types the organization's name to confirm its deletion."""
+
+    confirm_name = forms.CharField(
+        label="Organization name",
+        max_length=120,
+        help_text="Type the organization's name exactly as shown to confirm.",
+    )

@@ -6,11 +6,13 @@ from django.urls import include, path
 from assessments.web.views.dashboard import DashboardView as OrganizationDashboardView
 from costing.web import urls as catalog_urls
 from portal.web.views import (
+    audit,
     home,
     imports,
     invitations,
     members,
     model_specs,
+    org_data,
     org_security,
     org_settings,
     sign_in,
@@ -167,6 +169,10 @@ tenant_patterns = [
         org_security.DomainRemoveView.as_view(),
         name="domain-remove",
     ),
+    path("settings/export/", org_data.OrganizationExportView.as_view(), name="org-export"),
+    path("settings/delete/", org_data.OrganizationDeleteView.as_view(), name="org-delete"),
+    path("audit/", audit.AuditLogView.as_view(), name="audit-list"),
+    path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export-csv"),
 ]
 
 urlpatterns = [

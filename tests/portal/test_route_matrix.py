@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
-from portal.models import Role
+from portal.models import AuditAction, Role
+from portal.services.audit import audit_record
 from portal.services.imports import workload_import_stage
 from portal.services.tokens import api_token_create
 from tests.assessments.world import world_assessments
@@ -78,6 +79,11 @@ LIST_ROUTES = {
     "api:catalog-list": ("Negotiated",),
     "assessment-list": ("Alice visible assessment",),
     "api:assessment-list": ("Alice visible assessment",),
+    # The audit log names the workload its event is about.
+    "audit-list": VISIBLE[:1],
+    "audit-export-csv": VISIBLE[:1],
+    "api:audit-event-list": VISIBLE[:1],
+    "api:audit-event-export": VISIBLE[:1],
 }
 
 
@@ -330,7 +336,12 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
     )
     ModelSpecFactory(organization=other_org, name="Mallory own model")
     InvitationFactory(organization=other_org, email="mallory-invitee@example.org")
-    WorkloadFactory(organization=other_org, name="Mallory hidden workload")
+    hidden = WorkloadFactory(organization=other_org, name="Mallory hidden workload")
+    audit_record(organization=other_org, action=AuditAction.WORKLOAD_CREATED, obj=hidden)
+    workload = WorkloadFactory(
+        organization=org, name="Alice visible workload", external_id="WL-PUT"
+    )
+    audit_record(organization=org, action=AuditAction.WORKLOAD_CREATED, obj=workload)
     VerifiedDomainFactory(organization=other_org, domain="mallory.example")
     return {
         "users": {
@@ -341,9 +352,7 @@ def world(org, other_org, owner, admin_user, analyst, viewer, outsider):
             "owner": owner,
             "outsider": outsider,
         },
-        "workload": WorkloadFactory(
-            organization=org, name="Alice visible workload", external_id="WL-PUT"
-        ),
+        "workload": workload,
         "spec": ModelSpecFactory(organization=org, name="Alice own model"),
         "staged": staged,
         "member": member,

@@ -15,7 +15,7 @@ from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.selectors import emails_for, runs_for
-from assessments.services.emails import report_email_queue
+from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
 from assessments.web.forms import RunEmailForm
 from assessments.web.results import run_page_context
@@ -120,6 +120,7 @@ class RunPdfView(OrgScopedView, DetailView):
         report = queryset.filter(run__pk=self.kwargs["pk"]).first()
         if report is None:
             raise Http404("This run has no report.")
+        report_downloaded(run=report.run, file_format="pdf")
         response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
         filename = f"sovra-{self.organization.slug}-run-{report.run.pk}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -141,6 +142,7 @@ class RunResultsXlsxView(OrgScopedView, DetailView):
             back = reverse("run-detail", kwargs={"org_slug": self.organization.slug, "pk": run.pk})
             context = {"message": not_succeeded_message(run, "results"), "back_url": back}
             return TemplateResponse(request, "409.html", context, status=409)
+        report_downloaded(run=run, file_format="xlsx")
         return download(
             run_results_workbook(run=run),
             stem=results_file_stem(run=run),

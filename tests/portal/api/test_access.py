@@ -91,6 +91,10 @@ ENDPOINTS = [
     Endpoint("/", "get", Role.VIEWER, 200),
     Endpoint("/", "patch", Role.ADMIN, 200, {"horizon_years": 7}),
     Endpoint("/", "put", Role.ADMIN, 200, {"name": "Alice Media", "country": "FR"}),
+    Endpoint("/", "delete", Role.OWNER, 204, {"confirm_name": "Alice Media"}),
+    Endpoint("/export/", "get", Role.OWNER, 200),
+    Endpoint("/audit-events/", "get", Role.ADMIN, 200),
+    Endpoint("/audit-events/export/", "get", Role.ADMIN, 200),
     Endpoint("/members/", "get", Role.ADMIN, 200),
     Endpoint("/invitations/", "get", Role.ADMIN, 200),
     # newbie has an account: the invitation answers as for any address.

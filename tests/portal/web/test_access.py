@@ -87,6 +87,12 @@ ENDPOINTS = [
     Endpoint("org-security", "post", Role.OWNER),
     Endpoint("domain-verify", "post", Role.OWNER, ("domain",)),
     Endpoint("domain-remove", "post", Role.OWNER, ("domain",)),
+    Endpoint("org-export", "get", Role.OWNER),
+    Endpoint("org-delete", "get", Role.OWNER),
+    # An empty confirmation: the form comes back with its error, nothing is deleted.
+    Endpoint("org-delete", "post", Role.OWNER),
+    Endpoint("audit-list", "get", Role.ADMIN),
+    Endpoint("audit-export-csv", "get", Role.ADMIN),
     Endpoint("catalog-list", "get", Role.VIEWER),
     Endpoint("catalog-compare", "get", Role.VIEWER),
     Endpoint("catalog-create", "get", Role.ANALYST),

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Invitation, Membership, Role, SsoIdentity
+from portal.models import AuditAction, AuditEvent, Invitation, Membership, Role, SsoIdentity
 from tests.factories import InvitationFactory, UserFactory, VerifiedDomainFactory
 from tests.support.oidc_provider import LoopbackProvider
 from tests.support.totp import enrolled, totp_code
@@ -103,6 +103,12 @@ def test_address_at_a_verified_domain_joins_with_the_domains_role(client, org, o
     assert list(Membership.objects.filter(user=user).values_list("organization__slug", "role")) == [
         (org.slug, Role.ANALYST)
     ]
+    joined = AuditEvent.objects.for_organization(org).get(action=AuditAction.MEMBER_JOINED)
+    assert joined.details == {
+        "user": user.get_username(),
+        "role": "analyst",
+        "domain": "alice.example",
+    }
     # Signing in again finds the account by the provider's subject, not by a new address.
     client.logout()
     _sso_sign_in(client, provider, _claims("carol.new@alice.example", sub="carol"))
