@@ -27,6 +27,8 @@ UNSCOPED_ALLOWED = {
     "portal/models/audit.py": "defines the managers",
     "costing/admin.py": "the Django admin is for staff across organizations",
     "costing/services/public_catalog.py": "seeds the public catalog, owned by no organization",
+    "costing/services/feed_sync.py": "creates a feed's unknown provider in the catalog's scope, "
+    "which is the public one (no organization) or the importing organization's",
     "costing/models/catalog.py": "defines the managers",
     "costing/models/offers.py": "defines the managers",
     "costing/models/figures.py": "defines the managers",

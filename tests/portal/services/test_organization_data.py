@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -22,7 +23,7 @@ from django.urls import reverse
 
 from assessments.models import RunReport, RunSection
 from assessments.services.emails import report_email_queue
-from costing.models import Provider
+from costing.models import FeedImport, Provider
 from costing.services import catalog_row_add
 from portal.models import AuditAction, AuditEvent, Organization, Role, WorkloadImport
 from portal.services.audit import audit_record
@@ -34,6 +35,7 @@ from tests.factories import (
     MembershipFactory,
     ModelSpecFactory,
     UserFactory,
+    VerifiedDomainFactory,
     WorkloadFactory,
 )
 from tests.portal.web.test_access import CSV, light_assessments
@@ -69,6 +71,11 @@ def _populate(organization, owner) -> None:
     RunSection.objects.create_in(organization, run=runs["run"], name="costs", data="{}")
     report_email_queue(run=runs["run"], recipients=["cfo@example.org"])
     audit_record(organization=organization, action=AuditAction.WORKLOAD_CREATED, obj=workload)
+    VerifiedDomainFactory(organization=organization, domain=f"{organization.slug}.example")
+    FeedImport.objects.create(
+        catalog=catalog, source="litellm", file_sha256="0" * 64, as_of=date(2026, 12, 1),
+        diff={"added": [], "removed": []}, changed_share=Decimal("0"),
+    )  # fmt: skip
 
 
 def _owned_models() -> set[type[models.Model]]:
