@@ -157,6 +157,10 @@ def read(data: bytes, *, as_of: date, file_url: str = FILE_URL) -> FeedRows:
                 notes = [f"genai-prices {feed_id} model {model['id']!r}."]
                 if write is not None:
                     notes.append(f"Cache write {write.normalize()} per 1M tokens.")
+                # When the price holds: from its start until the next start (the first day it
+                # no longer holds); the unconstrained price until the earliest start.
+                later = [day for day in starts if start is None or day > start]
+                valid_from, valid_until = start, later[0] if later else None
                 if start is not None:
                     day, day_text, ref_key = start, f"from {start.isoformat()}", f"{where}@{start}"
                 elif starts and starts[0] <= as_of:
@@ -187,6 +191,8 @@ def read(data: bytes, *, as_of: date, file_url: str = FILE_URL) -> FeedRows:
                             notes=" ".join(notes),
                         ),
                         "date": day,
+                        "valid_from": valid_from,
+                        "valid_until": valid_until,
                     }
                 )
     return result

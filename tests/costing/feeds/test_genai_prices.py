@@ -36,12 +36,16 @@ def test_a_start_date_constraint_makes_a_dated_row(feed):
     assert before["date"] is None and before["date_text"] == "until 2025-06-09 (superseded)"
     assert (after["input_price"], after["output_price"]) == (Decimal("2"), Decimal("8"))
     assert after["date"] == date(2025, 6, 10)
+    # The catalog holds each price on its own days: prices as of a date pick the right one.
+    assert (before["valid_from"], before["valid_until"]) == (None, date(2025, 6, 10))
+    assert (after["valid_from"], after["valid_until"]) == (date(2025, 6, 10), None)
 
 
 def test_a_future_price_keeps_the_current_one_dated_with_the_feed(feed):
     current, future = rows_of(feed, "Anthropic", "claude-sonnet-5")
     assert current["date"] == AS_OF and current["input_price"] == Decimal("2")
     assert future["date"] == date(2026, 9, 1) and future["input_price"] == Decimal("3")
+    assert current["valid_until"] == future["valid_from"] == date(2026, 9, 1)
 
 
 def test_a_tier_becomes_the_long_context_price(feed):

@@ -211,3 +211,20 @@ def test_feeds_imported_one_after_another_share_the_pending_draft(published):
     assert third.catalog != first.catalog and third.compared_with == first.catalog
     rows = CloudGpuOffer.objects.in_catalog(third.catalog)
     assert rows.filter(source_row__startswith="skypilot-verda:").count() == 22
+
+
+def test_genai_prices_dated_prices_hold_on_their_own_days_in_the_draft(published):
+    """o3 cost 10/40 USD per 1M tokens until 2025-06-10, then 2/8: the draft keeps both, each
+    valid on its own days, so an assessment priced as of a date takes the price of that day."""
+    result = feed_sync(source="genai-prices", data=feed_bytes("genai-prices-v2-data.json"))
+    rows = ApiOffer.objects.in_catalog(result.catalog).filter(
+        provider__name="OpenAI", model_name="o3", source_row__startswith="genai-prices:"
+    )
+    held = sorted(
+        ((r.valid_from or date.min, r.valid_until, r.input_price, r.output_price) for r in rows),
+        key=lambda row: row[0],
+    )
+    assert held == [
+        (date.min, date(2025, 6, 10), Decimal("10"), Decimal("40")),
+        (date(2025, 6, 10), None, Decimal("2"), Decimal("8")),
+    ]
