@@ -123,9 +123,18 @@ def _what_to_do(results: dict, named: dict[str, str], currency: str, horizon: in
     }
 
 
-def _rules_that_bind(summary: dict, named: dict[str, str], currency: str) -> list[str]:
+def _rules_that_bind(
+    summary: dict, placement: dict, named: dict[str, str], currency: str
+) -> list[str]:
+    """The rules that cost most, each with its workloads and what keeping to it costs when each
+    workload is chosen alone. A rule whose workloads the joint placement puts in the same place
+    with the rules and without them costs nothing in the portfolio: the sentence says so, or
+    the rules' costs would not add up to the portfolio's price of sovereignty."""
     price = summary.get("price_of_sovereignty") or {}
     rules = sorted(price.get("rules") or [], key=lambda r: -(r.get("difference") or 0))
+    joint = placement.get("price_of_sovereignty") or {}
+    with_rules = placement.get("assignment") or {}
+    without_rules = joint.get("unrestricted_assignment") or {}
     sentences = []
     for rule in rules[:MOST_RULES]:
         ids = rule.get("workloads") or []
@@ -134,8 +143,17 @@ def _rules_that_bind(summary: dict, named: dict[str, str], currency: str) -> lis
             f"{rule['citation']}) rules out the cheapest offers for {count(len(ids), 'workload')}"
             f" ({names(ids, named)})"
         )
-        if rule.get("difference"):
-            text += f"; keeping to it costs {money(rule['difference'], currency)}"
+        unmoved = bool(ids) and all(
+            w in with_rules and with_rules[w] == without_rules.get(w) for w in ids
+        )
+        cost = money(rule["difference"], currency) if rule.get("difference") else ""
+        if cost and unmoved:
+            text += (
+                f"; chosen one by one, keeping to it would cost {cost}, but in the portfolio"
+                " they run where they would without it, so it costs nothing there"
+            )
+        elif cost:
+            text += f"; keeping to it costs {cost}"
         sentences.append(text + ".")
     return sentences
 
@@ -416,7 +434,7 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
     summary = results.get("summary") or {}
     unpriced = _unpriced(results)
     do = _what_to_do(results, named, currency, horizon)
-    why = _rules_that_bind(summary, named, currency)
+    why = _rules_that_bind(summary, results.get("placement") or {}, named, currency)
     contrast = _portfolio_against_alone(results, named, currency)
     if contrast:
         why.append(contrast)

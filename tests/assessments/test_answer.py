@@ -9,6 +9,7 @@ import pytest
 
 from assessments.answer import (
     _flip_point,
+    _rules_that_bind,
     _what_would_flip,
     answer_lines,
     executive_answer,
@@ -153,3 +154,29 @@ def test_the_plain_text_lists_ten_left_out_workloads_and_counts_the_rest():
     assert "Left out of this run (12 workloads):" in lines
     assert "- Workload 9 (W9): no price." in lines and "- Workload 10 (W10): no price." not in lines
     assert lines[-1] == "- and 2 other workloads: the run's page lists each."
+
+
+def test_a_rule_the_portfolio_places_around_costs_nothing_there():
+    """Chosen one by one, P2 costs 65,839 EUR and B01 7,337 EUR; jointly, B01's workloads run
+    on premises with the rules and without them, so only P2 makes the portfolio's price of
+    sovereignty (65,839 EUR), and the B01 sentence must not suggest 7,337 EUR more."""
+    summary = {"price_of_sovereignty": {"rules": [
+        {"rule": "P2", "name": "Workload residency requirement not met", "citation": "GDPR Art. 44",
+         "workloads": ["A"], "difference": 65_839.39},
+        {"rule": "B01", "name": "Personal data in a third country", "citation": "GDPR Art. 46",
+         "workloads": ["B", "C"], "difference": 7_337.39},
+    ]}}  # fmt: skip
+    placement = {
+        "assignment": {"A": "on_prem", "B": "on_prem", "C": "on_prem"},
+        "price_of_sovereignty": {
+            "unrestricted_assignment": {"A": "cloud_on_demand", "B": "on_prem", "C": "on_prem"}
+        },
+    }
+    named = {"A": "Staff assistant", "B": "Transcription", "C": "Voice cloning"}
+    p2, b01 = _rules_that_bind(summary, placement, named, "EUR")
+    assert p2.endswith("(Staff assistant); keeping to it costs 65,839 EUR.")
+    assert b01.endswith(
+        "(Transcription and Voice cloning); chosen one by one, keeping to it would cost 7,337 "
+        "EUR, but in the portfolio they run where they would without it, so it costs nothing "
+        "there."
+    )
