@@ -92,7 +92,7 @@ def _the_report_reads_as_a_document(path, run) -> None:
     html = report_html(results=run.results, snapshot=run.snapshot, meta=report_meta(run))
     text = re.sub(r"<[^>]+>", " ", html)
     # Addresses may break anywhere (they are printed to be copied, not read); a hyphenated
-    # word may break after its hyphen.
+    # word may break after its hyphen (its halves are then words of their own).
     addresses = " ".join(re.findall(r"https?://\S+", text))
     known = _words(re.sub(r"https?://\S+", " ", text))
     fragments = {
@@ -101,6 +101,7 @@ def _the_report_reads_as_a_document(path, run) -> None:
         if len(token) >= 3
         and token not in addresses
         and not any(word.endswith("-" + token) for word in known)
+        and not any(word.startswith(token + "-") for word in known)  # "Pre-" / "automation"
         and any(
             word.startswith(token) and word[len(token) : len(token) + 1] not in ("", "-")
             for word in known
