@@ -213,11 +213,7 @@ class _Results:
             for option, row in (engine.get("portfolio") or {}).items()
         }
         self.engine_currency: str | None = engine.get("currency")
-        # Without a summary, the sovereignty step's recommendation of each workload.
-        self.recommended = {
-            row["id"]: row.get("recommended")
-            for row in (stored.get("sovereignty") or {}).get("workloads", [])
-        }
+        self.sovereignty_workloads = (stored.get("sovereignty") or {}).get("workloads", [])
 
     @property
     def currency(self) -> str | None:
@@ -229,7 +225,10 @@ class _Results:
         return {option: row.npv for option, row in self.portfolio.items() if row.priced}
 
     def recommendations(self) -> dict[str, str | None]:
-        return dict(self.summary.recommendations) if self.summary else self.recommended
+        if self.summary:
+            return dict(self.summary.recommendations)
+        # Without a summary, the sovereignty step's recommendation of each workload.
+        return {row["id"]: row.get("recommended") for row in self.sovereignty_workloads}
 
     def placed(self) -> dict[str, str]:
         return dict(self.placement.assignment) if self.placement else {}

@@ -1,4 +1,5 @@
-"""A run's frozen inputs and results, typed: what every step writes and every reader reads.
+"""A run's results, typed: what every step writes and every reader reads (its frozen inputs
+are typed in ``assessments.inputs``).
 
 Each step's section is checked against its model when it is stored, so a field a step adds,
 renames or leaves out fails the run's own tests instead of a reader in production; the API
@@ -17,7 +18,6 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 RESULTS_SCHEMA_VERSION = 2
-SNAPSHOT_SCHEMA_VERSION = 2
 
 
 class Typed(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -555,10 +555,10 @@ class RunResults(Typed, kw_only=True):
     @classmethod
     def load(cls, stored: dict) -> RunResults:
         """Stored results of any version, typed."""
-        return _typed(cls, _current(stored, RESULTS_SCHEMA_VERSION, "results"))
+        return typed(cls, current_version(stored, RESULTS_SCHEMA_VERSION, "results"))
 
 
-def _typed(model, data):
+def typed(model, data):
     try:
         return msgspec.convert(data, model)
     except msgspec.ValidationError as error:
@@ -569,16 +569,16 @@ def check_section(name: str, section) -> None:
     """Refuse a section that does not match its model (a bug in the step that wrote it)."""
     model = SECTION_MODELS.get(name)
     if model is not None and section is not None:
-        _typed(model, section)
+        typed(model, section)
 
 
 def load_section(stored: dict, name: str):
     """One section of stored results, typed (None where the run has none)."""
     data = stored.get(name)
-    return None if data is None else _typed(SECTION_MODELS[name], data)
+    return None if data is None else typed(SECTION_MODELS[name], data)
 
 
-def _current(stored: dict, version_now: int, what: str) -> dict:
+def current_version(stored: dict, version_now: int, what: str) -> dict:
     """A stored document as the current version: version 1 (before versioning) had the same
     shape without ``schema_version``."""
     version = stored.get("schema_version", 1)
@@ -587,96 +587,3 @@ def _current(stored: dict, version_now: int, what: str) -> dict:
     if version == 1:
         return {**stored, "schema_version": version_now}
     raise ResultsError(f"{what} of schema version {version}, newer than this Sovra reads")
-
-
-# --------------------------------------------------------------------------- the frozen inputs
-
-
-class SnapshotConstraints(Typed, kw_only=True):
-    budget_cap: float | None
-    power_limit_kw: float | None
-    rack_units_limit: int | None
-    min_sovereign_share_pct: float | None
-
-
-class SnapshotAssessment(Typed, kw_only=True):
-    id: int
-    name: str
-    description: str = ""
-    options: list[str]
-    horizon_years: int
-    offer_locations: str
-    assumption_overrides: dict[str, Any]
-    monte_carlo_samples: int
-    random_seed: int
-    sovereignty_weight_pct: int | None
-    sovereign_min_seal: int
-    constraints: SnapshotConstraints
-    recipients: list[str]
-    workload_tags: list[str]
-
-
-class SnapshotOrganization(Typed, kw_only=True):
-    name: str
-    slug: str
-    country: str
-    currency: str
-    discount_rate_pct: float
-    sovereignty_weight_pct: int
-    min_seal_by_classification: dict[str, int]
-
-
-class SnapshotCatalog(Typed, kw_only=True):
-    id: int
-    name: str
-    version: str
-    effective_date: str
-    public: bool
-
-
-class Excluded(Typed, kw_only=True):
-    """A selected workload left out of the run: why, and how to bring it in."""
-
-    id: str
-    reason: str
-    fix: str = ""
-
-
-class SnapshotModel(Typed, kw_only=True):
-    open_weights: bool | None
-    licence: str
-
-
-class SnapshotVersions(Typed, kw_only=True):
-    sovra: str
-    engine: str
-    library: dict[str, Any]
-
-
-class RunSnapshot(Typed, kw_only=True):
-    """Every input of a run, frozen when it started: the assessment's settings, the inventory
-    rows, the scenario document the engine evaluated (its own JSON Schema describes it:
-    ``costing/engine/scenario.schema.json``), the providers' attributes and the versions."""
-
-    schema_version: Literal[2] = SNAPSHOT_SCHEMA_VERSION
-    taken_at: str
-    prices_as_of: str
-    fx_max_age_days: Annotated[
-        int | None,
-        msgspec.Meta(description="An exchange rate older than this on prices_as_of is named."),
-    ] = None
-    assessment: SnapshotAssessment
-    organization: SnapshotOrganization
-    workloads: list[dict[str, Any]]
-    excluded: list[Excluded]
-    offers_left_out: list[str]
-    scenario: dict[str, Any]
-    providers: dict[str, dict[str, Any]]
-    models: dict[str, SnapshotModel]
-    catalogs: list[SnapshotCatalog]
-    versions: SnapshotVersions
-
-    @classmethod
-    def load(cls, stored: dict) -> RunSnapshot:
-        """A stored snapshot of any version, typed (version 1: before versioning)."""
-        return _typed(cls, _current(stored, SNAPSHOT_SCHEMA_VERSION, "a snapshot"))

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.eligibility_step import eligibility_screen
+from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
-from assessments.results import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location

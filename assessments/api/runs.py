@@ -21,9 +21,10 @@ from assessments.api.serializers import (
     RunSerializer,
 )
 from assessments.compare import runs_compare
+from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
-from assessments.results import RunResults, RunSnapshot
+from assessments.results import RunResults
 from assessments.selectors import emails_for, runs_for
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import not_succeeded_message

@@ -8,12 +8,12 @@ import importlib
 import pytest
 from django.db import connection
 
+from assessments.inputs import RunSnapshot
 from assessments.models import Assessment, AssessmentRun
 from assessments.results import (
     RESULTS_SCHEMA_VERSION,
     ResultsError,
     RunResults,
-    RunSnapshot,
     check_section,
     unit_cost,
 )

@@ -16,13 +16,9 @@ from pathlib import Path
 from django.utils import timezone
 
 from assessments import compute
+from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.models import Assessment, AssessmentRun, ReportEmail, RunReport, RunStatus
-from assessments.results import (
-    RESULTS_SCHEMA_VERSION,
-    SNAPSHOT_SCHEMA_VERSION,
-    RunResults,
-    RunSnapshot,
-)
+from assessments.results import RESULTS_SCHEMA_VERSION, RunResults
 from assessments.sovereignty.providers_csv import load_providers
 
 ROOT = Path(__file__).resolve().parents[2]
