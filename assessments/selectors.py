@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments.eligibility_step import eligibility_screen
 from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
+from assessments.results import RunResults
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
@@ -38,6 +39,17 @@ def runs_for(*, organization: Organization) -> QuerySet[AssessmentRun]:
         .select_related("assessment")
         .defer("snapshot", "results")
     )
+
+
+def run_results(run: AssessmentRun) -> RunResults | None:
+    """A run's results, typed: what every page, report, e-mail and export of it reads (None
+    until a run has stored them)."""
+    return RunResults.load(run.results) if run.results else None
+
+
+def run_inputs(run: AssessmentRun) -> RunSnapshot | None:
+    """A run's frozen inputs, typed (None before the run took them)."""
+    return RunSnapshot.load(run.snapshot) if run.snapshot else None
 
 
 def emails_for(*, organization: Organization) -> QuerySet[ReportEmail]:

@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
-from assessments.selectors import emails_for, runs_for
+from assessments.selectors import emails_for, run_inputs, run_results, runs_for
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
 from assessments.web.forms import RunEmailForm
@@ -84,9 +84,10 @@ class RunDetailView(OrgScopedView, RunEmailMixin, DetailView):
         context["has_report"] = (
             RunReport.objects.for_organization(self.organization).filter(run=run).exists()
         )
-        if run.status == RunStatus.SUCCEEDED and run.results:
+        results = run_results(run) if run.status == RunStatus.SUCCEEDED else None
+        if results is not None:
             context["report"] = run_page_context(
-                results=run.results, snapshot=run.snapshot or {}, meta=report_meta(run)
+                results=results, snapshot=run_inputs(run), meta=report_meta(run)
             )
         context.update(self.email_context(run))
         return context
