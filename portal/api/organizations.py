@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -12,13 +12,13 @@ from rest_framework.response import Response
 from portal.api.fields import StrictModelSerializer
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG, errors
+from portal.downloads import organization_export_response
 from portal.models import Membership, Organization, Role
 from portal.models.organization import SETTINGS_FIELDS
 from portal.selectors import memberships_for_user
 from portal.services.organization_data import organization_delete
 from portal.services.organizations import organization_update
 from portal.tenancy import OrgScopedAPIView, OrgScopedViewSet
-from portal.web.views.org_data import export_response
 
 
 class MyOrganizationSerializer(serializers.ModelSerializer):
@@ -168,5 +168,5 @@ class OrganizationExportView(OrgScopedAPIView):
             )
         },
     )
-    def get(self, request, *args, **kwargs) -> StreamingHttpResponse:
-        return export_response(self.organization, self.membership)
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        return organization_export_response(request, self.organization, self.membership)

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView
 
+from portal.downloads import organization_export_response
 from portal.models import Role
-from portal.services.organization_data import organization_delete, organization_export_chunks
+from portal.services.organization_data import organization_delete
 from portal.tenancy import OrgScopedView
 from portal.web.forms import OrganizationDeleteForm, add_service_errors
-
-
-def export_response(organization, membership) -> StreamingHttpResponse:
-    """The organization's archive as a streamed download (pages and API answer the same)."""
-    chunks = organization_export_chunks(organization=organization, actor=membership)
-    response = StreamingHttpResponse(chunks, content_type="application/zip")
-    name = f"sovra-{organization.slug}-export-{timezone.now():%Y%m%d}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class OrganizationExportView(OrgScopedView, View):
@@ -33,7 +22,7 @@ class OrganizationExportView(OrgScopedView, View):
     read_role = Role.OWNER
 
     def get(self, request, *args, **kwargs):
-        return export_response(self.organization, self.membership)
+        return organization_export_response(request, self.organization, self.membership)
 
 
 class OrganizationDeleteView(OrgScopedView, FormView):

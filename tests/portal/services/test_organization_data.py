@@ -167,6 +167,26 @@ def test_the_api_gives_the_same_archive(world, api_as, owner):
     assert _rows_of(archive) == _collected(world["org"])
 
 
+def test_a_head_request_answers_the_headers_and_records_no_export(world, owner, api_as):
+    """Only bytes that leave make an export: HEAD (a link checker, a download manager probing
+    the size) builds no archive and writes nothing to the audit log."""
+    client = Client()
+    client.force_login(owner)
+    events = AuditEvent.objects.for_organization(world["org"])
+    before = events.count()
+    for response in (
+        client.head(reverse("org-export", args=["alice-media"])),
+        api_as(owner).head("/api/v1/orgs/alice-media/export/"),
+    ):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/zip"
+        assert response["Content-Disposition"].startswith('attachment; filename="sovra-alice-media')
+        assert not response.streaming and response.content == b""
+    assert events.count() == before
+    assert client.get(reverse("org-export", args=["alice-media"])).status_code == 200
+    assert events.count() == before + 1
+
+
 def test_deleting_removes_every_row_and_file_and_nothing_of_another_organization(world, owner):
     org, other = world["org"], world["other"]
     before = _collected(org)
