@@ -27,7 +27,7 @@ from costing.engine.deployment_options import OPTIONS
 from costing.engine.scenario import accelerators_from
 from costing.models import ApiUnit
 from costing.models.figures import FigureKind
-from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
+from costing.scenario_ranges import latest_per_key, range_gpu, uncertainty_block
 from costing.scenario_workloads import (
     ApiServing,
     WorkloadNotInOrganization,
@@ -63,7 +63,7 @@ def scenario_build(
     cloud = offers_for(organization=organization, kind="cloud_gpu", on=on)
     if offer_refusal is not None:
         cloud = _admitted(cloud, offer_refusal)
-    cloud_rows = list(cloud)
+    cloud_rows = list(cloud.filter(pk__in=_priced_candidates(cloud)))
     api_rows = list(
         _serving(
             offers_for(organization=organization, kind="api", on=on),
@@ -101,6 +101,8 @@ def scenario_build(
                 f"{left.id}: {left.reason} (to include it: {left.fix})" for left in excluded
             )
         )
+    # The cloud price range reads every dated row of one accelerator (costing.scenario_ranges).
+    ranged = list(cloud.filter(gpu__name=range_gpu(rows, parts)))
     figures = list(
         rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
     )
@@ -108,7 +110,7 @@ def scenario_build(
     onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)
     params = scenario_offers.catalog_parameters(organization, on)
     offers = {
-        "cloud_gpu": scenario_offers.cloud_offers(latest_per_key(cloud_rows, CLOUD_KEY)),
+        "cloud_gpu": scenario_offers.cloud_offers(cloud_rows),
         "api": api,
         "servers": scenario_offers.server_offers(server_rows, params),
         "facility_onprem": onprem,
@@ -139,7 +141,7 @@ def scenario_build(
         "options": options,
         "uncertainty": uncertainty_block(
             organization=organization,
-            rows={"cloud": cloud_rows, "api": api_rows, "server": server_rows},
+            rows={"cloud": ranged, "api": api_rows, "server": server_rows},
             offers=offers,
             workloads=rows,
             figures=facility,
@@ -170,6 +172,53 @@ def _admitted(rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str]) -
     places = rows.order_by().values_list("pk", "provider__name", "region", "instance")
     keep = [pk for pk, *place in places if not offer_refusal("cloud_gpu", OfferPlace(*place))]
     return rows.filter(pk__in=keep)
+
+
+# Prices that decide which cloud offer an option is priced at; a missing one never is.
+_CLOUD_PRICES = (
+    "on_demand_per_hour",
+    "reserved_1y_per_hour",
+    "reserved_3y_per_hour",
+    "spot_per_hour",
+    "egress_per_gb",
+)
+
+
+def _priced_candidates(rows: QuerySet) -> list[int]:
+    """The cloud rows an option can be priced at, decided on plain values before any row is
+    read into memory: of each offer (provider, instance, region, GPU, count) its latest dated
+    row; of those, the ones no other offer of the same provider, region, GPU, count and
+    currency undercuts. An offer that costs at least as much as another on every price
+    (a missing price counting as none) and more on one is never the cheapest for any workload,
+    and the two pass the same rules, since rules read the provider and the region only. The
+    older rows and the undercut offers still widen the price range (``range_gpu``)."""
+    fields = ("pk", "provider_id", "instance", "region", "gpu_name", "gpu_count", "gpu_id",
+              "currency", "date", *_CLOUD_PRICES)  # fmt: skip
+    latest: dict[tuple, tuple] = {}
+    for values in rows.order_by().values_list(*fields):
+        pk, provider, instance, region, gpu_name, count, gpu, currency, day, *prices = values
+        key = (provider, instance, region, gpu_name, count)
+        rank = (day or date.min, -pk)
+        if key not in latest or rank > latest[key][0]:
+            latest[key] = (rank, pk, (provider, region, gpu, count, currency), prices)
+    # Compared as floats (the order of two prices survives; no price is read from these).
+    none = float("inf")
+    groups: dict[tuple, list[tuple[tuple, int]]] = {}
+    for _, pk, group, prices in latest.values():
+        compared = tuple(none if p is None else float(p) for p in prices)
+        groups.setdefault(group, []).append((compared, pk))
+    keep = []
+    for members in groups.values():
+        # An offer's undercutter sorts before it, so comparing with those kept is enough.
+        frontier: list[tuple] = []
+        for prices, pk in sorted(members):
+            if not any(
+                kept != prices and all(k <= p for k, p in zip(kept, prices, strict=True))
+                for kept in frontier
+            ):
+                frontier.append(prices)
+                keep.append(pk)
+    return keep
 
 
 def _serving(rows: QuerySet, models: set[str]) -> QuerySet:

@@ -422,3 +422,43 @@ def test_eu_processing_without_a_published_regional_price_is_missing_not_the_lis
     document = scenario_document_for(organization=eu_bank, options=["managed_api"])
     option = evaluate(load_scenario(document)).portfolio["managed_api"]
     assert option.components["api_tokens"][1] == pytest.approx(6.25 * 365 / 12)
+
+
+def test_an_offer_another_undercuts_on_every_price_never_enters_the_document(demo):
+    """Four RunPod L40S pods of one negotiated catalog: A (1.00 on demand, 0.50 spot) undercuts
+    C (1.20, 0.60) on both prices in the same place, so C can price no option and is left out;
+    B (1.20, 0.40) is dearer on demand but cheaper on spot, and D (as C) is in another region,
+    which the rules may treat otherwise: both stay."""
+    catalog = private_catalog_create(
+        organization=demo,
+        name="Pods",
+        version="1",
+        currency="USD",
+        effective_date=timezone.localdate(),
+    )
+    pods = {"A": ("1.00", "0.50", "CZ"), "B": ("1.20", "0.40", "CZ"), "C": ("1.20", "0.60", "CZ"),
+            "D": ("1.20", "0.60", "SE")}  # fmt: skip
+    for name, (on_demand, spot, region) in pods.items():
+        catalog_row_add(
+            catalog=catalog,
+            organization=demo,
+            kind="cloud_gpu",
+            fields={
+                "provider": Provider.objects.public().get(name="RunPod"),
+                "instance": f"pod {name}",
+                "region": region,
+                "gpu_name": "L40S 48GB",
+                "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
+                "gpu_count": 1,
+                "on_demand_per_hour": Decimal(on_demand),
+                "spot_per_hour": Decimal(spot),
+                "currency": "USD",
+                "date": timezone.localdate(),
+                "source_url": NEGOTIATED_URL,
+            },
+        )
+    catalog_publish(catalog=catalog, organization=demo)
+    document = scenario_document_for(organization=demo)
+    instances = {o["instance"] for o in document["offers"]["cloud_gpu"]}
+    assert {"pod A", "pod B", "pod D"} <= instances
+    assert "pod C" not in instances
