@@ -51,7 +51,8 @@ def outsider(demo):
     return organization
 
 
-def negotiate_l40s(organization, price: str):
+def runpod_l40s_catalog(organization, pods: dict[str, tuple[str, str, str | None]]):
+    """A published private catalog of RunPod L40S pods: instance -> (region, on demand, spot)."""
     catalog = private_catalog_create(
         organization=organization,
         name="Negotiated",
@@ -59,24 +60,31 @@ def negotiate_l40s(organization, price: str):
         currency="USD",
         effective_date=timezone.localdate(),
     )
-    catalog_row_add(
-        catalog=catalog,
-        organization=organization,
-        kind="cloud_gpu",
-        fields={
-            "provider": Provider.objects.public().get(name="RunPod"),
-            "instance": "Community Cloud pod",
-            "region": "(marketplace)",
-            "gpu_name": "L40S 48GB",
-            "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
-            "gpu_count": 1,
-            "on_demand_per_hour": Decimal(price),
-            "currency": "USD",
-            "date": timezone.localdate(),
-            "source_url": NEGOTIATED_URL,
-        },
-    )
+    for instance, (region, on_demand, spot) in pods.items():
+        catalog_row_add(
+            catalog=catalog,
+            organization=organization,
+            kind="cloud_gpu",
+            fields={
+                "provider": Provider.objects.public().get(name="RunPod"),
+                "instance": instance,
+                "region": region,
+                "gpu_name": "L40S 48GB",
+                "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
+                "gpu_count": 1,
+                "on_demand_per_hour": Decimal(on_demand),
+                "spot_per_hour": Decimal(spot) if spot else None,
+                "currency": "USD",
+                "date": timezone.localdate(),
+                "source_url": NEGOTIATED_URL,
+            },
+        )
     return catalog_publish(catalog=catalog, organization=organization)
+
+
+def negotiate_l40s(organization, price: str):
+    pod = {"Community Cloud pod": ("(marketplace)", price, None)}
+    return runpod_l40s_catalog(organization, pod)
 
 
 def l40s_prices(document) -> list[float]:
@@ -429,35 +437,9 @@ def test_an_offer_another_undercuts_on_every_price_never_enters_the_document(dem
     C (1.20, 0.60) on both prices in the same place, so C can price no option and is left out;
     B (1.20, 0.40) is dearer on demand but cheaper on spot, and D (as C) is in another region,
     which the rules may treat otherwise: both stay."""
-    catalog = private_catalog_create(
-        organization=demo,
-        name="Pods",
-        version="1",
-        currency="USD",
-        effective_date=timezone.localdate(),
-    )
-    pods = {"A": ("1.00", "0.50", "CZ"), "B": ("1.20", "0.40", "CZ"), "C": ("1.20", "0.60", "CZ"),
-            "D": ("1.20", "0.60", "SE")}  # fmt: skip
-    for name, (on_demand, spot, region) in pods.items():
-        catalog_row_add(
-            catalog=catalog,
-            organization=demo,
-            kind="cloud_gpu",
-            fields={
-                "provider": Provider.objects.public().get(name="RunPod"),
-                "instance": f"pod {name}",
-                "region": region,
-                "gpu_name": "L40S 48GB",
-                "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
-                "gpu_count": 1,
-                "on_demand_per_hour": Decimal(on_demand),
-                "spot_per_hour": Decimal(spot),
-                "currency": "USD",
-                "date": timezone.localdate(),
-                "source_url": NEGOTIATED_URL,
-            },
-        )
-    catalog_publish(catalog=catalog, organization=demo)
+    pods = {"pod A": ("CZ", "1.00", "0.50"), "pod B": ("CZ", "1.20", "0.40"),
+            "pod C": ("CZ", "1.20", "0.60"), "pod D": ("SE", "1.20", "0.60")}  # fmt: skip
+    runpod_l40s_catalog(demo, pods)
     document = scenario_document_for(organization=demo)
     instances = {o["instance"] for o in document["offers"]["cloud_gpu"]}
     assert {"pod A", "pod B", "pod D"} <= instances
