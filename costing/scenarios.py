@@ -61,9 +61,8 @@ def scenario_build(
     options = list(options or OPTIONS)
     selected = selected_workloads(organization, workloads)
     cloud = offers_for(organization=organization, kind="cloud_gpu", on=on)
-    if offer_refusal is not None:
-        cloud = _admitted(cloud, offer_refusal)
-    cloud_rows = list(cloud.filter(pk__in=_priced_candidates(cloud)))
+    priced, admitted = _priced_candidates(cloud, offer_refusal)
+    cloud_rows = list(cloud.filter(pk__in=priced))
     api_rows = list(
         _serving(
             offers_for(organization=organization, kind="api", on=on),
@@ -102,7 +101,8 @@ def scenario_build(
             )
         )
     # The cloud price range reads every dated row of one accelerator (costing.scenario_ranges).
-    ranged = list(cloud.filter(gpu__name=range_gpu(rows, parts)))
+    gpu = range_gpu(rows, parts)
+    ranged = list(cloud.filter(pk__in=[pk for pk, name in admitted if name == gpu]))
     figures = list(
         rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
     )
@@ -165,15 +165,6 @@ class OfferPlace:
         return cls(row.provider.name, row.regions, row.model_name)
 
 
-def _admitted(rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str]) -> QuerySet:
-    """The cloud GPU rows ``offer_refusal`` admits, decided on their provider, instance and
-    region alone, so that the refused ones (most of a large catalog, for an assessment kept
-    in one country) are never read into memory."""
-    places = rows.order_by().values_list("pk", "provider__name", "region", "instance")
-    keep = [pk for pk, *place in places if not offer_refusal("cloud_gpu", OfferPlace(*place))]
-    return rows.filter(pk__in=keep)
-
-
 # Prices that decide which cloud offer an option is priced at; a missing one never is.
 _CLOUD_PRICES = (
     "on_demand_per_hour",
@@ -184,19 +175,32 @@ _CLOUD_PRICES = (
 )
 
 
-def _priced_candidates(rows: QuerySet) -> list[int]:
-    """The cloud rows an option can be priced at, decided on plain values before any row is
-    read into memory: of each offer (provider, instance, region, GPU, count) its latest dated
-    row; of those, the ones no other offer of the same provider, region, GPU, count and
-    currency undercuts. An offer that costs at least as much as another on every price
-    (a missing price counting as none) and more on one is never the cheapest for any workload,
-    and the two pass the same rules, since rules read the provider and the region only. The
-    older rows and the undercut offers still widen the price range (``range_gpu``)."""
-    fields = ("pk", "provider_id", "instance", "region", "gpu_name", "gpu_count", "gpu_id",
-              "currency", "date", *_CLOUD_PRICES)  # fmt: skip
+def _priced_candidates(
+    rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str] | None
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """The cloud rows an option can be priced at, and every admitted row with its accelerator,
+    decided in one pass over plain values before any row is read into memory.
+
+    Admitted: what ``offer_refusal`` admits, on provider, region and instance alone (for an
+    assessment kept in one country, most of a large catalog is not). Priced at: of each
+    admitted offer (provider, instance, region, GPU, count) its latest dated row; of those, the
+    ones no other offer of the same provider, region, GPU, count and currency undercuts. An
+    offer that costs at least as much as another on every price (a missing price counting as
+    none) and more on one is never the cheapest for any workload, and the two pass the same
+    rules, since rules read the provider and the region only. The older rows and the undercut
+    offers still widen the price range (``range_gpu``), through the admitted rows."""
+    fields = ("pk", "provider__name", "provider_id", "instance", "region", "gpu_name",
+              "gpu_count", "gpu_id", "gpu__name", "currency", "date", *_CLOUD_PRICES)  # fmt: skip
     latest: dict[tuple, tuple] = {}
+    admitted: list[tuple[int, str]] = []
     for values in rows.order_by().values_list(*fields):
-        pk, provider, instance, region, gpu_name, count, gpu, currency, day, *prices = values
+        head, prices = values[:11], values[11:]
+        pk, name, provider, instance, region, gpu_name, count, gpu, spec, currency, day = head
+        if offer_refusal is not None and offer_refusal(
+            "cloud_gpu", OfferPlace(name, region, instance)
+        ):
+            continue
+        admitted.append((pk, spec))
         key = (provider, instance, region, gpu_name, count)
         rank = (day or date.min, -pk)
         if key not in latest or rank > latest[key][0]:
@@ -218,7 +222,7 @@ def _priced_candidates(rows: QuerySet) -> list[int]:
             ):
                 frontier.append(prices)
                 keep.append(pk)
-    return keep
+    return keep, admitted
 
 
 def _serving(rows: QuerySet, models: set[str]) -> QuerySet:
