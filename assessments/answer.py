@@ -12,7 +12,12 @@ from datetime import date
 
 from assessments.reports.formatting import money, option_label, uncertain_input
 from assessments.results import Answer
-from costing.engine.deployment_options import option_field
+from costing.engine.deployment_options import DEPLOYMENT_OPTIONS, option_field
+
+# Options priced on servers of one's own only, where no offer's provider or region is screened.
+SELF_HOSTED = frozenset(
+    o.id for o in DEPLOYMENT_OPTIONS if o.owned and o.deployment_class != "cloud_gpu"
+)
 
 # Where each option puts a workload, as the end of "run 9 workloads ...".
 PLACES = option_field("place")
@@ -127,9 +132,10 @@ def _rules_that_bind(
     summary: dict, placement: dict, named: dict[str, str], currency: str
 ) -> list[str]:
     """The rules that cost most, each with its workloads and what keeping to it costs when each
-    workload is chosen alone. A rule whose workloads the joint placement puts in the same place
-    with the rules and without them costs nothing in the portfolio: the sentence says so, or
-    the rules' costs would not add up to the portfolio's price of sovereignty."""
+    workload is chosen alone. A rule whose workloads the joint placement puts on the same
+    servers of their own with the rules and without them costs nothing in the portfolio: the
+    sentence says so, or the rules' costs would not add up to the portfolio's price of
+    sovereignty. On the same rented option it still costs: the rules pick a dearer offer."""
     price = summary.get("price_of_sovereignty") or {}
     rules = sorted(price.get("rules") or [], key=lambda r: -(r.get("difference") or 0))
     joint = placement.get("price_of_sovereignty") or {}
@@ -143,8 +149,13 @@ def _rules_that_bind(
             f"{rule['citation']}) rules out the cheapest offers for {count(len(ids), 'workload')}"
             f" ({names(ids, named)})"
         )
+        # Only an option the rules cannot price differently (servers of one's own) costs the
+        # same with and without them: on a rented option the rules still choose a dearer offer.
         unmoved = bool(ids) and all(
-            w in with_rules and with_rules[w] == without_rules.get(w) for w in ids
+            w in with_rules
+            and with_rules[w] == without_rules.get(w)
+            and with_rules[w] in SELF_HOSTED
+            for w in ids
         )
         cost = money(rule["difference"], currency) if rule.get("difference") else ""
         if cost and unmoved:

@@ -25,7 +25,10 @@ from pathlib import Path
 import django
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/sovra_bench_catalog"
+# A database of its own (dropped and re-created); SOVRA_BENCH_CATALOG_DATABASE_URL names another.
+os.environ["DATABASE_URL"] = os.environ.get(
+    "SOVRA_BENCH_CATALOG_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sovra_bench_catalog"
+)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 TARGET_RATIO = 2.0
 REGIONS = [

@@ -76,13 +76,19 @@ def _converted(fx: FxConverter, amount: Decimal, currency: str) -> float | None:
     return None if quote is None else float(quote.convert(amount))
 
 
-def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | None, str]:
+def range_gpu(workloads, parts: Accelerators) -> str:
+    """The accelerator whose offers give the cloud price range: the one the most GPU-hour
+    workloads name (else the fallback); only its offers are read for the range."""
     named = Counter(
         found.name
         for found, _ in (parts.resolve(w["gpu_class"]) for w in workloads if w.get("gpu_class"))
         if found is not None
     )
-    gpu = named.most_common(1)[0][0] if named else FALLBACK_GPU
+    return named.most_common(1)[0][0] if named else FALLBACK_GPU
+
+
+def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | None, str]:
+    gpu = range_gpu(workloads, parts)
 
     def per_gpu_hour(row):
         if row.gpu is None or row.gpu.name != gpu or row.on_demand_per_hour is None:

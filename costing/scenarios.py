@@ -27,7 +27,7 @@ from costing.engine.deployment_options import OPTIONS
 from costing.engine.scenario import accelerators_from
 from costing.models import ApiUnit
 from costing.models.figures import FigureKind
-from costing.scenario_ranges import CLOUD_KEY, latest_per_key, uncertainty_block
+from costing.scenario_ranges import latest_per_key, range_gpu, uncertainty_block
 from costing.scenario_workloads import (
     ApiServing,
     WorkloadNotInOrganization,
@@ -61,9 +61,8 @@ def scenario_build(
     options = list(options or OPTIONS)
     selected = selected_workloads(organization, workloads)
     cloud = offers_for(organization=organization, kind="cloud_gpu", on=on)
-    if offer_refusal is not None:
-        cloud = _admitted(cloud, offer_refusal)
-    cloud_rows = list(cloud)
+    priced, admitted = _priced_candidates(cloud, offer_refusal)
+    cloud_rows = list(cloud.filter(pk__in=priced))
     api_rows = list(
         _serving(
             offers_for(organization=organization, kind="api", on=on),
@@ -101,6 +100,9 @@ def scenario_build(
                 f"{left.id}: {left.reason} (to include it: {left.fix})" for left in excluded
             )
         )
+    # The cloud price range reads every dated row of one accelerator (costing.scenario_ranges).
+    gpu = range_gpu(rows, parts)
+    ranged = list(cloud.filter(pk__in=[pk for pk, name in admitted if name == gpu]))
     figures = list(
         rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
     )
@@ -108,7 +110,7 @@ def scenario_build(
     onprem, colocation, settings = scenario_offers.facility_offers(organization, facility)
     params = scenario_offers.catalog_parameters(organization, on)
     offers = {
-        "cloud_gpu": scenario_offers.cloud_offers(latest_per_key(cloud_rows, CLOUD_KEY)),
+        "cloud_gpu": scenario_offers.cloud_offers(cloud_rows),
         "api": api,
         "servers": scenario_offers.server_offers(server_rows, params),
         "facility_onprem": onprem,
@@ -139,7 +141,7 @@ def scenario_build(
         "options": options,
         "uncertainty": uncertainty_block(
             organization=organization,
-            rows={"cloud": cloud_rows, "api": api_rows, "server": server_rows},
+            rows={"cloud": ranged, "api": api_rows, "server": server_rows},
             offers=offers,
             workloads=rows,
             figures=facility,
@@ -163,13 +165,64 @@ class OfferPlace:
         return cls(row.provider.name, row.regions, row.model_name)
 
 
-def _admitted(rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str]) -> QuerySet:
-    """The cloud GPU rows ``offer_refusal`` admits, decided on their provider, instance and
-    region alone, so that the refused ones (most of a large catalog, for an assessment kept
-    in one country) are never read into memory."""
-    places = rows.order_by().values_list("pk", "provider__name", "region", "instance")
-    keep = [pk for pk, *place in places if not offer_refusal("cloud_gpu", OfferPlace(*place))]
-    return rows.filter(pk__in=keep)
+# Prices that decide which cloud offer an option is priced at; a missing one never is.
+_CLOUD_PRICES = (
+    "on_demand_per_hour",
+    "reserved_1y_per_hour",
+    "reserved_3y_per_hour",
+    "spot_per_hour",
+    "egress_per_gb",
+)
+
+
+def _priced_candidates(
+    rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str] | None
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """The cloud rows an option can be priced at, and every admitted row with its accelerator,
+    decided in one pass over plain values before any row is read into memory.
+
+    Admitted: what ``offer_refusal`` admits, on provider, region and instance alone (for an
+    assessment kept in one country, most of a large catalog is not). Priced at: of each
+    admitted offer (provider, instance, region, GPU, count) its latest dated row; of those, the
+    ones no other offer of the same provider, region, GPU, count and currency undercuts. An
+    offer that costs at least as much as another on every price (a missing price counting as
+    none) and more on one is never the cheapest for any workload, and the two pass the same
+    rules, since rules read the provider and the region only. The older rows and the undercut
+    offers still widen the price range (``range_gpu``), through the admitted rows."""
+    fields = ("pk", "provider__name", "provider_id", "instance", "region", "gpu_name",
+              "gpu_count", "gpu_id", "gpu__name", "currency", "date", *_CLOUD_PRICES)  # fmt: skip
+    latest: dict[tuple, tuple] = {}
+    admitted: list[tuple[int, str]] = []
+    for values in rows.order_by().values_list(*fields):
+        head, prices = values[:11], values[11:]
+        pk, name, provider, instance, region, gpu_name, count, gpu, spec, currency, day = head
+        if offer_refusal is not None and offer_refusal(
+            "cloud_gpu", OfferPlace(name, region, instance)
+        ):
+            continue
+        admitted.append((pk, spec))
+        key = (provider, instance, region, gpu_name, count)
+        rank = (day or date.min, -pk)
+        if key not in latest or rank > latest[key][0]:
+            latest[key] = (rank, pk, (provider, region, gpu, count, currency), prices)
+    # Compared as floats (the order of two prices survives; no price is read from these).
+    none = float("inf")
+    groups: dict[tuple, list[tuple[tuple, int]]] = {}
+    for _, pk, group, prices in latest.values():
+        compared = tuple(none if p is None else float(p) for p in prices)
+        groups.setdefault(group, []).append((compared, pk))
+    keep = []
+    for members in groups.values():
+        # An offer's undercutter sorts before it, so comparing with those kept is enough.
+        frontier: list[tuple] = []
+        for prices, pk in sorted(members):
+            if not any(
+                kept != prices and all(k <= p for k, p in zip(kept, prices, strict=True))
+                for kept in frontier
+            ):
+                frontier.append(prices)
+                keep.append(pk)
+    return keep, admitted
 
 
 def _serving(rows: QuerySet, models: set[str]) -> QuerySet:

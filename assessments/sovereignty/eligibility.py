@@ -41,10 +41,18 @@ class Screened:
     refused_options: Mapping[str, Finding]
 
     def as_document(self) -> dict:
-        """The scenario document's eligibility profile (costing.engine reads this shape)."""
+        """The scenario document's eligibility profile (costing.engine reads this shape); the
+        offers one finding refuses share its refusal (thousands of offers, a few findings)."""
+        shared: dict[int, dict] = {}
+
+        def refusal(finding: Finding) -> dict:
+            if id(finding) not in shared:
+                shared[id(finding)] = _refusal(finding)
+            return shared[id(finding)]
+
         return {
-            "refused_offers": {k: _refusal(f) for k, f in sorted(self.refused_offers.items())},
-            "refused_options": {k: _refusal(f) for k, f in sorted(self.refused_options.items())},
+            "refused_offers": {k: refusal(f) for k, f in sorted(self.refused_offers.items())},
+            "refused_options": {k: refusal(f) for k, f in sorted(self.refused_options.items())},
         }
 
 
@@ -77,7 +85,13 @@ def screen(
     verdicts: dict[tuple, Finding | None] = {}
     refused_offers: dict[str, Finding] = {}
     for candidate in candidates:
-        key = (candidate.deployment, candidate.provider, candidate.region, candidate.data_location)
+        # One profile per provider name: hashing the name, not the whole profile, per offer.
+        key = (
+            candidate.deployment,
+            candidate.provider.name,
+            candidate.region,
+            candidate.data_location,
+        )
         if key not in verdicts:
             option = OptionProfile(
                 candidate.offer_id,

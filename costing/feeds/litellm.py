@@ -62,6 +62,35 @@ PROVIDERS = {
     "crusoe": "Crusoe",
     "scaleway": "Scaleway",
     "ovhcloud": "OVHcloud",
+    "black_forest_labs": "Black Forest Labs",
+}
+# Where a provider processes API requests at the list price, which LiteLLM does not state: the
+# provider's own page, default place first and options after a semicolon (as
+# assessments/sovereignty/regions.py reads it), and the page saying so. Where that default place
+# is in the EU, the list price is the EU price: the regional uplift is 0, sourced to that page.
+# A provider that states no one place for every model gets none: its offers stay "not
+# established", never presumed in the EU, and their uplift unknown.
+PROCESSING = {
+    "mistral": (
+        "Processing in EU; US region for supported models",
+        "https://mistral.ai/cloud/inference/",
+    ),
+    "scaleway": (
+        "fr-par; Generative APIs served from Paris, France",
+        "https://www.scaleway.com/en/docs/generative-apis/reference-content/data-privacy/",
+    ),
+    "ovhcloud": (
+        "GRA; AI Endpoints infrastructure in Gravelines, France",
+        "https://docs.ovhcloud.com/en/guides/public-cloud/ai-machine-learning/"
+        "endpoints-guide-02-capabilities",
+    ),
+}
+# Stated, but not one EU place: Black Forest Labs routes api.bfl.ai across clusters globally
+# (an EU-only endpoint exists, its price unstated: docs.bfl.ai/integration_guidelines); Nebius
+# states EU-North1 for Data Lab, not per model for inference, and has a US region.
+NOT_ONE_PLACE = {
+    "black_forest_labs": "Global (api.bfl.ai); EU-only endpoint api.eu.bfl.ai",
+    "nebius": "eu-north1 or us-central1, not stated per model",
 }
 # Every Vertex AI family ("vertex_ai-anthropic_models", ...) is Google Cloud's endpoint.
 _VERTEX = re.compile(r"^vertex_ai(-|$)")
@@ -104,11 +133,22 @@ def _regions(key: str, entry: dict) -> str:
     regions = entry.get("supported_regions")
     if isinstance(regions, list):
         return ", ".join(str(region) for region in regions)
-    return ""
+    feed_provider = entry.get("litellm_provider", "")
+    if feed_provider in PROCESSING:
+        return PROCESSING[feed_provider][0]
+    return NOT_ONE_PLACE.get(feed_provider, "")
 
 
 def _uplift(key: str, entry: dict, as_of: date, file_url: str) -> dict:
-    """LiteLLM's regional multipliers (EU data residency, regional endpoints) as a surcharge."""
+    """LiteLLM's regional multipliers (EU data residency, regional endpoints) as a surcharge;
+    0 where the provider's list price already processes in the EU (``PROCESSING``)."""
+    home = PROCESSING.get(entry.get("litellm_provider", ""))
+    if home is not None:
+        return {
+            "regional_uplift_pct": Decimal(0),
+            "regional_uplift_source_url": home[1],
+            "regional_uplift_date": None,
+        }
     for name in ("regional_processing_uplift_multiplier_eu", "regional_endpoint_uplift_multiplier"):
         multiplier = price(entry.get(name), where=key, name=name)
         if multiplier is None:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from costing.feeds import FeedError, FeedRows, ecb, read_feed
-from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FeedImport, FxRate, Provider
+from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FeedImport, Provider
 from costing.models.provider import CloudActExposure
 from costing.services.catalog_io import catalog_import
 from costing.services.catalogs import (
@@ -32,6 +32,7 @@ from costing.services.catalogs import (
 )
 from costing.services.feed_fetch import feed_fetch, refuse_size
 from costing.services.public_catalog import PUBLIC_CATALOG_NAME
+from costing.services.shipped_feeds import fx_rates_store
 from portal.models import Organization
 
 # What names an offer in the diff, per kind.
@@ -266,14 +267,7 @@ def feed_rates_sync(*, data: bytes, file_name: str = "", file_url: str = "") -> 
     """Store every ECB rate of the file as a dated FX row (a rate already stored is updated)."""
     refuse_size(len(data), name=file_name or "the file")
     rates = ecb.read(data, file_url=file_url)
-    with transaction.atomic():
-        FxRate.objects.bulk_create(
-            [FxRate(**fields) for fields in rates],
-            update_conflicts=True,
-            unique_fields=["base", "quote", "date", "source_url"],
-            update_fields=["rate"],
-            batch_size=5000,
-        )
+    fx_rates_store(rates)
     days = [fields["date"] for fields in rates]
     return RatesReport(
         count=len(rates),

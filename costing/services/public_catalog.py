@@ -1,4 +1,4 @@
-"""Load the shipped reference data (costing/data/*.csv) into a published public catalog version."""
+"""Load the shipped reference data (costing/data/, feeds/ included) into a public catalog."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from costing.feeds import FeedError, ecb
 from costing.models import (
     ApiOffer,
     Catalog,
@@ -23,11 +24,21 @@ from costing.models import (
     ServerOffer,
 )
 from costing.services import files_cloud, files_hardware
+from costing.services.catalog_io import catalog_import
 from costing.services.catalogs import catalog_publish
 from costing.services.gpu_specs import SpecNames
 from costing.services.rows import RowError
+from costing.services.shipped_feeds import (
+    ShippedFeed,
+    fx_rates_store,
+    shipped_feed_rows,
+    shipped_feeds,
+    shipped_rates,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Subsets of public price feeds, read by the feed readers (costing/data/feeds/README.md).
+FEEDS = "feeds"
 PUBLIC_CATALOG_NAME = "Sovra public reference prices"
 # costing/data/README.md: "Public figures gathered on 2026-11-25".
 DATA_GATHERED = date(2026, 11, 25)
@@ -63,6 +74,9 @@ class ParsedData:
     gpus: list[dict]
     fx: list[dict]
     errors: list[RowError]
+    # Catalog rows per shipped feed, and the FX rows of the shipped ECB file.
+    feeds: list[tuple[ShippedFeed, object]] = field(default_factory=list)
+    feed_fx: list[tuple[ShippedFeed, list[dict]]] = field(default_factory=list)
 
 
 @dataclass
@@ -76,13 +90,30 @@ class CatalogLoadReport:
     unpriced: list[str] = field(default_factory=list)
     missing_prices: dict[str, int] = field(default_factory=dict)
     unresolved_gpus: list[str] = field(default_factory=list)
+    # Per shipped feed file: rows loaded, of which without a price, and records refused.
+    feeds: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def data_digest(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(data_dir.glob("*.csv")):
+    shipped = [p for p in sorted((data_dir / FEEDS).glob("*")) if p.suffix != ".md"]
+    for path in [*sorted(data_dir.glob("*.csv")), *shipped]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _parse_feeds(data_dir: Path, parsed: ParsedData) -> None:
+    """Read every shipped feed file (all of them, so that every error is named at once)."""
+    for feed in shipped_feeds(data_dir / FEEDS, parsed.errors):
+        try:
+            if feed.source == ecb.SOURCE:
+                parsed.feed_fx.append((feed, shipped_rates(feed)))
+            else:
+                parsed.feeds.append((feed, shipped_feed_rows(feed)))
+        except FeedError as exc:
+            parsed.errors.append(
+                RowError(f"{FEEDS}/{feed.path.name}", 0, exc.field or "file", str(exc), exc.where)
+            )
 
 
 def parse_reference_files(data_dir: Path = DATA_DIR) -> ParsedData:
@@ -92,7 +123,7 @@ def parse_reference_files(data_dir: Path = DATA_DIR) -> ParsedData:
     api = files_cloud.parse_api_offers(data_dir / "api_offers.csv", errors)
     uplifts = files_cloud.parse_regional_uplifts(data_dir / UPLIFTS_FILE, errors)
     files_cloud.with_regional_uplifts(api, uplifts, UPLIFTS_FILE, errors)
-    return ParsedData(
+    parsed = ParsedData(
         providers=files_cloud.parse_providers(data_dir / "providers.csv", errors),
         cloud_gpu=files_cloud.parse_cloud_offers(data_dir / "cloud_gpu_offers.csv", errors),
         api=api,
@@ -106,6 +137,8 @@ def parse_reference_files(data_dir: Path = DATA_DIR) -> ParsedData:
         fx=files_hardware.parse_fx(data_dir / "fx.csv", errors),
         errors=errors,
     )
+    _parse_feeds(data_dir, parsed)
+    return parsed
 
 
 def _missing(parsed: ParsedData) -> tuple[list[str], dict[str, int]]:
@@ -143,9 +176,11 @@ def _upsert_reference(parsed: ParsedData) -> None:
         FxRate.objects.update_or_create(**key, defaults={"rate": fields["rate"]})
 
 
-def _providers_for(rows: list[dict], file: str, added: list[str]) -> dict[str, Provider]:
+def _providers_for(
+    rows: list[dict], file: str, added: list[str], key: str = "provider_name"
+) -> dict[str, Provider]:
     providers = {p.name: p for p in Provider.objects.public()}
-    for name in sorted({row["provider_name"] for row in rows} - providers.keys()):
+    for name in sorted({row[key] for row in rows} - providers.keys()):
         providers[name] = Provider.dangerously_unscoped.create(
             organization=None,
             name=name,
@@ -245,7 +280,25 @@ def public_catalog_load(
         ReferenceFigure.objects.bulk_create_in(
             catalog, [ReferenceFigure(**row) for row in parsed.facility + parsed.staff]
         )
+        feeds = _load_feeds(catalog, parsed, added)
         catalog = catalog_publish(catalog=catalog)
         return CatalogLoadReport(
-            catalog, True, _counts(catalog), added, unpriced, missing, sorted(unresolved)
+            catalog, True, _counts(catalog), added, unpriced, missing, sorted(unresolved), feeds
         )
+
+
+def _load_feeds(catalog: Catalog, parsed: ParsedData, added: list[str]) -> dict:
+    """The shipped feeds' rows into the draft, through the import every feed goes through."""
+    loaded = {}
+    for feed, rows in parsed.feeds:
+        _providers_for(rows.rows, f"{FEEDS}/{feed.path.name}", added, key="provider")
+        catalog_import(catalog=catalog, rows={rows.kind: rows.rows}, replacing=rows.prefix)
+        loaded[feed.path.name] = {
+            "rows": len(rows.rows),
+            "without_price": len(rows.missing),
+            "refused": len(rows.refused),
+        }
+    for feed, rates in parsed.feed_fx:
+        fx_rates_store(rates)
+        loaded[feed.path.name] = {"fx_rates": len(rates)}
+    return loaded

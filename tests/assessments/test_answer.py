@@ -180,3 +180,19 @@ def test_a_rule_the_portfolio_places_around_costs_nothing_there():
         "EUR, but in the portfolio they run where they would without it, so it costs nothing "
         "there."
     )
+
+
+def test_a_rule_whose_workloads_stay_on_a_rented_option_still_costs():
+    """P2 keeps a fine-tune on cloud GPUs with the rules and without them, but on an EU
+    provider's dearer instance: the rule costs its 162 EUR in the portfolio too (only servers
+    of one's own cost the same whichever offers the rules permit)."""
+    summary = {"price_of_sovereignty": {"rules": [
+        {"rule": "P2", "name": "Workload residency requirement not met", "citation": "GDPR Art. 44",
+         "workloads": ["A"], "difference": 162.0},
+    ]}}  # fmt: skip
+    placement = {
+        "assignment": {"A": "cloud_on_demand"},
+        "price_of_sovereignty": {"unrestricted_assignment": {"A": "cloud_on_demand"}},
+    }
+    (p2,) = _rules_that_bind(summary, placement, {"A": "Archive style fine-tune"}, "EUR")
+    assert p2.endswith("(Archive style fine-tune); keeping to it costs 162 EUR.")

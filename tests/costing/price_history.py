@@ -17,8 +17,9 @@ from portal.models import Organization
 from tests.factories import OrganizationFactory, WorkloadFactory
 
 RISE = date(2026, 12, 10)  # the day the second public version takes effect
-# fx.csv's latest EUR/USD reference rate (2025-03-14): 1 EUR = 1.0889 USD.
-USD_EUR = 1 / 1.0889
+# The latest EUR/USD reference rate shipped: the ECB's of 13 April 2026 (costing/data/feeds/
+# ecb-eurofxref.csv), 1 EUR = 1.1684 USD.
+USD_EUR = 1 / 1.1684
 
 
 def renting_organization() -> Organization:

@@ -77,23 +77,34 @@ def test_every_row_of_every_file_is_loaded(loaded):
     servers = records("servers.csv")
     parameters = [row for row in servers if row["system"].startswith(PARAMETER_PREFIXES)]
     assert loaded.created and catalog.is_published and catalog.is_public
-    assert rows_of(CloudGpuOffer, catalog).count() == len(records("cloud_gpu_offers.csv")) == 80
-    assert rows_of(ApiOffer, catalog).count() == len(records("api_offers.csv")) == 71
+    # The shipped feed subsets (costing/data/feeds) add 4 Azure GPU machines and 37 EU API offers.
+    cloud, api = rows_of(CloudGpuOffer, catalog), rows_of(ApiOffer, catalog)
+    assert cloud.count() == len(records("cloud_gpu_offers.csv")) + 4 == 84
+    assert api.count() == len(records("api_offers.csv")) + 37 == 108
     assert rows_of(ServerOffer, catalog).count() == len(servers) - len(parameters) == 11
     assert rows_of(CatalogParameter, catalog).count() == len(parameters) == 15
     figures = rows_of(ReferenceFigure, catalog)
     assert figures.filter(kind=FigureKind.FACILITY).count() == len(records("facility.csv")) == 61
     assert figures.filter(kind=FigureKind.STAFF).count() == len(records("staff.csv")) == 23
-    assert Provider.objects.public().count() == len(records("providers.csv")) == 33
+    assert Provider.objects.public().count() == len(records("providers.csv")) == 34
     assert GpuSpec.objects.public().count() == len(records("gpus.csv")) == 20
-    assert FxRate.objects.count() == len(records("fx.csv")) == 10
+    # fx.csv's rates and the 29 of the shipped ECB file of 13 April 2026.
+    assert FxRate.objects.count() == len(records("fx.csv")) + 29 == 39
     assert loaded.counts["server_offers"] == 11
     assert loaded.providers_added == []
 
 
 def test_each_row_remembers_the_file_and_line_it_came_from(loaded):
     sources = set(rows_of(CloudGpuOffer, loaded.catalog).values_list("source_row", flat=True))
-    assert sources == {f"cloud_gpu_offers.csv:{line}" for line in range(2, 82)}
+    assert sources == {f"cloud_gpu_offers.csv:{line}" for line in range(2, 82)} | {
+        f"azure-retail:{sku}@eastus2"
+        for sku in (
+            "Standard_NC48ads_A100_v4",
+            "Standard_ND96ams_A100_v4",
+            "Standard_NC6s_v3",
+            "Standard_ND96is_MI300X_v5",
+        )
+    }
 
 
 def test_dated_history_and_disagreeing_sources_are_all_kept(loaded):
@@ -208,9 +219,13 @@ def test_regional_uplifts_are_loaded_with_their_source_and_unknown_ones_stay_unk
     for unknown in ("gpt-4o (2024-05-13 launch)", "gpt-5", "claude-sonnet-4 / 4.5 / 4.6"):
         offer = api.get(model_name=unknown)
         assert (offer.regional_uplift_pct, offer.regional_uplift_source_url) == (None, "")
-    assert api.filter(regional_uplift_pct__isnull=False).count() == len(
+    # The shipped LiteLLM rows of providers whose list price processes in the EU (Mistral AI,
+    # Scaleway, OVHcloud: 21 rows) carry an uplift of 0, sourced to the provider's page.
+    hand = api.exclude(source_row__startswith="litellm:")
+    assert hand.filter(regional_uplift_pct__isnull=False).count() == len(
         records("api_regional_uplifts.csv")
     )
+    assert api.filter(source_row__startswith="litellm:", regional_uplift_pct=0).count() == 21
     assert loaded.missing_prices["api.regional_uplift_pct"] == 71 - 23
 
 
@@ -307,7 +322,7 @@ def test_changed_data_is_a_new_version_and_never_rewrites_a_published_one(db, da
         public_catalog_load(version="v1", data_dir=data_copy)
     second = public_catalog_load(data_dir=data_copy)
     assert second.created and second.catalog.version != "v1"
-    assert rows_of(CloudGpuOffer, first.catalog).count() == 80
+    assert rows_of(CloudGpuOffer, first.catalog).count() == 84
     assert Catalog.objects.public().count() == 2
 
 
@@ -360,7 +375,8 @@ def test_a_provider_missing_from_providers_csv_is_created_and_reported(db, data_
 def test_the_command_prints_counts_per_kind_and_is_safe_to_rerun(db):
     out = StringIO()
     call_command("load_public_catalog", stdout=out)
-    assert "cloud_gpu_offers     80" in out.getvalue()
+    assert "cloud_gpu_offers     84" in out.getvalue()
+    assert "shipped feed litellm-eu-providers.json: rows 37, without price 1" in out.getvalue()
     assert "missing price: cloud_gpu_offers.csv:76" in out.getvalue()
     out = StringIO()
     call_command("load_public_catalog", stdout=out)
@@ -386,8 +402,8 @@ def test_a_json_export_imports_into_a_draft_unchanged(loaded, draft, org):
     assert document["catalog"]["version"] == loaded.catalog.version
     counts = catalog_import(catalog=draft, rows=document["rows"], organization=org)
     assert counts == {
-        "cloud_gpu": 80,
-        "api": 71,
+        "cloud_gpu": 84,
+        "api": 108,
         "server": 11,
         "figure": 84,
         "parameter": 15,
@@ -511,3 +527,71 @@ def test_an_imported_uplift_needs_a_source_and_a_sensible_size(draft, org):
     catalog_import_csv(catalog=draft, kind="api", text=text, organization=org)
     stored = ApiOffer.objects.in_catalog(draft).values_list("regional_uplift_pct", flat=True)
     assert sorted(stored, key=lambda pct: pct is None) == [Decimal("10"), None]
+
+
+# The shipped feed subsets (costing/data/feeds): read by the feed readers, each row dated and
+# naming its upstream and licence.
+
+
+def test_eu_providers_api_offers_are_loaded_from_the_shipped_litellm_subset(loaded):
+    """LiteLLM 1.110.2 (build 2026-11-20) prices Scaleway's Llama 3.3 70B at 9e-07 USD a token
+    both ways (0.90 per 1M) and OVHcloud's at 6.7e-07 (0.67 per 1M); both process in France."""
+    api = rows_of(ApiOffer, loaded.catalog)
+    scaleway = api.get(model_name="scaleway/meta/llama-3.3-70b-instruct")
+    assert scaleway.provider.name == "Scaleway"
+    assert (scaleway.input_price, scaleway.output_price) == (Decimal("0.9"), Decimal("0.9"))
+    assert scaleway.regions.startswith("fr-par;") and scaleway.regional_uplift_pct == 0
+    assert scaleway.date == date(2026, 11, 20) and scaleway.currency == "USD"
+    assert "licence MIT (Copyright (c) 2023 Berri AI)" in scaleway.notes
+    assert "litellm-eu-providers.json" in scaleway.notes
+    ovh = api.get(model_name="ovhcloud/Meta-Llama-3_3-70B-Instruct")
+    assert (ovh.provider.name, ovh.input_price, ovh.regions[:4]) == (
+        "OVHcloud",
+        Decimal("0.67"),
+        "GRA;",
+    )
+    # Nebius states no one processing place for its models: not established, uplift unknown.
+    nebius = api.get(model_name="nebius/meta-llama/Llama-3.3-70B-Instruct")
+    assert "not stated" in nebius.regions and nebius.regional_uplift_pct is None
+    flux = api.get(model_name="black_forest_labs/flux-dev")
+    assert (flux.provider.name, flux.unit, flux.output_price) == (
+        "Black Forest Labs",
+        "image",
+        Decimal("0.025"),
+    )
+    # Priced 0 in the feed: kept without a price, never at 0.
+    whisper = api.get(model_name="scaleway/openai/whisper-large-v3")
+    assert (whisper.input_price, whisper.output_price) == (None, None)
+
+
+def test_azure_reservations_give_committed_hourly_prices(loaded):
+    """The Azure page prices Standard_NC48ads_A100_v4 (2 x A100 80GB) in eastus2 at 7.346 USD
+    an hour, 42,066 USD for a 1-year reservation (/ 8,760 h = 4.802055) and 71,642 USD for 3
+    years (/ 26,280 h = 2.726104)."""
+    row = rows_of(CloudGpuOffer, loaded.catalog).get(
+        source_row="azure-retail:Standard_NC48ads_A100_v4@eastus2"
+    )
+    assert (row.on_demand_per_hour, row.reserved_1y_per_hour, row.reserved_3y_per_hour) == (
+        Decimal("7.346"),
+        Decimal("4.802055"),
+        Decimal("2.726104"),
+    )
+    assert row.date == date(2026, 1, 11) and row.gpu_count == 2
+    assert "licence MIT (Copyright (c) Microsoft Corporation)" in row.notes
+
+
+def test_the_shipped_ecb_rates_are_dated_reference_rates(loaded):
+    usd = FxRate.objects.get(base="EUR", quote="USD", date=date(2026, 4, 13))
+    assert usd.rate == Decimal("1.1684")
+    assert "ecb.europa.eu" in usd.source_url
+
+
+def test_a_shipped_feed_without_a_licence_refuses_the_whole_load(db, data_copy):
+    manifest = data_copy / "feeds" / "MANIFEST.csv"
+    manifest.write_text(manifest.read_text().replace("MIT (Copyright (c) 2023 Berri AI)", ""))
+    with pytest.raises(CatalogLoadError) as raised:
+        public_catalog_load(data_dir=data_copy)
+    assert {(e.file, e.line, e.field) for e in raised.value.errors} == {
+        ("MANIFEST.csv", 2, "licence")
+    }
+    assert Catalog.dangerously_unscoped.count() == 0

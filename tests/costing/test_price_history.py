@@ -72,12 +72,12 @@ def test_a_back_dated_version_ends_where_the_next_one_begins(price_rise):
 def test_a_day_before_the_new_version_is_priced_with_the_old_prices(price_rise, renderer):
     """GIVEN RunPod's L40S at 0.79 USD until 2026-12-10 and 0.95 from then
     WHEN the same workload is priced as of 2026-12-09 and as of 2026-12-10
-    THEN 100 GPU-hours cost 100 x 0.79 / 1.0889 = 72.55 EUR, then 100 x 0.95 / 1.0889 = 87.24."""
+    THEN 100 GPU-hours cost 100 x 0.79 / 1.1684 = 67.61 EUR, then 100 x 0.95 / 1.1684 = 81.31."""
     before = first_month(renderer, date(2026, 12, 9))
     after = first_month(renderer, RISE)
 
-    assert before == pytest.approx(100 * 0.79 * USD_EUR, abs=0.01)  # 72.55
-    assert after == pytest.approx(100 * 0.95 * USD_EUR, abs=0.01)  # 87.24
+    assert before == pytest.approx(100 * 0.79 * USD_EUR, abs=0.01)  # 67.61
+    assert after == pytest.approx(100 * 0.95 * USD_EUR, abs=0.01)  # 81.31
     # The priced row names its version and the days it held.
     document, _ = scenario_build(
         organization=renderer, options=["cloud_on_demand"], as_of=date(2026, 12, 9)

@@ -51,7 +51,8 @@ def outsider(demo):
     return organization
 
 
-def negotiate_l40s(organization, price: str):
+def runpod_l40s_catalog(organization, pods: dict[str, tuple[str, str, str | None]]):
+    """A published private catalog of RunPod L40S pods: instance -> (region, on demand, spot)."""
     catalog = private_catalog_create(
         organization=organization,
         name="Negotiated",
@@ -59,24 +60,31 @@ def negotiate_l40s(organization, price: str):
         currency="USD",
         effective_date=timezone.localdate(),
     )
-    catalog_row_add(
-        catalog=catalog,
-        organization=organization,
-        kind="cloud_gpu",
-        fields={
-            "provider": Provider.objects.public().get(name="RunPod"),
-            "instance": "Community Cloud pod",
-            "region": "(marketplace)",
-            "gpu_name": "L40S 48GB",
-            "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
-            "gpu_count": 1,
-            "on_demand_per_hour": Decimal(price),
-            "currency": "USD",
-            "date": timezone.localdate(),
-            "source_url": NEGOTIATED_URL,
-        },
-    )
+    for instance, (region, on_demand, spot) in pods.items():
+        catalog_row_add(
+            catalog=catalog,
+            organization=organization,
+            kind="cloud_gpu",
+            fields={
+                "provider": Provider.objects.public().get(name="RunPod"),
+                "instance": instance,
+                "region": region,
+                "gpu_name": "L40S 48GB",
+                "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
+                "gpu_count": 1,
+                "on_demand_per_hour": Decimal(on_demand),
+                "spot_per_hour": Decimal(spot) if spot else None,
+                "currency": "USD",
+                "date": timezone.localdate(),
+                "source_url": NEGOTIATED_URL,
+            },
+        )
     return catalog_publish(catalog=catalog, organization=organization)
+
+
+def negotiate_l40s(organization, price: str):
+    pod = {"Community Cloud pod": ("(marketplace)", price, None)}
+    return runpod_l40s_catalog(organization, pod)
 
 
 def l40s_prices(document) -> list[float]:
@@ -117,10 +125,11 @@ def test_closed_api_models_are_api_only_workloads(demo):
     priced = result.workloads[[w.id for w in result.workloads].index("NL-PR-11")]
     assert isinstance(priced.options["managed_api"], OptionResult)
     # OpenAI and Azure both list gpt-4.1 at 2 + 8 USD and mistral-medium-3 has one row, but
-    # Llama 3.3 70B is served by Fireworks at 0.90 + 0.90 and by Groq at 0.59 + 0.79 USD per 1M
-    # tokens: 1.80 / 1.38 = 1.3043 over the cheapest, and the default range's 0.8 below it.
+    # Llama 3.3 70B is served by Nebius at 0.13 + 0.40 (the shipped LiteLLM subset), by OVHcloud
+    # at 0.67 + 0.67, by Groq at 0.59 + 0.79 and by Fireworks and Scaleway at 0.90 + 0.90 USD
+    # per 1M tokens: 1.80 / 0.53 = 3.3962 over the cheapest, and the default range's 0.8 below.
     uncertainty = document["uncertainty"]
-    assert uncertainty["inputs"]["api_price"] == {"low": 0.8, "likely": 1.0, "high": 1.3043}
+    assert uncertainty["inputs"]["api_price"] == {"low": 0.8, "likely": 1.0, "high": 3.3962}
     assert "below, the default 0.80 x likely" in uncertainty["notes"]["api_price"]
 
 
@@ -421,3 +430,17 @@ def test_eu_processing_without_a_published_regional_price_is_missing_not_the_lis
     document = scenario_document_for(organization=eu_bank, options=["managed_api"])
     option = evaluate(load_scenario(document)).portfolio["managed_api"]
     assert option.components["api_tokens"][1] == pytest.approx(6.25 * 365 / 12)
+
+
+def test_an_offer_another_undercuts_on_every_price_never_enters_the_document(demo):
+    """Four RunPod L40S pods of one negotiated catalog: A (1.00 on demand, 0.50 spot) undercuts
+    C (1.20, 0.60) on both prices in the same place, so C can price no option and is left out;
+    B (1.20, 0.40) is dearer on demand but cheaper on spot, and D (as C) is in another region,
+    which the rules may treat otherwise: both stay."""
+    pods = {"pod A": ("CZ", "1.00", "0.50"), "pod B": ("CZ", "1.20", "0.40"),
+            "pod C": ("CZ", "1.20", "0.60"), "pod D": ("SE", "1.20", "0.60")}  # fmt: skip
+    runpod_l40s_catalog(demo, pods)
+    document = scenario_document_for(organization=demo)
+    instances = {o["instance"] for o in document["offers"]["cloud_gpu"]}
+    assert {"pod A", "pod B", "pod D"} <= instances
+    assert "pod C" not in instances

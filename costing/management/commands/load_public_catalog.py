@@ -35,5 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  missing price: {row}")
         missing = ", ".join(f"{name} {count}" for name, count in report.missing_prices.items())
         self.stdout.write(f"  empty price cells (stored as NULL, never 0): {missing}")
+        for name, counts in report.feeds.items():
+            parts = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in counts.items())
+            self.stdout.write(f"  shipped feed {name}: {parts}")
         for name in report.unresolved_gpus:
             self.stdout.write(f"  GPU name not linked to a spec: {name}")

@@ -35,12 +35,17 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     servers = run.snapshot["scenario"]["offers"]["servers"]
     assert any(DEMO_QUOTE_NOTE[:40] in (s["source"].get("note") or "") for s in servers)
 
-    # Mistral AI processes in the EU by default: its offers are the API offers the run admits.
-    # They price the transcription (108,000 minutes at voxtral-mini's 0.003 USD = 324 USD a
-    # month) and the subtitle translation, whose closed model only Mistral's API serves
-    # (2,433 requests a month of 2,000 + 1,300 tokens at 0.40 / 2 USD per 1M = 8.27 USD).
+    # Mistral AI processes in the EU by default, Scaleway in Paris and OVHcloud in Gravelines:
+    # theirs are the API offers the run admits (Nebius states no one place: left out). Mistral
+    # prices the transcription (108,000 minutes at voxtral-mini's 0.003 USD = 324 USD a month)
+    # and the subtitle translation, whose closed model only Mistral's API serves (2,433 requests
+    # a month of 2,000 + 1,300 tokens at 0.40 / 2 USD per 1M = 8.27 USD).
     scenario = run.snapshot["scenario"]
-    assert {o["provider"] for o in scenario["offers"]["api"]} == {"Mistral AI"}
+    assert {o["provider"] for o in scenario["offers"]["api"]} == {
+        "Mistral AI",
+        "OVHcloud",
+        "Scaleway",
+    }
     (usd,) = [
         r["rate"] for r in scenario["offers"]["fx"] if (r["base"], r["quote"]) == ("USD", "EUR")
     ]
@@ -49,10 +54,30 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     assert api["NL-TRN-10"]["monthly_total"][1] == pytest.approx(
         80 * 365 / 12 * 0.0034 * usd, abs=0.01
     )
-    # The US offers serving the Llama chat and the image APIs are left out, and said to be.
-    chat = "Groq llama-3.3-70b-versatile: left out, it processes data in US, outside the EEA"
-    assert chat in api["NL-CHAT-04"]["reason"]
-    assert "OpenAI dall-e-2 1024x1024: left out" in api["NL-IMG-07"]["reason"]
+    # The staff assistant holds personal data kept in the EU: an EU provider's API serves its
+    # Llama 3.3 70B. OVHcloud's 0.67 + 0.67 USD per 1M tokens is the cheaper of the two
+    # admitted (Scaleway 0.90 + 0.90): 1,400 requests a day x 365 / 12 x (1,800 + 350) tokens
+    # x 0.67 USD per 1M = 61.34 USD in the first month.
+    chat_row = next(w for w in scenario["workloads"] if w["id"] == "NL-CHAT-04")
+    assert chat_row["api_models"] == [
+        "ovhcloud/Meta-Llama-3_3-70B-Instruct",
+        "scaleway/meta/llama-3.3-70b-instruct",
+    ]
+    assert api["NL-CHAT-04"]["monthly_total"][1] == pytest.approx(
+        1400 * 365 / 12 * 2150 * 0.67e-6 * usd, abs=0.01
+    )
+    # The US offers serving the Llama chat are left out, and said to be, and so is Nebius's
+    # (no one processing place stated); so are the image APIs, Black Forest Labs' among them
+    # (its list price routes requests globally).
+    assert chat_row["api_passed_over"] == [
+        "Fireworks AI llama-v3p3-70b-instruct: left out, it processes data in US, outside the EEA",
+        "Groq llama-3.3-70b-versatile: left out, it processes data in US, outside the EEA",
+        "Nebius nebius/meta-llama/Llama-3.3-70B-Instruct: left out, where it processes data is "
+        "not established",
+    ]
+    image = api["NL-IMG-07"]["reason"]
+    assert "OpenAI dall-e-2 1024x1024: left out" in image
+    assert "Black Forest Labs black_forest_labs/flux-dev: left out" in image
     (press,) = run.snapshot["excluded"]
     assert press["reason"] == (
         "gpt-4.1 has no architecture, and its API offers (Azure OpenAI (Microsoft) gpt-4.1, "

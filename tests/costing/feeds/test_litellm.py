@@ -57,7 +57,14 @@ def test_eu_provider_offers_keep_their_provider(feed):
     mistral = [row for row in feed.rows if row["provider"] == "Mistral AI"]
     # mistral 79 + codestral 2 + text-completion-codestral 2, less the ones refused.
     assert 60 <= len(mistral) <= 83
-    assert feed.providers["black_forest_labs"] == "black_forest_labs"  # not ours: unknown
+    assert feed.providers["black_forest_labs"] == "Black Forest Labs"
+    assert feed.providers["empiriolabs"] == "empiriolabs"  # not ours: unknown
+    # LiteLLM states no processing place: the provider's own page does, where it states one.
+    scaleway = by_key(feed, "scaleway/meta/llama-3.3-70b-instruct")
+    assert scaleway["regions"].startswith("fr-par;")
+    assert scaleway["regional_uplift_pct"] == 0
+    assert "scaleway.com" in scaleway["regional_uplift_source_url"]
+    assert "not stated" in nebius["regions"] and "regional_uplift_pct" not in nebius
 
 
 def test_audio_per_second_becomes_per_minute(feed):

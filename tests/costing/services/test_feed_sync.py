@@ -47,25 +47,32 @@ def test_litellm_import_makes_a_draft_beside_the_published_catalog(published):
     draft = result.catalog
     assert draft.status == CatalogStatus.DRAFT and draft.based_on == published
     assert draft.version == "2026-11-20 litellm"
-    assert ApiOffer.objects.in_catalog(draft).count() == hand_api + 4483
+    # The whole feed replaces the 37 rows of the shipped LiteLLM subset (same source_row).
+    shipped = ApiOffer.objects.in_catalog(published).filter(source_row__startswith="litellm:")
+    assert shipped.count() == 37
+    assert ApiOffer.objects.in_catalog(draft).count() == hand_api - 37 + 4483
     assert ApiOffer.objects.in_catalog(published).count() == hand_api  # published untouched
     gpt = ApiOffer.objects.in_catalog(draft).get(source_row="litellm:gpt-5.4")
     assert (gpt.input_price, gpt.output_price) == (Decimal("2.5"), Decimal("15"))
     assert gpt.provider.name == "OpenAI" and gpt.regional_uplift_pct == Decimal("10")
     counts = result.diff["counts"]
-    assert (counts["added"], counts["removed"], counts["prices_changed"]) == (4483, 0, 0)
+    # The shipped subset's rows come back at the same prices: only the others are added.
+    assert (counts["added"], counts["removed"], counts["prices_changed"]) == (4483 - 37, 0, 0)
     assert (counts["missing"], counts["refused"]) == (215, 285)
     assert result.flagged is False
 
 
 def test_unknown_providers_are_created_unknown_and_listed_for_review(published):
     result = feed_sync(source="litellm", data=feed_bytes(LITELLM), as_of=AS_OF)
-    bfl = Provider.objects.public().get(name="black_forest_labs")
-    assert bfl.us_cloud_act_exposure == CloudActExposure.UNKNOWN
-    assert bfl.headquarters_country == ""
+    xai = Provider.objects.public().get(name="xai")
+    assert xai.us_cloud_act_exposure == CloudActExposure.UNKNOWN
+    assert xai.headquarters_country == ""
     review = {p["name"]: p for p in result.diff["providers_review"]}
-    assert review["black_forest_labs"]["created"] is True
-    assert review["black_forest_labs"]["headquarters_country"] == "unknown"
+    assert review["xai"]["created"] is True
+    assert review["xai"]["headquarters_country"] == "unknown"
+    # Known, headquarters in Germany, CLOUD Act exposure not established: still reviewed.
+    assert review["Black Forest Labs"]["created"] is False
+    assert review["Black Forest Labs"]["headquarters_country"] == "Germany"
     assert "Mistral AI" not in review  # known: France, not exposed
 
 
