@@ -14,7 +14,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 # other benchmarks keep the test settings' in-process cache and no rates.
 if os.environ.get("SOVRA_BENCH_PRODUCTION_RATES"):
     from portal.settings.base import API_THROTTLE_RATES_FROM_ENV, env
+    from portal.settings.base import CACHES as PRODUCTION_CACHES
 
-    CACHES = {"default": env.cache_url("CACHE_URL")}
+    CACHES = PRODUCTION_CACHES
     SOVRA_API_THROTTLE_RATES = API_THROTTLE_RATES_FROM_ENV
     SOVRA_WHATIF_PROCESSES = env.int("SOVRA_WHATIF_PROCESSES", default=1)

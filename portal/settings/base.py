@@ -400,6 +400,9 @@ SOVRA_EMAIL_ATTACH_MAX_BYTES = env.int("SOVRA_EMAIL_ATTACH_MAX_BYTES", default=1
 # One cache for every process when CACHE_URL names a shared one (redis://...): the API's rate
 # counts live there. The default, in-process memory, counts per process.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, without building a Redis client for every operation.
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"
 
 # API rates per user (all their tokens and their browser session together) and per token;
 # over either, 429 with Retry-After. Empty: no limit.

@@ -295,7 +295,8 @@ def test_api_rates_and_a_shared_cache_are_read_from_the_environment():
         }
     )
     assert resolved["SOVRA_API_THROTTLE_RATES"] == {"user": "100/hour", "token": None}
-    assert resolved["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, keeping one client per connection pool (portal/cache.py).
+    assert resolved["CACHE_BACKEND"] == "portal.cache.RedisCache"
 
 
 def test_an_unreadable_api_rate_stops_startup_with_the_reason():

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from types import SimpleNamespace
 
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from portal.api.throttles import PerTokenRateThrottle, PerUserRateThrottle
+from portal.cache import RedisCache, counter_add_one
+from portal.models import ApiToken
 
 URL = "/api/v1/orgs/alice-media/workloads/"
 
@@ -59,3 +65,63 @@ def test_no_rate_means_no_limit(settings, token_client, analyst):
     settings.SOVRA_API_THROTTLE_RATES = {"user": None, "token": None}
     client, _ = token_client(analyst)
     assert set(statuses(client, 20)) == {200}
+
+
+def _counted(token_pk: int, period: int = 60) -> int:
+    """What the per-token counter holds now (both windows, should the test straddle two)."""
+    window = int(time.time() // period)
+    keys = [f"sovra-throttle:token:{token_pk}:{period}:{w}" for w in (window - 1, window)]
+    return sum(cache.get(key, 0) for key in keys)
+
+
+def test_a_rate_is_counted_in_one_number_however_many_requests(settings, token_client, analyst):
+    """DRF's throttles stored every request's time, read and written whole on each request."""
+    settings.SOVRA_API_THROTTLE_RATES = {"user": None, "token": "1000/minute"}
+    client, _ = token_client(analyst)
+    assert set(statuses(client, 30)) == {200}
+    token = ApiToken.objects.get(user=analyst)
+    assert _counted(token.pk) == 30
+
+
+def test_requests_at_the_same_time_are_each_counted(settings, analyst):
+    """A read-then-write count lets simultaneous requests overwrite each other's count."""
+    settings.SOVRA_API_THROTTLE_RATES = {"user": "100/minute", "token": None}
+    request = SimpleNamespace(user=analyst, auth=None)
+    start = threading.Barrier(8)
+    allowed = []
+
+    def send():
+        start.wait()
+        for _ in range(25):
+            allowed.append(PerUserRateThrottle().allow_request(request, None))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 100 and allowed.count(False) == 100
+
+
+def test_the_shared_redis_cache_counts_in_one_round_trip_and_refuses_with_retry_after(
+    settings, token_client, analyst
+):
+    """The production cache (portal.cache.RedisCache on a real Redis): one client per pool."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.SOVRA_API_THROTTLE_RATES = {"user": None, "token": "3/minute"}
+    client, _ = token_client(analyst)
+    assert statuses(client, 3) == [200, 200, 200]
+    refused = client.get(URL)
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    assert _counted(ApiToken.objects.get(user=analyst).pk) == 4
+    backend = caches["default"]
+    assert isinstance(backend, RedisCache)
+    assert backend._cache.get_client("k") is backend._cache.get_client("k")
+    assert counter_add_one(backend, "counter", timeout=5) == 1
+    assert counter_add_one(backend, "counter", timeout=5) == 2  # every key expires by itself
