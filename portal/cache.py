@@ -50,7 +50,9 @@ class RedisCache(django_redis.RedisCache):
 
 def counter_add_one(cache, key: str, *, timeout: int) -> int:
     """Add one to the counter at ``key`` (created expiring in ``timeout`` seconds) and return
-    its new value, atomically: concurrent callers each see a different value."""
+    its new value, atomically: concurrent callers each see a different value.
+
+    ``cache`` is a backend (``caches["default"]``), not the ``cache`` proxy."""
     if isinstance(cache, RedisCache):
         return cache.counter_add_one(key, timeout=timeout)
     cache.add(key, 0, timeout)

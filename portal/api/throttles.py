@@ -14,7 +14,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from portal.cache import counter_add_one
@@ -55,7 +55,9 @@ class _CountingRateThrottle(BaseThrottle):
         now = self.timer()
         window = int(now // period)
         # Expires with its window (plus a margin for clocks that differ between processes).
-        count = counter_add_one(cache, f"{key}:{period}:{window}", timeout=period + 5)
+        # The backend itself: through the ``cache`` proxy, the Redis backend's one-round-trip
+        # counter would not be recognised.
+        count = counter_add_one(caches["default"], f"{key}:{period}:{window}", timeout=period + 5)
         self.retry_after = (window + 1) * period - now
         return count <= allowed
 

@@ -104,7 +104,7 @@ def test_requests_at_the_same_time_are_each_counted(settings, analyst):
 
 
 def test_the_shared_redis_cache_counts_in_one_round_trip_and_refuses_with_retry_after(
-    settings, token_client, analyst
+    settings, token_client, analyst, monkeypatch
 ):
     """The production cache (portal.cache.RedisCache on a real Redis): one client per pool."""
     settings.CACHES = {
@@ -115,13 +115,22 @@ def test_the_shared_redis_cache_counts_in_one_round_trip_and_refuses_with_retry_
         }
     }
     settings.SOVRA_API_THROTTLE_RATES = {"user": None, "token": "3/minute"}
+    backend = caches["default"]
+    assert isinstance(backend, RedisCache)
+    redis_client = backend._cache.get_client("k")
+    assert backend._cache.get_client("k") is redis_client
+    # Counted by a pipeline: no command of its own through the client, where the generic path
+    # (add, then incr: EXISTS and INCR) would send three.
+    commands = []
+    send = redis_client.execute_command
+    monkeypatch.setattr(
+        redis_client, "execute_command", lambda *a, **k: commands.append(a[0]) or send(*a, **k)
+    )
     client, _ = token_client(analyst)
     assert statuses(client, 3) == [200, 200, 200]
     refused = client.get(URL)
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    assert commands == []
     assert _counted(ApiToken.objects.get(user=analyst).pk) == 4
-    backend = caches["default"]
-    assert isinstance(backend, RedisCache)
-    assert backend._cache.get_client("k") is backend._cache.get_client("k")
     assert counter_add_one(backend, "counter", timeout=5) == 1
     assert counter_add_one(backend, "counter", timeout=5) == 2  # every key expires by itself
