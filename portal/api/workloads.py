@@ -8,7 +8,12 @@ from rest_framework import mixins, serializers
 from rest_framework.filters import SearchFilter
 from rest_framework.validators import UniqueValidator
 
-from portal.api.fields import DecimalsAsNumbersMixin, ModelSpecNameField, StrictModelSerializer
+from portal.api.fields import (
+    DecimalsAsNumbersMixin,
+    FieldsBuiltOnceMixin,
+    ModelSpecNameField,
+    StrictModelSerializer,
+)
 from portal.api.filters import ScopedFilterBackend, StableOrderingFilter, WorkloadFilter
 from portal.api.parsers import OrjsonParser
 from portal.api.schema import ORG_SLUG
@@ -21,7 +26,7 @@ from portal.validators import MAX_TAG_LENGTH, MAX_TAGS, validate_tags
 DUPLICATE_EXTERNAL_ID = "A workload with this external ID already exists in the organization."
 
 
-class WorkloadSerializer(DecimalsAsNumbersMixin, StrictModelSerializer):
+class WorkloadSerializer(FieldsBuiltOnceMixin, DecimalsAsNumbersMixin, StrictModelSerializer):
     """A workload; ``model`` is a model spec's name, so clients need no ids."""
 
     model = ModelSpecNameField(

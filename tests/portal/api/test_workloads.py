@@ -263,3 +263,32 @@ def test_an_organizations_own_accelerator_is_a_gpu_class_for_it_alone(client_as,
     GpuSpecFactory(organization=org, name="Example NPU 96", memory_gb=96)
     response = client_as("analyst").post(URL, body, format="json")
     assert response.status_code == 201, response.content[:300]
+
+
+def test_a_workloads_fields_are_built_from_the_model_once(org, other_org, monkeypatch):
+    """Building them for every serializer was a quarter of a detail request's CPU; each
+    serializer still gets fields of its own, with its own organization's duplicate check."""
+    from rest_framework.serializers import ModelSerializer
+    from rest_framework.validators import UniqueValidator
+
+    from portal.api.workloads import WorkloadSerializer
+
+    assert WorkloadSerializer().fields  # built (by this or an earlier test)
+    built = []
+    build_field = ModelSerializer.build_field
+    monkeypatch.setattr(
+        ModelSerializer,
+        "build_field",
+        lambda self, name, *args: built.append(name) or build_field(self, name, *args),
+    )
+    alice = WorkloadSerializer(context={"organization": org}).fields
+    mallory = WorkloadSerializer(context={"organization": other_org}).fields
+    assert built == []
+    assert alice["external_id"] is not mallory["external_id"]
+    assert alice["external_id"].parent is not mallory["external_id"].parent
+    unique = [
+        [v for v in fields["external_id"].validators if isinstance(v, UniqueValidator)]
+        for fields in (alice, mallory, WorkloadSerializer().fields)
+    ]
+    assert [len(validators) for validators in unique] == [1, 1, 0]
+    assert unique[0][0].queryset.query.where != unique[1][0].queryset.query.where
