@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date
 from importlib.metadata import version
 
+import msgspec
+import orjson
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from assessments.eligibility_step import eligibility_screen
 from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
-from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
+from assessments.models import (
+    Assessment,
+    AssessmentRun,
+    OfferLocations,
+    ReportEmail,
+    RunWorkloadResult,
+)
+from assessments.results import RESULTS_SCHEMA_VERSION, ResultsError, RunResults, current_version
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
@@ -42,6 +51,60 @@ def runs_for(*, organization: Organization) -> QuerySet[AssessmentRun]:
 
 def emails_for(*, organization: Organization) -> QuerySet[ReportEmail]:
     return ReportEmail.objects.for_organization(organization)
+
+
+def run_results_json(
+    *, run: AssessmentRun, workloads_offset: int = 0, workloads_limit: int | None = None
+) -> tuple[bytes, int]:
+    """A run's results as JSON, with the workloads ``workloads_offset`` to ``workloads_offset +
+    workloads_limit`` (every one from the offset on without a limit) in the per-workload sections;
+    and how many workloads the run has.
+
+    A run stores its workloads' parts on rows of their own (``RunWorkloadResult``), which are
+    spliced into the portfolio-level document as the JSON text they are; results stored before
+    (every workload inline) are sliced the same way.
+    """
+    document = dict(run.results or {})
+    rows = RunWorkloadResult.objects.for_organization(run.organization).filter(run=run)
+    counts = dict(rows.values_list("section").annotate(n=Count("pk")).values_list("section", "n"))
+    end = None if workloads_limit is None else workloads_offset + workloads_limit
+    if counts:
+        total = counts.get("engine", 0)
+        page = rows.filter(position__gte=workloads_offset)
+        if end is not None:
+            page = page.filter(position__lt=end)
+        found: dict[str, list] = {name: [] for name in counts}
+        for name, data in (
+            page.order_by("section", "position").values_list("section", "data").iterator()
+        ):
+            found[name].append(orjson.Fragment(data))
+        for name, workloads in found.items():
+            if document.get(name) is not None:
+                document[name] = {**document[name], "workloads": workloads}
+    else:
+        total = len((document.get("engine") or {}).get("workloads") or ())
+        for name in ("engine", "sovereignty"):
+            section = document.get(name)
+            if section is not None and "workloads" in section:
+                workloads = section["workloads"][workloads_offset:end]
+                document[name] = {**section, "workloads": workloads}
+    return orjson.dumps(document), total
+
+
+def run_results(run: AssessmentRun) -> RunResults:
+    """A run's whole results, typed: what every reader (pages, report, workbook, e-mail, API)
+    reads, whether the run stored its workloads on rows or inline (older runs)."""
+    current_version(run.results or {}, RESULTS_SCHEMA_VERSION, "results")
+    data, _ = run_results_json(run=run)
+    try:
+        return msgspec.json.decode(data, type=RunResults)
+    except msgspec.ValidationError as error:
+        raise ResultsError(f"RunResults: {error}") from error
+
+
+def run_results_document(run: AssessmentRun) -> dict:
+    """A run's whole results as the JSON document (for readers not yet typed)."""
+    return orjson.loads(run_results_json(run=run)[0])
 
 
 def assessment_workloads(*, assessment: Assessment) -> list[Workload]:

@@ -8,6 +8,7 @@ from assessments.models.run import (
     RunReport,
     RunSection,
     RunStatus,
+    RunWorkloadResult,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "RunReport",
     "RunSection",
     "RunStatus",
+    "RunWorkloadResult",
 ]

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date
 from typing import Any
 
+from assessments.selectors import run_results_document
 from costing.engine.cashflows import COMPONENTS
 from costing.engine.deployment_options import OPTIONS
 from portal.services.exports import neutralise_formula
@@ -322,7 +323,7 @@ def run_results_workbook(*, run) -> Iterator[bytes]:
         "run_number": run.number,
         "finished": finished,
     }
-    return results_workbook(results=run.results, meta=meta)
+    return results_workbook(results=run_results_document(run), meta=meta)
 
 
 def results_file_stem(*, run) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
 from assessments.results import RESULTS_SCHEMA_VERSION, check_section
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
+from assessments.services.run_results_store import run_section_store, run_sections_stored
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
 from portal.transient import TRANSIENT_ERRORS
@@ -69,23 +69,15 @@ def _store(run: AssessmentRun, **fields) -> None:
 
 
 def _store_section(run: AssessmentRun, name: str, section) -> None:
-    """Store one step's section on its own row (the results are assembled from the rows when
-    the run finishes), and keep it, as its JSON reads back, for the steps after it."""
+    """Store one step's section (its per-workload parts on rows of their own; the portfolio
+    parts are assembled into the run's results when it finishes), and keep it, as its JSON
+    reads back, for the steps after it."""
     section = compute.json_ready(section)
     check_section(name, section)
-    text = orjson.dumps(section, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     with transaction.atomic():
         _store(run)
-        sections = RunSection.objects.for_organization(run.organization)
-        sections.filter(run=run, name=name).delete()  # an earlier try's
-        RunSection.objects.create_in(run.organization, run=run, name=name, data=text)
+        run_section_store(run=run, name=name, section=section)
     run.results = {**(run.results or {}), name: section}
-
-
-def _stored_sections(run: AssessmentRun) -> dict:
-    """The sections a previous try of this run stored (a redelivered task resumes after them)."""
-    rows = RunSection.objects.for_organization(run.organization).filter(run=run)
-    return {name: orjson.loads(data) for name, data in rows.values_list("name", "data")}
 
 
 class ResultsFromSections(Func):
@@ -396,7 +388,7 @@ def assessment_run_execute(
         return RunStatus.FAILED
     if run is None:
         return "skipped"
-    run.results = {**(run.results or {}), **_stored_sections(run)}
+    run.results = {**(run.results or {}), **run_sections_stored(run=run)}
     timings = dict(run.timings or {})
     try:
         with compute.scenario_parsed_once():

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Subquery
 from assessments import charts
 from assessments.models import AssessmentRun, RunStatus
 from assessments.results import PlacementResults, Summary, load_section
-from assessments.selectors import assessments_for, runs_for
+from assessments.selectors import assessments_for, run_results_document, runs_for
 from assessments.web.results import gpu_demand
 from portal.selectors import workloads_for
 from portal.web.views.dashboard import DashboardView as InventoryDashboardView
@@ -98,7 +98,7 @@ def cost_outlook(organization) -> dict | None:
     )
     if run is None:
         return None
-    results = run.results or {}
+    results = run_results_document(run)
     engine = results.get("engine") or {}
     summary: Summary | None = load_section(results, "summary")
     placement: PlacementResults | None = load_section(results, "placement")

@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
-from assessments.selectors import emails_for, runs_for
+from assessments.selectors import emails_for, run_results_document, runs_for
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
 from assessments.web.forms import RunEmailForm
@@ -86,7 +86,9 @@ class RunDetailView(OrgScopedView, RunEmailMixin, DetailView):
         )
         if run.status == RunStatus.SUCCEEDED and run.results:
             context["report"] = run_page_context(
-                results=run.results, snapshot=run.snapshot or {}, meta=report_meta(run)
+                results=run_results_document(run),
+                snapshot=run.snapshot or {},
+                meta=report_meta(run),
             )
         context.update(self.email_context(run))
         return context
