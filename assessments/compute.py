@@ -74,6 +74,48 @@ def monte_carlo_section(snapshot: dict) -> dict | None:
     return result.as_dict()
 
 
+def engine_chunk(snapshot: dict, start: int, stop: int) -> dict:
+    """Workloads ``start`` to ``stop`` of the engine section, with the sources they cite."""
+    from costing.engine.chunks import engine_workloads
+
+    return engine_workloads(scenario_of(snapshot), start, stop)
+
+
+def engine_portfolio_part(snapshot: dict) -> dict:
+    """The engine section without its workloads (a split run's task computes it)."""
+    from costing.engine.chunks import engine_portfolio
+
+    return engine_portfolio(scenario_of(snapshot))
+
+
+def engine_section_merged(snapshot: dict, portfolio: dict, chunks: list[dict]) -> dict:
+    """The engine section of a split run: exactly ``engine_section``'s."""
+    from costing.engine.chunks import engine_merged
+
+    return engine_merged(scenario_of(snapshot), portfolio, chunks)
+
+
+def monte_carlo_chunk(snapshot: dict, start: int, stop: int) -> dict:
+    """Samples ``start`` to ``stop`` of the Monte Carlo: each option's total and NPV."""
+    from costing.engine.chunks import monte_carlo_samples
+
+    settings = snapshot["assessment"]
+    samples = int(settings.get("monte_carlo_samples") or 0)
+    return monte_carlo_samples(scenario_of(snapshot), samples, settings["random_seed"], start, stop)
+
+
+def monte_carlo_section_merged(snapshot: dict, chunks: list[dict]) -> dict | None:
+    """The Monte Carlo section of a split run: exactly ``monte_carlo_section``'s."""
+    from costing.engine.chunks import monte_carlo_merged
+
+    settings = snapshot["assessment"]
+    samples = int(settings.get("monte_carlo_samples") or 0)
+    if samples <= 0 or not chunks:
+        return None
+    scenario = scenario_of(snapshot)
+    return monte_carlo_merged(scenario, samples, settings["random_seed"], chunks).as_dict()
+
+
 def tornado_section(snapshot: dict) -> dict | None:
     result = tornado(scenario_of(snapshot))
     return None if result is None else result.as_dict()

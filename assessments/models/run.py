@@ -145,6 +145,36 @@ class RunWorkloadResult(TenantModel):
         return f"{self.section} of {self.workload_id} in {self.run}"
 
 
+class RunChunk(TenantModel):
+    """One chunk of a split step of a large run (a slice of its workloads or of its Monte Carlo
+    samples), computed by whichever worker claims it first and merged by the run's own task.
+
+    The claim is a row update, so two workers never compute the same chunk at once; a claim
+    whose worker stopped answering (``claimed_at`` older than SOVRA_RUN_STALE_SECONDS) may be
+    taken over.
+    """
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="chunks")
+    step = models.CharField(max_length=30)
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField(help_text="First workload or sample of the chunk.")
+    stop = models.PositiveIntegerField(help_text="One past its last.")
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    # The chunk's part of the step, as JSON text, until the run's task merges it.
+    data = models.TextField(blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step", "index"], name="run_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} chunk {self.index} of {self.run}"
+
+
 class RunReport(TenantModel):
     """A run's PDF, kept in the database: served only through authenticated, scoped views."""
 

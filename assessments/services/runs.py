@@ -26,10 +26,11 @@ from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from assessments import compute
-from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
+from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
 from assessments.results import RESULTS_SCHEMA_VERSION, check_section
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
+from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
 from assessments.services.run_results_store import run_section_store, run_sections_stored
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
@@ -179,6 +180,28 @@ def _has(name: str) -> Callable[[AssessmentRun], bool]:
     return lambda run: name in (run.results or {})
 
 
+def _engine(run: AssessmentRun) -> dict:
+    """The engine section; a large run's workloads in chunks, by several workers at once."""
+    if not run_is_split(run.snapshot):
+        return compute.engine_section(run.snapshot)
+    chunks = chunks_dispatch(run=run, step="engine")
+    portfolio = compute.engine_portfolio_part(run.snapshot)  # while the workers cost workloads
+    parts = chunks_collect(run=run, step="engine", chunks=chunks, heartbeat=lambda: _store(run))
+    return compute.engine_section_merged(run.snapshot, portfolio, parts)
+
+
+def _monte_carlo(run: AssessmentRun) -> dict | None:
+    """The Monte Carlo section; a large run's samples in chunks, by several workers at once."""
+    samples = int(run.snapshot["assessment"].get("monte_carlo_samples") or 0)
+    if samples <= 0 or not run_is_split(run.snapshot):
+        return compute.monte_carlo_section(run.snapshot)
+    chunks = chunks_dispatch(run=run, step="monte_carlo")
+    parts = chunks_collect(
+        run=run, step="monte_carlo", chunks=chunks, heartbeat=lambda: _store(run)
+    )
+    return compute.monte_carlo_section_merged(run.snapshot, parts)
+
+
 def _placement(run: AssessmentRun):
     from assessments.placement_step import placement_section
 
@@ -215,6 +238,7 @@ def report_meta(run: AssessmentRun) -> dict:
         # Where a long report's reader finds the detail it leaves out.
         "run_url": run_url(run),
         "results_url": run_url(run, "api:run-results"),
+        "xlsx_url": run_url(run, "api:run-xlsx"),
         "run_number": run.number,
         "assessment": run.assessment.name,
         "created": run.created_at.isoformat(),
@@ -230,14 +254,14 @@ STEPS = (
         "Sizing and costing every option",
         35,
         _has("engine"),
-        _section("engine", lambda run: compute.engine_section(run.snapshot)),
+        _section("engine", lambda run: _engine(run)),
     ),
     Step(
         "monte_carlo",
         "Monte Carlo over the uncertain inputs",
         60,
         _has("monte_carlo"),
-        _section("monte_carlo", lambda run: compute.monte_carlo_section(run.snapshot)),
+        _section("monte_carlo", lambda run: _monte_carlo(run)),
     ),
     Step(
         "sensitivity",
@@ -471,6 +495,7 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> str:
         if not updated:
             return status
         RunSection.objects.for_organization(run.organization).filter(run=run).delete()
+        RunChunk.objects.for_organization(run.organization).filter(run=run).delete()
         recipients = list(run.assessment.recipients or [])
         if status == RunStatus.SUCCEEDED and recipients:
             from assessments.services.emails import report_email_queue

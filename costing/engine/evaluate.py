@@ -305,10 +305,15 @@ def evaluate(
     *,
     per_workload: bool = True,
     portfolio: bool = True,
+    workloads_range: tuple[int, int] | None = None,
 ) -> ScenarioResult:
     """Cash flows of every option for the portfolio (unless ``portfolio`` is False) and (unless
     ``per_workload`` is False, as a Monte Carlo wants) for every workload, one row per sample
-    of the drivers; with workloads, the price of sovereignty at the likely drivers."""
+    of the drivers; with workloads, the price of sovereignty at the likely drivers.
+
+    ``workloads_range`` (start, stop): the workloads' results of that slice only, each exactly
+    as the whole portfolio's evaluation gives it (the shared fleets are sized on every workload
+    still), so a large portfolio's workloads can be costed in chunks by several processes."""
     at_likely = drivers is None
     drivers = drivers or Drivers.likely(scenario.uncertainty)
     plans = make_plans(scenario, drivers)
@@ -319,7 +324,8 @@ def evaluate(
         # Fallbacks are chosen in the likely case, whatever the drivers being evaluated.
         fallbacks_to = likely_fallbacks(scenario, (plans, fleets) if at_likely else None)
     context = (fleets, fleet_errors, drivers, share)
-    workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
+    chosen = plans if workloads_range is None else plans[slice(*workloads_range)]
+    workloads = [_workload_result(scenario, plan, *context) for plan in chosen if per_workload]
     options = scenario.options if portfolio else ()
     # A workload no option can take (every one refused or unpriced) would make every total
     # unavailable: the totals cover the others and name it.
@@ -349,7 +355,7 @@ def evaluate(
         left_out=left_out,
         sovereignty_price=(
             price_of_sovereignty(scenario, _likely_npvs(workloads), drivers)
-            if per_workload and portfolio and drivers.samples == 1
+            if per_workload and portfolio and drivers.samples == 1 and workloads_range is None
             else None
         ),
     )
