@@ -107,6 +107,13 @@ def run_results_document(run: AssessmentRun) -> dict:
     return orjson.loads(run_results_json(run=run)[0])
 
 
+def run_results_compared(run: AssessmentRun) -> dict:
+    """What a comparison reads of a run: its stored document, which has the summary; a run that
+    failed before its summary, with its workloads (their recommendations stand in for it)."""
+    results = run.results or {}
+    return results if results.get("summary") else run_results_document(run)
+
+
 def assessment_workloads(*, assessment: Assessment) -> list[Workload]:
     """The workloads an assessment covers: chosen ones and tagged ones; neither given, all."""
     scoped = Workload.objects.for_organization(assessment.organization).select_related("model")

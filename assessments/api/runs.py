@@ -30,7 +30,7 @@ from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.results import RunResults
-from assessments.selectors import emails_for, run_results_json, runs_for
+from assessments.selectors import emails_for, run_results_compared, run_results_json, runs_for
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import not_succeeded_message
 from portal.api.errors import Conflict
@@ -419,7 +419,10 @@ class RunCompareView(OrgScopedAPIView):
             {
                 "old": _run_ref(old),
                 "new": _run_ref(new),
-                **runs_compare((old.snapshot, old.results), (new.snapshot, new.results)),
+                **runs_compare(
+                    (old.snapshot, run_results_compared(old)),
+                    (new.snapshot, run_results_compared(new)),
+                ),
             }
         )
 

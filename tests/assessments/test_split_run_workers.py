@@ -16,6 +16,7 @@ from tests.assessments.live import wait, worker_process
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 CHUNK_DONE = re.compile(r"assessment_run_chunk_task\[[^\]]+\] succeeded in [\d.]+s: 'computed'")
+RUN_DONE = re.compile(r"assessment_run_execute_task\[[^\]]+\] succeeded in [\d.]+s: 'succeeded'")
 
 
 def test_a_split_run_is_computed_by_two_workers_and_finishes_once(demo, queue, inbox, tmp_path):
@@ -54,7 +55,7 @@ def test_a_split_run_is_computed_by_two_workers_and_finishes_once(demo, queue, i
         time.sleep(1)  # no second e-mail follows
         assert len(handler.messages) == 1
     logs = {name: (tmp_path / name / "worker.log").read_text() for name in ("a", "b")}
-    coordinator = next(n for n, log in logs.items() if "assessment_run_execute_task" in log)
+    (coordinator,) = [n for n, log in logs.items() if RUN_DONE.search(log)]
     other = "b" if coordinator == "a" else "a"
     # The worker that did not run the run's task computed chunks of it meanwhile.
     assert CHUNK_DONE.search(logs[other]), logs[other][-3000:]
