@@ -41,11 +41,12 @@ _parsed: list | None = None
 
 
 @contextmanager
-def scenario_parsed_once():
+def scenario_parsed_once(kept: list | None = None):
     """Within the block, ``scenario_of`` parses a snapshot once and answers again with the same
-    Scenario while asked for the same (never changed) snapshot; nothing is kept after it."""
+    Scenario while asked for the same (never changed) snapshot; nothing is kept after it, but in
+    ``kept`` (a list the caller keeps: [snapshot, scenario] once parsed)."""
     global _parsed
-    _parsed = []
+    _parsed = [] if kept is None else kept
     try:
         yield
     finally:

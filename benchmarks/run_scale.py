@@ -77,6 +77,8 @@ def _inventory(size: int):
 
 def _one(size: int) -> dict:
     """Run one assessment of ``size`` workloads (0: the demo as it is) and measure it."""
+    # In one process a split gains nothing: the run computed whole, as before the split existed.
+    os.environ.setdefault("SOVRA_RUN_CHUNK_WORKLOADS", "0")
     organization, assessment = _inventory(size)
     from assessments.models import AssessmentRun
     from assessments.services.runs import assessment_run_execute

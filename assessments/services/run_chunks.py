@@ -147,10 +147,21 @@ def assessment_run_chunk_compute(
     claimant = task_id or f"chunk-{uuid.uuid4().hex[:12]}"
     if not _claim(chunk, claimant):
         return "skipped"
-    run = AssessmentRun.objects.for_organization(organization).only("snapshot").get(pk=run_id)
-    with compute.scenario_parsed_once():
-        _compute(chunk, run.snapshot, claimant)
+    global _kept
+    # A worker takes many chunks of one run: it reads and parses the run's inputs once.
+    if _kept[0] != run_id or not _kept[1]:
+        runs = AssessmentRun.objects.for_organization(organization)
+        _kept = (run_id, [])
+        snapshot = runs.only("snapshot").get(pk=run_id).snapshot
+    else:
+        snapshot = _kept[1][0]
+    with compute.scenario_parsed_once(_kept[1]):
+        _compute(chunk, snapshot, claimant)
     return "computed"
+
+
+# The run whose chunks this process computed last: its snapshot and parsed scenario.
+_kept: tuple[int | None, list] = (None, [])
 
 
 CHUNK_PARTS: dict[str, Callable[[dict, int, int], dict]] = {
