@@ -76,24 +76,22 @@ def monte_carlo_section(snapshot: dict) -> dict | None:
 
 
 def engine_chunk(snapshot: dict, start: int, stop: int) -> dict:
-    """Workloads ``start`` to ``stop`` of the engine section, with the sources they cite."""
+    """Workloads ``start`` to ``stop`` of the engine section, with the sources they cite, each
+    checked against its model here (in the worker that computed it)."""
+    from assessments.results import EngineWorkload, typed
     from costing.engine.chunks import engine_workloads
 
-    return engine_workloads(scenario_of(snapshot), start, stop)
+    part = json_ready(engine_workloads(scenario_of(snapshot), start, stop))
+    for workload in part["workloads"]:
+        typed(EngineWorkload, workload)
+    return part
 
 
-def engine_portfolio_part(snapshot: dict) -> dict:
-    """The engine section without its workloads (a split run's task computes it)."""
-    from costing.engine.chunks import engine_portfolio
-
-    return engine_portfolio(scenario_of(snapshot))
-
-
-def engine_section_merged(snapshot: dict, portfolio: dict, chunks: list[dict]) -> dict:
+def engine_section_merged(snapshot: dict, chunks: list[dict]) -> dict:
     """The engine section of a split run: exactly ``engine_section``'s."""
     from costing.engine.chunks import engine_merged
 
-    return engine_merged(scenario_of(snapshot), portfolio, chunks)
+    return engine_merged(scenario_of(snapshot), chunks)
 
 
 def monte_carlo_chunk(snapshot: dict, start: int, stop: int) -> dict:

@@ -69,12 +69,19 @@ def _store(run: AssessmentRun, **fields) -> None:
         setattr(run, name, value)
 
 
-def _store_section(run: AssessmentRun, name: str, section) -> None:
+def _store_section(run: AssessmentRun, name: str, section, workloads_ready: bool = False) -> None:
     """Store one step's section (its per-workload parts on rows of their own; the portfolio
     parts are assembled into the run's results when it finishes), and keep it, as its JSON
-    reads back, for the steps after it."""
-    section = compute.json_ready(section)
-    check_section(name, section)
+    reads back, for the steps after it. ``workloads_ready``: its workloads came as JSON from
+    chunks that checked them (the rest of it is made ready and checked here)."""
+    if workloads_ready:
+        workloads, section["workloads"] = section["workloads"], []
+        section = compute.json_ready(section)
+        check_section(name, section)
+        section["workloads"] = workloads
+    else:
+        section = compute.json_ready(section)
+        check_section(name, section)
     with transaction.atomic():
         _store(run)
         run_section_store(run=run, name=name, section=section)
@@ -168,10 +175,11 @@ def _collector_paused():
             gc.enable()
 
 
-def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
+def _section(name: str, make: Callable[[AssessmentRun], object], split: bool = False) -> Callable:
     def do(run: AssessmentRun) -> None:
         with _collector_paused():
-            _store_section(run, name, make(run))
+            ready = split and run_is_split(run.snapshot)
+            _store_section(run, name, make(run), workloads_ready=ready)
 
     return do
 
@@ -185,9 +193,8 @@ def _engine(run: AssessmentRun) -> dict:
     if not run_is_split(run.snapshot):
         return compute.engine_section(run.snapshot)
     chunks = chunks_dispatch(run=run, step="engine")
-    portfolio = compute.engine_portfolio_part(run.snapshot)  # while the workers cost workloads
     parts = chunks_collect(run=run, step="engine", chunks=chunks, heartbeat=lambda: _store(run))
-    return compute.engine_section_merged(run.snapshot, portfolio, parts)
+    return compute.engine_section_merged(run.snapshot, parts)
 
 
 def _monte_carlo(run: AssessmentRun) -> dict | None:
@@ -254,7 +261,7 @@ STEPS = (
         "Sizing and costing every option",
         35,
         _has("engine"),
-        _section("engine", lambda run: _engine(run)),
+        _section("engine", lambda run: _engine(run), split=True),
     ),
     Step(
         "monte_carlo",

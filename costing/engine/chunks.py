@@ -12,14 +12,15 @@ evaluates its rows of them: the merged arrays are the one evaluation's, sample f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import fields, replace
 
 import numpy as np
 import orjson
 
 from costing.engine.cashflows import Drivers
-from costing.engine.evaluate import evaluate
+from costing.engine.evaluate import evaluate, workloads_part
+from costing.engine.fallbacks import fallbacks_known
+from costing.engine.figure_json import FigureWriter
 from costing.engine.results import OptionResult
 from costing.engine.scenario import Scenario
 from costing.engine.sovereignty_price import price_of_sovereignty
@@ -43,21 +44,28 @@ def ranges(total: int, size: int) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- the engine
 
 
-def engine_portfolio(scenario: Scenario) -> dict:
-    """The engine's result without its workloads: totals, fleets and breakevens of the
-    portfolio, with the sources they cite."""
-    return evaluate(scenario, per_workload=False).as_dict()
-
-
 def engine_workloads(scenario: Scenario, start: int, stop: int) -> dict:
-    """The results of workloads ``start`` to ``stop`` (the engine's order), and the sources
-    their figures cite by index."""
-    written = evaluate(scenario, portfolio=False, workloads_range=(start, stop)).as_dict()
-    return {"workloads": written["workloads"], "sources": written["sources"]}
+    """The results of workloads ``start`` to ``stop`` (the engine's order), the sources their
+    figures cite by index, and where each falls back in the portfolio totals of the options it
+    cannot use (chosen at the likely drivers, workload by workload)."""
+    workloads, fallbacks = workloads_part(scenario, start, stop)
+    writer = FigureWriter()
+    rows = [workload.as_dict(writer) for workload in workloads]
+    return {
+        "workloads": rows,
+        "sources": writer.sources(),
+        "fallbacks": [[option, workload, other] for (option, workload), other in fallbacks.items()],
+    }
 
 
-def engine_merged(scenario: Scenario, portfolio: dict, chunks: Iterable[dict]) -> dict:
-    """The whole engine result from its portfolio part and its workload chunks, in order."""
+def engine_merged(scenario: Scenario, chunks: list[dict]) -> dict:
+    """The whole engine result from its workload chunks, in order: the portfolio's totals are
+    computed here, with the fallbacks the chunks chose."""
+    fallbacks_known(
+        scenario,
+        {(option, workload): other for c in chunks for option, workload, other in c["fallbacks"]},
+    )
+    portfolio = evaluate(scenario, per_workload=False).as_dict()
     sources = list(portfolio["sources"])
     found = {_key(source): i for i, source in enumerate(sources)}
     workloads: list[dict] = []

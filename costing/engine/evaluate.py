@@ -10,7 +10,7 @@ import numpy as np
 from costing.engine import budget, finance
 from costing.engine.cashflows import COMPONENTS, Array, Drivers, add_into
 from costing.engine.choices import OWNED
-from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
+from costing.engine.fallbacks import add_fallback_flows, fallback_choices, likely_fallbacks
 from costing.engine.figures import Figure, given
 from costing.engine.finance import HOURS_PER_MONTH as HOURS
 from costing.engine.offers import Unavailable
@@ -299,6 +299,39 @@ def _likely_npvs(workloads: list[WorkloadResult]) -> dict[str, dict[str, float]]
     }
 
 
+# The last scenarios' plans and fleets at the likely drivers, by object: a run in chunks sizes
+# its whole portfolio once per process, not once per chunk. The scenario is kept with them so
+# that its id cannot be reused while the entry lives.
+_LIKELY_PLANS: dict[int, tuple[Scenario, list[Plan], tuple]] = {}
+
+
+def likely_plans(scenario: Scenario, drivers: Drivers) -> tuple[list[Plan], tuple]:
+    """Every workload's plan and the shared fleets, at the likely drivers (``drivers``)."""
+    found = _LIKELY_PLANS.get(id(scenario))
+    if found is not None and found[0] is scenario:
+        return found[1], found[2]
+    plans = make_plans(scenario, drivers)
+    fleets = fleets_for(scenario, plans, drivers)
+    if len(_LIKELY_PLANS) >= 2:
+        _LIKELY_PLANS.pop(next(iter(_LIKELY_PLANS)))
+    _LIKELY_PLANS[id(scenario)] = (scenario, plans, fleets)
+    return plans, fleets
+
+
+def workloads_part(scenario: Scenario, start: int, stop: int) -> tuple[list[WorkloadResult], dict]:
+    """The results of workloads ``start`` to ``stop`` at the likely drivers, as ``evaluate``
+    gives them, and where each falls back in an option's portfolio total it cannot use (see
+    ``likely_fallbacks``)."""
+    drivers = Drivers.likely(scenario.uncertainty)
+    plans, (fleets, fleet_errors) = likely_plans(scenario, drivers)
+    share = 1 / len(plans)
+    chosen = plans[start:stop]
+    workloads = [
+        _workload_result(scenario, plan, fleets, fleet_errors, drivers, share) for plan in chosen
+    ]
+    return workloads, fallback_choices(scenario, chosen, fleets, share, drivers)
+
+
 def evaluate(
     scenario: Scenario,
     drivers: Drivers | None = None,
@@ -316,8 +349,11 @@ def evaluate(
     still), so a large portfolio's workloads can be costed in chunks by several processes."""
     at_likely = drivers is None
     drivers = drivers or Drivers.likely(scenario.uncertainty)
-    plans = make_plans(scenario, drivers)
-    fleets, fleet_errors = fleets_for(scenario, plans, drivers)
+    if at_likely:
+        plans, (fleets, fleet_errors) = likely_plans(scenario, drivers)
+    else:
+        plans = make_plans(scenario, drivers)
+        fleets, fleet_errors = fleets_for(scenario, plans, drivers)
     share = 1 / len(plans)  # network and storage are split evenly between workloads
     fallbacks_to = {}
     if portfolio:
