@@ -46,11 +46,11 @@ def scenario_parsed_once(kept: list | None = None):
     Scenario while asked for the same (never changed) snapshot; nothing is kept after it, but in
     ``kept`` (a list the caller keeps: [snapshot, scenario] once parsed)."""
     global _parsed
-    _parsed = [] if kept is None else kept
+    outer, _parsed = _parsed, [] if kept is None else kept
     try:
         yield
     finally:
-        _parsed = None
+        _parsed = outer  # a block within another (a chunk computed in-process) restores it
 
 
 def scenario_of(snapshot: dict) -> Scenario:

@@ -164,7 +164,11 @@ def _on_workers(size: int, workers: int) -> dict:
         for log in logs
     ]
     try:
-        time.sleep(3)  # the workers' imports, before the clock starts
+        # The clock starts once every worker answers (their imports are not the run's time).
+        deadline = time.monotonic() + 300
+        while len(current_app.control.ping(timeout=1.0)) < workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the workers did not answer: see {log_dir}")
         started = time.perf_counter()
         run = assessment_run_start(assessment=assessment, requested_by=None)
         runs = AssessmentRun.objects.for_organization(organization)
