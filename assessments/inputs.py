@@ -102,4 +102,12 @@ class RunSnapshot(Typed, kw_only=True):
     @classmethod
     def load(cls, stored: dict) -> RunSnapshot:
         """A stored snapshot of any version, typed (version 1: before versioning)."""
-        return typed(cls, current_version(stored, SNAPSHOT_SCHEMA_VERSION, "a snapshot"))
+        document = current_version(stored, SNAPSHOT_SCHEMA_VERSION, "a snapshot")
+        versions = document.get("versions")
+        if isinstance(versions, dict) and isinstance(versions.get("library"), str):
+            # The first snapshots named the criteria library by its URN alone.
+            document = {
+                **document,
+                "versions": {**versions, "library": {"urn": versions["library"]}},
+            }
+        return typed(cls, document)

@@ -105,7 +105,17 @@ class OptionOutcome(Typed, kw_only=True):
 
     @property
     def priced(self) -> bool:
-        return self.npv is not None
+        """Whether the engine priced it (a row without a price says what it misses)."""
+        return self.npv is not None and self.missing is None
+
+    def unit_cost(self, key: str) -> float | None:
+        """A unit cost by its key (``per_million_tokens``, ``per_gpu_hour``, ``utilisation``);
+        in results stored before the keys, by the figure's name."""
+        if self.unit_costs is not None:
+            return self.unit_costs.get(key)
+        name = LEGACY_UNIT_COST_NAMES[key]
+        found = next((f for f in self.figures or () if f.name == name), None)
+        return None if found is None else found.value
 
 
 # Results stored before unit costs had keys named them among the figures only.
@@ -114,17 +124,6 @@ LEGACY_UNIT_COST_NAMES = {
     "per_gpu_hour": "cost per GPU-hour",
     "utilisation": "fleet utilisation",
 }
-
-
-def unit_cost(row: dict, key: str) -> float | None:
-    """An option's unit cost by its key (``per_million_tokens``, ``per_gpu_hour``,
-    ``utilisation``); in results stored before the keys, by the figure's name."""
-    costs = row.get("unit_costs")
-    if costs is not None:
-        return costs.get(key)
-    name = LEGACY_UNIT_COST_NAMES[key]
-    found = next((f for f in row.get("figures") or [] if f.get("name") == name), None)
-    return None if found is None else found.get("value")
 
 
 class Sizing(Typed, kw_only=True):

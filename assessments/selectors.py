@@ -49,6 +49,11 @@ def runs_for(*, organization: Organization) -> QuerySet[AssessmentRun]:
     )
 
 
+def run_inputs(run: AssessmentRun) -> RunSnapshot | None:
+    """A run's frozen inputs, typed (None before the run took them)."""
+    return RunSnapshot.load(run.snapshot) if run.snapshot else None
+
+
 def emails_for(*, organization: Organization) -> QuerySet[ReportEmail]:
     return ReportEmail.objects.for_organization(organization)
 
@@ -91,10 +96,13 @@ def run_results_json(
     return orjson.dumps(document), total
 
 
-def run_results(run: AssessmentRun) -> RunResults:
-    """A run's whole results, typed: what every reader (pages, report, workbook, e-mail, API)
-    reads, whether the run stored its workloads on rows or inline (older runs)."""
-    current_version(run.results or {}, RESULTS_SCHEMA_VERSION, "results")
+def run_results(run: AssessmentRun) -> RunResults | None:
+    """A run's results, typed: what every page, report, e-mail and export of it reads (None
+    until a run has stored them), whether it stored its workloads on rows or inline (older
+    runs)."""
+    if not run.results:
+        return None
+    current_version(run.results, RESULTS_SCHEMA_VERSION, "results")
     data, _ = run_results_json(run=run)
     try:
         return msgspec.json.decode(data, type=RunResults)

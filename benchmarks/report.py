@@ -21,6 +21,8 @@ from dataclasses import replace
 
 import django
 
+from assessments.inputs import RunSnapshot
+from assessments.results import RunResults
 from benchmarks.engine import portfolio_document
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import load_scenario
@@ -59,13 +61,18 @@ def _sovereignty(engine: dict) -> dict:
                 "requirements": [],
             }  # fmt: skip
         permitted = [k for k in priced if not options[k]["blocked"]]
+        recommended = min(permitted, key=priced.get, default=None)
         workloads.append({
             "id": w["id"], "name": w["name"], "classification": classification, "ranking": [],
-            "recommended": min(permitted, key=priced.get, default=None), "options": options,
+            "sector": "media", "residency_requirement": "none", "personal_data": False,
+            "recommended": recommended, "recommended_cost": priced.get(recommended),
+            "options": options,
         })  # fmt: skip
     return {"library": {"urn": "urn:sovra:risk:library:ai-placement-sovereignty",
                         "ref_id": "SOVRA-AIPS", "name": "sovereignty criteria", "version": 1},
-            "criteria": [], "workloads": workloads}  # fmt: skip
+            "criteria": [], "weights": {"cost": 0.5, "sovereignty": 0.5},
+            "min_seal_by_classification": {}, "sovereign_min_seal": 3,
+            "workloads": workloads}  # fmt: skip
 
 
 def _placement(engine: dict, sovereignty: dict) -> dict:
@@ -85,8 +92,10 @@ def _placement(engine: dict, sovereignty: dict) -> dict:
             "method": "mixed-integer program (HiGHS)"}  # fmt: skip
 
 
-def build_results(workloads: int, samples: int) -> tuple[dict, dict]:
+def build_results(workloads: int, samples: int) -> tuple[RunResults, RunSnapshot]:
     """The run's results and snapshot for a portfolio of ``workloads``."""
+    from assessments.compute import json_ready  # after django.setup()
+
     document = portfolio_document(workloads)
     scenario = load_scenario(document)
     scenario = replace(scenario, uncertainty=replace(scenario.uncertainty, samples=samples))
@@ -99,18 +108,40 @@ def build_results(workloads: int, samples: int) -> tuple[dict, dict]:
     }
     results["sovereignty"] = _sovereignty(engine)
     results["placement"] = _placement(engine, results["sovereignty"])
+    cheapest = engine["cheapest_by_npv"]
     results["summary"] = {
-        "recommended_option": engine["cheapest_by_npv"], "cheapest_option": engine["cheapest_by_npv"],
+        "recommended_option": cheapest, "cheapest_option": cheapest,
+        "cheapest_npv": engine["portfolio"][cheapest]["npv"] if cheapest else None,
+        "npv_by_option": {k: v.get("npv") for k, v in engine["portfolio"].items()},
+        "price_of_sovereignty": None, "currency": engine["currency"], "headline": [],
         "probability_cheapest": None, "breakeven": None, "risks": ["synthetic benchmark run"],
         "recommendations": {w["id"]: w["recommended"] for w in results["sovereignty"]["workloads"]},
     }  # fmt: skip
-    snapshot = {
-        "scenario": document,
-        "assessment": {"name": "benchmark", "horizon_years": 5},
-        "versions": {"engine": "1", "library": "urn:sovra:risk:library:ai-placement-sovereignty v1",
-                     "catalogs": [{"name": "Sovra public prices", "version": "2026-05-18"}]},
-    }  # fmt: skip
-    return results, snapshot
+    return RunResults.load(json_ready(results)), _snapshot(document)
+
+
+def _snapshot(document: dict) -> RunSnapshot:
+    """The frozen inputs of the benchmark's run: its scenario, and settings a run records."""
+    return RunSnapshot.load({
+        "taken_at": "2026-11-25T09:00:00+00:00", "prices_as_of": document["start_date"],
+        "assessment": {"id": 0, "name": "benchmark", "options": document["options"],
+                       "horizon_years": 5, "offer_locations": "any", "assumption_overrides": {},
+                       "monte_carlo_samples": 0, "random_seed": 1,
+                       "sovereignty_weight_pct": None, "sovereign_min_seal": 3,
+                       "constraints": {"budget_cap": None, "power_limit_kw": None,
+                                       "rack_units_limit": None, "min_sovereign_share_pct": None},
+                       "recipients": [], "workload_tags": []},
+        "organization": {"name": "Benchmark Media", "slug": "bench", "country": "DE",
+                         "currency": document["reporting_currency"], "discount_rate_pct": 7.0,
+                         "sovereignty_weight_pct": 50, "min_seal_by_classification": {}},
+        "workloads": [], "excluded": [], "offers_left_out": [], "scenario": document,
+        "providers": {}, "models": {},
+        "catalogs": [{"id": 1, "name": "Sovra public prices", "version": "2026-05-18",
+                      "effective_date": "2026-05-18", "public": True}],
+        "versions": {"sovra": "bench", "engine": "1",
+                     "library": {"urn": "urn:sovra:risk:library:ai-placement-sovereignty",
+                                 "version": 1}},
+    })  # fmt: skip
 
 
 def _pages(pdf: bytes) -> int | str:
@@ -154,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     base_seconds, base_pdf = _time(render_report_pdf, *small, meta, RUNS)
     seconds, pdf = _time(render_report_pdf, *large, meta, RUNS)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print(f"PDF report: {WORKLOADS} workloads x {len(large[0]['engine']['portfolio'])} options, "
+    print(f"PDF report: {WORKLOADS} workloads x {len(large[0].engine.portfolio)} options, "
           f"{samples:,} Monte Carlo samples")  # fmt: skip
     print(f"  pages: {_pages(pdf)} ({len(pdf) / 1024:,.0f} KiB)")
     print(f"  wall seconds (median of {RUNS}): {seconds:.2f} (target < {TARGET_SECONDS:g})")

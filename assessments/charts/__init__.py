@@ -1,6 +1,7 @@
 """Charts of assessment results as inline SVG strings, shared by the web pages and the PDF.
 
-Pure functions from the run's result dicts; no Django. An option has one colour everywhere.
+Pure functions from the run's typed results (``assessments.results``); no Django. An option
+has one colour everywhere.
 """
 
 from .cost import components_svg, cumulative_cost_svg

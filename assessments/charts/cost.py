@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from assessments.reports.formatting import money, option_label
+from assessments.results import EngineResults, OptionOutcome
 
 from .svg import (
     INK,
@@ -27,28 +28,25 @@ LEFT, RIGHT, TOP, BOTTOM = 104, 240, 40, 48  # margins around the plot
 MONTHS_PER_TICK = 12
 
 
-def available_options(engine: dict | None) -> dict[str, dict]:
+def available_options(engine: EngineResults | None) -> dict[str, OptionOutcome]:
     """The portfolio's priced options (unavailable ones carry ``missing`` and no flows)."""
-    portfolio = (engine or {}).get("portfolio") or {}
-    return {
-        name: row
-        for name, row in portfolio.items()
-        if isinstance(row, dict) and row.get("monthly_total") and "missing" not in row
-    }
+    if engine is None:
+        return {}
+    return {name: row for name, row in engine.portfolio.items() if row.priced and row.monthly_total}
 
 
-def _cumulative(option: dict) -> np.ndarray:
+def _cumulative(option: OptionOutcome) -> np.ndarray:
     # Index 0 is time 0 (the upfront purchase), index m the end of month m.
-    return np.cumsum(np.asarray(option["monthly_total"], dtype=float))
+    return np.cumsum(np.asarray(option.monthly_total, dtype=float))
 
 
-def cumulative_cost_svg(engine: dict | None) -> str:
+def cumulative_cost_svg(engine: EngineResults | None) -> str:
     """Cumulative cost per option over the horizon, with the breakeven months marked."""
     title = "Cumulative cost per option"
     options = available_options(engine)
     if not options:
         return no_data(title, "No option could be costed for this run.")
-    currency = engine.get("currency", "")
+    currency = engine.currency
     curves = {name: _cumulative(row) for name, row in options.items()}
     horizon = max(len(c) for c in curves.values()) - 1
     low = min(0.0, min(float(c.min()) for c in curves.values()))
@@ -78,14 +76,13 @@ def cumulative_cost_svg(engine: dict | None) -> str:
 def _breakeven_markers(engine, curves, x, y) -> list[str]:
     """A dot where the option cheaper at the horizon becomes and stays cheaper."""
     parts = []
-    for row in engine.get("breakevens") or []:
-        month = row.get("breakeven_month")
-        cheaper = row.get("cheaper_at_horizon")
-        if not month or cheaper not in curves or any(o not in curves for o in row["options"]):
+    for row in engine.breakevens:
+        month, cheaper = row.breakeven_month, row.cheaper_at_horizon
+        if not month or cheaper not in curves or any(o not in curves for o in row.options):
             continue  # none, or cheaper from the start: nothing crosses
         curve = curves[cheaper]
         value = float(np.interp(month, np.arange(len(curve)), curve))
-        dearer = next(o for o in row["options"] if o != cheaper)
+        dearer = next(o for o in row.options if o != cheaper)
         parts.append(
             element("circle", cx=x(month), cy=y(value), r=4.5, fill="#ffffff", stroke=INK,
                     stroke_width=2, class_="breakeven", data_month=f"{month:.2f}",
@@ -96,10 +93,10 @@ def _breakeven_markers(engine, curves, x, y) -> list[str]:
     return parts
 
 
-def component_totals(option: dict) -> dict[str, float]:
+def component_totals(option: OptionOutcome) -> dict[str, float]:
     """Each component's sum over time 0 and every month (zero components left out)."""
     found = {}
-    for name, flows in (option.get("monthly_by_component") or {}).items():
+    for name, flows in (option.monthly_by_component or {}).items():
         value = float(np.sum(np.asarray(flows, dtype=float)))
         if abs(value) >= 0.5:
             found[name] = value
@@ -114,13 +111,13 @@ def _two_lines(label: str) -> list[str]:
     return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
-def components_svg(engine: dict | None) -> str:
+def components_svg(engine: EngineResults | None) -> str:
     """Stacked bars of each option's cost by component; credits (residual value) stack below 0."""
     title = "Cost by component per option"
     options = available_options(engine)
     if not options:
         return no_data(title, "No option could be costed for this run.")
-    currency = engine.get("currency", "")
+    currency = engine.currency
     parts = {name: component_totals(row) for name, row in options.items()}
     high = max(sum(v for v in p.values() if v > 0) for p in parts.values())
     low = min(0.0, min(sum(v for v in p.values() if v < 0) for p in parts.values()))
@@ -148,7 +145,7 @@ def components_svg(engine: dict | None) -> str:
                         data_component=component, data_value=f"{value:.2f}")
             )  # fmt: skip
         centre = left + bar_width / 2
-        body.append(text(centre, y(above) - 5, money(options[name].get("total"), currency),
+        body.append(text(centre, y(above) - 5, money(options[name].total, currency),
                          text_anchor="middle", font_size=11, class_="bar-total",
                          data_option=name))  # fmt: skip
         for line, words in enumerate(_two_lines(option_label(name))):
@@ -157,7 +154,7 @@ def components_svg(engine: dict | None) -> str:
     items = [(component_colour(c), c.replace("_", " ")) for c in used]
     body += legend(items, x=WIDTH - RIGHT + 12, y=TOP + 8, line_height=16)
     description = "; ".join(
-        f"{option_label(n)}: {money(options[n].get('total'), currency)} in total" for n in parts
+        f"{option_label(n)}: {money(options[n].total, currency)} in total" for n in parts
     )
     return document(width=WIDTH, height=max(HEIGHT, TOP + 16 * len(used) + 24),
                     title=title, description=description, body=body)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from assessments.reports.formatting import option_label, score
+from assessments.results import SovereigntyWorkload
 
 from .svg import INK, MUTED, document, element, no_data, text
 
@@ -33,10 +34,10 @@ def score_colour(value: float | None) -> str:
     return "#1e8449"
 
 
-def _columns(workloads: list[dict]) -> list[str]:
+def _columns(workloads: list[SovereigntyWorkload]) -> list[str]:
     seen: dict[str, None] = {}
     for workload in workloads:
-        for option in workload.get("options") or {}:
+        for option in workload.options:
             seen[option] = None
     return list(seen)
 
@@ -45,14 +46,15 @@ def _short(name: str) -> str:
     return name if len(name) <= NAME_CHARACTERS else name[: NAME_CHARACTERS - 1] + "…"
 
 
-def sovereignty_heatmap_svg(sovereignty: dict | None, *, cell_labels: bool = True) -> str:
+def sovereignty_heatmap_svg(
+    workloads: list[SovereigntyWorkload], *, cell_labels: bool = True
+) -> str:
     """One row per workload, one column per option; the recommended cell is outlined.
 
     ``cell_labels=False`` leaves the score out of each cell (colour and marks stay): text is
     what costs most to render, and a long portfolio's heatmap is read by colour anyway.
     """
     title = "Sovereignty score by workload and option"
-    workloads = [w for w in ((sovereignty or {}).get("workloads") or []) if isinstance(w, dict)]
     columns = _columns(workloads)
     if not workloads or not columns:
         return no_data(title, "No sovereignty scoring for this run.")
@@ -68,18 +70,13 @@ def sovereignty_heatmap_svg(sovereignty: dict | None, *, cell_labels: bool = Tru
                              class_="column", data_option=option))  # fmt: skip
     for i, workload in enumerate(workloads):
         top = TOP + CELL_HEIGHT * i
-        label = _short(str(workload.get("name") or workload.get("id") or ""))
+        label = _short(workload.name or workload.id)
         body.append(text(LABEL_COLUMN - 8, top + 15, label, text_anchor="end", class_="row",
-                         data_workload=workload.get("id")))  # fmt: skip
+                         data_workload=workload.id))  # fmt: skip
         for j, option in enumerate(columns):
             body += _cell(workload, option, LABEL_COLUMN + CELL_WIDTH * j, top, cell_labels)
     body += _legend(TOP + CELL_HEIGHT * len(workloads) + 20)
-    blocked = sum(
-        1
-        for w in workloads
-        for o in (w.get("options") or {}).values()
-        if isinstance(o, dict) and o.get("blocked")
-    )
+    blocked = sum(1 for w in workloads for o in w.options.values() if o.blocked)
     description = (
         f"{len(workloads)} workloads by {len(columns)} options; {blocked} blocked cells; "
         "higher scores mean more sovereignty"
@@ -87,23 +84,25 @@ def sovereignty_heatmap_svg(sovereignty: dict | None, *, cell_labels: bool = Tru
     return document(width=width, height=height, title=title, description=description, body=body)
 
 
-def _cell(workload: dict, option: str, left: float, top: float, label: bool) -> list[str]:
-    found = (workload.get("options") or {}).get(option)
+def _cell(
+    workload: SovereigntyWorkload, option: str, left: float, top: float, label: bool
+) -> list[str]:
+    found = workload.options.get(option)
     inner = {"x": left + 1, "y": top + 1, "width": CELL_WIDTH - 2, "height": CELL_HEIGHT - 2}
-    ids = {"data_workload": workload.get("id"), "data_option": option}
-    if not isinstance(found, dict):
+    ids = {"data_workload": workload.id, "data_option": option}
+    if found is None:
         parts = [element("rect", **inner, fill="#ffffff", stroke="#cfd8dc", class_="cell missing",
                          **ids)]  # fmt: skip
         if label:
             parts.append(text(left + CELL_WIDTH / 2, top + 15, "not scored", text_anchor="middle",
                               font_size=11, fill=MUTED))  # fmt: skip
         return parts
-    value = found.get("weighted_score")
-    recommended = workload.get("recommended") == option
+    value = found.weighted_score
+    recommended = workload.recommended == option
     outline = {"stroke": INK, "stroke_width": 2.5} if recommended else {}
-    kind = "cell blocked" if found.get("blocked") else "cell"
+    kind = "cell blocked" if found.blocked else "cell"
     kind += " recommended" if recommended else ""
-    if found.get("blocked"):
+    if found.blocked:
         right, bottom = left + CELL_WIDTH - 1, top + CELL_HEIGHT - 1
         parts = [
             element("rect", **inner, fill=BLOCKED_FILL, class_=kind, data_score=value, **ids,

@@ -1,12 +1,15 @@
 """The report's appendix rows: assumptions, prices with their sources, method and glossary.
 
-Plain Python over the run's results and snapshot; every row keeps where its number came from.
+Plain Python over the run's typed results and snapshot; every row keeps where its number came
+from.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+
+from assessments.results import EngineResults, Figure
 
 NOT_STATED = "not stated"
 
@@ -39,50 +42,43 @@ GLOSSARY = (
 )  # fmt: skip
 
 
-def _quantities(figure: dict) -> Iterator[dict]:
+def _quantities(figure: Figure) -> Iterator[Figure]:
     """Every sourced input under a figure (figures carry inputs, quantities a source; an input
     written in full elsewhere in the same list is a stub, ``see``, with neither)."""
     stack = [figure]
     while stack:
         item = stack.pop()
-        if not isinstance(item, dict):
-            continue
-        if "source" in item:
+        if item.source is not None:
             yield item
-        stack.extend(item.get("inputs") or ())
+        stack.extend(item.inputs or ())
 
 
-def _figure_lists(engine: dict) -> Iterator[tuple[str, list]]:
-    for option, row in (engine.get("portfolio") or {}).items():
-        yield option, row.get("figures") or []
-    for workload in engine.get("workloads") or []:
-        for option, row in (workload.get("options") or {}).items():
-            yield option, row.get("figures") or []
+def _figure_lists(engine: EngineResults) -> Iterator[tuple[str, list[Figure]]]:
+    for option, row in engine.portfolio.items():
+        yield option, row.figures or []
+    for workload in engine.workloads:
+        for option, row in workload.options.items():
+            yield option, row.figures or []
 
 
-def prices_used(engine: dict | None) -> list[dict]:
+def prices_used(engine: EngineResults) -> list[dict]:
     """Each catalog figure the costs were computed from, once, with its source and date."""
     found: dict[tuple, dict] = {}
-    # A quantity names its source by index in the results' list (runs stored before the list
-    # existed carry the source itself).
-    sources = (engine or {}).get("sources") or []
-    for option, figures in _figure_lists(engine or {}):
+    for option, figures in _figure_lists(engine):
         for figure in figures:
             for quantity in _quantities(figure):
-                source = quantity.get("source")
-                source = sources[source] if isinstance(source, int) else source or {}
-                if source.get("kind") != "catalog":
+                source = engine.sources[quantity.source]  # an index in the results' list
+                if source.kind != "catalog":
                     continue
-                key = (quantity.get("name"), quantity.get("value"), quantity.get("unit"),
-                       source.get("reference"))  # fmt: skip
+                key = (quantity.name, quantity.value, quantity.unit, source.reference)
                 row = found.setdefault(key, {
-                    "name": quantity.get("name", ""),
-                    "value": quantity.get("value"),
-                    "unit": quantity.get("unit", ""),
-                    "reference": source.get("reference", ""),
-                    "url": source.get("url", ""),
-                    "date": source.get("date") or NOT_STATED,
-                    "note": source.get("note", ""),
+                    "name": quantity.name,
+                    "value": quantity.value,
+                    "unit": quantity.unit,
+                    "reference": source.reference,
+                    "url": source.url,
+                    "date": source.date or NOT_STATED,
+                    "note": source.note,
                     "options": set(),
                 })  # fmt: skip
                 row["options"].add(option)
@@ -186,21 +182,21 @@ def describe(value) -> str:
 NAMED_PER_GAP = 5  # a gap many workloads share names a few and counts the rest
 
 
-def missing_prices(engine: dict) -> list[dict]:
+def missing_prices(engine: EngineResults) -> list[dict]:
     """What the data lacks, once per option and missing price: the workloads it leaves unpriced
     and the engine's reason. An option the rules refuse a workload, or one that never applies to
     its kind of work, is no gap in the data."""
     gaps: dict[tuple[str, str], dict] = {}
-    for workload in engine.get("workloads") or []:
-        for option, row in (workload.get("options") or {}).items():
-            if "missing" not in row or row.get("blocked_by") or row.get("inapplicable"):
+    for workload in engine.workloads:
+        for option, row in workload.options.items():
+            if row.missing is None or row.blocked_by or row.inapplicable:
                 continue
             gap = gaps.setdefault(
-                (option, row["missing"]),
-                {"option": option, "missing": row["missing"], "reason": row.get("reason", ""),
+                (option, row.missing),
+                {"option": option, "missing": row.missing, "reason": row.reason or "",
                  "workloads": []},
             )  # fmt: skip
-            gap["workloads"].append(workload.get("name") or workload["id"])
+            gap["workloads"].append(workload.name or workload.id)
     for gap in gaps.values():
         named, rest = gap["workloads"][:NAMED_PER_GAP], len(gap["workloads"]) - NAMED_PER_GAP
         gap["named"] = "; ".join(named) + (f" and {rest:,} more" if rest > 0 else "")

@@ -1,17 +1,30 @@
-"""What the report template shows, computed from a run's results, snapshot and metadata.
+"""What the report template shows, computed from a run's typed results, snapshot and metadata.
 
-Every optional section (Monte Carlo, tornado, sovereignty, placement, summary) may be missing
-or None: the report then says so instead of failing.
+Every optional section (Monte Carlo, tornado, sovereignty, placement, summary) may be None: the
+report then says so instead of failing. The rows built here are the report's own view of the
+results (the spreadsheet export reads the same rows, so the two agree).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import msgspec
 from django.conf import settings
 
 from assessments import charts
-from assessments.results import unit_cost
+from assessments.inputs import RunSnapshot
+from assessments.results import (
+    Breakeven,
+    EngineResults,
+    MonteCarloResults,
+    OptionAssessment,
+    OptionOutcome,
+    PlacementResults,
+    RunResults,
+    SovereigntyResults,
+    SovereigntyWorkload,
+)
 
 from . import appendix, ledger
 from .formatting import (
@@ -39,74 +52,76 @@ def _date(value: str | None) -> str:
         return str(value)
 
 
-def is_priced(row) -> bool:
-    """Whether the engine priced this option (a row without a price says what it misses)."""
-    return isinstance(row, dict) and "npv" in row and "missing" not in row
-
-
-def options_table(engine: dict, monte_carlo: dict, unpriced: dict[str, int]) -> list[dict]:
+def options_table(
+    engine: EngineResults, monte_carlo: MonteCarloResults | None, unpriced: dict[str, int]
+) -> list[dict]:
     """A row per option; one not priced for every workload says how many lack a price."""
-    spreads = monte_carlo.get("options") or {}
+    spreads = monte_carlo.options if monte_carlo else {}
     rows = []
-    for option, row in (engine.get("portfolio") or {}).items():
-        spread = (spreads.get(option) or {}).get("npv") or {}
+    for option, row in engine.portfolio.items():
+        spread = spreads.get(option)
+        npv = spread.npv if spread else None
         rows.append({
             "option": option,
-            "available": is_priced(row),
-            "total": row.get("total"),
-            "npv": row.get("npv"),
-            "per_million_tokens": unit_cost(row, "per_million_tokens"),
-            "per_gpu_hour": unit_cost(row, "per_gpu_hour"),
-            "utilisation": unit_cost(row, "utilisation"),
-            "p10": spread.get("p10"),
-            "p50": spread.get("p50"),
-            "p90": spread.get("p90"),
-            "probability_cheapest": (spreads.get(option) or {}).get("probability_cheapest"),
-            "reason": row.get("reason", ""),
-            "missing": row.get("missing", ""),
+            "available": row.priced,
+            "total": row.total,
+            "npv": row.npv,
+            "per_million_tokens": row.unit_cost("per_million_tokens"),
+            "per_gpu_hour": row.unit_cost("per_gpu_hour"),
+            "utilisation": row.unit_cost("utilisation"),
+            "p10": npv.p10 if npv else None,
+            "p50": npv.p50 if npv else None,
+            "p90": npv.p90 if npv else None,
+            "probability_cheapest": spread.probability_cheapest if spread else None,
+            "reason": row.reason or "",
+            "missing": row.missing or "",
             "lacking": unpriced.get(option),
         })  # fmt: skip
     rows.sort(key=lambda r: (not r["available"], r["npv"] if r["available"] else 0.0))
     return rows
 
 
-def _breakeven_sentence(row: dict | None) -> str:
-    if not row or not row.get("options"):
+def _breakeven_sentence(row: Breakeven | None) -> str:
+    if row is None or not row.options:
         return ""
-    cheaper = row.get("cheaper_at_horizon")
-    dearer = next((o for o in row["options"] if o != cheaper), "")
+    cheaper = row.cheaper_at_horizon
+    dearer = next((o for o in row.options if o != cheaper), "")
     return (
         f"{option_label(cheaper)} costs less than {option_label(dearer)} in cumulative cost "
-        f"{breakeven(row.get('breakeven_month'))}."
+        f"{breakeven(row.breakeven_month)}."
     )
 
 
-def _summary(results: dict, engine: dict, monte_carlo: dict, currency: str) -> dict:
-    summary = results.get("summary") or {}
-    available = {k: v for k, v in (engine.get("portfolio") or {}).items() if is_priced(v)}
-    ordered = sorted(available, key=lambda k: available[k]["npv"])
-    cheapest = summary.get("cheapest_option") or engine.get("cheapest_by_npv")
-    recommended = summary.get("recommended_option") or cheapest
-    probability = summary.get("probability_cheapest")
-    if probability is None and cheapest:
-        probability = ((monte_carlo.get("options") or {}).get(cheapest) or {}).get(
-            "probability_cheapest"
-        )
-    row = summary.get("breakeven")
+def _priced(options: dict[str, OptionOutcome]) -> dict[str, OptionOutcome]:
+    return {name: row for name, row in options.items() if row.priced}
+
+
+def _summary(results: RunResults, currency: str) -> dict:
+    engine, monte_carlo, summary = results.engine, results.monte_carlo, results.summary
+    available = _priced(engine.portfolio)
+    ordered = sorted(available, key=lambda k: available[k].npv)
+    cheapest = (summary.cheapest_option if summary else None) or engine.cheapest_by_npv
+    recommended = (summary.recommended_option if summary else None) or cheapest
+    probability = summary.probability_cheapest if summary else None
+    spread = monte_carlo.options.get(cheapest) if monte_carlo and cheapest else None
+    if probability is None and spread is not None:
+        probability = spread.probability_cheapest
+    row = summary.breakeven if summary else None
     if row is None and len(ordered) >= 2:
         pair = set(ordered[:2])
-        row = next((b for b in engine.get("breakevens") or [] if set(b["options"]) == pair), None)
+        row = next((b for b in engine.breakevens if set(b.options) == pair), None)
     sentences = []
     if cheapest in available:
         sentences.append(
             f"Of the options priced for every workload, {option_label(cheapest)} costs least: "
-            f"a net present value of {money(available[cheapest]['npv'], currency)} over "
-            f"{engine.get('horizon_months')} months."
+            f"a net present value of {money(available[cheapest].npv, currency)} over "
+            f"{engine.horizon_months} months."
         )
     if probability is not None and cheapest:
+        samples = monte_carlo.samples if monte_carlo else 0
         sentences.append(
             f"It was the cheapest in {percent(probability)} of "
-            f"{monte_carlo.get('samples', 0):,} Monte Carlo samples of the uncertain inputs."
+            f"{samples:,} Monte Carlo samples of the uncertain inputs."
         )
     return {
         "recommended": recommended,
@@ -114,88 +129,102 @@ def _summary(results: dict, engine: dict, monte_carlo: dict, currency: str) -> d
         "probability": probability,
         "breakeven": _breakeven_sentence(row),
         "sentences": sentences,
-        "headline": list(summary.get("headline") or []),
-        "risks": list(summary.get("risks") or []),
-        "recommendations": summary.get("recommendations") or {},
-        "answer": summary.get("answer") or {},
+        "headline": list(summary.headline) if summary else [],
+        "risks": list(summary.risks) if summary else [],
+        "recommendations": dict(summary.recommendations) if summary else {},
+        "answer": summary.answer if summary else None,
     }
 
 
-def _placement(placement: dict | None) -> dict | None:
-    if not placement:
+def _placement(placement: PlacementResults | None) -> dict | None:
+    if placement is None:
         return None
     by_option = [
-        {"option": k, "workloads": v.get("workloads"), "cost": v.get("cost")}
-        for k, v in (placement.get("by_option") or {}).items()
+        {"option": k, "workloads": v.workloads, "cost": v.cost}
+        for k, v in placement.by_option.items()
     ]
-    return {**placement, "by_option_rows": by_option, "solved": placement.get("cost") is not None}
+    return {
+        **msgspec.structs.asdict(placement),
+        "by_option_rows": by_option,
+        "solved": placement.cost is not None,
+    }
 
 
-def _findings(options: dict) -> list[dict]:
+def _findings(options: dict[str, OptionAssessment]) -> list[dict]:
     """Blocking findings and preconditions grouped by rule, naming the options each blocks."""
     grouped: dict[str, dict] = {}
     for option, assessment in options.items():
         for kind in ("findings", "preconditions"):
-            for finding in assessment.get(kind) or []:
-                key = f"{kind}:{finding.get('rule_id')}"
-                row = grouped.setdefault(key, {**finding, "kind": kind, "options": []})
+            for finding in getattr(assessment, kind) or ():
+                row = grouped.setdefault(
+                    f"{kind}:{finding.rule_id}",
+                    {**msgspec.structs.asdict(finding), "kind": kind, "options": []},
+                )
                 row["options"].append(option)
-    return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
+    return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r["rule_id"]))
 
 
-def _blocking_rules(assessment: dict, row: dict) -> list[dict]:
+def _blocking_rules(assessment: OptionAssessment | None, row: OptionOutcome) -> list[dict]:
     """The rules that refuse an option: its blocking findings, or the eligibility screen's."""
-    rules = [
-        {"rule_id": f.get("rule_id", ""), "name": f.get("name", "")}
-        for f in assessment.get("findings") or []
-    ]
-    refused = assessment.get("blocked_by") or row.get("blocked_by")
+    findings = (assessment.findings if assessment else None) or ()
+    rules = [{"rule_id": f.rule_id, "name": f.name} for f in findings]
+    refused = (assessment.blocked_by if assessment else None) or row.blocked_by
     return rules or ([{"rule_id": refused, "name": ""}] if refused else [])
 
 
-def workload_rows(engine: dict, sovereignty: dict, recommendations: dict) -> list[dict]:
+def _rule_ids(assessment: OptionAssessment | None) -> list[str]:
+    if assessment is None:
+        return []
+    found = [*(assessment.findings or ()), *(assessment.preconditions or ())]
+    return sorted({f.rule_id for f in found})
+
+
+def workload_rows(
+    engine: EngineResults, sovereignty: SovereigntyResults | None, recommendations: dict
+) -> list[dict]:
     """A row per workload, with its options' costs, scores and findings, in the engine's order."""
-    scored = {w.get("id"): w for w in sovereignty.get("workloads") or []}
+    scored = {w.id: w for w in sovereignty.workloads} if sovereignty else {}
     rows = []
-    for workload in engine.get("workloads") or []:
-        sov = scored.get(workload["id"]) or {}
-        recommended = recommendations.get(workload["id"], sov.get("recommended"))
-        priced = {k: v for k, v in (workload.get("options") or {}).items() if is_priced(v)}
-        cheapest = min(priced, key=lambda k: priced[k]["npv"], default=None)
-        sizing_all = workload.get("sizing") or {}
+    for workload in engine.workloads:
+        sov = scored.get(workload.id)
+        sov_options = sov.options if sov else {}
+        recommended = recommendations.get(workload.id, sov.recommended if sov else None)
+        priced = _priced(workload.options)
+        cheapest = min(priced, key=lambda k: priced[k].npv, default=None)
+        sizing_all = workload.sizing
         sizing = sizing_all.get(recommended) or sizing_all.get(cheapest)
         sizing = sizing or next(iter(sizing_all.values()), None)
-        sov_options = sov.get("options") or {}
+        chosen = priced.get(recommended)
         options = []
-        for option, row in (workload.get("options") or {}).items():
-            assessment = sov_options.get(option) or {}
+        for option, row in workload.options.items():
+            assessment = sov_options.get(option)
             options.append({
                 "option": option,
-                "available": is_priced(row),
-                "npv": row.get("npv"),
-                "total": row.get("total"),
-                "per_million_tokens": unit_cost(row, "per_million_tokens"),
-                "per_gpu_hour": unit_cost(row, "per_gpu_hour"),
-                "reason": row.get("reason", ""),
-                "score": assessment.get("weighted_score"),
-                "blocked": assessment.get("blocked", False),
+                "available": row.priced,
+                "npv": row.npv,
+                "total": row.total,
+                "per_million_tokens": row.unit_cost("per_million_tokens"),
+                "per_gpu_hour": row.unit_cost("per_gpu_hour"),
+                "reason": row.reason or "",
+                "score": assessment.weighted_score if assessment else None,
+                "blocked": bool(assessment and assessment.blocked),
                 "blocked_by": _blocking_rules(assessment, row),
-                "rule_ids": sorted({f.get("rule_id", "") for kind in ("findings", "preconditions")
-                                    for f in assessment.get(kind) or []}),
-                "seal": (assessment.get("seal") or {}).get("level"),
+                "rule_ids": _rule_ids(assessment),
+                "seal": assessment.seal.level if assessment and assessment.seal else None,
                 "recommended": option == recommended,
             })  # fmt: skip
         rows.append({
-            "id": workload["id"],
-            "name": workload.get("name") or workload["id"],
-            "kind": workload.get("kind", ""),
-            "classification": sov.get("classification", ""),
+            "id": workload.id,
+            "name": workload.name or workload.id,
+            "kind": workload.kind,
+            "classification": sov.classification if sov else "",
             "sizing": sizing,
             "recommended": recommended,
-            "recommended_npv": (priced.get(recommended) or {}).get("npv"),
-            "recommended_per_million_tokens": unit_cost(priced.get(recommended) or {},
-                                                        "per_million_tokens"),
-            "blocked": [o for o, a in sov_options.items() if a.get("blocked")],
+            "recommended_npv": chosen.npv if chosen else None,
+            "recommended_per_million_tokens": (
+                chosen.unit_cost("per_million_tokens") if chosen else None
+            ),
+            "blocked": [o for o, a in sov_options.items() if a.blocked],
             "cheapest": cheapest,
             "options": options,
             "findings": _findings(sov_options),
@@ -227,55 +256,55 @@ def _portfolio_findings(workloads: list[dict]) -> list[dict]:
     return sorted(grouped.values(), key=lambda r: (r["kind"] != "findings", r.get("rule_id", "")))
 
 
-def _heatmaps(sovereignty: dict, only: set[str] | None = None) -> list[str]:
-    workloads = sovereignty.get("workloads") or []
+def _heatmaps(sovereignty: SovereigntyResults | None, only: set[str] | None = None) -> list[str]:
+    workloads: list[SovereigntyWorkload] = sovereignty.workloads if sovereignty else []
     if only is not None:
-        workloads = [w for w in workloads if w.get("id") in only]
+        workloads = [w for w in workloads if w.id in only]
     if not workloads:
-        return [charts.sovereignty_heatmap_svg(None)]
+        return [charts.sovereignty_heatmap_svg([])]
     labels = len(workloads) <= HEATMAP_LABELS_MAX
     return [
-        charts.sovereignty_heatmap_svg(
-            {**sovereignty, "workloads": workloads[i : i + size]}, cell_labels=labels
-        )
+        charts.sovereignty_heatmap_svg(workloads[i : i + size], cell_labels=labels)
         for size in [HEATMAP_ROWS_PER_CHART]
         for i in range(0, len(workloads), size)
     ]
 
 
-def _uncertain_inputs(monte_carlo: dict, scenario: dict) -> list[dict]:
+def _uncertain_inputs(monte_carlo: MonteCarloResults | None, scenario: dict) -> list[dict]:
     """Each sampled input named, its range with units, and where the range comes from."""
     notes = (scenario.get("uncertainty") or {}).get("notes") or {}
     return [
         {
             "label": uncertain_input(name),
-            "range": uncertain_range(name, value["low"], value["high"]),
-            "likely": value["likely"],
+            "range": uncertain_range(name, value.low, value.high),
+            "likely": value.likely,
             "note": notes.get(name, ""),
         }
-        for name, value in (monte_carlo.get("inputs") or {}).items()
+        for name, value in (monte_carlo.inputs if monte_carlo else {}).items()
     ]
 
 
-def _versions(snapshot: dict, engine: dict, sovereignty: dict) -> dict:
-    versions = snapshot.get("versions") or {}
+def _versions(
+    snapshot: RunSnapshot, engine: EngineResults, sovereignty: SovereigntyResults | None
+) -> dict:
     # The snapshot names the library it screened with; the scored section, the one it scored.
-    library = sovereignty.get("library") or versions.get("library") or {}
-    if isinstance(library, str):  # runs frozen before the library was recorded as an object
-        library = {"urn": library}
+    if sovereignty is not None:
+        library = msgspec.structs.asdict(sovereignty.library)
+    else:
+        library = snapshot.versions.library
     library_text = (
         f"{library.get('urn', '')} v{library['version']}"
         if library.get("version") is not None
         else library.get("urn", "")
     )
     return {
-        "engine": versions.get("engine") or engine.get("engine_version", ""),
+        "engine": snapshot.versions.engine or engine.engine_version,
         "library": library_text,
         "library_name": library.get("name", ""),
         # The versions in force on the run's prices-as-of date, as the snapshot froze them.
         "catalogs": [
-            f"{c['name']}, version {c['version']} (in force from {c['effective_date']})"
-            for c in snapshot.get("catalogs") or []
+            f"{c.name}, version {c.version} (in force from {c.effective_date})"
+            for c in snapshot.catalogs
         ],
     }
 
@@ -290,7 +319,7 @@ def _settings(values: dict | None) -> list[tuple[str, str]]:
 
 
 def report_context(
-    *, results: dict, snapshot: dict, meta: dict, detailed_max: int | None = None
+    *, results: RunResults, snapshot: RunSnapshot, meta: dict, detailed_max: int | None = None
 ) -> dict:
     """Everything the report template prints, with the five charts as SVG strings.
 
@@ -299,27 +328,26 @@ def report_context(
     table row each: a thousand pages of detail would be read by no one, and the rest of it is
     on the run's page and in its results.
     """
-    results, snapshot, meta = results or {}, snapshot or {}, meta or {}
+    meta = meta or {}
     if detailed_max is None:
         detailed_max = settings.SOVRA_REPORT_DETAILED_WORKLOADS
-    engine = results.get("engine") or {}
-    monte_carlo = results.get("monte_carlo") or {}
-    sovereignty = results.get("sovereignty") or {}
-    currency = engine.get("currency") or monte_carlo.get("currency", "")
-    summary = _summary(results, engine, monte_carlo, currency)
+    engine, monte_carlo, sovereignty = results.engine, results.monte_carlo, results.sovereignty
+    currency = engine.currency or (monte_carlo.currency if monte_carlo else "")
+    summary = _summary(results, currency)
     workloads = workload_rows(engine, sovereignty, summary["recommendations"])
     bounded = len(workloads) > detailed_max
     detailed = _largest_first(workloads, detailed_max) if bounded else workloads
     ledger_kept = bounded and len(workloads) <= settings.SOVRA_REPORT_LEDGER_MAX_WORKLOADS
     heatmaps = _heatmaps(sovereignty)
-    scenario = snapshot.get("scenario") or {}
-    assessment = snapshot.get("assessment") or {}
+    scenario = snapshot.scenario
+    assessment = msgspec.to_builtins(snapshot.assessment)
     header = " · ".join(
         part
         for part in (meta.get("organization"), meta.get("assessment"),
                      f"run {meta['run_number']}" if meta.get("run_number") else "")
         if part
     )  # fmt: skip
+    answer = summary["answer"]
     return {
         "meta": meta,
         "header": header,
@@ -328,18 +356,18 @@ def report_context(
         "versions": _versions(snapshot, engine, sovereignty),
         "currency": currency,
         "engine": engine,
-        "horizon_months": engine.get("horizon_months"),
-        "scenario_name": engine.get("name") or scenario.get("name", ""),
-        "options": options_table(engine, monte_carlo, summary["answer"].get("unpriced") or {}),
+        "horizon_months": engine.horizon_months,
+        "scenario_name": engine.name or scenario.get("name", ""),
+        "options": options_table(engine, monte_carlo, answer.unpriced if answer else {}),
         "summary": summary,
-        "placement": _placement(results.get("placement")),
+        "placement": _placement(results.placement),
         "monte_carlo": monte_carlo,
-        "tornado": results.get("tornado"),
+        "tornado": results.tornado,
         "charts": {
             "cumulative": charts.cumulative_cost_svg(engine),
             "components": charts.components_svg(engine),
             "monte_carlo": charts.monte_carlo_svg(monte_carlo),
-            "tornado": charts.tornado_svg(results.get("tornado")),
+            "tornado": charts.tornado_svg(results.tornado),
             "heatmaps": heatmaps,
             # The report's: the detailed workloads' rows only (the run's page shows every one).
             "detailed_heatmaps": (
@@ -355,8 +383,8 @@ def report_context(
         "every_workload_table": bounded,
         "every_workload_ledger": ledger_kept,
         "findings": _portfolio_findings(workloads),
-        "criteria": sovereignty.get("criteria") or [],
-        "assumptions": _settings(engine.get("assumptions")),
+        "criteria": sovereignty.criteria if sovereignty else [],
+        "assumptions": _settings(engine.assumptions),
         "assessment_settings": _settings(
             {k: v for k, v in assessment.items() if k not in ("id", "name")}
         ),
@@ -366,9 +394,7 @@ def report_context(
         "prices": appendix.prices_used(engine),
         "missing_prices": appendix.missing_prices(engine),
         "offers": appendix.scenario_offers(scenario),
-        "method": [
-            (k.replace("_", " ").capitalize(), v) for k, v in (engine.get("method") or {}).items()
-        ],
-        "components": engine.get("components") or {},
+        "method": [(k.replace("_", " ").capitalize(), v) for k, v in engine.method.items()],
+        "components": engine.components,
         "glossary": appendix.GLOSSARY,
     }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from assessments.results import Sizing
+
 from .formatting import money, number, option_label, unit_money
 
 # Lines of a page of the table (the monospaced face at 6.5 pt on 9 pt lines fills an A4 page's
@@ -54,10 +56,10 @@ def _row(values: list[str]) -> list[str]:
 
 
 def _values(workload: dict, currency: str) -> list[str]:
-    sizing = workload.get("sizing") or {}
+    sizing: Sizing | None = workload["sizing"]
     sized = (
-        f"{number(sizing.get('peak_gpus'), 1)} \N{MULTIPLICATION SIGN} {sizing.get('gpu')}, "
-        f"{sizing.get('binding_constraint')}"
+        f"{number(sizing.peak_gpus, 1)} \N{MULTIPLICATION SIGN} {sizing.gpu}, "
+        f"{sizing.binding_constraint}"
         if sizing
         else ""
     )

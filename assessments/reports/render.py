@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
+from assessments.inputs import RunSnapshot
+from assessments.results import RunResults
+
 from .context import report_context
 from .fetcher import StaticOnlyFetcher
 
@@ -19,7 +22,7 @@ __all__ = [
 ]
 
 
-def report_html(*, results: dict, snapshot: dict, meta: dict) -> str:
+def report_html(*, results: RunResults, snapshot: RunSnapshot, meta: dict) -> str:
     """The report as one HTML document (charts inline), for debugging and previews."""
     return render_to_string(TEMPLATE, report_context(results=results, snapshot=snapshot, meta=meta))
 
@@ -34,12 +37,12 @@ def html_to_pdf(html: str) -> bytes:
     return _document(html).write_pdf()
 
 
-def render_report(*, results: dict, snapshot: dict, meta: dict) -> tuple[bytes, int]:
+def render_report(*, results: RunResults, snapshot: RunSnapshot, meta: dict) -> tuple[bytes, int]:
     """The run's PDF report and its number of pages."""
     document = _document(report_html(results=results, snapshot=snapshot, meta=meta))
     return document.write_pdf(), len(document.pages)
 
 
-def render_report_pdf(*, results: dict, snapshot: dict, meta: dict) -> bytes:
+def render_report_pdf(*, results: RunResults, snapshot: RunSnapshot, meta: dict) -> bytes:
     """The run's PDF report: cover, contents, summary, charts, workloads and appendix."""
     return html_to_pdf(report_html(results=results, snapshot=snapshot, meta=meta))

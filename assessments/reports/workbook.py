@@ -12,14 +12,15 @@ from dataclasses import replace
 from datetime import UTC, date
 from typing import Any
 
-from assessments.selectors import run_results_document
+from assessments.results import EngineResults, PlacementResults, RunResults, Summary
+from assessments.selectors import run_results
 from costing.engine.cashflows import COMPONENTS
 from costing.engine.deployment_options import OPTIONS
 from portal.services.exports import neutralise_formula
 from portal.services.xlsx_writer import Cell, Column, Sheet, stream_workbook
 
 from .appendix import price_unit, prices_used
-from .context import is_priced, options_table, workload_rows
+from .context import options_table, workload_rows
 from .formatting import component_label, kind_label, option_label
 
 SHEETS = ("Summary", "Workloads", "Cash flows", "Prices")
@@ -66,36 +67,40 @@ def _header(*labels: str) -> list[Cell]:
     return [Cell(label, "header") for label in labels]
 
 
-def _answer_rows(summary: dict) -> Iterator[list]:
-    answer = summary.get("answer") or {}
+def _answer_sections(summary: Summary | None) -> tuple[tuple[str, list], ...]:
+    answer = summary.answer if summary else None
+    if answer is None:  # runs from before the answer was written
+        return (("Headline", summary.headline if summary else []),)
     left_out = [
-        f"{r.get('name')} ({r.get('id')}): {r.get('reason')}."
-        + (f" To include it, {r['fix']}." if r.get("fix") else "")
-        for r in answer.get("left_out") or []
+        f"{r.name} ({r.id}): {r.reason}." + (f" To include it, {r.fix}." if r.fix else "")
+        for r in answer.left_out
     ]
-    sections = (
-        ("What to do", [answer.get("do")]),
-        ("Why", answer.get("why") or []),
-        ("What sovereignty costs", [answer.get("sovereignty")]),
-        ("How sure", answer.get("how_sure") or []),
+    return (
+        ("What to do", [answer.do]),
+        ("Why", answer.why),
+        ("What sovereignty costs", [answer.sovereignty]),
+        ("How sure", answer.how_sure),
         ("Left out", left_out),
-        ("What the data lacks", [answer.get("data_gaps")]),
+        ("What the data lacks", [answer.data_gaps]),
     )
-    if not answer:  # runs from before the answer was written
-        sections = (("Headline", summary.get("headline") or []),)
+
+
+def _answer_rows(summary: Summary | None) -> Iterator[list]:
+    sections = _answer_sections(summary)
     for label, sentences in sections:
         for index, sentence in enumerate(s for s in sentences if s):
             yield [Cell(label if index == 0 else "", "bold"), Cell(sentence, "wrap", _SPAN)]
 
 
-def _options_rows(engine: dict, monte_carlo: dict, summary: dict, currency: str) -> Iterator:
+def _options_rows(results: RunResults, currency: str) -> Iterator:
     yield _header(
         "Option", _in("NPV", currency), _in("Total cost", currency), _in("P10 NPV", currency),
         _in("P50 NPV", currency), _in("P90 NPV", currency), "Probability cheapest",
         "Not priced because",
     )  # fmt: skip
-    unpriced = (summary.get("answer") or {}).get("unpriced") or {}
-    for row in options_table(engine, monte_carlo, unpriced):
+    answer = results.summary.answer if results.summary else None
+    unpriced = answer.unpriced if answer else {}
+    for row in options_table(results.engine, results.monte_carlo, unpriced):
         lacking = f"{row['lacking']:,} workloads without a price: " if row["lacking"] else ""
         note = "" if row["available"] else lacking + (row["reason"] or row["missing"])
         yield [
@@ -106,34 +111,32 @@ def _options_rows(engine: dict, monte_carlo: dict, summary: dict, currency: str)
         ]
 
 
-def _placement_rows(placement: dict | None, currency: str) -> Iterator[list]:
-    if not placement:
+def _placement_rows(placement: PlacementResults | None, currency: str) -> Iterator[list]:
+    if placement is None:
         return
     yield _header(
         "Placement by option", _in("NPV", currency), "Workloads", _in("P10 NPV", currency),
         _in("P50 NPV", currency), _in("P90 NPV", currency),
     )  # fmt: skip
-    if placement.get("cost") is None:
-        message = placement.get("message") or "No placement could be computed."
+    if placement.cost is None:
+        message = placement.message or "No placement could be computed."
         yield [Cell("No placement", "bold"), Cell(message, "wrap", _SPAN)]
         return
-    by_option = placement.get("by_option") or {}
+    by_option = placement.by_option
     for option in _ranked(by_option, OPTIONS):
         row = by_option[option]
-        if row.get("workloads"):
-            yield [option_label(option), Cell(row.get("cost"), "money"), row["workloads"]]
-    spread = placement.get("npv_spread") or {}
+        if row.workloads:
+            yield [option_label(option), Cell(row.cost, "money"), row.workloads]
+    spread = placement.npv_spread
     yield [
         Cell("All workloads", "bold"),
-        Cell(placement["cost"], "money"),
-        sum(row.get("workloads") or 0 for row in by_option.values()),
-        *[Cell(spread.get(k), "money") for k in ("p10", "p50", "p90")],
+        Cell(placement.cost, "money"),
+        sum(row.workloads for row in by_option.values()),
+        *[Cell(getattr(spread, k) if spread else None, "money") for k in ("p10", "p50", "p90")],
     ]
 
 
-def _summary_sheet(results: dict, meta: dict, currency: str) -> Sheet:
-    engine = results.get("engine") or {}
-    summary = results.get("summary") or {}
+def _summary_sheet(results: RunResults, meta: dict, currency: str) -> Sheet:
     title = " · ".join(
         str(part)
         for part in (
@@ -151,14 +154,14 @@ def _summary_sheet(results: dict, meta: dict, currency: str) -> Sheet:
         yield [Cell("Run", "bold"), meta.get("run_number")]
         yield [Cell("Finished (UTC)", "bold"), meta.get("finished")]
         yield [Cell("Currency", "bold"), currency]
-        yield [Cell("Horizon (months)", "bold"), engine.get("horizon_months")]
+        yield [Cell("Horizon (months)", "bold"), results.engine.horizon_months]
         yield []
         yield [Cell("The answer", "header")]
-        yield from _answer_rows(summary)
+        yield from _answer_rows(results.summary)
         yield []
-        yield from _options_rows(engine, results.get("monte_carlo") or {}, summary, currency)
+        yield from _options_rows(results, currency)
         yield []
-        yield from _placement_rows(results.get("placement"), currency)
+        yield from _placement_rows(results.placement, currency)
 
     return _sheet("Summary", SUMMARY_COLUMNS, rows(), header=False)
 
@@ -187,13 +190,12 @@ def _workload_columns(currency: str) -> list[Column]:
     ]
 
 
-def _workloads_sheet(results: dict, currency: str) -> Sheet:
-    engine = results.get("engine") or {}
-    recommendations = (results.get("summary") or {}).get("recommendations") or {}
-    assignment = (results.get("placement") or {}).get("assignment") or {}
+def _workloads_sheet(results: RunResults, currency: str) -> Sheet:
+    recommendations = results.summary.recommendations if results.summary else {}
+    assignment = results.placement.assignment if results.placement else {}
 
     def rows() -> Iterator[list]:
-        for workload in workload_rows(engine, results.get("sovereignty") or {}, recommendations):
+        for workload in workload_rows(results.engine, results.sovereignty, recommendations):
             options = {option["option"]: option for option in workload["options"]}
             for name in _ranked(options, OPTIONS):
                 option = options[name]
@@ -224,9 +226,9 @@ def _workloads_sheet(results: dict, currency: str) -> Sheet:
 # --------------------------------------------------------------------------- Cash flows
 
 
-def _cash_flows_sheet(engine: dict, currency: str) -> Sheet:
-    priced = {k: v for k, v in (engine.get("portfolio") or {}).items() if is_priced(v)}
-    months = max((len(row.get("monthly_total") or []) for row in priced.values()), default=0)
+def _cash_flows_sheet(engine: EngineResults, currency: str) -> Sheet:
+    priced = {k: v for k, v in engine.portfolio.items() if v.priced}
+    months = max((len(row.monthly_total or []) for row in priced.values()), default=0)
     columns = [
         Column("Option", 18),
         Column("Component", 22),
@@ -240,12 +242,13 @@ def _cash_flows_sheet(engine: dict, currency: str) -> Sheet:
     def rows() -> Iterator[list]:
         for option in _ranked(priced, OPTIONS):
             row = priced[option]
-            series = row.get("monthly_by_component") or {}
+            series = row.monthly_by_component or {}
             for component in _ranked(series, COMPONENTS):
                 flows = series[component]
-                yield [option_label(option), component_label(component), sum(flows), *flows]
-            total = row.get("monthly_total") or []
-            yield [option_label(option), Cell("Total", "bold"), row.get("total"), *total]
+                known = sum(flow for flow in flows if flow is not None)
+                yield [option_label(option), component_label(component), known, *flows]
+            total = row.monthly_total or []
+            yield [option_label(option), Cell("Total", "bold"), row.total, *total]
 
     return _sheet("Cash flows", columns, rows(), frozen_columns=2)
 
@@ -272,7 +275,7 @@ def _date(text: str) -> date | str:
         return text
 
 
-def _prices_sheet(engine: dict) -> Sheet:
+def _prices_sheet(engine: EngineResults) -> Sheet:
     def rows() -> Iterator[list]:
         for price in prices_used(engine):
             currency, unit = price_unit(price["unit"])
@@ -294,18 +297,16 @@ def _prices_sheet(engine: dict) -> Sheet:
 # --------------------------------------------------------------------------- the workbook
 
 
-def results_workbook(*, results: dict, meta: dict) -> Iterator[bytes]:
+def results_workbook(*, results: RunResults, meta: dict) -> Iterator[bytes]:
     """The workbook's bytes, piece by piece. ``meta``: organization, assessment, run_number
     and finished (a datetime in UTC)."""
-    results = results or {}
-    engine = results.get("engine") or {}
-    currency = engine.get("currency") or (results.get("summary") or {}).get("currency", "")
+    currency = results.engine.currency or (results.summary.currency if results.summary else "")
     return stream_workbook(
         [
             _summary_sheet(results, meta, currency),
             _workloads_sheet(results, currency),
-            _cash_flows_sheet(engine, currency),
-            _prices_sheet(engine),
+            _cash_flows_sheet(results.engine, currency),
+            _prices_sheet(results.engine),
         ]
     )
 
@@ -323,7 +324,7 @@ def run_results_workbook(*, run) -> Iterator[bytes]:
         "run_number": run.number,
         "finished": finished,
     }
-    return results_workbook(results=run_results_document(run), meta=meta)
+    return results_workbook(results=run_results(run), meta=meta)
 
 
 def results_file_stem(*, run) -> str:

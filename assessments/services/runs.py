@@ -26,8 +26,9 @@ from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from assessments import compute
+from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
-from assessments.results import RESULTS_SCHEMA_VERSION, check_section
+from assessments.results import RESULTS_SCHEMA_VERSION, RunResults, check_section
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
 from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
@@ -219,11 +220,11 @@ def _render(run: AssessmentRun) -> None:
     from assessments.reports import render_report
 
     started = time.perf_counter()
-    results = dict(run.results)
-    summary = compute.summary_section(results, run.snapshot)
-    results["summary"] = summary
+    summary = compute.json_ready(compute.summary_section(run.results, run.snapshot))
+    results = RunResults.load({**run.results, "summary": summary})
+    snapshot = RunSnapshot.load(run.snapshot)
     with _collector_paused():  # a long report is hundreds of thousands of layout boxes
-        pdf, pages = render_report(results=results, snapshot=run.snapshot, meta=report_meta(run))
+        pdf, pages = render_report(results=results, snapshot=snapshot, meta=report_meta(run))
     RunReport.objects.for_organization(run.organization).filter(run=run).delete()  # earlier try
     RunReport.objects.create_in(
         run.organization,

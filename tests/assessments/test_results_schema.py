@@ -12,10 +12,11 @@ from assessments.inputs import RunSnapshot
 from assessments.models import Assessment, AssessmentRun
 from assessments.results import (
     RESULTS_SCHEMA_VERSION,
+    OptionOutcome,
     ResultsError,
     RunResults,
     check_section,
-    unit_cost,
+    typed,
 )
 from tests.assessments.world import example_run_data, finished_run
 
@@ -41,9 +42,9 @@ def test_a_real_runs_results_read_as_typed_attributes():
     assert results.sovereignty.workloads[0].options.keys() == set(
         stored["sovereignty"]["workloads"][0]["options"]
     )
-    typed = RunSnapshot.load(snapshot)
-    assert typed.assessment.random_seed == 7
-    assert typed.organization.currency == "EUR"
+    inputs = RunSnapshot.load(snapshot)
+    assert inputs.assessment.random_seed == 7
+    assert inputs.organization.currency == "EUR"
 
 
 def test_a_section_that_breaks_its_model_is_refused():
@@ -102,9 +103,18 @@ def test_unit_costs_read_by_key_and_from_results_stored_before_the_keys():
     _, stored = example_run_data()
     row = stored["engine"]["portfolio"]["on_prem"]
     per_gpu_hour = row["unit_costs"]["per_gpu_hour"]
-    assert per_gpu_hour > 0 and unit_cost(row, "per_gpu_hour") == per_gpu_hour
-    version_1 = {k: v for k, v in row.items() if k != "unit_costs"}
-    assert unit_cost(version_1, "per_gpu_hour") == per_gpu_hour
-    assert unit_cost(version_1, "utilisation") == row["unit_costs"]["utilisation"]
-    api = stored["engine"]["portfolio"]["managed_api"]
-    assert unit_cost(api, "per_gpu_hour") is None  # an API bills tokens, not GPU-hours
+    assert per_gpu_hour > 0
+    assert typed(OptionOutcome, row).unit_cost("per_gpu_hour") == per_gpu_hour
+    version_1 = typed(OptionOutcome, {k: v for k, v in row.items() if k != "unit_costs"})
+    assert version_1.unit_cost("per_gpu_hour") == per_gpu_hour
+    assert version_1.unit_cost("utilisation") == row["unit_costs"]["utilisation"]
+    api = typed(OptionOutcome, stored["engine"]["portfolio"]["managed_api"])
+    assert api.unit_cost("per_gpu_hour") is None  # an API bills tokens, not GPU-hours
+
+
+def test_a_first_snapshot_naming_its_library_by_urn_alone_still_opens():
+    snapshot, _ = example_run_data()
+    urn = "urn:sovra:risk:library:ai-placement-sovereignty"
+    version_1 = {k: v for k, v in snapshot.items() if k != "schema_version"}
+    version_1["versions"] = {**snapshot["versions"], "library": urn}
+    assert RunSnapshot.load(version_1).versions.library == {"urn": urn}

@@ -139,7 +139,9 @@ def example_report() -> tuple[bytes, int]:
         "finished": "2026-11-25T09:00:05+00:00",
         "requested_by": "",
     }
-    return render_report(results=results, snapshot=snapshot, meta=meta)
+    return render_report(
+        results=RunResults.load(results), snapshot=RunSnapshot.load(snapshot), meta=meta
+    )
 
 
 def example_pdf() -> bytes:

@@ -6,8 +6,7 @@ from django.db.models import OuterRef, Subquery
 
 from assessments import charts
 from assessments.models import AssessmentRun, RunStatus
-from assessments.results import PlacementResults, Summary, load_section
-from assessments.selectors import assessments_for, run_results_document, runs_for
+from assessments.selectors import assessments_for, run_results, runs_for
 from assessments.web.results import gpu_demand
 from portal.selectors import workloads_for
 from portal.web.views.dashboard import DashboardView as InventoryDashboardView
@@ -98,22 +97,22 @@ def cost_outlook(organization) -> dict | None:
     )
     if run is None:
         return None
-    results = run_results_document(run)
-    engine = results.get("engine") or {}
-    summary: Summary | None = load_section(results, "summary")
-    placement: PlacementResults | None = load_section(results, "placement")
+    results = run_results(run)
+    if results is None:
+        return None
+    summary, placement = results.summary, results.placement
     choice = (placement.assignment if placement else {}) or (
         summary.recommendations if summary else {}
     )
     return {
         "run": run,
-        "chart": charts.cumulative_cost_svg(engine),
+        "chart": charts.cumulative_cost_svg(results.engine),
         "npv": list(summary.npv_by_option.items()) if summary else [],
         "recommended": summary.recommended_option if summary else None,
         "answer": summary.answer if summary else None,
         "cheapest": summary.cheapest_option if summary else None,
         "currency": (summary.currency if summary else "") or run.currency,
-        "gpu_demand": gpu_demand(engine, choice),
+        "gpu_demand": gpu_demand(results.engine, choice),
     }
 
 

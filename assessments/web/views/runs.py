@@ -16,8 +16,9 @@ from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.selectors import (
     emails_for,
+    run_inputs,
+    run_results,
     run_results_compared,
-    run_results_document,
     runs_for,
 )
 from assessments.services.emails import report_downloaded, report_email_queue
@@ -89,11 +90,10 @@ class RunDetailView(OrgScopedView, RunEmailMixin, DetailView):
         context["has_report"] = (
             RunReport.objects.for_organization(self.organization).filter(run=run).exists()
         )
-        if run.status == RunStatus.SUCCEEDED and run.results:
+        results = run_results(run) if run.status == RunStatus.SUCCEEDED else None
+        if results is not None:
             context["report"] = run_page_context(
-                results=run_results_document(run),
-                snapshot=run.snapshot or {},
-                meta=report_meta(run),
+                results=results, snapshot=run_inputs(run), meta=report_meta(run)
             )
         context.update(self.email_context(run))
         return context

@@ -4,12 +4,13 @@ import pytest
 
 from assessments.charts import monte_carlo_svg, tornado_svg
 
+from .conftest import section
 from .helpers import axis, find, parse
 
 
 def test_p50_dots_sit_at_their_values_and_rows_run_cheapest_first(results):
     mc = results["monte_carlo"]
-    root = parse(monte_carlo_svg(mc))
+    root = parse(monte_carlo_svg(section(results, "monte_carlo")))
     to_x = axis(root, "x-tick", "x")
     dots = find(root, "circle", "p50")
     assert [d.get("data-option") for d in dots] == sorted(
@@ -22,7 +23,7 @@ def test_p50_dots_sit_at_their_values_and_rows_run_cheapest_first(results):
 
 def test_range_spans_p10_to_p90(results):
     mc = results["monte_carlo"]
-    root = parse(monte_carlo_svg(mc))
+    root = parse(monte_carlo_svg(section(results, "monte_carlo")))
     to_x = axis(root, "x-tick", "x")
     for band in find(root, "rect", "range"):
         npv = mc["options"][band.get("data-option")]["npv"]
@@ -33,7 +34,7 @@ def test_range_spans_p10_to_p90(results):
 
 def test_probability_cheapest_is_printed_beside_each_option(results):
     mc = results["monte_carlo"]
-    root = parse(monte_carlo_svg(mc))
+    root = parse(monte_carlo_svg(section(results, "monte_carlo")))
     printed = {e.get("data-option"): e.text for e in find(root, "text", "probability")}
     assert set(printed) == set(mc["options"])
     # One decimal, rounded half up (14.25% prints 14.3%).
@@ -45,7 +46,7 @@ def test_probability_cheapest_is_printed_beside_each_option(results):
 
 def test_tornado_bars_run_from_the_baseline_to_each_end(results):
     lead = results["tornado"]
-    root = parse(tornado_svg(lead))
+    root = parse(tornado_svg(section(results, "tornado")))
     to_x = axis(root, "x-tick", "x")
     baseline = find(root, "line", "baseline")[0]
     assert float(baseline.get("x1")) == pytest.approx(to_x(lead["baseline_difference"]), abs=0.01)
@@ -67,13 +68,21 @@ def test_tornado_bars_run_from_the_baseline_to_each_end(results):
     assert not [t for t in labels if "_" in t]
 
 
-@pytest.mark.parametrize("value", [None, {}, {"options": {}}, {"options": {"x": {}}}])
-def test_monte_carlo_without_options_gives_a_no_data_chart(value):
-    root = parse(monte_carlo_svg(value))
+@pytest.mark.parametrize("options", [None, {}, "unknown"], ids=["none", "empty", "no-spread"])
+def test_monte_carlo_without_options_gives_a_no_data_chart(options, results):
+    mc = section(results, "monte_carlo")
+    if options == "unknown":  # an option whose NPV spread the samples did not establish
+        for spread in mc.options.values():
+            spread.npv.p10 = spread.npv.p50 = spread.npv.p90 = None
+    elif options is not None:
+        mc.options = options
+    root = parse(monte_carlo_svg(None if options is None else mc))
     assert len(find(root, "text", "no-data")) == 1
 
 
-@pytest.mark.parametrize("value", [None, {}, {"bars": []}])
-def test_tornado_without_bars_gives_a_no_data_chart(value):
-    root = parse(tornado_svg(value))
+@pytest.mark.parametrize("bars", [None, []], ids=["none", "no-bars"])
+def test_tornado_without_bars_gives_a_no_data_chart(bars, results):
+    lead = section(results, "tornado")
+    lead.bars = bars or []
+    root = parse(tornado_svg(None if bars is None else lead))
     assert len(find(root, "text", "no-data")) == 1

@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from assessments.answer import executive_answer
+from assessments.inputs import RunSnapshot
+from assessments.results import RunResults
 from costing.engine.evaluate import evaluate
 from costing.engine.scenario import load_scenario
 from costing.engine.uncertainty import monte_carlo, tornado
+from tests.assessments.world import example_run_data
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "costing/engine/examples/media-house.json"
 SAMPLES = 400  # enough for stable P10/P90 in a test; the report prints whatever it is given
@@ -138,13 +141,19 @@ def sovereignty_section(engine: dict) -> dict:
             row["combined"] = (row["cost_index"] + row["sovereignty_index"]) / 2
         workloads.append({
             "id": w["id"], "name": w["name"], "classification": classification,
-            "recommended": recommended, "ranking": ranking, "options": options,
+            "sector": "media", "residency_requirement": "none",
+            "personal_data": classification == "restricted", "recommended": recommended,
+            "recommended_cost": priced[recommended]["npv"] if recommended else None,
+            "ranking": ranking, "options": options,
         })  # fmt: skip
     return {
         "library": {"urn": "urn:sovra:risk:library:ai-placement-sovereignty",
                     "ref_id": "SOVRA-AIPS", "name": "AI workload placement - sovereignty criteria",
                     "version": 1},
         "criteria": CRITERIA,
+        "weights": {"cost": 0.6, "sovereignty": 0.4},
+        "min_seal_by_classification": {"restricted": 3, "confidential": 2},
+        "sovereign_min_seal": 3,
         "workloads": workloads,
     }  # fmt: skip
 
@@ -181,6 +190,10 @@ def summary_section(results: dict) -> dict:
     ordered = sorted(priced, key=lambda k: priced[k]["npv"])
     pair = set(ordered[:2])
     summary = {
+        "price_of_sovereignty": None,
+        "currency": engine["currency"],
+        "npv_by_option": {k: v["npv"] for k, v in priced.items()},
+        "cheapest_npv": priced[ordered[0]]["npv"],
         "recommended_option": ordered[0],
         "cheapest_option": ordered[0],
         "probability_cheapest": mc["options"][ordered[0]]["probability_cheapest"],
@@ -222,20 +235,22 @@ def results(media_house_results) -> dict:
     return copy.deepcopy(media_house_results)
 
 
+def typed_run(results: dict, snapshot: dict) -> dict:
+    """The results and snapshot as a run's readers get them (``assessments.selectors``)."""
+    return {"results": RunResults.load(results), "snapshot": RunSnapshot.load(snapshot)}
+
+
 @pytest.fixture(scope="session")
 def snapshot() -> dict:
+    """The frozen inputs of the media house's run, the scenario document included."""
+    inputs, _ = example_run_data()
     return {
+        **inputs,
         "scenario": media_house_document(),
-        "assessment": {
-            "name": "AI placement 2027-2031",
-            "options": list(PROFILES),
-            "horizon_years": 5,
-            "weights": {"cost": 0.6, "sovereignty": 0.4},
-        },
-        "versions": {
-            "engine": "1",
-            "library": "urn:sovra:risk:library:ai-placement-sovereignty v1",
-        },
+        "assessment": {**inputs["assessment"], "name": "AI placement 2027-2031",
+                       "options": list(PROFILES)},
+        "versions": {**inputs["versions"], "library": {
+            "urn": "urn:sovra:risk:library:ai-placement-sovereignty", "version": 1}},
         "catalogs": [
             {"id": 1, "name": "Sovra public prices", "version": "2026-05-18",
              "effective_date": "2026-05-18", "public": True},

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from assessments.reports.ledger import COLUMNS, LINES_FIRST_PAGE, LINES_PER_PAGE, ledger_pages
+from assessments.results import Sizing
 
 
 def _workload(i: int, name: str = "Newsroom chat assistant") -> dict:
     return {
         "id": f"NL-CHAT-04-{i:05d}",
         "name": f"{name} {i}",
-        "sizing": {"peak_gpus": 2.0, "gpu": "NVIDIA H100 SXM", "binding_constraint": "compute"},
+        "sizing": Sizing(
+            gpu="NVIDIA H100 SXM",
+            binding_constraint="compute",
+            peak_gpus=2.0,
+            base_gpus=1.0,
+            gpu_hours_per_month=1_000.0,
+        ),
         "recommended": "colocation",
         "recommended_npv": 186_752.4,
         "recommended_per_million_tokens": 1.6649,

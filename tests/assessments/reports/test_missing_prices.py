@@ -1,22 +1,28 @@
 """What the data lacks, listed once per missing price in the appendix."""
 
+import msgspec
+
 from assessments.reports.appendix import missing_prices
+from assessments.results import EngineWorkload, RunResults
+from tests.assessments.reports.conftest import typed_run
 
-ENGINE = {
-    "workloads": [
-        {"id": f"W{i}", "name": f"Workload {i}", "options": {
-            "cloud_committed": {"missing": "reserved 1y price for NVIDIA L4", "reason": "no offer"},
-            "managed_api": {"missing": "API offer the rules permit", "reason": "refused",
-                            "blocked_by": "B01"},
-            "on_prem": {"npv": 1.0},
-        }}
-        for i in range(7)
-    ]
-}  # fmt: skip
+WORKLOADS = [
+    {"id": f"W{i}", "name": f"Workload {i}", "kind": "inference", "sizing": {},
+     "sizing_figures": {}, "breakevens": [], "suppliers": {}, "options": {
+        "cloud_committed": {"option": "cloud_committed",
+                            "missing": "reserved 1y price for NVIDIA L4", "reason": "no offer"},
+        "managed_api": {"option": "managed_api", "missing": "API offer the rules permit",
+                        "reason": "refused", "blocked_by": "B01"},
+        "on_prem": {"option": "on_prem", "npv": 1.0},
+    }}
+    for i in range(7)
+]  # fmt: skip
 
 
-def test_a_gap_many_workloads_share_is_one_row_naming_five_and_counting_the_rest():
-    assert missing_prices(ENGINE) == [
+def test_a_gap_many_workloads_share_is_one_row_naming_five_and_counting_the_rest(results):
+    engine = RunResults.load(results).engine
+    engine.workloads = msgspec.convert(WORKLOADS, list[EngineWorkload])
+    assert missing_prices(engine) == [
         {
             "option": "cloud_committed",
             "missing": "reserved 1y price for NVIDIA L4",
@@ -31,10 +37,11 @@ def test_the_report_lists_what_the_data_lacks_in_its_appendix(results, snapshot,
     from assessments.reports import report_html
 
     results["engine"]["workloads"][0]["options"]["cloud_committed"] = {
+        "option": "cloud_committed",
         "missing": "reserved 1y price for Example GPU",
         "reason": "no cloud offer has one",
     }
-    html = report_html(results=results, snapshot=snapshot, meta=meta)
+    html = report_html(**typed_run(results, snapshot), meta=meta)
     assert 'id="missing"' in html
     assert "reserved 1y price for Example GPU" in html
 

@@ -11,6 +11,7 @@ import pytest
 from assessments.reports import html_to_pdf, render_report_pdf, report_html
 from assessments.reports.fetcher import FetchRefused, StaticOnlyFetcher
 from assessments.reports.formatting import money, option_label
+from tests.assessments.reports.conftest import typed_run
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("pdftotext"), reason="poppler-utils missing: run `make system-deps`"
@@ -27,7 +28,7 @@ def _run(command: list[str], pdf: bytes, tmp_path) -> str:
 
 @pytest.fixture(scope="module")
 def rendered(media_house_results, snapshot, meta) -> bytes:
-    return render_report_pdf(results=media_house_results, snapshot=snapshot, meta=meta)
+    return render_report_pdf(**typed_run(media_house_results, snapshot), meta=meta)
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_a_long_portfolios_report_details_the_costliest_and_says_where_the_rest_
     page = "https://sovra.example/o/nordlicht/assessments/runs/3/"
     api = "https://sovra.example/api/v1/orgs/nordlicht/runs/3/results/"
     meta = {**meta, "run_url": page, "results_url": api}
-    pdf = render_report_pdf(results=media_house_results, snapshot=snapshot, meta=meta)
+    pdf = render_report_pdf(**typed_run(media_house_results, snapshot), meta=meta)
     text = " ".join(_run(["pdftotext"], pdf, tmp_path).split())
     assert "This report details the 3 of the run's 12 workloads that cost most" in text
     assert (
@@ -128,7 +129,7 @@ class RecordingFetcher(StaticOnlyFetcher):
 def test_file_and_http_references_are_refused_and_the_pdf_still_renders(
     media_house_results, snapshot, meta, monkeypatch, tmp_path
 ):
-    html = report_html(results=media_house_results, snapshot=snapshot, meta=meta)
+    html = report_html(**typed_run(media_house_results, snapshot), meta=meta)
     hostile = (
         '<img src="file:///etc/passwd"><img src="http://127.0.0.1:9/tracker.png">'
         '<link rel="stylesheet" href="https://example.com/x.css">'

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from assessments.reports.appendix import prices_used
 from assessments.reports.workbook import SHEETS, results_workbook
+from assessments.results import RunResults
 from tests.assessments.world import example_run_data
 
 META = {
@@ -32,7 +33,7 @@ def results() -> dict:
 
 
 def _bytes(results: dict, meta: dict = META) -> bytes:
-    return b"".join(results_workbook(results=results, meta=meta))
+    return b"".join(results_workbook(results=RunResults.load(results), meta=meta))
 
 
 def _book(results: dict, meta: dict = META):
@@ -234,7 +235,7 @@ def test_prices_carry_their_value_unit_currency_source_and_date(results):
     assert header == ["Price", "Value", "Unit", "Currency", "Source", "Source URL", "Source date",
                       "Note", "Used by"]  # fmt: skip
     rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(rows) == len(prices_used(results["engine"])) == 19
+    assert len(rows) == len(prices_used(RunResults.load(results).engine)) == 19
     nebius = next(r for r in rows if r["Price"].startswith("Nebius gpu-h100-sxm"))
     assert nebius == {
         "Price": "Nebius gpu-h100-sxm 1gpu-16vcpu-200gb (eu-north1) on_demand",
@@ -257,9 +258,10 @@ def test_prices_carry_their_value_unit_currency_source_and_date(results):
 
 def test_a_workload_named_like_a_formula_comes_out_as_text(results):
     results["engine"]["workloads"][0]["name"] = EVIL
-    source = {"kind": "catalog", "reference": "+cmd|' /C calc'!A0", "date": "2026-01-05"}
+    sources = results["engine"]["sources"]
+    sources.append({"kind": "catalog", "reference": "+cmd|' /C calc'!A0", "date": "2026-01-05"})
     results["engine"]["portfolio"]["on_prem"]["figures"].append(
-        {"name": "-2+3 rack price", "value": 12.5, "unit": "EUR", "source": source}
+        {"name": "-2+3 rack price", "value": 12.5, "unit": "EUR", "source": len(sources) - 1}
     )
     data = _bytes(results, {**META, "assessment": "@SUM(1+1)*cmd|' /C calc'!A0"})
     book = load_workbook(io.BytesIO(data))
@@ -276,8 +278,16 @@ def test_a_workload_named_like_a_formula_comes_out_as_text(results):
         assert not any(b"<f>" in archive.read(part) for part in parts)
 
 
-def test_a_run_with_only_a_summary_still_gives_every_sheet():
-    light = {"summary": {"currency": "EUR", "headline": ["Keep the archive at home."]}}
+def test_a_run_with_nothing_priced_and_no_answer_still_gives_every_sheet(results):
+    """A run stored before the answer was written, whose engine priced nothing, still exports:
+    its headline stands for the answer."""
+    light = {
+        **results,
+        "engine": {**results["engine"], "portfolio": {}, "workloads": []},
+        "summary": {**results["summary"], "answer": None,
+                    "headline": ["Keep the archive at home."]},
+        "monte_carlo": None, "tornado": None, "sovereignty": None, "placement": None,
+    }  # fmt: skip
     book = _book(light)
     assert book.sheetnames == list(SHEETS)
     said = [row for row in book["Summary"].iter_rows(values_only=True) if row[0] == "Headline"]

@@ -84,12 +84,13 @@ def _the_report_reads_as_a_document(path, run) -> None:
     """No word the report prints is split across lines or cells ("Colocat ion"); the answer
     comes first and names every workload left out of the run."""
     from assessments.reports import report_html
+    from assessments.selectors import run_inputs, run_results
     from assessments.services.runs import report_meta
 
     layout = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    html = report_html(results=run.results, snapshot=run.snapshot, meta=report_meta(run))
+    html = report_html(results=run_results(run), snapshot=run_inputs(run), meta=report_meta(run))
     text = re.sub(r"<[^>]+>", " ", html)
     # Addresses may break anywhere (they are printed to be copied, not read); a hyphenated
     # word may break after its hyphen (its halves are then words of their own).

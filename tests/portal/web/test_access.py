@@ -13,7 +13,7 @@ from portal.models import Role
 from portal.services.imports import workload_import_stage
 from portal.tenancy import OrgScopedView
 from portal.web import urls as web_urls
-from tests.assessments.world import example_pdf
+from tests.assessments.world import example_pdf, example_run_data
 from tests.costing.catalog_data import world_catalogs
 from tests.factories import (
     InvitationFactory,
@@ -138,8 +138,8 @@ ENDPOINTS = [
 ROLES = [Role.VIEWER, Role.ANALYST, Role.ADMIN, Role.OWNER]
 
 
-# Access is decided before any result is read: these runs carry a summary and a PDF only
-# (the pages' content is tested in tests/assessments/web with full results).
+# Access is decided before any result is read: these runs carry an empty engine section, a
+# summary and a PDF only (the pages' content is tested in tests/assessments/web with full results).
 ASSESSMENT_KEYS = {"assessment", "run", "earlier_run"}
 
 
@@ -155,6 +155,13 @@ LIGHT_SUMMARY = {
     "recommendations": {}, "recommended_option": None, "risks": [],
     "headline": ["Keep the archive at home."], "currency": "EUR",
 }  # fmt: skip
+# The engine's section of a run that priced nothing: what every reader of a run needs at least.
+LIGHT_ENGINE = {
+    "name": "Light run", "engine_version": "1", "currency": "EUR", "horizon_months": 60,
+    "samples": 0, "discounting": "monthly", "cheapest_by_npv": None, "left_out_of_totals": [],
+    "portfolio": {}, "fleets": {}, "breakevens": [], "workloads": [], "components": {},
+    "assumptions": {}, "method": {}, "sovereignty_price": None, "sources": [],
+}  # fmt: skip
 
 
 def _succeeded_run(assessment, number: int) -> AssessmentRun:
@@ -165,8 +172,8 @@ def _succeeded_run(assessment, number: int) -> AssessmentRun:
         status=RunStatus.SUCCEEDED,
         step="done",
         progress_pct=100,
-        snapshot={"workloads": []},
-        results={"summary": LIGHT_SUMMARY},
+        snapshot=example_run_data()[0],
+        results={"engine": LIGHT_ENGINE, "summary": LIGHT_SUMMARY},
         currency="EUR",
     )
     pdf = example_pdf()
