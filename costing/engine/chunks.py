@@ -18,12 +18,12 @@ import numpy as np
 import orjson
 
 from costing.engine.cashflows import Drivers
-from costing.engine.evaluate import evaluate, workloads_part
+from costing.engine.evaluate import evaluate, likely_plans, workloads_part
 from costing.engine.fallbacks import fallbacks_known
 from costing.engine.figure_json import FigureWriter
 from costing.engine.results import OptionResult
 from costing.engine.scenario import Scenario
-from costing.engine.sovereignty_price import price_of_sovereignty
+from costing.engine.sovereignty_price import option_npvs, rules_refuse, sovereignty_price
 from costing.engine.uncertainty import (
     INPUTS,
     NEUTRAL,
@@ -51,11 +51,32 @@ def engine_workloads(scenario: Scenario, start: int, stop: int) -> dict:
     workloads, fallbacks = workloads_part(scenario, start, stop)
     writer = FigureWriter()
     rows = [workload.as_dict(writer) for workload in workloads]
-    return {
+    part = {
         "workloads": rows,
         "sources": writer.sources(),
         "fallbacks": [[option, workload, other] for (option, workload), other in fallbacks.items()],
     }
+    if rules_refuse(scenario):  # the same workloads priced as if no rule refused anything
+        twin = _unrestricted(scenario)
+        likely = Drivers.likely(twin.uncertainty)
+        npvs, offers = option_npvs(twin, likely, likely_plans(twin, likely), (start, stop))
+        part["unrestricted"] = {"npvs": npvs, "offers": offers}
+    return part
+
+
+# The unrestricted twin of the last scenarios, by object, so that a process sizes it once.
+_TWINS: dict[int, tuple[Scenario, Scenario]] = {}
+
+
+def _unrestricted(scenario: Scenario) -> Scenario:
+    found = _TWINS.get(id(scenario))
+    if found is not None and found[0] is scenario:
+        return found[1]
+    if len(_TWINS) >= 2:
+        _TWINS.pop(next(iter(_TWINS)))
+    twin = scenario.unrestricted()
+    _TWINS[id(scenario)] = (scenario, twin)
+    return twin
 
 
 def engine_merged(scenario: Scenario, chunks: list[dict]) -> dict:
@@ -88,7 +109,16 @@ def engine_merged(scenario: Scenario, chunks: list[dict]) -> dict:
         }
         for w in workloads
     }
-    price = price_of_sovereignty(scenario, npvs, Drivers.likely(scenario.uncertainty))
+    if rules_refuse(scenario):
+        free = {
+            workload: {o: math.nan if v is None else v for o, v in row.items()}
+            for c in chunks
+            for workload, row in c["unrestricted"]["npvs"].items()
+        }
+        offers = {w: row for c in chunks for w, row in c["unrestricted"]["offers"].items()}
+        price = sovereignty_price(scenario, npvs, free, offers)
+    else:
+        price = sovereignty_price(scenario, npvs, npvs, {})
     return {**portfolio, "workloads": workloads, "sovereignty_price": price.as_dict(),
             "sources": sources}  # fmt: skip
 
