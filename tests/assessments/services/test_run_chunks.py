@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from assessments import compute
 from assessments.models import Assessment, AssessmentRun, RunChunk, RunStatus
 from assessments.selectors import run_results_document
 from assessments.services.assessments import assessment_save
 from assessments.services.run_chunks import CHUNK_PARTS
 from assessments.services.runs import assessment_run_execute
+from costing.engine.sovereignty_price import rules_refuse
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,8 @@ def test_a_run_split_into_tiny_chunks_equals_the_run_computed_whole(demo, settin
     split = _computed(demo, 2)
     workloads = len(whole.snapshot["scenario"]["workloads"])
     assert workloads > 4
+    # Rules refuse offers here: the chunks price their workloads unrestricted too.
+    assert rules_refuse(compute.scenario_of(whole.snapshot))
     # The split happened: the workloads two by two, the samples in as many chunks, each once.
     chunks = -(-workloads // 2)
     engine = [(a, b) for step, a, b in computed if step == "engine"]
