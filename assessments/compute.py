@@ -41,15 +41,16 @@ _parsed: list | None = None
 
 
 @contextmanager
-def scenario_parsed_once():
+def scenario_parsed_once(kept: list | None = None):
     """Within the block, ``scenario_of`` parses a snapshot once and answers again with the same
-    Scenario while asked for the same (never changed) snapshot; nothing is kept after it."""
+    Scenario while asked for the same (never changed) snapshot; nothing is kept after it, but in
+    ``kept`` (a list the caller keeps: [snapshot, scenario] once parsed)."""
     global _parsed
-    _parsed = []
+    outer, _parsed = _parsed, [] if kept is None else kept
     try:
         yield
     finally:
-        _parsed = None
+        _parsed = outer  # a block within another (a chunk computed in-process) restores it
 
 
 def scenario_of(snapshot: dict) -> Scenario:
@@ -72,6 +73,46 @@ def monte_carlo_section(snapshot: dict) -> dict | None:
         return None
     result = monte_carlo(scenario_of(snapshot), samples=samples, seed=settings["random_seed"])
     return result.as_dict()
+
+
+def engine_chunk(snapshot: dict, start: int, stop: int) -> dict:
+    """Workloads ``start`` to ``stop`` of the engine section, with the sources they cite, each
+    checked against its model here (in the worker that computed it)."""
+    from assessments.results import EngineWorkload, typed
+    from costing.engine.chunks import engine_workloads
+
+    part = json_ready(engine_workloads(scenario_of(snapshot), start, stop))
+    for workload in part["workloads"]:
+        typed(EngineWorkload, workload)
+    return part
+
+
+def engine_section_merged(snapshot: dict, chunks: list[dict]) -> dict:
+    """The engine section of a split run: exactly ``engine_section``'s."""
+    from costing.engine.chunks import engine_merged
+
+    return engine_merged(scenario_of(snapshot), chunks)
+
+
+def monte_carlo_chunk(snapshot: dict, start: int, stop: int) -> dict:
+    """Samples ``start`` to ``stop`` of the Monte Carlo: each option's total and NPV."""
+    from costing.engine.chunks import monte_carlo_samples
+
+    settings = snapshot["assessment"]
+    samples = int(settings.get("monte_carlo_samples") or 0)
+    return monte_carlo_samples(scenario_of(snapshot), samples, settings["random_seed"], start, stop)
+
+
+def monte_carlo_section_merged(snapshot: dict, chunks: list[dict]) -> dict | None:
+    """The Monte Carlo section of a split run: exactly ``monte_carlo_section``'s."""
+    from costing.engine.chunks import monte_carlo_merged
+
+    settings = snapshot["assessment"]
+    samples = int(settings.get("monte_carlo_samples") or 0)
+    if samples <= 0 or not chunks:
+        return None
+    scenario = scenario_of(snapshot)
+    return monte_carlo_merged(scenario, samples, settings["random_seed"], chunks).as_dict()
 
 
 def tornado_section(snapshot: dict) -> dict | None:

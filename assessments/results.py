@@ -539,9 +539,23 @@ SECTION_MODELS: dict[str, type[Typed]] = {
 }
 
 
+class WorkloadsPage(Typed, kw_only=True):
+    """Which workloads an answer of the results API holds in ``engine.workloads`` and
+    ``sovereignty.workloads`` (the portfolio-level parts are always whole)."""
+
+    count: Annotated[int, msgspec.Meta(description="Workloads the run has.")]
+    offset: int
+    limit: int
+    next: Annotated[
+        str | None, msgspec.Meta(description="The next page's address; null on the last.")
+    ] = None
+    previous: str | None = None
+
+
 class RunResults(Typed, kw_only=True):
     """The results of a succeeded run: each step's section (a section a run's settings leave
-    out, such as the Monte Carlo with no samples, is null)."""
+    out, such as the Monte Carlo with no samples, is null). The API pages the per-workload
+    parts (``workloads_page``); stored results have no page."""
 
     schema_version: Literal[2] = RESULTS_SCHEMA_VERSION
     engine: EngineResults
@@ -550,6 +564,7 @@ class RunResults(Typed, kw_only=True):
     sovereignty: SovereigntyResults | None = None
     placement: PlacementResults | None = None
     summary: Summary | None = None
+    workloads_page: WorkloadsPage | None = None
 
     @classmethod
     def load(cls, stored: dict) -> RunResults:

@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import date
 from importlib.metadata import version
 
+import msgspec
+import orjson
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from assessments.eligibility_step import eligibility_screen
 from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
-from assessments.models import Assessment, AssessmentRun, OfferLocations, ReportEmail
-from assessments.results import RunResults
+from assessments.models import (
+    Assessment,
+    AssessmentRun,
+    OfferLocations,
+    ReportEmail,
+    RunWorkloadResult,
+)
+from assessments.results import RESULTS_SCHEMA_VERSION, ResultsError, RunResults, current_version
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
@@ -41,12 +49,6 @@ def runs_for(*, organization: Organization) -> QuerySet[AssessmentRun]:
     )
 
 
-def run_results(run: AssessmentRun) -> RunResults | None:
-    """A run's results, typed: what every page, report, e-mail and export of it reads (None
-    until a run has stored them)."""
-    return RunResults.load(run.results) if run.results else None
-
-
 def run_inputs(run: AssessmentRun) -> RunSnapshot | None:
     """A run's frozen inputs, typed (None before the run took them)."""
     return RunSnapshot.load(run.snapshot) if run.snapshot else None
@@ -54,6 +56,70 @@ def run_inputs(run: AssessmentRun) -> RunSnapshot | None:
 
 def emails_for(*, organization: Organization) -> QuerySet[ReportEmail]:
     return ReportEmail.objects.for_organization(organization)
+
+
+def run_results_json(
+    *, run: AssessmentRun, workloads_offset: int = 0, workloads_limit: int | None = None
+) -> tuple[bytes, int]:
+    """A run's results as JSON, with the workloads ``workloads_offset`` to ``workloads_offset +
+    workloads_limit`` (every one from the offset on without a limit) in the per-workload sections;
+    and how many workloads the run has.
+
+    A run stores its workloads' parts on rows of their own (``RunWorkloadResult``), which are
+    spliced into the portfolio-level document as the JSON text they are; results stored before
+    (every workload inline) are sliced the same way.
+    """
+    document = dict(run.results or {})
+    rows = RunWorkloadResult.objects.for_organization(run.organization).filter(run=run)
+    counts = dict(rows.values_list("section").annotate(n=Count("pk")).values_list("section", "n"))
+    end = None if workloads_limit is None else workloads_offset + workloads_limit
+    if counts:
+        total = counts.get("engine", 0)
+        page = rows.filter(position__gte=workloads_offset)
+        if end is not None:
+            page = page.filter(position__lt=end)
+        found: dict[str, list] = {name: [] for name in counts}
+        for name, data in (
+            page.order_by("section", "position").values_list("section", "data").iterator()
+        ):
+            found[name].append(orjson.Fragment(data))
+        for name, workloads in found.items():
+            if document.get(name) is not None:
+                document[name] = {**document[name], "workloads": workloads}
+    else:
+        total = len((document.get("engine") or {}).get("workloads") or ())
+        for name in ("engine", "sovereignty"):
+            section = document.get(name)
+            if section is not None and "workloads" in section:
+                workloads = section["workloads"][workloads_offset:end]
+                document[name] = {**section, "workloads": workloads}
+    return orjson.dumps(document), total
+
+
+def run_results(run: AssessmentRun) -> RunResults | None:
+    """A run's results, typed: what every page, report, e-mail and export of it reads (None
+    until a run has stored them), whether it stored its workloads on rows or inline (older
+    runs)."""
+    if not run.results:
+        return None
+    current_version(run.results, RESULTS_SCHEMA_VERSION, "results")
+    data, _ = run_results_json(run=run)
+    try:
+        return msgspec.json.decode(data, type=RunResults)
+    except msgspec.ValidationError as error:
+        raise ResultsError(f"RunResults: {error}") from error
+
+
+def run_results_document(run: AssessmentRun) -> dict:
+    """A run's whole results as the JSON document (for readers not yet typed)."""
+    return orjson.loads(run_results_json(run=run)[0])
+
+
+def run_results_compared(run: AssessmentRun) -> dict:
+    """What a comparison reads of a run: its stored document, which has the summary; a run that
+    failed before its summary, with its workloads (their recommendations stand in for it)."""
+    results = run.results or {}
+    return results if results.get("summary") else run_results_document(run)
 
 
 def assessment_workloads(*, assessment: Assessment) -> list[Workload]:

@@ -15,7 +15,7 @@ from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 
-from assessments.services import callbacks, emails, outbox, runs
+from assessments.services import callbacks, emails, outbox, run_chunks, runs
 from portal.outbox import RETRY
 from portal.transient import TRANSIENT_ERRORS
 
@@ -52,6 +52,30 @@ def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:
         run_id=run_id,
         task_id=self.request.id or "",
         transient_retry=is_transient_retry(self.request),
+    )
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=5,
+    soft_time_limit=settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
+    **RETRY,
+)
+def assessment_run_chunk_task(
+    self, organization_id: int, run_id: int, step: str, index: int
+) -> str:
+    """One chunk of a large run; the run's own task merges the chunks (and computes any chunk
+    no worker took, so a chunk that fails here is not lost)."""
+    return run_chunks.assessment_run_chunk_compute(
+        organization_id=organization_id,
+        run_id=run_id,
+        step=step,
+        index=index,
+        task_id=self.request.id or "",
     )
 
 

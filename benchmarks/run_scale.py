@@ -6,7 +6,11 @@ engine with the unrestricted twin, Monte Carlo, sensitivity, sovereignty, placem
 in this process against PostgreSQL. Each size runs in a fresh process, so its peak RSS is its
 own: the peak while the run computes (the process's imports included, loading the inventory
 before it not); the baseline is the demo's own workloads, measured the same way in the same run.
-Usage: python -m benchmarks.run_scale [--quick] [--sizes 100,1000]
+With ``--workers 1,2`` it then runs the 5,000-workload assessment end to end on that many real
+Celery workers (solo pool, one process each, on Redis: SOVRA_BENCH_REDIS_URL) against the same
+PostgreSQL: seconds from the start to the finished run, and each worker's peak RSS. Workers are
+started before the run and measured from their start (imports included).
+Usage: python -m benchmarks.run_scale [--quick] [--sizes 100,1000] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,8 +37,11 @@ SIZES = (100, 1_000, 5_000)
 TARGETS = {1_000: (15.0, 500), 5_000: (60.0, 1_500)}
 
 
-def _one(size: int) -> dict:
-    """Run one assessment of ``size`` workloads (0: the demo as it is) and measure it."""
+REDIS = os.environ.get("SOVRA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def _inventory(size: int):
+    """A fresh database with the demo organization and ``size`` workloads; the assessment."""
     os.environ["DATABASE_URL"] = DATABASE
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     import django
@@ -44,10 +52,9 @@ def _one(size: int) -> dict:
     _prepare_database()
     from django.core.management import call_command
 
-    from assessments.models import Assessment, AssessmentRun
+    from assessments.models import Assessment
     from assessments.services.assessments import assessment_save
     from assessments.services.demo import demo_catalog_ensure
-    from assessments.services.runs import assessment_run_execute
     from portal.services.demo import DEMO_WORKLOADS, demo_organization_load
     from portal.services.workloads import workloads_upsert
 
@@ -62,10 +69,20 @@ def _one(size: int) -> dict:
             row["name"] = f"{row['name']} {i}"
             rows.append((i + 1, row))
         workloads_upsert(organization=organization, rows=rows)
-    assessment = assessment_save(
+    return organization, assessment_save(
         organization=organization,
         assessment=Assessment(name=f"Scale {size}", offer_locations="eea"),
     )
+
+
+def _one(size: int) -> dict:
+    """Run one assessment of ``size`` workloads (0: the demo as it is) and measure it."""
+    # In one process a split gains nothing: the run computed whole, as before the split existed.
+    os.environ.setdefault("SOVRA_RUN_CHUNK_WORKLOADS", "0")
+    organization, assessment = _inventory(size)
+    from assessments.models import AssessmentRun
+    from assessments.services.runs import assessment_run_execute
+
     run = AssessmentRun.objects.create_in(organization, assessment=assessment, number=1)
     setup_peak = _peak_rss_mb()
     _forget_peak_rss()  # the peak reported is the run's: loading the inventory is not the run
@@ -106,10 +123,98 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _measure(size: int) -> dict:
+def _on_workers(size: int, workers: int) -> dict:
+    """The assessment of ``size`` workloads end to end on ``workers`` Celery worker processes."""
+    queue = f"sovra-bench-{os.getpid()}"
+    os.environ.update(CELERY_BROKER_URL=REDIS, CELERY_TASK_DEFAULT_QUEUE=queue)
+    organization, assessment = _inventory(size)
+    from celery import current_app
+
+    from assessments.models import AssessmentRun
+    from assessments.services.run_start import assessment_run_start
+
+    current_app.conf.update(task_always_eager=False, broker_url=REDIS, task_default_queue=queue)
+    env = {**os.environ, "DATABASE_URL": DATABASE, "PYTHONPATH": str(ROOT)}
+    log_dir = Path(tempfile.mkdtemp(prefix="sovra-bench-workers-"))
+    logs = [(log_dir / f"worker-{i}.log").open("wb") for i in range(workers)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                queue,
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
+    try:
+        # The clock starts once every worker answers (their imports are not the run's time).
+        deadline = time.monotonic() + 300
+        while len(current_app.control.ping(timeout=1.0)) < workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the workers did not answer: see {log_dir}")
+        started = time.perf_counter()
+        run = assessment_run_start(assessment=assessment, requested_by=None)
+        runs = AssessmentRun.objects.for_organization(organization)
+        peaks = [0.0] * workers
+        while not runs.filter(pk=run.pk, status__in=("succeeded", "failed")).exists():
+            for i, process in enumerate(processes):
+                if process.poll() is not None:
+                    raise SystemExit(f"worker {i} exited: see {log_dir}/worker-{i}.log")
+                peaks[i] = max(peaks[i], _process_peak_mb(process.pid))
+            time.sleep(0.5)
+        seconds = time.perf_counter() - started
+        peaks = [
+            max(p, _process_peak_mb(process.pid))
+            for p, process in zip(peaks, processes, strict=True)
+        ]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        for log in logs:
+            log.close()
+    run = runs.get(pk=run.pk)
+    return {
+        "size": size,
+        "workers": workers,
+        "status": run.status,
+        "error": run.error[:300],
+        "seconds": seconds,
+        "steps": run.timings,
+        "peak_rss_mb_per_worker": peaks,
+    }
+
+
+def _process_peak_mb(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _measure(size: int, workers: int = 0) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run_scale", "--one", str(size)],
+        [sys.executable, "-m", "benchmarks.run_scale", "--one", str(size),
+         "--on-workers", str(workers)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -122,10 +227,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 workloads only")
     parser.add_argument("--sizes", help="comma-separated portfolio sizes")
+    parser.add_argument("--workers", help="also the 5,000 run on this many workers, e.g. 1,2")
+    parser.add_argument("--workers-only", action="store_true", help="only the runs on workers")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--on-workers", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(_one(args.one)))
+        measured = _on_workers(args.one, args.on_workers) if args.on_workers else _one(args.one)
+        print(json.dumps(measured))
+        return 0
+    if args.workers_only:
+        _workers_report([int(n) for n in (args.workers or "1,2").split(",")])
         return 0
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(SIZES)
     if args.quick and not args.sizes:
@@ -152,7 +264,29 @@ def main() -> int:
         print(f"    seconds per step: {steps}")
         if row["error"]:
             print(f"    error: {row['error']}")
+    if args.workers:
+        _workers_report([int(n) for n in args.workers.split(",")])
     return 0
+
+
+def _workers_report(counts: list[int], size: int = 5_000) -> None:
+    """The run end to end on 1, 2... workers; the first count is the others' baseline."""
+    print(f"{size:,}-workload run end to end on Celery workers (Redis broker, solo pool)")
+    base = None
+    for count in counts:
+        row = _measure(size, count)
+        base = base or row["seconds"]
+        peaks = ", ".join(f"{mb:,.0f}" for mb in row["peak_rss_mb_per_worker"])
+        print(
+            f"  {count} worker{'s' if count > 1 else ''} ({row['status']}): {row['seconds']:.1f} s "
+            f"({row['seconds'] / base:.2f}x the first), peak RSS per worker {peaks} MB "
+            "(target on 2 workers: < 60 s and 1,500 MB each)"
+        )
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in (row["steps"] or {}).items())
+        print(f"    seconds per step: {steps}")
+        if row["error"]:
+            print(f"    error: {row['error']}")
+    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@ and PDF report, email the report, and compare two runs of one assessment."""
 from __future__ import annotations
 
 import orjson
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.conf import settings
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -25,7 +30,7 @@ from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.results import RunResults
-from assessments.selectors import emails_for, runs_for
+from assessments.selectors import emails_for, run_results_compared, run_results_json, runs_for
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import not_succeeded_message
 from portal.api.errors import Conflict
@@ -114,41 +119,85 @@ def _json(data) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), content_type="application/json")
 
 
+def _non_negative(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0 or (maximum is not None and value > maximum):
+        most = f" and at most {maximum}" if maximum is not None else ""
+        raise exceptions.ValidationError({name: [f"A whole number from 0{most}, not {raw!r}."]})
+    return value
+
+
+WORKLOADS_PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "workloads_offset",
+        int,
+        description="The first workload of the page (from 0).",
+    ),
+    OpenApiParameter(
+        "workloads_limit",
+        int,
+        description="Workloads per page (default and most: the server's "
+        "SOVRA_RESULTS_WORKLOADS_PAGE, 500 unless set).",
+    ),
+]
+
+
 class RunResultsView(OrgScopedAPIView):
-    """``runs/<id>/results/``: the whole results of a succeeded run."""
+    """``runs/<id>/results/``: a succeeded run's results, its workloads' parts page by page."""
 
     model = AssessmentRun
     filter_backends = []
 
     def scoped_queryset(self, organization):
-        # The stored JSON as the database writes it: parsing a megabyte into Python objects
-        # only to write it out again cost most of the request.
-        return (
-            AssessmentRun.objects.for_organization(organization)
-            .defer("snapshot", "results")
-            .annotate(results_json=Cast("results", output_field=TextField()))
-        )
+        return AssessmentRun.objects.for_organization(organization).defer("snapshot")
 
     @extend_schema(
         tags=["runs"],
         operation_id="runs_results",
-        summary="The results of a succeeded run (large JSON)",
+        summary="The results of a succeeded run (large JSON, workloads paged)",
         description="Sections `engine` (cash flows, NPV and unit costs per option and "
         "workload), `monte_carlo`, `tornado`, `sovereignty` (SEAL level, findings and "
         "recommendation per workload), `placement` (the joint placement under the "
-        "constraints) and `summary` (headline, risks, NPV by option). 409 while the run is "
-        "queued or running, or when it failed.",
-        parameters=[ORG_SLUG],
+        "constraints) and `summary` (headline, risks, NPV by option). The portfolio-level "
+        "parts are always whole; `engine.workloads` and `sovereignty.workloads` hold one page "
+        "of workloads, described by `workloads_page` (its `next` is the following page's "
+        "address). 409 while the run is queued or running, or when it failed.",
+        parameters=[ORG_SLUG, *WORKLOADS_PAGE_PARAMETERS],
         responses={
             200: OpenApiResponse(RunResults, description="The results, as stored."),
-            **errors(409),
+            **errors(400, 409),
         },
     )
     def get(self, request, *args, **kwargs):
         run = self.get_object()
         if run.status != RunStatus.SUCCEEDED:
             raise _not_succeeded(run, "results")
-        return HttpResponse(run.results_json, content_type="application/json")
+        most = settings.SOVRA_RESULTS_WORKLOADS_PAGE
+        offset = _non_negative(request, "workloads_offset", 0)
+        limit = _non_negative(request, "workloads_limit", most, most) or most
+        data, count = run_results_json(run=run, workloads_offset=offset, workloads_limit=limit)
+
+        def link(at: int) -> str:
+            query = request.query_params.copy()
+            query["workloads_offset"], query["workloads_limit"] = str(at), str(limit)
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        page = {
+            "count": count,
+            "offset": offset,
+            "limit": limit,
+            "next": link(offset + limit) if offset + limit < count else None,
+            "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+        }
+        # The page's description goes in as the last key of the document, written as it is.
+        body = data[:-1] + (b"," if len(data) > 2 else b"") + b'"workloads_page":'
+        return HttpResponse(body + orjson.dumps(page) + b"}", content_type="application/json")
 
 
 class RunSnapshotView(OrgScopedAPIView):
@@ -370,7 +419,10 @@ class RunCompareView(OrgScopedAPIView):
             {
                 "old": _run_ref(old),
                 "new": _run_ref(new),
-                **runs_compare((old.snapshot, old.results), (new.snapshot, new.results)),
+                **runs_compare(
+                    (old.snapshot, run_results_compared(old)),
+                    (new.snapshot, run_results_compared(new)),
+                ),
             }
         )
 

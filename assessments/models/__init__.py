@@ -5,9 +5,11 @@ from assessments.models.run import (
     AssessmentRun,
     FinishedRunError,
     ReportEmail,
+    RunChunk,
     RunReport,
     RunSection,
     RunStatus,
+    RunWorkloadResult,
 )
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "FinishedRunError",
     "OfferLocations",
     "ReportEmail",
+    "RunChunk",
     "RunReport",
     "RunSection",
     "RunStatus",
+    "RunWorkloadResult",
 ]

@@ -119,6 +119,62 @@ class RunSection(TenantModel):
         return f"{self.name} of {self.run}"
 
 
+class RunWorkloadResult(TenantModel):
+    """One workload's part of one section of a run's results (its engine costs, its sovereignty
+    assessment), a row of its own so a portfolio's results never have to fit one document.
+
+    The portfolio-level parts of each section stay in the run's ``results``; a succeeded run's
+    whole results are these rows, in ``position`` order, set into their sections' ``workloads``.
+    """
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="workload_rows")
+    section = models.CharField(max_length=30, help_text="engine or sovereignty")
+    position = models.PositiveIntegerField(help_text="The workload's place in the section, from 0.")
+    workload_id = models.CharField(max_length=200, help_text="The workload's external id.")
+    # JSON text, written once and sent on as it is: a page of the API is spliced, not re-parsed.
+    data = models.TextField()
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "section", "position"], name="run_workload_result_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} of {self.workload_id} in {self.run}"
+
+
+class RunChunk(TenantModel):
+    """One chunk of a split step of a large run (a slice of its workloads or of its Monte Carlo
+    samples), computed by whichever worker claims it first and merged by the run's own task.
+
+    The claim is a row update, so two workers never compute the same chunk at once; a claim
+    whose worker stopped answering (``claimed_at`` older than SOVRA_RUN_STALE_SECONDS) may be
+    taken over.
+    """
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="chunks")
+    step = models.CharField(max_length=30)
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField(help_text="First workload or sample of the chunk.")
+    stop = models.PositiveIntegerField(help_text="One past its last.")
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    # The chunk's part of the step, as JSON text, until the run's task merges it.
+    data = models.TextField(blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step", "index"], name="run_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} chunk {self.index} of {self.run}"
+
+
 class RunReport(TenantModel):
     """A run's PDF, kept in the database: served only through authenticated, scoped views."""
 

@@ -337,6 +337,7 @@ def report_context(
     workloads = workload_rows(engine, sovereignty, summary["recommendations"])
     bounded = len(workloads) > detailed_max
     detailed = _largest_first(workloads, detailed_max) if bounded else workloads
+    ledger_kept = bounded and len(workloads) <= settings.SOVRA_REPORT_LEDGER_MAX_WORKLOADS
     heatmaps = _heatmaps(sovereignty)
     scenario = snapshot.scenario
     assessment = msgspec.to_builtins(snapshot.assessment)
@@ -376,9 +377,11 @@ def report_context(
         "workloads": workloads,
         "detailed_workloads": detailed,
         "not_detailed": len(workloads) - len(detailed),
-        "every_workload_pages": ledger.ledger_pages(workloads, currency) if bounded else [],
-        # Fewer workloads detailed than the run has: every one gets a row of the appendix.
+        "every_workload_pages": ledger.ledger_pages(workloads, currency) if ledger_kept else [],
+        # Fewer workloads detailed than the run has: every one gets a row of the appendix, up to
+        # SOVRA_REPORT_LEDGER_MAX_WORKLOADS; beyond, the spreadsheet export holds every row.
         "every_workload_table": bounded,
+        "every_workload_ledger": ledger_kept,
         "findings": _portfolio_findings(workloads),
         "criteria": sovereignty.criteria if sovereignty else [],
         "assumptions": _settings(engine.assumptions),

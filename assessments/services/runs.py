@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,10 +27,12 @@ from django.utils import timezone
 
 from assessments import compute
 from assessments.inputs import RunSnapshot
-from assessments.models import AssessmentRun, RunReport, RunSection, RunStatus
+from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
 from assessments.results import RESULTS_SCHEMA_VERSION, RunResults, check_section
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
+from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
+from assessments.services.run_results_store import run_section_store, run_sections_stored
 from assessments.services.run_start import enqueue_execute
 from portal.models import Organization
 from portal.transient import TRANSIENT_ERRORS
@@ -69,24 +70,23 @@ def _store(run: AssessmentRun, **fields) -> None:
         setattr(run, name, value)
 
 
-def _store_section(run: AssessmentRun, name: str, section) -> None:
-    """Store one step's section on its own row (the results are assembled from the rows when
-    the run finishes), and keep it, as its JSON reads back, for the steps after it."""
-    section = compute.json_ready(section)
-    check_section(name, section)
-    text = orjson.dumps(section, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+def _store_section(run: AssessmentRun, name: str, section, workloads_ready: bool = False) -> None:
+    """Store one step's section (its per-workload parts on rows of their own; the portfolio
+    parts are assembled into the run's results when it finishes), and keep it, as its JSON
+    reads back, for the steps after it. ``workloads_ready``: its workloads came as JSON from
+    chunks that checked them (the rest of it is made ready and checked here)."""
+    if workloads_ready:
+        workloads, section["workloads"] = section["workloads"], []
+        section = compute.json_ready(section)
+        check_section(name, section)
+        section["workloads"] = workloads
+    else:
+        section = compute.json_ready(section)
+        check_section(name, section)
     with transaction.atomic():
         _store(run)
-        sections = RunSection.objects.for_organization(run.organization)
-        sections.filter(run=run, name=name).delete()  # an earlier try's
-        RunSection.objects.create_in(run.organization, run=run, name=name, data=text)
+        run_section_store(run=run, name=name, section=section)
     run.results = {**(run.results or {}), name: section}
-
-
-def _stored_sections(run: AssessmentRun) -> dict:
-    """The sections a previous try of this run stored (a redelivered task resumes after them)."""
-    rows = RunSection.objects.for_organization(run.organization).filter(run=run)
-    return {name: orjson.loads(data) for name, data in rows.values_list("name", "data")}
 
 
 class ResultsFromSections(Func):
@@ -176,16 +176,38 @@ def _collector_paused():
             gc.enable()
 
 
-def _section(name: str, make: Callable[[AssessmentRun], object]) -> Callable:
+def _section(name: str, make: Callable[[AssessmentRun], object], split: bool = False) -> Callable:
     def do(run: AssessmentRun) -> None:
         with _collector_paused():
-            _store_section(run, name, make(run))
+            ready = split and run_is_split(run.snapshot)
+            _store_section(run, name, make(run), workloads_ready=ready)
 
     return do
 
 
 def _has(name: str) -> Callable[[AssessmentRun], bool]:
     return lambda run: name in (run.results or {})
+
+
+def _engine(run: AssessmentRun) -> dict:
+    """The engine section; a large run's workloads in chunks, by several workers at once."""
+    if not run_is_split(run.snapshot):
+        return compute.engine_section(run.snapshot)
+    chunks = chunks_dispatch(run=run, step="engine")
+    parts = chunks_collect(run=run, step="engine", chunks=chunks, heartbeat=lambda: _store(run))
+    return compute.engine_section_merged(run.snapshot, parts)
+
+
+def _monte_carlo(run: AssessmentRun) -> dict | None:
+    """The Monte Carlo section; a large run's samples in chunks, by several workers at once."""
+    samples = int(run.snapshot["assessment"].get("monte_carlo_samples") or 0)
+    if samples <= 0 or not run_is_split(run.snapshot):
+        return compute.monte_carlo_section(run.snapshot)
+    chunks = chunks_dispatch(run=run, step="monte_carlo")
+    parts = chunks_collect(
+        run=run, step="monte_carlo", chunks=chunks, heartbeat=lambda: _store(run)
+    )
+    return compute.monte_carlo_section_merged(run.snapshot, parts)
 
 
 def _placement(run: AssessmentRun):
@@ -224,6 +246,7 @@ def report_meta(run: AssessmentRun) -> dict:
         # Where a long report's reader finds the detail it leaves out.
         "run_url": run_url(run),
         "results_url": run_url(run, "api:run-results"),
+        "xlsx_url": run_url(run, "api:run-xlsx"),
         "run_number": run.number,
         "assessment": run.assessment.name,
         "created": run.created_at.isoformat(),
@@ -239,14 +262,14 @@ STEPS = (
         "Sizing and costing every option",
         35,
         _has("engine"),
-        _section("engine", lambda run: compute.engine_section(run.snapshot)),
+        _section("engine", lambda run: _engine(run), split=True),
     ),
     Step(
         "monte_carlo",
         "Monte Carlo over the uncertain inputs",
         60,
         _has("monte_carlo"),
-        _section("monte_carlo", lambda run: compute.monte_carlo_section(run.snapshot)),
+        _section("monte_carlo", lambda run: _monte_carlo(run)),
     ),
     Step(
         "sensitivity",
@@ -397,7 +420,7 @@ def assessment_run_execute(
         return RunStatus.FAILED
     if run is None:
         return "skipped"
-    run.results = {**(run.results or {}), **_stored_sections(run)}
+    run.results = {**(run.results or {}), **run_sections_stored(run=run)}
     timings = dict(run.timings or {})
     try:
         with compute.scenario_parsed_once():
@@ -480,6 +503,7 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> str:
         if not updated:
             return status
         RunSection.objects.for_organization(run.organization).filter(run=run).delete()
+        RunChunk.objects.for_organization(run.organization).filter(run=run).delete()
         recipients = list(run.assessment.recipients or [])
         if status == RunStatus.SUCCEEDED and recipients:
             from assessments.services.emails import report_email_queue

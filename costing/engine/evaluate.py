@@ -10,7 +10,7 @@ import numpy as np
 from costing.engine import budget, finance
 from costing.engine.cashflows import COMPONENTS, Array, Drivers, add_into
 from costing.engine.choices import OWNED
-from costing.engine.fallbacks import add_fallback_flows, likely_fallbacks
+from costing.engine.fallbacks import add_fallback_flows, fallback_choices, likely_fallbacks
 from costing.engine.figures import Figure, given
 from costing.engine.finance import HOURS_PER_MONTH as HOURS
 from costing.engine.offers import Unavailable
@@ -299,27 +299,69 @@ def _likely_npvs(workloads: list[WorkloadResult]) -> dict[str, dict[str, float]]
     }
 
 
+# The last scenarios' plans and fleets at the likely drivers, by object: a run in chunks sizes
+# its whole portfolio once per process, not once per chunk. The scenario is kept with them so
+# that its id cannot be reused while the entry lives.
+_LIKELY_PLANS: dict[int, tuple[Scenario, list[Plan], tuple]] = {}
+
+
+def likely_plans(scenario: Scenario, drivers: Drivers) -> tuple[list[Plan], tuple]:
+    """Every workload's plan and the shared fleets, at the likely drivers (``drivers``)."""
+    found = _LIKELY_PLANS.get(id(scenario))
+    if found is not None and found[0] is scenario:
+        return found[1], found[2]
+    plans = make_plans(scenario, drivers)
+    fleets = fleets_for(scenario, plans, drivers)
+    if len(_LIKELY_PLANS) >= 2:
+        _LIKELY_PLANS.pop(next(iter(_LIKELY_PLANS)))
+    _LIKELY_PLANS[id(scenario)] = (scenario, plans, fleets)
+    return plans, fleets
+
+
+def workloads_part(scenario: Scenario, start: int, stop: int) -> tuple[list[WorkloadResult], dict]:
+    """The results of workloads ``start`` to ``stop`` at the likely drivers, as ``evaluate``
+    gives them, and where each falls back in an option's portfolio total it cannot use (see
+    ``likely_fallbacks``)."""
+    drivers = Drivers.likely(scenario.uncertainty)
+    plans, (fleets, fleet_errors) = likely_plans(scenario, drivers)
+    share = 1 / len(plans)
+    chosen = plans[start:stop]
+    workloads = [
+        _workload_result(scenario, plan, fleets, fleet_errors, drivers, share) for plan in chosen
+    ]
+    return workloads, fallback_choices(scenario, chosen, fleets, share, drivers)
+
+
 def evaluate(
     scenario: Scenario,
     drivers: Drivers | None = None,
     *,
     per_workload: bool = True,
     portfolio: bool = True,
+    workloads_range: tuple[int, int] | None = None,
 ) -> ScenarioResult:
     """Cash flows of every option for the portfolio (unless ``portfolio`` is False) and (unless
     ``per_workload`` is False, as a Monte Carlo wants) for every workload, one row per sample
-    of the drivers; with workloads, the price of sovereignty at the likely drivers."""
+    of the drivers; with workloads, the price of sovereignty at the likely drivers.
+
+    ``workloads_range`` (start, stop): the workloads' results of that slice only, each exactly
+    as the whole portfolio's evaluation gives it (the shared fleets are sized on every workload
+    still), so a large portfolio's workloads can be costed in chunks by several processes."""
     at_likely = drivers is None
     drivers = drivers or Drivers.likely(scenario.uncertainty)
-    plans = make_plans(scenario, drivers)
-    fleets, fleet_errors = fleets_for(scenario, plans, drivers)
+    if at_likely:
+        plans, (fleets, fleet_errors) = likely_plans(scenario, drivers)
+    else:
+        plans = make_plans(scenario, drivers)
+        fleets, fleet_errors = fleets_for(scenario, plans, drivers)
     share = 1 / len(plans)  # network and storage are split evenly between workloads
     fallbacks_to = {}
     if portfolio:
         # Fallbacks are chosen in the likely case, whatever the drivers being evaluated.
         fallbacks_to = likely_fallbacks(scenario, (plans, fleets) if at_likely else None)
     context = (fleets, fleet_errors, drivers, share)
-    workloads = [_workload_result(scenario, plan, *context) for plan in plans if per_workload]
+    chosen = plans if workloads_range is None else plans[slice(*workloads_range)]
+    workloads = [_workload_result(scenario, plan, *context) for plan in chosen if per_workload]
     options = scenario.options if portfolio else ()
     # A workload no option can take (every one refused or unpriced) would make every total
     # unavailable: the totals cover the others and name it.
@@ -349,7 +391,7 @@ def evaluate(
         left_out=left_out,
         sovereignty_price=(
             price_of_sovereignty(scenario, _likely_npvs(workloads), drivers)
-            if per_workload and portfolio and drivers.samples == 1
+            if per_workload and portfolio and drivers.samples == 1 and workloads_range is None
             else None
         ),
     )

@@ -36,7 +36,7 @@ def _cheapest_other(scenario, plan: Plan, option, fleets, drivers, share) -> str
     return None if best is None else best[0]
 
 
-def _fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dict:
+def fallback_choices(scenario, plans: list[Plan], fleets, share, likely) -> dict:
     """(option, workload id) -> the option it keeps instead, chosen at the likely drivers so that
     every sample of a Monte Carlo and every tornado bar keeps the same choice."""
     choices = {}
@@ -89,6 +89,14 @@ def add_fallback_flows(
 _FALLBACKS: dict[int, tuple[Scenario, dict]] = {}
 
 
+def fallbacks_known(scenario: Scenario, choices: dict) -> None:
+    """Record the likely-case fallbacks of ``scenario``, chosen workload by workload elsewhere
+    (a run in chunks), as ``likely_fallbacks`` would have chosen them."""
+    if len(_FALLBACKS) >= 8:
+        _FALLBACKS.pop(next(iter(_FALLBACKS)))
+    _FALLBACKS[id(scenario)] = (scenario, choices)
+
+
 def likely_fallbacks(scenario: Scenario, evaluated: tuple | None) -> dict:
     cached = _FALLBACKS.get(id(scenario))
     if cached is not None and cached[0] is scenario:
@@ -98,7 +106,7 @@ def likely_fallbacks(scenario: Scenario, evaluated: tuple | None) -> dict:
     if plans is None:
         plans = make_plans(scenario, likely)
         fleets = fleets_for(scenario, plans, likely)[0]
-    choices = _fallback_choices(scenario, plans, fleets, 1 / len(plans), likely)
+    choices = fallback_choices(scenario, plans, fleets, 1 / len(plans), likely)
     if len(_FALLBACKS) >= 8:
         _FALLBACKS.pop(next(iter(_FALLBACKS)))
     _FALLBACKS[id(scenario)] = (scenario, choices)

@@ -175,14 +175,23 @@ def sovereignty_price(
     return SovereigntyPrice(scenario.reporting_currency, tuple(rows))
 
 
-def option_npvs(scenario: Scenario, drivers: Drivers) -> tuple[dict, dict]:
+def option_npvs(
+    scenario: Scenario,
+    drivers: Drivers,
+    planned: tuple | None = None,
+    workloads_range: tuple[int, int] | None = None,
+) -> tuple[dict, dict]:
     """workload -> option -> NPV (mean over samples), and workload -> option -> the ids of the
-    offers chosen: the same figures as ``evaluate``'s workloads, without their working."""
-    plans = make_plans(scenario, drivers)
-    fleets, errors = fleets_for(scenario, plans, drivers)
+    offers chosen: the same figures as ``evaluate``'s workloads, without their working.
+    ``planned``: the plans and (fleets, errors) already made; ``workloads_range``: a slice."""
+    if planned is None:
+        plans = make_plans(scenario, drivers)
+        fleets, errors = fleets_for(scenario, plans, drivers)
+    else:
+        plans, (fleets, errors) = planned
     share = 1 / len(plans)
     npvs, offers = {}, {}
-    for plan in plans:
+    for plan in plans if workloads_range is None else plans[slice(*workloads_range)]:
         row = {}
         for option in scenario.options:
             if option in plan.unavailable or option in errors:
@@ -197,13 +206,17 @@ def option_npvs(scenario: Scenario, drivers: Drivers) -> tuple[dict, dict]:
     return npvs, offers
 
 
+def rules_refuse(scenario: Scenario) -> bool:
+    """Whether any rule refuses an offer or option (else permitted and unrestricted agree)."""
+    return any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
+
+
 def price_of_sovereignty(
     scenario: Scenario, permitted: dict[str, dict[str, float]], drivers: Drivers
 ) -> SovereigntyPrice:
     """Permitted against unrestricted cheapest options; the unrestricted side is evaluated only
     when some rule refuses something (otherwise both sides are the same figures)."""
-    refuses = any(p.refused_offers or p.refused_options for p in scenario.eligibility.values())
-    if not refuses:
+    if not rules_refuse(scenario):
         return sovereignty_price(scenario, permitted, permitted, {})
     free, offers = option_npvs(scenario.unrestricted(), drivers)
     return sovereignty_price(scenario, permitted, free, offers)

@@ -295,6 +295,14 @@ SOVRA_ASSESSMENT_MAX_WORKLOADS = env.int("SOVRA_ASSESSMENT_MAX_WORKLOADS", defau
 # A run's PDF details this many workloads, those that cost most; a longer portfolio's report
 # lists every workload in one table row each and says where the rest of the detail is.
 SOVRA_REPORT_DETAILED_WORKLOADS = env.int("SOVRA_REPORT_DETAILED_WORKLOADS", default=50)
+# Beyond this many workloads a run's PDF leaves out the one-row-per-workload ledger too and
+# points to the spreadsheet export (every workload, every option) for the detail.
+SOVRA_REPORT_LEDGER_MAX_WORKLOADS = env.int("SOVRA_REPORT_LEDGER_MAX_WORKLOADS", default=500)
+# The results API answers at most this many workloads' parts per page (the rest: next pages).
+SOVRA_RESULTS_WORKLOADS_PAGE = env.int("SOVRA_RESULTS_WORKLOADS_PAGE", default=500)
+# A run of more workloads than this is computed in chunks of this many workloads, by as many
+# Celery workers as are free (group), and merged; 0 computes every run in one task.
+SOVRA_RUN_CHUNK_WORKLOADS = env.int("SOVRA_RUN_CHUNK_WORKLOADS", default=1_000)
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")

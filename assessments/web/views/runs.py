@@ -14,7 +14,13 @@ from django.views.generic import DetailView
 from assessments.compare import runs_compare
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
-from assessments.selectors import emails_for, run_inputs, run_results, runs_for
+from assessments.selectors import (
+    emails_for,
+    run_inputs,
+    run_results,
+    run_results_compared,
+    runs_for,
+)
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
 from assessments.web.forms import RunEmailForm
@@ -212,7 +218,10 @@ class RunCompareView(OrgScopedView, DetailView):
             raise Http404("Not found.") from error
         # Older run first, so the differences read as "what changed since".
         old, new = sorted((self.object, other), key=lambda r: (r.created_at, r.pk))
-        comparison = runs_compare((old.snapshot, old.results), (new.snapshot, new.results))
+        comparison = runs_compare(
+            (old.snapshot, run_results_compared(old)),
+            (new.snapshot, run_results_compared(new)),
+        )
         results = comparison["results"]
         context.update(
             {

@@ -70,7 +70,13 @@ def test_a_run_started_over_the_api_succeeds_with_results_and_a_pdf(
         "sovereignty",
         "placement",
         "summary",
+        "workloads_page",
     }
+    workloads = len(sections["engine"]["workloads"])
+    assert workloads == len(sections["sovereignty"]["workloads"]) > 1
+    assert sections["workloads_page"] == {
+        "count": workloads, "offset": 0, "limit": 500, "next": None, "previous": None
+    }  # fmt: skip
     assert sections["summary"]["cheapest_option"] == run["cheapest_option"]
     assert sections["monte_carlo"]["samples"] == 200
     assert sections["schema_version"] == 2

@@ -61,6 +61,26 @@ def test_long_portfolios_detail_the_workloads_that_cost_most_and_list_every_one(
     assert whole["detailed_workloads"] == whole["workloads"]
 
 
+def test_a_portfolio_beyond_the_ledger_limit_leaves_every_row_to_the_spreadsheet(
+    results, snapshot, meta, settings
+):
+    """GIVEN 42 workloads, 5 detailed and a ledger of at most 40 rows WHEN the report's context
+    is built THEN the report summarises (the 5 costliest detailed) and has no one-row-per-workload
+    table: the spreadsheet export holds every workload."""
+    engine = results["engine"]
+    engine["workloads"] += [
+        {**copy.deepcopy(engine["workloads"][i % 12]), "id": f"extra-{i}"} for i in range(30)
+    ]
+    settings.SOVRA_REPORT_LEDGER_MAX_WORKLOADS = 42
+    kept = report_context(**typed_run(results, snapshot), meta=meta, detailed_max=5)
+    assert kept["every_workload_ledger"] is True and kept["every_workload_pages"]
+    settings.SOVRA_REPORT_LEDGER_MAX_WORKLOADS = 41
+    context = report_context(**typed_run(results, snapshot), meta=meta, detailed_max=5)
+    assert context["every_workload_table"] is True and context["every_workload_ledger"] is False
+    assert context["every_workload_pages"] == []
+    assert len(context["detailed_workloads"]) == 5 and len(context["workloads"]) == 42
+
+
 def test_the_cover_names_the_criteria_library_as_text_never_as_a_repr(results, snapshot):
     """A run's snapshot records the library as an object (urn, version): the cover prints
     'urn v1', as the scored section does."""

@@ -21,7 +21,7 @@ from django.db.models.deletion import Collector, get_candidate_relations_to_dele
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import RunReport, RunSection
+from assessments.models import RunChunk, RunReport, RunSection, RunWorkloadResult
 from assessments.services.emails import report_email_queue
 from costing.models import FeedImport, Provider
 from costing.services import catalog_row_add
@@ -69,6 +69,12 @@ def _populate(organization, owner) -> None:
     runs = light_assessments(organization)
     runs["assessment"].workloads.add(workload)
     RunSection.objects.create_in(organization, run=runs["run"], name="costs", data="{}")
+    RunWorkloadResult.objects.create_in(
+        organization, run=runs["run"], section="engine", position=0, workload_id="W-1", data="{}"
+    )
+    RunChunk.objects.create_in(
+        organization, run=runs["run"], step="engine", index=0, start=0, stop=1
+    )
     report_email_queue(run=runs["run"], recipients=["cfo@example.org"])
     audit_record(organization=organization, action=AuditAction.WORKLOAD_CREATED, obj=workload)
     VerifiedDomainFactory(organization=organization, domain=f"{organization.slug}.example")
