@@ -379,7 +379,7 @@ def _poll(url: str, processes: list, logs: dict[str, Path], seconds: float = 90)
                 return response.read()
         except urllib.error.HTTPError as not_ready:  # 503 while the worker starts
             not_ready.close()
-        except (urllib.error.URLError, ConnectionError):
-            pass  # not listening yet
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet, or still importing the portal on a busy machine
         time.sleep(0.5)
     pytest.fail(f"{url} did not answer 200 within {seconds} s")
