@@ -97,14 +97,14 @@ def test_a_run_as_of_a_day_before_any_published_catalog_fails_saying_from_when(
 def test_an_exchange_rate_older_than_the_limit_is_named_in_the_data_gaps(
     renderer, django_capture_on_commit_callbacks, settings
 ):
-    """fx.csv's latest EUR/USD rate (2025-03-14) is 635 days old on 9 December 2026."""
+    """The shipped ECB rates' latest EUR/USD (2026-04-13) is 240 days old on 9 December 2026."""
     run = run_as_of(renderer, BEFORE, django_capture_on_commit_callbacks)
-    settings.SOVRA_FX_MAX_AGE_DAYS = 635
+    settings.SOVRA_FX_MAX_AGE_DAYS = 240
     fresh_enough = run_as_of(renderer, BEFORE, django_capture_on_commit_callbacks)
 
     assert run.snapshot["fx_max_age_days"] == 7
     assert run.results["summary"]["answer"]["data_gaps"] == (
         "Exchange rates older than 7 days on 2026-12-09, the date prices are taken as of: "
-        "USD to EUR at 0.918358 of 2025-03-14 (635 days old)."
+        "USD to EUR at 0.855871 of 2026-04-13 (240 days old)."
     )
     assert fresh_enough.results["summary"]["answer"]["data_gaps"] == ""

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from assessments.selectors import run_inputs, run_results
 from assessments.services.demo import DEMO_QUOTE_NOTE, demo_assessment_run
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,9 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     assert onprem["build_cost_per_kw"]["amount"] == pytest.approx(12000.0)
     assert "median of the European markets" in onprem["build_cost_per_kw"]["source"]["note"]
     # The L40S quote of the demo's own catalog lets owned options cost the GPU-hours work.
-    audio = next(w for w in run.results["engine"]["workloads"] if w["id"] == "NL-AUD-01")
-    assert "npv" in audio["options"]["on_prem"]
+    engine = run_results(run).engine  # each workload's results are rows of their own
+    audio = next(w for w in engine.workloads if w.id == "NL-AUD-01")
+    assert audio.options["on_prem"].npv is not None
     servers = run.snapshot["scenario"]["offers"]["servers"]
     assert any(DEMO_QUOTE_NOTE[:40] in (s["source"].get("note") or "") for s in servers)
 
@@ -49,9 +51,9 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
     (usd,) = [
         r["rate"] for r in scenario["offers"]["fx"] if (r["base"], r["quote"]) == ("USD", "EUR")
     ]
-    api = {w["id"]: w["options"]["managed_api"] for w in run.results["engine"]["workloads"]}
-    assert api["NL-STT-03"]["monthly_total"][1] == pytest.approx(324 * usd, abs=0.01)
-    assert api["NL-TRN-10"]["monthly_total"][1] == pytest.approx(
+    api = {w.id: w.options["managed_api"] for w in engine.workloads}
+    assert api["NL-STT-03"].monthly_total[1] == pytest.approx(324 * usd, abs=0.01)
+    assert api["NL-TRN-10"].monthly_total[1] == pytest.approx(
         80 * 365 / 12 * 0.0034 * usd, abs=0.01
     )
     # The staff assistant holds personal data kept in the EU: an EU provider's API serves its
@@ -63,7 +65,7 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
         "ovhcloud/Meta-Llama-3_3-70B-Instruct",
         "scaleway/meta/llama-3.3-70b-instruct",
     ]
-    assert api["NL-CHAT-04"]["monthly_total"][1] == pytest.approx(
+    assert api["NL-CHAT-04"].monthly_total[1] == pytest.approx(
         1400 * 365 / 12 * 2150 * 0.67e-6 * usd, abs=0.01
     )
     # The US offers serving the Llama chat are left out, and said to be, and so is Nebius's
@@ -75,7 +77,7 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
         "Nebius nebius/meta-llama/Llama-3.3-70B-Instruct: left out, where it processes data is "
         "not established",
     ]
-    image = api["NL-IMG-07"]["reason"]
+    image = api["NL-IMG-07"].reason
     assert "OpenAI dall-e-2 1024x1024: left out" in image
     assert "Black Forest Labs black_forest_labs/flux-dev: left out" in image
     (press,) = run.snapshot["excluded"]
@@ -109,7 +111,6 @@ def _the_report_reads_as_a_document(path, run) -> None:
     """No word the report prints is split across lines or cells ("Colocat ion"); the answer
     comes first and names every workload left out of the run."""
     from assessments.reports import report_html
-    from assessments.selectors import run_inputs, run_results
     from assessments.services.runs import report_meta
 
     layout = subprocess.run(
