@@ -46,10 +46,15 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	@$(BIN)/uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(PY) -e '.[dev]'
+	@# Compiled as the image is (UV_COMPILE_BYTECODE): with PYTHONDONTWRITEBYTECODE set, as on
+	@# many machines, every process would otherwise compile each module it imports afresh.
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	@touch $@
 
+# The project's own modules too (an editable install leaves them to the importer); only what
+# changed is compiled again.
 install: $(STAMP)
+	@$(PY) -m compileall -q -j 0 assessments costing portal benchmarks tests >/dev/null
 
 system-deps:
 	@missing=""; \

@@ -129,7 +129,9 @@ def chunks_collect(
         if not took:
             heartbeat()  # also stops here if the run was finished elsewhere meanwhile
             time.sleep(POLL_SECONDS)
-    return [orjson.loads(data) for data in scoped.order_by("index").values_list("data", flat=True)]
+    # One chunk's text at a time: all of them at once would sit beside their parsed copies.
+    texts = scoped.order_by("index").values_list("data", flat=True).iterator(chunk_size=1)
+    return [orjson.loads(data) for data in texts]
 
 
 def assessment_run_chunk_compute(

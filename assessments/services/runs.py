@@ -222,6 +222,9 @@ def _render(run: AssessmentRun) -> None:
     started = time.perf_counter()
     summary = compute.json_ready(compute.summary_section(run.results, run.snapshot))
     results = RunResults.load({**run.results, "summary": summary})
+    # The report reads the typed copy; the sections it was read from are stored already, and
+    # letting them go before the layout keeps a large run's peak memory to one copy of them.
+    run.results = {}
     snapshot = RunSnapshot.load(run.snapshot)
     with _collector_paused():  # a long report is hundreds of thousands of layout boxes
         pdf, pages = render_report(results=results, snapshot=snapshot, meta=report_meta(run))

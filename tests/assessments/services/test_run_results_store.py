@@ -104,3 +104,24 @@ def test_the_api_pages_the_workloads_of_new_and_older_runs_alike(computed, api_a
     refused = client.get(f"{DEMO}/runs/{computed.pk}/results/?workloads_limit=5000")
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "workloads_limit"
+
+
+def test_workload_rows_are_inserted_row_by_row_not_as_arrays(computed):
+    """Django's bulk insert on PostgreSQL sends each column as one array (UNNEST), whose text
+    elements psycopg escapes in Python: seconds for a thousand workloads' documents. Storing
+    the rows again must bind each document as a parameter of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.services.run_results_store import run_workload_rows_store
+
+    rows = [{"id": f"w{i}", "text": 'a "quoted" value\\n' * 20} for i in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        run_workload_rows_store(run=computed, name="engine", start=0, rows=rows, whole=True)
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    assert "UNNEST" not in inserts[0].upper()
+    stored = RunWorkloadResult.objects.for_organization(computed.organization).filter(
+        run=computed, section="engine"
+    )
+    assert [row.workload_id for row in stored.order_by("position")] == ["w0", "w1", "w2"]
