@@ -12,12 +12,7 @@ from datetime import date
 
 from assessments.reports.formatting import money, option_label, uncertain_input
 from assessments.results import Answer
-from costing.engine.deployment_options import DEPLOYMENT_OPTIONS, option_field
-
-# Options priced on servers of one's own only, where no offer's provider or region is screened.
-SELF_HOSTED = frozenset(
-    o.id for o in DEPLOYMENT_OPTIONS if o.owned and o.deployment_class != "cloud_gpu"
-)
+from costing.engine.deployment_options import option_field
 
 # Where each option puts a workload, as the end of "run 9 workloads ...".
 PLACES = option_field("place")
@@ -129,44 +124,78 @@ def _what_to_do(results: dict, named: dict[str, str], currency: str, horizon: in
 
 
 def _rules_that_bind(
-    summary: dict, placement: dict, named: dict[str, str], currency: str
+    engine: dict, placement: dict, named: dict[str, str], currency: str
 ) -> list[str]:
-    """The rules that cost most, each with its workloads and what keeping to it costs when each
-    workload is chosen alone. A rule whose workloads the joint placement puts on the same
-    servers of their own with the rules and without them costs nothing in the portfolio: the
-    sentence says so, or the rules' costs would not add up to the portfolio's price of
-    sovereignty. On the same rented option it still costs: the rules pick a dearer offer."""
-    price = summary.get("price_of_sovereignty") or {}
-    rules = sorted(price.get("rules") or [], key=lambda r: -(r.get("difference") or 0))
+    """The rules that cost most, each with its workloads and what keeping to it costs.
+
+    Where the joint placement was priced with and without the rules, the costs are its parts
+    of the price of sovereignty: each rule's workloads' own costs (the offers it makes dearer),
+    then the rest, in the owned servers the workloads share, so that the sentences add up to
+    the price the answer states. A rule that costs its workloads more chosen one by one but
+    nothing in the portfolio says both. Without a joint price the rules cost what they cost
+    workload by workload, the basis the answer then states."""
+    alone = {r["rule"]: r for r in (engine.get("sovereignty_price") or {}).get("rules") or []}
     joint = placement.get("price_of_sovereignty") or {}
-    with_rules = placement.get("assignment") or {}
-    without_rules = joint.get("unrestricted_assignment") or {}
+    if joint.get("difference") is None or "other_difference" not in joint:
+        ranked = sorted(alone.values(), key=lambda r: (-(r.get("difference") or 0), r["rule"]))
+        return [
+            _rule_sentence(rule, named) + _costs(rule.get("difference"), currency) + "."
+            for rule in ranked[:MOST_RULES]
+        ]
+    in_portfolio = {r["rule"]: r for r in joint.get("rules") or []}
+    ranked = sorted(
+        {**alone, **in_portfolio}.values(),
+        key=lambda r: (
+            -(in_portfolio.get(r["rule"], {}).get("difference") or 0),
+            -(alone.get(r["rule"], {}).get("difference") or 0),
+            r["rule"],
+        ),
+    )
     sentences = []
-    for rule in rules[:MOST_RULES]:
-        ids = rule.get("workloads") or []
-        text = (
-            f"Rule {rule['rule']} ({lowered(rule['name'])}; "
-            f"{rule['citation']}) rules out the cheapest offers for {count(len(ids), 'workload')}"
-            f" ({names(ids, named)})"
-        )
-        # Only an option the rules cannot price differently (servers of one's own) costs the
-        # same with and without them: on a rented option the rules still choose a dearer offer.
-        unmoved = bool(ids) and all(
-            w in with_rules
-            and with_rules[w] == without_rules.get(w)
-            and with_rules[w] in SELF_HOSTED
-            for w in ids
-        )
-        cost = money(rule["difference"], currency) if rule.get("difference") else ""
-        if cost and unmoved:
+    for rule in ranked[:MOST_RULES]:
+        cost = in_portfolio.get(rule["rule"], {}).get("difference") or 0.0
+        cost_alone = alone.get(rule["rule"], {}).get("difference") or 0.0
+        text = _rule_sentence(rule, named)
+        if abs(cost) < 0.5 and cost_alone >= 0.5:
             text += (
-                f"; chosen one by one, keeping to it would cost {cost}, but in the portfolio"
-                " they run where they would without it, so it costs nothing there"
+                f"; chosen one by one, keeping to it would cost {money(cost_alone, currency)},"
+                " but in the portfolio they cost the same with it and without it"
             )
-        elif cost:
-            text += f"; keeping to it costs {cost}"
+        else:
+            text += _costs(cost, currency) + (" in the portfolio" if cost >= 0.5 else "")
         sentences.append(text + ".")
+    unlisted = [
+        in_portfolio[rule["rule"]]["difference"]
+        for rule in ranked[MOST_RULES:]
+        if abs(in_portfolio.get(rule["rule"], {}).get("difference") or 0.0) >= 0.5
+    ]
+    if unlisted:
+        sentences.append(
+            f"{count(len(unlisted), 'other rule')} cost {money(sum(unlisted), currency)}"
+            " in the portfolio; the findings name them."
+        )
+    rest = joint.get("other_difference") or 0.0
+    if abs(rest) >= 0.5:
+        sentences.append(
+            f"The other {money(rest, currency)} of the price of sovereignty is in the servers "
+            "the workloads share: without the rules the placement fills them differently."
+            if rest > 0
+            else f"The servers the workloads share cost {money(-rest, currency)} less under "
+            "the rules: the placement fills them differently."
+        )
     return sentences
+
+
+def _rule_sentence(rule: dict, named: dict[str, str]) -> str:
+    ids = rule.get("workloads") or []
+    return (
+        f"Rule {rule['rule']} ({lowered(rule['name'])}; {rule['citation']}) rules out the "
+        f"cheapest offers for {count(len(ids), 'workload')} ({names(ids, named)})"
+    )
+
+
+def _costs(difference: float | None, currency: str) -> str:
+    return f"; keeping to it costs {money(difference, currency)}" if difference else ""
 
 
 def _portfolio_against_alone(results: dict, named: dict[str, str], currency: str) -> str:
@@ -445,7 +474,7 @@ def executive_answer(results: dict, snapshot: dict) -> dict:
     summary = results.get("summary") or {}
     unpriced = _unpriced(results)
     do = _what_to_do(results, named, currency, horizon)
-    why = _rules_that_bind(summary, results.get("placement") or {}, named, currency)
+    why = _rules_that_bind(engine, results.get("placement") or {}, named, currency)
     contrast = _portfolio_against_alone(results, named, currency)
     if contrast:
         why.append(contrast)

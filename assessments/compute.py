@@ -448,13 +448,15 @@ def _price_of_sovereignty(engine: dict, placement: dict) -> dict | None:
     joint = placement.get("price_of_sovereignty") or {}
     solved = joint.get("difference") is not None
     source = joint if solved else by_workload
+    # The rules whose costs add up to the figure given: the placement's own where it has them.
+    rules = joint["rules"] if solved and "rules" in joint else by_workload["rules"]
     return {
         "basis": "portfolio placement" if solved else "workload by workload",
         "permitted_npv": source["permitted_npv"],
         "unrestricted_npv": source["unrestricted_npv"],
         "difference": source["difference"],
         "difference_pct": source["difference_pct"],
-        "rules": by_workload["rules"],
+        "rules": rules,
     }
 
 

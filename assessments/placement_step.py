@@ -61,7 +61,10 @@ def placement_section(snapshot: dict, results: dict) -> dict:
     result = solve_placement(problem).as_dict()
     result["unplaced"] = left_out
     result["npv_spread"] = _placement_spread(snapshot, scenario, result)
-    result["price_of_sovereignty"] = _unrestricted_placement(scenario, kept, constraints, result)
+    price, free = _unrestricted_placement(scenario, kept, constraints, result)
+    rules = _option_rules(results.get("engine") or {})
+    price.update(_attributed(problem, free, result.get("assignment") or {}, price, rules))
+    result["price_of_sovereignty"] = price
     return result
 
 
@@ -85,9 +88,12 @@ def _placement_spread(snapshot: dict, scenario, placement: dict) -> dict | None:
     return None if spread is None else spread.as_dict()
 
 
-def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted: dict) -> dict:
+def _unrestricted_placement(
+    scenario, kept, constraints: Constraints, permitted: dict
+) -> tuple[dict, PlacementProblem]:
     """The same workloads placed jointly with every sovereignty rule lifted (same budget, power
-    and rack limits; no sovereign share): what the portfolio would cost regardless of rules."""
+    and rack limits; no sovereign share): what the portfolio would cost regardless of rules,
+    and the problem it was solved as."""
     free = placement_problem(
         replace(scenario.unrestricted(), workloads=kept),
         constraints=replace(constraints, min_sovereign_share=None),
@@ -121,7 +127,7 @@ def _unrestricted_placement(scenario, kept, constraints: Constraints, permitted:
         else None,
         "unrestricted_assignment": assignment,
         "unrestricted_status": solved.get("status"),
-    }
+    }, free
 
 
 def _permitted_without_rules(free: PlacementProblem, assignment: dict) -> float | None:
@@ -134,3 +140,56 @@ def _permitted_without_rules(free: PlacementProblem, assignment: dict) -> float 
         return None
     costed = placement_cost(free, choice)
     return None if costed.violations else costed.cost
+
+
+def _option_rules(engine: dict) -> dict[str, dict[str, list[dict]]]:
+    """workload -> option -> the rules that make that option dearer for it (engine's)."""
+    price = engine.get("sovereignty_price") or {}
+    return {row["workload"]: row.get("option_rules") or {} for row in price.get("workloads", [])}
+
+
+def _attributed(
+    problem: PlacementProblem,
+    free: PlacementProblem,
+    assignment: dict[str, str],
+    price: dict,
+    option_rules: dict,
+) -> dict:
+    """The joint price of sovereignty taken apart, so that its parts add up to it: each
+    workload's own cost (offers, tokens, the energy of its work) with the rules against without
+    them, summed by the rules that make its option dearer; and the rest, the owned fleets'
+    servers the workloads share (and any workload a changed fleet moves without a rule)."""
+    difference = price.get("difference")
+    if difference is None:
+        return {"rules": [], "workloads": [], "other_difference": None}
+    without = price.get("unrestricted_assignment") or {}
+    rows_free = {w: i for i, w in enumerate(free.workloads)}
+    workloads, totals = [], {}
+    for i, workload in enumerate(problem.workloads):
+        if workload not in assignment or workload not in without:
+            continue
+        option, free_option = assignment[workload], without[workload]
+        own = float(
+            problem.cost[i, problem.options.index(option)]
+            - free.cost[rows_free[workload], free.options.index(free_option)]
+        )
+        if abs(own) < 0.005:
+            continue
+        rules = option_rules.get(workload, {}).get(free_option, []) if own > 0 else []
+        workloads.append({
+            "workload": workload, "option": option, "unrestricted_option": free_option,
+            "difference": own, "rules": [rule["rule"] for rule in rules],
+        })  # fmt: skip
+        for rule in rules:
+            entry = totals.setdefault(rule["rule"], {
+                "rule": rule["rule"], "name": rule["name"], "citation": rule.get("citation", ""),
+                "workloads": [], "difference": 0.0,
+            })  # fmt: skip
+            entry["workloads"].append(workload)
+            entry["difference"] += own
+    ruled = sum(row["difference"] for row in workloads if row["rules"])
+    return {
+        "rules": sorted(totals.values(), key=lambda r: (-r["difference"], r["rule"])),
+        "workloads": workloads,
+        "other_difference": difference - ruled,
+    }

@@ -132,6 +132,8 @@ class WorkloadSovereigntyPrice(Typed, kw_only=True):
     difference: float | None
     rules: list[BindingRule]
     why: str
+    # option -> the rules that make it dearer for the workload (results before: none kept)
+    option_rules: dict[str, list[BindingRule]] = {}
 
 
 class SovereigntyPrice(Typed, kw_only=True):

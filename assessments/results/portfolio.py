@@ -31,6 +31,16 @@ class PlacementConstraints(Typed, kw_only=True):
     binding: list[str] = []
 
 
+class PlacedWorkloadPrice(Typed, kw_only=True):
+    """One workload's own part of the joint price of sovereignty (its fleet's servers aside)."""
+
+    workload: str
+    option: str
+    unrestricted_option: str
+    difference: float
+    rules: list[str]
+
+
 class PlacementSovereigntyPrice(Typed, kw_only=True):
     basis: str
     at_least: bool
@@ -40,6 +50,11 @@ class PlacementSovereigntyPrice(Typed, kw_only=True):
     difference_pct: float | None
     unrestricted_assignment: dict[str, str]
     unrestricted_status: str | None
+    # Its parts, which add up to ``difference`` (results before kept none): the rules'
+    # workloads' own costs, and the rest (the shared owned fleets, moves without a rule).
+    rules: list[BindingRule] = []
+    workloads: list[PlacedWorkloadPrice] = []
+    other_difference: float | None = None
 
 
 class PlacementResults(Typed, kw_only=True):

@@ -9,7 +9,7 @@ given, the unrestricted side from the same scenario with every refusal lifted
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from costing.engine.cashflows import Drivers
 from costing.engine.portfolio import fleets_for, flows_npv, make_plans, workload_flows
@@ -35,6 +35,9 @@ class WorkloadSovereigntyPrice:
     permitted: Cheapest | None  # None: the rules leave no priced option
     unrestricted: Cheapest | None
     rules: tuple[dict, ...]  # {"rule", "name", "citation", "refuses"} for each rule that binds
+    # Each option the rules make dearer for this workload, with the rules that do it: what a
+    # portfolio placement cites when it puts the workload there.
+    option_rules: dict[str, tuple[dict, ...]] = field(default_factory=dict)
 
     @property
     def difference(self) -> float | None:
@@ -63,6 +66,7 @@ class WorkloadSovereigntyPrice:
             "unrestricted": self.unrestricted.as_dict() if self.unrestricted else None,
             "difference": self.difference,
             "rules": list(self.rules),
+            "option_rules": {option: list(rules) for option, rules in self.option_rules.items()},
             "why": self.why,
         }
 
@@ -165,13 +169,21 @@ def sovereignty_price(
         }
         best_permitted = _cheapest(allowed)
         best_free = _cheapest(free)
+        chosen = unrestricted_offers.get(workload.id, {})
+        option_rules = {
+            option: found
+            for option, npv in free.items()
+            if (option not in allowed or allowed[option] > npv + 1e-6)
+            and (found := binding_rules(scenario, workload.id, option, chosen.get(option, [])))
+        }
         rules: tuple = ()
         if best_free is not None and (
             best_permitted is None or best_permitted.npv > best_free.npv + 1e-6
         ):
-            offers = unrestricted_offers.get(workload.id, {}).get(best_free.option, [])
-            rules = binding_rules(scenario, workload.id, best_free.option, offers)
-        rows.append(WorkloadSovereigntyPrice(workload.id, best_permitted, best_free, rules))
+            rules = option_rules.get(best_free.option, ())
+        rows.append(
+            WorkloadSovereigntyPrice(workload.id, best_permitted, best_free, rules, option_rules)
+        )
     return SovereigntyPrice(scenario.reporting_currency, tuple(rows))
 
 

@@ -156,43 +156,67 @@ def test_the_plain_text_lists_ten_left_out_workloads_and_counts_the_rest():
     assert lines[-1] == "- and 2 other workloads: the run's page lists each."
 
 
+P2 = {"rule": "P2", "name": "Workload residency requirement not met", "citation": "GDPR Art. 44"}
+B01 = {"rule": "B01", "name": "Personal data in a third country", "citation": "GDPR Art. 46"}
+
+
+def _joint(difference: float, rules: list[dict], other: float = 0.0) -> dict:
+    return {"price_of_sovereignty": {
+        "difference": difference, "rules": rules, "other_difference": other,
+    }}  # fmt: skip
+
+
 def test_a_rule_the_portfolio_places_around_costs_nothing_there():
     """Chosen one by one, P2 costs 65,839 EUR and B01 7,337 EUR; jointly, B01's workloads run
     on premises with the rules and without them, so only P2 makes the portfolio's price of
     sovereignty (65,839 EUR), and the B01 sentence must not suggest 7,337 EUR more."""
-    summary = {"price_of_sovereignty": {"rules": [
-        {"rule": "P2", "name": "Workload residency requirement not met", "citation": "GDPR Art. 44",
-         "workloads": ["A"], "difference": 65_839.39},
-        {"rule": "B01", "name": "Personal data in a third country", "citation": "GDPR Art. 46",
-         "workloads": ["B", "C"], "difference": 7_337.39},
+    engine = {"sovereignty_price": {"rules": [
+        {**P2, "workloads": ["A"], "difference": 65_839.39},
+        {**B01, "workloads": ["B", "C"], "difference": 7_337.39},
     ]}}  # fmt: skip
-    placement = {
-        "assignment": {"A": "on_prem", "B": "on_prem", "C": "on_prem"},
-        "price_of_sovereignty": {
-            "unrestricted_assignment": {"A": "cloud_on_demand", "B": "on_prem", "C": "on_prem"}
-        },
-    }
+    placement = _joint(65_839.39, [{**P2, "workloads": ["A"], "difference": 65_839.39}])
     named = {"A": "Staff assistant", "B": "Transcription", "C": "Voice cloning"}
-    p2, b01 = _rules_that_bind(summary, placement, named, "EUR")
-    assert p2.endswith("(Staff assistant); keeping to it costs 65,839 EUR.")
+    p2, b01 = _rules_that_bind(engine, placement, named, "EUR")
+    assert p2.endswith("(Staff assistant); keeping to it costs 65,839 EUR in the portfolio.")
     assert b01.endswith(
         "(Transcription and Voice cloning); chosen one by one, keeping to it would cost 7,337 "
-        "EUR, but in the portfolio they run where they would without it, so it costs nothing "
-        "there."
+        "EUR, but in the portfolio they cost the same with it and without it."
     )
 
 
-def test_a_rule_whose_workloads_stay_on_a_rented_option_still_costs():
-    """P2 keeps a fine-tune on cloud GPUs with the rules and without them, but on an EU
-    provider's dearer instance: the rule costs its 162 EUR in the portfolio too (only servers
-    of one's own cost the same whichever offers the rules permit)."""
-    summary = {"price_of_sovereignty": {"rules": [
-        {"rule": "P2", "name": "Workload residency requirement not met", "citation": "GDPR Art. 44",
-         "workloads": ["A"], "difference": 162.0},
-    ]}}  # fmt: skip
-    placement = {
-        "assignment": {"A": "cloud_on_demand"},
-        "price_of_sovereignty": {"unrestricted_assignment": {"A": "cloud_on_demand"}},
-    }
-    (p2,) = _rules_that_bind(summary, placement, {"A": "Archive style fine-tune"}, "EUR")
+def test_a_rule_costs_in_the_portfolio_what_it_costs_where_the_portfolio_puts_the_workload():
+    """The demo's fine-tune: alone, its cheapest permitted option is on premises (a DGX H100
+    share, 380.45 EUR) against 218.42 EUR on the cheapest cloud GPU anywhere, so P2 costs 162
+    EUR workload by workload. The portfolio's servers are L40S, so the fine-tune rents cloud
+    GPUs with the rules and without them: Scaleway fr-par-2 at 461.84 EUR against 218.42 EUR,
+    243.42 EUR, which is the whole portfolio's price of sovereignty. The sentence gives the
+    portfolio's figure, the one that adds up to the price the answer states."""
+    engine = {"sovereignty_price": {"rules": [{**P2, "workloads": ["A"], "difference": 162.03}]}}
+    placement = _joint(243.42, [{**P2, "workloads": ["A"], "difference": 461.84 - 218.42}])
+    (p2,) = _rules_that_bind(engine, placement, {"A": "Archive style fine-tune"}, "EUR")
+    assert p2.endswith("(Archive style fine-tune); keeping to it costs 243 EUR in the portfolio.")
+
+
+def test_the_rules_and_the_shared_servers_add_up_to_the_price_of_sovereignty():
+    """A price of 1,000 EUR of which P2's workload's offers make 600 EUR: the other 400 EUR
+    is in the owned servers, and a sentence says so; a third rule beyond the two named is
+    counted with its cost, so every part of the 1,000 EUR is in a sentence."""
+    rules = [
+        {**P2, "workloads": ["A"], "difference": 500.0},
+        {**B01, "workloads": ["B"], "difference": 60.0},
+        {"rule": "R9", "name": "Sector rule", "citation": "", "workloads": ["C"], "difference": 40},
+    ]
+    lines = _rules_that_bind({}, _joint(1_000.0, rules, other=400.0), {}, "EUR")
+    assert lines[0].endswith("keeping to it costs 500 EUR in the portfolio.")
+    assert lines[1].endswith("keeping to it costs 60 EUR in the portfolio.")
+    assert lines[2] == "1 other rule cost 40 EUR in the portfolio; the findings name them."
+    assert lines[3] == (
+        "The other 400 EUR of the price of sovereignty is in the servers the workloads share: "
+        "without the rules the placement fills them differently."
+    )
+
+
+def test_without_a_joint_price_the_rules_cost_what_they_cost_workload_by_workload():
+    engine = {"sovereignty_price": {"rules": [{**P2, "workloads": ["A"], "difference": 162.0}]}}
+    (p2,) = _rules_that_bind(engine, {}, {"A": "Archive style fine-tune"}, "EUR")
     assert p2.endswith("(Archive style fine-tune); keeping to it costs 162 EUR.")

@@ -97,6 +97,28 @@ def test_the_demo_assessment_runs_and_writes_its_pdf(
         r.startswith("Likely-case NPVs outside") for r in run.results["summary"]["risks"]
     )
 
+    # The price of sovereignty taken apart: the fine-tune (P2) rents cloud GPUs with the rules
+    # and without them, at Scaleway in Paris against the cheapest GPU anywhere; that difference
+    # of its own cost is the whole portfolio's price, nothing is left in the shared servers.
+    results = run_results(run)
+    joint = results.placement.price_of_sovereignty
+    fine_tune = next(w for w in engine.workloads if w.id == "NL-FT-06")
+    anywhere = next(
+        w for w in engine.sovereignty_price.workloads if w.workload == "NL-FT-06"
+    ).unrestricted
+    assert joint.unrestricted_assignment["NL-FT-06"] == "cloud_on_demand" == anywhere.option
+    assert fine_tune.suppliers["cloud_on_demand"][0].name == "Scaleway"
+    (p2,) = joint.rules
+    assert p2.rule == "P2" and p2.workloads == ["NL-FT-06"]
+    assert p2.difference == pytest.approx(
+        fine_tune.options["cloud_on_demand"].npv - anywhere.npv, abs=0.01
+    )
+    assert p2.difference + joint.other_difference == pytest.approx(joint.difference, abs=1e-6)
+    assert abs(joint.other_difference) < 0.01
+    assert f"keeping to it costs {p2.difference:,.0f} EUR in the portfolio." in " ".join(
+        results.summary.answer.why[0].split()
+    )
+
     again, _ = demo_assessment_run(organization=demo, out_dir=tmp_path)
     assert again.number == run.number + 1
 
