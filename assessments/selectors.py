@@ -8,6 +8,7 @@ from importlib.metadata import version
 import msgspec
 import orjson
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from assessments.models import (
     AssessmentRun,
     OfferLocations,
     ReportEmail,
+    RunStatus,
     RunWorkloadResult,
 )
 from assessments.results import RESULTS_SCHEMA_VERSION, ResultsError, RunResults, current_version
@@ -94,6 +96,32 @@ def run_results_json(
                 workloads = section["workloads"][workloads_offset:end]
                 document[name] = {**section, "workloads": workloads}
     return orjson.dumps(document), total
+
+
+def run_results_page(
+    *, run: AssessmentRun, workloads_offset: int, workloads_limit: int
+) -> tuple[bytes, int]:
+    """``run_results_json`` of a succeeded run, from the cache when an earlier request assembled
+    the same page. Its results never change once it succeeded; the key holds when it finished,
+    so a later run given the same id (SQLite reuses a deleted row's) never reads this one's.
+    The caller has found the run through its organization's scope: the key is reached only so.
+    """
+    seconds = settings.SOVRA_RESULTS_CACHE_SECONDS
+    if run.status != RunStatus.SUCCEEDED or run.finished_at is None or seconds <= 0:
+        return run_results_json(
+            run=run, workloads_offset=workloads_offset, workloads_limit=workloads_limit
+        )
+    finished = run.finished_at.timestamp()
+    key = f"sovra-run-results:{run.pk}:{finished:.6f}:{workloads_offset}:{workloads_limit}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    page = run_results_json(
+        run=run, workloads_offset=workloads_offset, workloads_limit=workloads_limit
+    )
+    if len(page[0]) <= settings.SOVRA_RESULTS_CACHE_MAX_BYTES:
+        cache.set(key, page, seconds)
+    return page
 
 
 def run_results(run: AssessmentRun) -> RunResults | None:

@@ -3,6 +3,8 @@ and PDF report, email the report, and compare two runs of one assessment."""
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
@@ -30,7 +32,12 @@ from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunReport, RunStatus
 from assessments.reports.workbook import results_file_stem, run_results_workbook
 from assessments.results import RunResults
-from assessments.selectors import emails_for, run_results_compared, run_results_json, runs_for
+from assessments.selectors import (
+    emails_for,
+    run_results_compared,
+    run_results_page,
+    runs_for,
+)
 from assessments.services.emails import report_downloaded, report_email_queue
 from assessments.services.runs import not_succeeded_message
 from portal.api.errors import Conflict
@@ -155,7 +162,8 @@ class RunResultsView(OrgScopedAPIView):
     filter_backends = []
 
     def scoped_queryset(self, organization):
-        return AssessmentRun.objects.for_organization(organization).defer("snapshot")
+        # Its results are read only when the page is not in the cache already.
+        return AssessmentRun.objects.for_organization(organization).defer("snapshot", "results")
 
     @extend_schema(
         tags=["runs"],
@@ -181,7 +189,7 @@ class RunResultsView(OrgScopedAPIView):
         most = settings.SOVRA_RESULTS_WORKLOADS_PAGE
         offset = _non_negative(request, "workloads_offset", 0)
         limit = _non_negative(request, "workloads_limit", most, most) or most
-        data, count = run_results_json(run=run, workloads_offset=offset, workloads_limit=limit)
+        data, count = run_results_page(run=run, workloads_offset=offset, workloads_limit=limit)
 
         def link(at: int) -> str:
             query = request.query_params.copy()
@@ -197,7 +205,18 @@ class RunResultsView(OrgScopedAPIView):
         }
         # The page's description goes in as the last key of the document, written as it is.
         body = data[:-1] + (b"," if len(data) > 2 else b"") + b'"workloads_page":'
-        return HttpResponse(body + orjson.dumps(page) + b"}", content_type="application/json")
+        body += orjson.dumps(page) + b"}"
+        # A client polling for results it holds already gets 304 and no body.
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if etag in _entity_tags(request.headers.get("If-None-Match", "")):
+            return HttpResponse(status=304, headers={"ETag": etag})
+        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+
+
+def _entity_tags(header: str) -> set[str]:
+    """The entity tags of an If-None-Match header (weak ones compare as strong: RFC 9110 13.1.2
+    compares weakly for If-None-Match)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 class RunSnapshotView(OrgScopedAPIView):

@@ -300,6 +300,10 @@ SOVRA_REPORT_DETAILED_WORKLOADS = env.int("SOVRA_REPORT_DETAILED_WORKLOADS", def
 SOVRA_REPORT_LEDGER_MAX_WORKLOADS = env.int("SOVRA_REPORT_LEDGER_MAX_WORKLOADS", default=500)
 # The results API answers at most this many workloads' parts per page (the rest: next pages).
 SOVRA_RESULTS_WORKLOADS_PAGE = env.int("SOVRA_RESULTS_WORKLOADS_PAGE", default=500)
+# A succeeded run's results never change: each page of them the API assembles is kept in the
+# cache (CACHE_URL) this many seconds, if no larger than SOVRA_RESULTS_CACHE_MAX_BYTES; 0: never.
+SOVRA_RESULTS_CACHE_SECONDS = env.int("SOVRA_RESULTS_CACHE_SECONDS", default=3_600)
+SOVRA_RESULTS_CACHE_MAX_BYTES = env.int("SOVRA_RESULTS_CACHE_MAX_BYTES", default=8_000_000)
 # A run of more workloads than this is computed in chunks of this many workloads, by as many
 # Celery workers as are free (group), and merged; 0 computes every run in one task.
 SOVRA_RUN_CHUNK_WORKLOADS = env.int("SOVRA_RUN_CHUNK_WORKLOADS", default=1_000)

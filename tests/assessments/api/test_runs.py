@@ -4,6 +4,7 @@ snapshot and PDF; 409 before results exist; lists filtered, newest first, withou
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -295,3 +296,38 @@ def test_a_second_start_moments_later_is_a_double_click_answered_409_with_the_fi
     settings.SOVRA_RUN_REPEAT_START_SECONDS = 0
     assert api_as(analyst).post(url).status_code == 202
     assert runs.count() == before + 3
+
+
+def test_a_succeeded_runs_results_are_assembled_once_and_polled_with_an_etag(
+    api_as, viewer, world
+):
+    """The second request for the same page reads the cache: no query of the run's results or
+    workload rows; a client that sends back the ETag gets 304 without a body; another page is
+    another entry, and a run given the same id later (SQLite reuses a deleted row's) is not
+    served the first one's page."""
+    client = api_as(viewer)
+    run = world["run"]
+    url = f"{BASE}/runs/{run.pk}/results/"
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == etag
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "runworkloadresult" not in read and '"results"' not in read
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=f'W/{etag}, "other"')
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged["ETag"] == etag
+    paged = client.get(url + "?workloads_limit=1")
+    assert paged.status_code == 200 and paged["ETag"] != etag
+    assert len(paged.json()["engine"]["workloads"]) == 1
+
+    # The same id, finished at another time, with other results: its own page.
+    results = dict(run.results)
+    results["summary"] = {**results["summary"], "cheapest_npv": 1234.5}
+    AssessmentRun.objects.for_organization(run.organization).filter(pk=run.pk).update(
+        results=results, finished_at=run.finished_at + timedelta(seconds=1)
+    )
+    later = client.get(url)
+    assert later.json()["summary"]["cheapest_npv"] == 1234.5
+    assert later["ETag"] != etag
