@@ -298,9 +298,7 @@ def test_a_second_start_moments_later_is_a_double_click_answered_409_with_the_fi
     assert runs.count() == before + 3
 
 
-def test_a_succeeded_runs_results_are_assembled_once_and_polled_with_an_etag(
-    api_as, viewer, world
-):
+def test_a_succeeded_runs_results_are_assembled_once_and_polled_with_an_etag(api_as, viewer, world):
     """The second request for the same page reads the cache: no query of the run's results or
     workload rows; a client that sends back the ETag gets 304 without a body; another page is
     another entry, and a run given the same id later (SQLite reuses a deleted row's) is not
