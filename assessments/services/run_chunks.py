@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from assessments import compute
 from assessments.models import AssessmentRun, RunChunk, RunStatus
+from portal.memory import release_free_memory
 from portal.models import Organization
 from portal.outbox import BROKER_ERRORS, registered_task
 
@@ -129,6 +130,7 @@ def chunks_collect(
         if not took:
             heartbeat()  # also stops here if the run was finished elsewhere meanwhile
             time.sleep(POLL_SECONDS)
+    release_free_memory()  # what computing this worker's chunks freed, before the merge
     # One chunk's text at a time: all of them at once would sit beside their parsed copies.
     texts = scoped.order_by("index").values_list("data", flat=True).iterator(chunk_size=1)
     return [orjson.loads(data) for data in texts]

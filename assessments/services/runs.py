@@ -28,12 +28,20 @@ from django.utils import timezone
 from assessments import compute
 from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
-from assessments.results import RESULTS_SCHEMA_VERSION, RunResults, check_section
+from assessments.results import (
+    RESULTS_SCHEMA_VERSION,
+    EngineWorkload,
+    RunResults,
+    SovereigntyWorkload,
+    check_section,
+    typed,
+)
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
 from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
 from assessments.services.run_results_store import run_section_store, run_sections_stored
 from assessments.services.run_start import enqueue_execute
+from portal.memory import release_free_memory
 from portal.models import Organization
 from portal.transient import TRANSIENT_ERRORS
 
@@ -221,10 +229,11 @@ def _render(run: AssessmentRun) -> None:
 
     started = time.perf_counter()
     summary = compute.json_ready(compute.summary_section(run.results, run.snapshot))
-    results = RunResults.load({**run.results, "summary": summary})
+    results = _typed_letting_go({**run.results, "summary": summary})
     # The report reads the typed copy; the sections it was read from are stored already, and
     # letting them go before the layout keeps a large run's peak memory to one copy of them.
     run.results = {}
+    release_free_memory()
     snapshot = RunSnapshot.load(run.snapshot)
     with _collector_paused():  # a long report is hundreds of thousands of layout boxes
         pdf, pages = render_report(results=results, snapshot=snapshot, meta=report_meta(run))
@@ -239,6 +248,16 @@ def _render(run: AssessmentRun) -> None:
         render_seconds=time.perf_counter() - started,
     )
     _store_section(run, "summary", summary)
+
+
+def _typed_letting_go(results: dict) -> RunResults:
+    """``RunResults.load`` of a running run's sections, each workload's part replaced by its
+    typed copy as it is made: a portfolio's workloads are never held twice over."""
+    for name, model in (("engine", EngineWorkload), ("sovereignty", SovereigntyWorkload)):
+        rows = (results.get(name) or {}).get("workloads") or []
+        for i, row in enumerate(rows):
+            rows[i] = typed(model, row)
+    return RunResults.load(results)
 
 
 def report_meta(run: AssessmentRun) -> dict:

@@ -125,3 +125,20 @@ def test_workload_rows_are_inserted_row_by_row_not_as_arrays(computed):
         run=computed, section="engine"
     )
     assert [row.workload_id for row in stored.order_by("position")] == ["w0", "w1", "w2"]
+
+
+def test_the_report_step_never_holds_a_portfolios_workloads_twice(computed):
+    """The report reads typed results; making them replaces each workload's dict as its typed
+    copy is made (a 5,000-workload run's dicts are about 1 GB), and gives the same results."""
+    import copy
+
+    from assessments.results import EngineWorkload, SovereigntyWorkload
+    from assessments.services.runs import _typed_letting_go
+
+    document = run_results_document(computed)
+    expected = RunResults.load(copy.deepcopy(document))
+    typed_results = _typed_letting_go(document)
+    assert typed_results == expected
+    assert document["engine"]["workloads"]
+    assert all(isinstance(w, EngineWorkload) for w in document["engine"]["workloads"])
+    assert all(isinstance(w, SovereigntyWorkload) for w in document["sovereignty"]["workloads"])
