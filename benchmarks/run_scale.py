@@ -61,9 +61,11 @@ def _inventory(size: int):
     call_command("load_public_catalog", stdout=io.StringIO())
     organization = demo_organization_load(username="bench", password="bench-pass-1234")
     demo_catalog_ensure(organization=organization)
-    if size:
+    # The demo organization comes with its own workloads: copies make up the rest of ``size``.
+    extra = max(size - len(DEMO_WORKLOADS), 0) if size else 0
+    if extra:
         rows = []
-        for i in range(size):
+        for i in range(extra):
             row = dict(DEMO_WORKLOADS[i % len(DEMO_WORKLOADS)])
             row["external_id"] = f"{row['external_id']}-{i:05d}"
             row["name"] = f"{row['name']} {i}"
