@@ -15,7 +15,7 @@ from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
 from django.conf import settings
 
-from assessments.services import callbacks, emails, outbox, run_chunks, runs
+from assessments.services import callbacks, emails, outbox, run_chunks, run_errors, runs
 from portal.outbox import RETRY
 from portal.transient import TRANSIENT_ERRORS
 
@@ -25,7 +25,7 @@ class RunTask(Task):
         organization_id, run_id = args[:2]
         if isinstance(exc, TimeLimitExceeded):
             # The hard limit killed the worker process; Celery reports it from the parent.
-            error = runs.out_of_time_error()
+            error = run_errors.out_of_time_error()
         else:
             error = (
                 f"The run could not be completed after {self.request.retries + 1} tries: "

@@ -10,9 +10,11 @@ selectors put them back together (``assessments.selectors.run_results``).
 from __future__ import annotations
 
 import orjson
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F, Func, Value
 
 from assessments.models import AssessmentRun, RunSection, RunWorkloadResult
+from assessments.results import RESULTS_SCHEMA_VERSION
 
 # The sections with a part per workload, under this key, in the engine's workload order.
 PER_WORKLOAD_SECTIONS = ("engine", "sovereignty")
@@ -87,3 +89,43 @@ def run_sections_stored(*, run: AssessmentRun) -> dict:
             .iterator(chunk_size=BATCH_ROWS)
         ]
     return sections
+
+
+class ResultsFromSections(Func):
+    """A run's results with its stored sections set, by the database: the sections are parsed
+    there, once, instead of being sent again as one document."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, run_id: int):
+        super().__init__(F("results"), Value(run_id))
+
+    def _parts(self, compiler, connection) -> tuple[list[str], list]:
+        sqls, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            sqls.append(sql)
+            params.extend(found)
+        return sqls, params
+
+    def _sections(self, connection, aggregate: str, run_id: str) -> str:
+        # The table's name comes from the model, the run's id is a parameter (S608).
+        table = connection.ops.quote_name(RunSection._meta.db_table)
+        return f"(SELECT {aggregate} FROM {table} WHERE run_id = {run_id})"  # noqa: S608
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "jsonb_object_agg(name, data::jsonb)", run_id)
+        version = f"jsonb_build_object('schema_version', {RESULTS_SCHEMA_VERSION:d})"
+        return (
+            f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb) "
+            f"|| {version}",
+            params,
+        )
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
+        (results, run_id), params = self._parts(compiler, connection)
+        sections = self._sections(connection, "json_group_object(name, json(data))", run_id)
+        # The embedded default keeps nothing in the row's results while a run computes.
+        merged = f"COALESCE({sections}, {results}, '{{}}')"
+        return f"json_set({merged}, '$.schema_version', {RESULTS_SCHEMA_VERSION:d})", params

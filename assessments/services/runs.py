@@ -21,15 +21,13 @@ from decimal import Decimal
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
-from django.db.models import F, Func, Value
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from assessments import compute
 from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
 from assessments.results import (
-    RESULTS_SCHEMA_VERSION,
     EngineWorkload,
     RunResults,
     SovereigntyWorkload,
@@ -39,7 +37,18 @@ from assessments.results import (
 from assessments.services.assessments import assessment_check_size
 from assessments.services.emails import run_url
 from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
-from assessments.services.run_results_store import run_section_store, run_sections_stored
+from assessments.services.run_errors import (
+    attempts_exhausted_error,
+    beyond_a_limit,
+    out_of_memory_error,
+    out_of_time_error,
+    results_too_large_error,
+)
+from assessments.services.run_results_store import (
+    ResultsFromSections,
+    run_section_store,
+    run_sections_stored,
+)
 from assessments.services.run_start import enqueue_execute
 from portal.memory import release_free_memory
 from portal.models import Organization
@@ -95,46 +104,6 @@ def _store_section(run: AssessmentRun, name: str, section, workloads_ready: bool
         _store(run)
         run_section_store(run=run, name=name, section=section)
     run.results = {**(run.results or {}), name: section}
-
-
-class ResultsFromSections(Func):
-    """A run's results with its stored sections set, by the database: the sections are parsed
-    there, once, instead of being sent again as one document."""
-
-    output_field = models.JSONField()
-
-    def __init__(self, run_id: int):
-        super().__init__(F("results"), Value(run_id))
-
-    def _parts(self, compiler, connection) -> tuple[list[str], list]:
-        sqls, params = [], []
-        for expression in self.get_source_expressions():
-            sql, found = compiler.compile(expression)
-            sqls.append(sql)
-            params.extend(found)
-        return sqls, params
-
-    def _sections(self, connection, aggregate: str, run_id: str) -> str:
-        # The table's name comes from the model, the run's id is a parameter (S608).
-        table = connection.ops.quote_name(RunSection._meta.db_table)
-        return f"(SELECT {aggregate} FROM {table} WHERE run_id = {run_id})"  # noqa: S608
-
-    def as_postgresql(self, compiler, connection, **extra):
-        (results, run_id), params = self._parts(compiler, connection)
-        sections = self._sections(connection, "jsonb_object_agg(name, data::jsonb)", run_id)
-        version = f"jsonb_build_object('schema_version', {RESULTS_SCHEMA_VERSION:d})"
-        return (
-            f"COALESCE({results}, '{{}}'::jsonb) || COALESCE({sections}, '{{}}'::jsonb) "
-            f"|| {version}",
-            params,
-        )
-
-    def as_sql(self, compiler, connection, **extra):  # SQLite's JSON functions
-        (results, run_id), params = self._parts(compiler, connection)
-        sections = self._sections(connection, "json_group_object(name, json(data))", run_id)
-        # The embedded default keeps nothing in the row's results while a run computes.
-        merged = f"COALESCE({sections}, {results}, '{{}}')"
-        return f"json_set({merged}, '$.schema_version', {RESULTS_SCHEMA_VERSION:d})", params
 
 
 class RunAbandoned(RuntimeError):
@@ -381,48 +350,6 @@ class AttemptsExhausted(Exception):
         self.run = run
 
 
-def attempts_exhausted_error(attempts: int) -> str:
-    memory_gb = settings.SOVRA_WORKER_MAX_MEMORY_PER_CHILD / 1024**3
-    return (
-        f"Stopped after {attempts} attempts: the worker ran out of memory or time each time "
-        f"(limits: {memory_gb:g} GB per worker process, "
-        f"{settings.SOVRA_RUN_TIME_LIMIT_SECONDS} seconds per attempt). Select fewer workloads "
-        "or fewer Monte Carlo samples, or ask your administrator to raise the limits."
-    )
-
-
-def out_of_time_error(step: str = "") -> str:
-    where = f"Stopped at step '{step}'" if step else "Stopped"
-    return (
-        f"{where}: the run took longer than the "
-        f"{settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS} seconds one attempt may take. Select fewer "
-        "workloads or fewer Monte Carlo samples, or ask your administrator to raise "
-        "SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS."
-    )
-
-
-def results_too_large_error(workloads: int) -> str:
-    return (
-        f"The results of these {workloads:,} workloads are larger than the database holds in "
-        "one document (PostgreSQL's jsonb: 256 MB). Select fewer workloads per assessment (a "
-        "few thousand at most) and run the rest in another."
-    )
-
-
-def _beyond_a_limit(error: DatabaseError) -> bool:
-    """Whether the database refused a value for its size (PostgreSQL: program limit exceeded,
-    SQLSTATE 54000; SQLite: string or blob too big), which no retry can change."""
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) == "54000" or "too big" in str(cause or error)
-
-
-def out_of_memory_error(step: str) -> str:
-    return (
-        f"Stopped at step '{step}': the worker ran out of memory. Select fewer workloads or "
-        "fewer Monte Carlo samples, or ask your administrator for workers with more memory."
-    )
-
-
 def assessment_run_execute(
     *, organization_id: int, run_id: int, task_id: str = "", transient_retry: bool = False
 ) -> str:
@@ -510,7 +437,7 @@ def _finish(run: AssessmentRun, status: str, error: str = "") -> str:
                     results=ResultsFromSections(run.pk),
                 )
         except DatabaseError as too_large:
-            if not _beyond_a_limit(too_large):
+            if not beyond_a_limit(too_large):
                 raise
             # Another try would meet the same limit: fail once, saying what to change.
             logger.error("run %s: its results exceed what one document may hold", run.pk)
