@@ -18,10 +18,18 @@ def organization_export_response(request, organization, membership) -> HttpRespo
     """
     name = f"sovra-{organization.slug}-export-{timezone.now():%Y%m%d}.zip"
     if request.method == "HEAD":
-        response = HttpResponse(content_type=ZIP)
+        return attachment(b"", filename=name, content_type=ZIP)
+    chunks = organization_export_chunks(organization=organization, actor=membership)
+    return attachment(chunks, filename=name, content_type=ZIP)
+
+
+def attachment(content, *, filename: str, content_type: str) -> HttpResponse:
+    """``content`` handed out as a file named ``filename``: bytes whole, an iterator of bytes
+    streamed as it is made. An organization's data must not linger in shared caches."""
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=content_type)
     else:
-        chunks = organization_export_chunks(organization=organization, actor=membership)
-        response = StreamingHttpResponse(chunks, content_type=ZIP)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

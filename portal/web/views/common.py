@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
+
+from portal.downloads import attachment
 
 # Pages are forms and links: refuse the methods Django's form views would otherwise take.
 PAGE_METHODS = ["get", "post", "head", "options"]
@@ -50,12 +52,6 @@ def download(content, *, stem: str, file_format: str, dated: bool = True) -> Htt
     ``content`` is bytes, or an iterator of bytes streamed as it is made.
     """
     suffix = f"-{timezone.now():%Y%m%d}" if dated else ""
-    content_type = CONTENT_TYPES[file_format]
-    if isinstance(content, bytes):
-        response = HttpResponse(content, content_type=content_type)
-    else:
-        response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.{file_format}"'
-    # Inventory data must not linger in shared caches.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(
+        content, filename=f"{stem}{suffix}.{file_format}", content_type=CONTENT_TYPES[file_format]
+    )
