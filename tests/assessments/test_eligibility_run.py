@@ -76,6 +76,21 @@ def test_the_portfolio_placement_reports_its_unrestricted_twin(snapshot):
     assert price["permitted_npv"] == pytest.approx(placement["cost"])
     assert price["unrestricted_npv"] <= price["permitted_npv"] + 1e-6
     assert set(price["unrestricted_assignment"]) == set(placement["assignment"])
+    # Its parts add up to it: each workload's own cost with the rules against without them,
+    # and the rest in the shared servers; a rule's part is its workloads' own costs.
+    own = {row["workload"]: row["difference"] for row in price["workloads"]}
+    ruled = sum(d for w, d in own.items() if _row(price, w)["rules"])
+    assert ruled + price["other_difference"] == pytest.approx(price["difference"], abs=1e-6)
+    for rule in price["rules"]:
+        assert rule["difference"] == pytest.approx(sum(own[w] for w in rule["workloads"]))
+        assert rule["citation"]
+    for row in price["workloads"]:
+        assert row["option"] == placement["assignment"][row["workload"]]
+        assert row["unrestricted_option"] == price["unrestricted_assignment"][row["workload"]]
+
+
+def _row(price: dict, workload: str) -> dict:
+    return next(row for row in price["workloads"] if row["workload"] == workload)
 
 
 def test_the_what_if_api_evaluates_the_snapshots_document_to_the_same_figures(
