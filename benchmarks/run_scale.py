@@ -6,11 +6,12 @@ engine with the unrestricted twin, Monte Carlo, sensitivity, sovereignty, placem
 in this process against PostgreSQL. Each size runs in a fresh process, so its peak RSS is its
 own: the peak while the run computes (the process's imports included, loading the inventory
 before it not); the baseline is the demo's own workloads, measured the same way in the same run.
-With ``--workers 1,2`` it then runs the 5,000-workload assessment end to end on that many real
-Celery workers (solo pool, one process each, on Redis: SOVRA_BENCH_REDIS_URL) against the same
-PostgreSQL: seconds from the start to the finished run, and each worker's peak RSS. Workers are
-started before the run and measured from their start (imports included).
+Then (``--workers``, by default 1 and 2) it runs the 5,000-workload assessment end to end on
+that many real Celery workers (solo pool, one process each, on Redis: SOVRA_BENCH_REDIS_URL),
+against the same PostgreSQL: seconds from the start to the finished run, and each worker's peak
+RSS. Workers are started before the run and measured from their start (imports included).
 Usage: python -m benchmarks.run_scale [--quick] [--sizes 100,1000] [--workers 1,2]
+(without --quick, the run on 1 and on 2 workers follows the in-process sizes)
 """
 
 from __future__ import annotations
@@ -229,7 +230,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 workloads only")
     parser.add_argument("--sizes", help="comma-separated portfolio sizes")
-    parser.add_argument("--workers", help="also the 5,000 run on this many workers, e.g. 1,2")
+    parser.add_argument(
+        "--workers", help="the 5,000 run on this many workers (default 1,2; --quick: none)"
+    )
     parser.add_argument("--workers-only", action="store_true", help="only the runs on workers")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--on-workers", type=int, default=0, help=argparse.SUPPRESS)
@@ -266,14 +269,22 @@ def main() -> int:
         print(f"    seconds per step: {steps}")
         if row["error"]:
             print(f"    error: {row['error']}")
-    if args.workers:
-        _workers_report([int(n) for n in args.workers.split(",")])
+    workers = args.workers or ("" if args.quick else "1,2")
+    if workers:
+        _workers_report([int(n) for n in workers.split(",")])
     return 0
 
 
 def _workers_report(counts: list[int], size: int = 5_000) -> None:
     """The run end to end on 1, 2... workers; the first count is the others' baseline."""
     print(f"{size:,}-workload run end to end on Celery workers (Redis broker, solo pool)")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as error:
+        print(f"  skipped: no Redis answers at {REDIS} (SOVRA_BENCH_REDIS_URL): {error}")
+        return
     base = None
     for count in counts:
         row = _measure(size, count)
