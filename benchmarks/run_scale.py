@@ -4,8 +4,9 @@ The demo organization's workloads are repeated (each copy its own external id, s
 loads) and assessed with the demo's settings: every step (snapshot with sovereignty screening,
 engine with the unrestricted twin, Monte Carlo, sensitivity, sovereignty, placement, PDF) runs
 in this process against PostgreSQL. Each size runs in a fresh process, so its peak RSS is its
-own: the peak while the run computes (the process's imports included, loading the inventory
-before it not); the baseline is the demo's own workloads, measured the same way in the same run.
+own: the peak while the run computes (what a worker imports at its start included, loading the
+inventory before the run not); the baseline is the demo's own workloads, measured the same way
+in the same run.
 Then (``--workers``, by default 1 and 2) it runs the 5,000-workload assessment end to end on
 that many real Celery workers (solo pool, one process each, on Redis: SOVRA_BENCH_REDIS_URL),
 against the same PostgreSQL: seconds from the start to the finished run, and each worker's peak
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -88,6 +90,11 @@ def _one(size: int) -> dict:
     from assessments.services.runs import assessment_run_execute
 
     run = AssessmentRun.objects.create_in(organization, assessment=assessment, number=1)
+    # What a worker imports when it starts (CELERY_IMPORTS), as a worker has before its runs.
+    from django.conf import settings
+
+    for module in settings.CELERY_IMPORTS:
+        importlib.import_module(module)
     setup_peak = _peak_rss_mb()
     _forget_peak_rss()  # the peak reported is the run's: loading the inventory is not the run
     started, cpu = time.perf_counter(), time.process_time()

@@ -325,6 +325,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Workers and senders agree on the queue; several deployments may share one broker.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# A worker loads the report renderer (WeasyPrint and its C bindings, about 2 s) when it starts,
+# not in the middle of the first run it renders; web processes never load it.
+CELERY_IMPORTS = ("assessments.reports.render",)
 CELERY_BEAT_SCHEDULE = {
     "assessment-runs-check-stale": {
         "task": "assessments.tasks.assessment_runs_check_stale_task",
