@@ -10,7 +10,8 @@ import math
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from assessments.answer import count, executive_answer
+from assessments.answer import executive_answer
+from assessments.answer_words import count
 from assessments.reports.formatting import OPTION_LABELS, uncertain_input, uncertain_range
 from assessments.risks import (
     idle_fleets,

@@ -11,6 +11,7 @@ from assessments.placement.costs import placement_cost
 from assessments.placement.from_engine import placement_problem
 from assessments.placement.problem import Constraints, PlacementProblem
 from assessments.placement.solve import solve_placement
+from costing.engine.sovereignty_price import rule_totals
 from costing.engine.uncertainty import placement_spread
 
 
@@ -164,7 +165,7 @@ def _attributed(
         return {"rules": [], "workloads": [], "other_difference": None}
     without = price.get("unrestricted_assignment") or {}
     rows_free = {w: i for i, w in enumerate(free.workloads)}
-    workloads, totals = [], {}
+    workloads, bound = [], []
     for i, workload in enumerate(problem.workloads):
         if workload not in assignment or workload not in without:
             continue
@@ -180,16 +181,10 @@ def _attributed(
             "workload": workload, "option": option, "unrestricted_option": free_option,
             "difference": own, "rules": [rule["rule"] for rule in rules],
         })  # fmt: skip
-        for rule in rules:
-            entry = totals.setdefault(rule["rule"], {
-                "rule": rule["rule"], "name": rule["name"], "citation": rule.get("citation", ""),
-                "workloads": [], "difference": 0.0,
-            })  # fmt: skip
-            entry["workloads"].append(workload)
-            entry["difference"] += own
+        bound.append((workload, own, rules))
     ruled = sum(row["difference"] for row in workloads if row["rules"])
     return {
-        "rules": sorted(totals.values(), key=lambda r: (-r["difference"], r["rule"])),
+        "rules": rule_totals(bound),
         "workloads": workloads,
         "other_difference": difference - ruled,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from importlib.metadata import version
 
@@ -100,26 +101,26 @@ def run_results_json(
 
 def run_results_page(
     *, run: AssessmentRun, workloads_offset: int, workloads_limit: int
-) -> tuple[bytes, int]:
-    """``run_results_json`` of a succeeded run, from the cache when an earlier request assembled
-    the same page. Its results never change once it succeeded; the key holds when it finished,
-    so a later run given the same id (SQLite reuses a deleted row's) never reads this one's.
-    The caller has found the run through its organization's scope: the key is reached only so.
+) -> tuple[bytes, int, str]:
+    """``run_results_json`` of a run with the SHA-256 of its text, from the cache when an
+    earlier request assembled the same page of the succeeded run. Its results never change once
+    it succeeded; the key holds when it finished, so a later run given the same id (SQLite
+    reuses a deleted row's) never reads this one's. The caller has found the run through its
+    organization's scope: the key is reached only so.
     """
     seconds = settings.SOVRA_RESULTS_CACHE_SECONDS
-    if run.status != RunStatus.SUCCEEDED or run.finished_at is None or seconds <= 0:
-        return run_results_json(
-            run=run, workloads_offset=workloads_offset, workloads_limit=workloads_limit
-        )
-    finished = run.finished_at.timestamp()
-    key = f"sovra-run-results:{run.pk}:{finished:.6f}:{workloads_offset}:{workloads_limit}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    page = run_results_json(
+    cacheable = run.status == RunStatus.SUCCEEDED and run.finished_at is not None and seconds > 0
+    if cacheable:
+        finished = run.finished_at.timestamp()
+        key = f"sovra-run-results:{run.pk}:{finished:.6f}:{workloads_offset}:{workloads_limit}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    data, count = run_results_json(
         run=run, workloads_offset=workloads_offset, workloads_limit=workloads_limit
     )
-    if len(page[0]) <= settings.SOVRA_RESULTS_CACHE_MAX_BYTES:
+    page = (data, count, hashlib.sha256(data).hexdigest())
+    if cacheable and len(data) <= settings.SOVRA_RESULTS_CACHE_MAX_BYTES:
         cache.set(key, page, seconds)
     return page
 

@@ -19,6 +19,19 @@ from assessments.services import callbacks, emails, outbox, run_chunks, run_erro
 from portal.outbox import RETRY
 from portal.transient import TRANSIENT_ERRORS
 
+# A run's task and its chunks' tasks: acknowledged once done, given back when the worker dies,
+# retried after a transient outage, and bounded in time.
+RUN_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "max_retries": 5,
+    "soft_time_limit": settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
+    "time_limit": settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
+    **RETRY,
+}
+
 
 class RunTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
@@ -35,17 +48,7 @@ class RunTask(Task):
         runs.assessment_run_fail(organization_id=organization_id, run_id=run_id, error=error)
 
 
-@shared_task(
-    base=RunTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=5,
-    soft_time_limit=settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
-    time_limit=settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
-    **RETRY,
-)
+@shared_task(base=RunTask, **RUN_TASK_OPTIONS)
 def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:
     return runs.assessment_run_execute(
         organization_id=organization_id,
@@ -55,16 +58,7 @@ def assessment_run_execute_task(self, organization_id: int, run_id: int) -> str:
     )
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=5,
-    soft_time_limit=settings.SOVRA_RUN_SOFT_TIME_LIMIT_SECONDS,
-    time_limit=settings.SOVRA_RUN_TIME_LIMIT_SECONDS,
-    **RETRY,
-)
+@shared_task(**RUN_TASK_OPTIONS)
 def assessment_run_chunk_task(
     self, organization_id: int, run_id: int, step: str, index: int
 ) -> str:

@@ -189,7 +189,9 @@ class RunResultsView(OrgScopedAPIView):
         most = settings.SOVRA_RESULTS_WORKLOADS_PAGE
         offset = _non_negative(request, "workloads_offset", 0)
         limit = _non_negative(request, "workloads_limit", most, most) or most
-        data, count = run_results_page(run=run, workloads_offset=offset, workloads_limit=limit)
+        data, count, digest = run_results_page(
+            run=run, workloads_offset=offset, workloads_limit=limit
+        )
 
         def link(at: int) -> str:
             query = request.query_params.copy()
@@ -203,13 +205,17 @@ class RunResultsView(OrgScopedAPIView):
             "next": link(offset + limit) if offset + limit < count else None,
             "previous": link(max(offset - limit, 0)) if offset > 0 else None,
         }
-        # The page's description goes in as the last key of the document, written as it is.
-        body = data[:-1] + (b"," if len(data) > 2 else b"") + b'"workloads_page":'
-        body += orjson.dumps(page) + b"}"
-        # A client polling for results it holds already gets 304 and no body.
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        page_part = orjson.dumps(page)
+        # A client polling for results it holds already gets 304 and no body. The document's
+        # digest was taken once, when its page was assembled; the page's links (which name the
+        # host asked) are hashed with it.
+        etag = f'"{hashlib.sha256(digest.encode() + page_part).hexdigest()[:32]}"'
         if etag in _entity_tags(request.headers.get("If-None-Match", "")):
             return HttpResponse(status=304, headers={"ETag": etag})
+        # The page's description goes in as the last key of the document, written as it is.
+        body = (
+            data[:-1] + (b"," if len(data) > 2 else b"") + b'"workloads_page":' + page_part + b"}"
+        )
         return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
 
 

@@ -27,15 +27,8 @@ from django.utils import timezone
 from assessments import compute
 from assessments.inputs import RunSnapshot
 from assessments.models import AssessmentRun, RunChunk, RunReport, RunSection, RunStatus
-from assessments.results import (
-    EngineWorkload,
-    RunResults,
-    SovereigntyWorkload,
-    check_section,
-    typed,
-)
+from assessments.results import check_section
 from assessments.services.assessments import assessment_check_size
-from assessments.services.emails import run_url
 from assessments.services.run_chunks import chunks_collect, chunks_dispatch, run_is_split
 from assessments.services.run_errors import (
     attempts_exhausted_error,
@@ -44,6 +37,7 @@ from assessments.services.run_errors import (
     out_of_time_error,
     results_too_large_error,
 )
+from assessments.services.run_report import report_meta, typed_results_letting_go
 from assessments.services.run_results_store import (
     ResultsFromSections,
     run_section_store,
@@ -198,7 +192,7 @@ def _render(run: AssessmentRun) -> None:
 
     started = time.perf_counter()
     summary = compute.json_ready(compute.summary_section(run.results, run.snapshot))
-    results = _typed_letting_go({**run.results, "summary": summary})
+    results = typed_results_letting_go({**run.results, "summary": summary})
     # The report reads the typed copy; the sections it was read from are stored already, and
     # letting them go before the layout keeps a large run's peak memory to one copy of them.
     run.results = {}
@@ -217,33 +211,6 @@ def _render(run: AssessmentRun) -> None:
         render_seconds=time.perf_counter() - started,
     )
     _store_section(run, "summary", summary)
-
-
-def _typed_letting_go(results: dict) -> RunResults:
-    """``RunResults.load`` of a running run's sections, each workload's part replaced by its
-    typed copy as it is made: a portfolio's workloads are never held twice over."""
-    for name, model in (("engine", EngineWorkload), ("sovereignty", SovereigntyWorkload)):
-        rows = (results.get(name) or {}).get("workloads") or []
-        for i, row in enumerate(rows):
-            rows[i] = typed(model, row)
-    return RunResults.load(results)
-
-
-def report_meta(run: AssessmentRun) -> dict:
-    user = run.requested_by
-    return {
-        "organization": run.organization.name,
-        "run_id": str(run.pk),
-        # Where a long report's reader finds the detail it leaves out.
-        "run_url": run_url(run),
-        "results_url": run_url(run, "api:run-results"),
-        "xlsx_url": run_url(run, "api:run-xlsx"),
-        "run_number": run.number,
-        "assessment": run.assessment.name,
-        "created": run.created_at.isoformat(),
-        "finished": timezone.now().isoformat(),
-        "requested_by": (user.get_full_name() or user.get_username()) if user else "",
-    }
 
 
 STEPS = (

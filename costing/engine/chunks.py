@@ -26,12 +26,9 @@ from costing.engine.scenario import Scenario
 from costing.engine.sovereignty_price import option_npvs, rules_refuse, sovereignty_price
 from costing.engine.uncertainty import (
     INPUTS,
-    NEUTRAL,
     MonteCarloResult,
-    OptionSpread,
-    Spread,
-    _probability_cheapest,
     _sampled,
+    sampled_result,
 )
 
 
@@ -177,15 +174,7 @@ def monte_carlo_merged(
     options = [k for k in chunks[0]["options"] if all(k in c["options"] for c in chunks)]
     totals = {k: np.concatenate([c["options"][k]["total"] for c in chunks]) for k in options}
     npvs = {k: np.concatenate([c["options"][k]["npv"] for c in chunks]) for k in options}
-    shares = _probability_cheapest(npvs)
-    return MonteCarloResult(
-        currency=scenario.reporting_currency,
-        samples=samples,
-        seed=seed,
-        inputs=inputs,
-        fixed={k: NEUTRAL[k] for k in INPUTS if k not in inputs},
-        options={
-            k: OptionSpread(k, Spread.of(totals[k]), Spread.of(npvs[k]), shares[k]) for k in options
-        },
-        unavailable=chunks[0]["unavailable"],
-    )
+    return sampled_result(
+        scenario.reporting_currency, samples, seed, inputs,
+        totals=totals, npvs=npvs, unavailable=chunks[0]["unavailable"],
+    )  # fmt: skip

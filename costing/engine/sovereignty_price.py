@@ -105,23 +105,24 @@ class SovereigntyPrice:
             "workloads_without_permitted_option": [
                 w.workload for w in self.workloads if w.permitted is None
             ],
-            "rules": _rule_totals(self.comparable),
+            "rules": rule_totals((w.workload, w.difference, w.rules) for w in self.comparable),
             "workloads": [w.as_dict() for w in self.workloads],
         }
 
 
-def _rule_totals(rows: tuple[WorkloadSovereigntyPrice, ...]) -> list[dict]:
-    """Each binding rule with the workloads it binds and the price they pay for it together."""
+def rule_totals(parts) -> list[dict]:
+    """Each binding rule with the workloads it binds and the price they pay for it together;
+    ``parts``: (workload id, difference, the rules that bind it), a workload counted once."""
     totals: dict[str, dict] = {}
-    for row in rows:
-        for rule in row.rules:
+    for workload, difference, rules in parts:
+        for rule in rules:
             entry = totals.setdefault(
                 rule["rule"],
-                {"rule": rule["rule"], "name": rule["name"], "citation": rule["citation"],
+                {"rule": rule["rule"], "name": rule["name"], "citation": rule.get("citation", ""),
                  "workloads": [], "difference": 0.0},
             )  # fmt: skip
-            entry["workloads"].append(row.workload)
-            entry["difference"] += row.difference or 0.0
+            entry["workloads"].append(workload)
+            entry["difference"] += difference or 0.0
     return sorted(totals.values(), key=lambda r: (-r["difference"], r["rule"]))
 
 
@@ -132,9 +133,8 @@ def _cheapest(npv_by_option: dict[str, float]) -> Cheapest | None:
     return Cheapest(option, npv_by_option[option])
 
 
-def binding_rules(scenario: Scenario, workload_id: str, option: str, offers: list[str]) -> tuple:
+def binding_rules(scenario: Scenario, workload, option: str, offers: list[str]) -> tuple:
     """The rules that refuse ``option`` or one of the ``offers`` it is priced at, for a workload."""
-    workload = next(w for w in scenario.workloads if w.id == workload_id)
     rules = scenario.rules_for(workload)
     found: dict[str, dict] = {}
     refusals = [rules.refused_options[option]] if option in rules.refused_options else []
@@ -174,7 +174,7 @@ def sovereignty_price(
             option: found
             for option, npv in free.items()
             if (option not in allowed or allowed[option] > npv + 1e-6)
-            and (found := binding_rules(scenario, workload.id, option, chosen.get(option, [])))
+            and (found := binding_rules(scenario, workload, option, chosen.get(option, [])))
         }
         rules: tuple = ()
         if best_free is not None and (

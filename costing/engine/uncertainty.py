@@ -147,20 +147,39 @@ def monte_carlo(
     inputs, drivers = _sampled(scenario, samples, seed)
     result = evaluate(scenario, drivers, per_workload=False)
     available = result.available()
-    shares = _probability_cheapest({k: v.npv for k, v in available.items()})
+    return sampled_result(
+        result.currency, samples, seed, inputs,
+        totals={k: v.total for k, v in available.items()},
+        npvs={k: v.npv for k, v in available.items()},
+        unavailable={
+            k: v.reason for k, v in result.portfolio.items() if not isinstance(v, OptionResult)
+        },
+    )  # fmt: skip
+
+
+def sampled_result(
+    currency: str,
+    samples: int,
+    seed: int,
+    inputs: dict,
+    *,
+    totals: dict[str, Array],
+    npvs: dict[str, Array],
+    unavailable: dict[str, str],
+) -> MonteCarloResult:
+    """The Monte Carlo's result from each option's sampled totals and NPVs (whole, or merged
+    from chunks): spreads, and how often each option is the cheapest."""
+    shares = _probability_cheapest(npvs)
     return MonteCarloResult(
-        currency=result.currency,
+        currency=currency,
         samples=samples,
         seed=seed,
         inputs=inputs,
         fixed={k: NEUTRAL[k] for k in INPUTS if k not in inputs},
         options={
-            k: OptionSpread(k, Spread.of(v.total), Spread.of(v.npv), shares[k])
-            for k, v in available.items()
+            k: OptionSpread(k, Spread.of(totals[k]), Spread.of(npvs[k]), shares[k]) for k in npvs
         },
-        unavailable={
-            k: v.reason for k, v in result.portfolio.items() if not isinstance(v, OptionResult)
-        },
+        unavailable=unavailable,
     )
 
 

@@ -22,7 +22,8 @@ from assessments.selectors import (
     runs_for,
 )
 from assessments.services.emails import report_downloaded, report_email_queue
-from assessments.services.runs import STEP_LABELS, not_succeeded_message, report_meta
+from assessments.services.run_report import report_meta
+from assessments.services.runs import STEP_LABELS, not_succeeded_message
 from assessments.web.forms import RunEmailForm
 from assessments.web.results import run_page_context
 from portal.models import Role

@@ -133,7 +133,7 @@ def _the_report_reads_as_a_document(path, run) -> None:
     """No word the report prints is split across lines or cells ("Colocat ion"); the answer
     comes first and names every workload left out of the run."""
     from assessments.reports import report_html
-    from assessments.services.runs import report_meta
+    from assessments.services.run_report import report_meta
 
     layout = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True

@@ -133,11 +133,11 @@ def test_the_report_step_never_holds_a_portfolios_workloads_twice(computed):
     import copy
 
     from assessments.results import EngineWorkload, SovereigntyWorkload
-    from assessments.services.runs import _typed_letting_go
+    from assessments.services.run_report import typed_results_letting_go
 
     document = run_results_document(computed)
     expected = RunResults.load(copy.deepcopy(document))
-    typed_results = _typed_letting_go(document)
+    typed_results = typed_results_letting_go(document)
     assert typed_results == expected
     assert document["engine"]["workloads"]
     assert all(isinstance(w, EngineWorkload) for w in document["engine"]["workloads"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
-from assessments.answer import PLACES
+from assessments.answer_words import PLACES
 from assessments.charts.svg import OPTION_COLOURS, option_colour
 from assessments.compute import DEPLOYMENT
 from assessments.models.assessment import OPTION_CHOICES
