@@ -9,12 +9,13 @@ from assessments.compute import (
     sovereignty_policy,
     workload_profile,
 )
-from assessments.sovereignty.eligibility import Candidate, screen
+from assessments.sovereignty.eligibility import Candidate, Screened, screen
 from assessments.sovereignty.library import Library
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import ProviderProfile
 from assessments.sovereignty.regions import data_location
 from costing.engine.choices import OWNED
+from costing.scenarios import OfferPlace
 
 
 def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[Candidate]:
@@ -36,23 +37,15 @@ def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[C
     return found
 
 
-def eligibility_screen(snapshot: dict, library: Library | None = None) -> None:
-    """Write into the snapshot's scenario what each workload's rules refuse (offers by id and
-    owned options), one profile per distinct set of rules, so the engine prices every option
-    at its cheapest permitted offer."""
-    library = library or shipped_library()
-    scenario = snapshot["scenario"]
-    policy = sovereignty_policy(snapshot, library)
-    providers = provider_profiles(snapshot)
-    candidates = _candidates(scenario, providers)
+def _rule_profiles(snapshot: dict, workloads) -> tuple[dict[str, tuple], dict[str, str]]:
+    """One (workload profile, open weights) per distinct set of rules, by its key; each of
+    ``workloads`` (the inventory rows by id) mapped to its key."""
     inventory = {row["external_id"]: row for row in snapshot["workloads"]}
     models = snapshot.get("models", {})
-    # Owned options a workload's rules can refuse as a whole (the burst of hybrid is a cloud
-    # offer and is screened as one).
-    owned_options = [o for o in scenario["options"] if o in OWNED]
-    profiles: dict[str, dict] = {}
-    for workload in scenario["workloads"]:
-        row = inventory[workload["id"]]
+    profiles: dict[str, tuple] = {}
+    keys = {}
+    for workload_id in workloads:
+        row = inventory[workload_id]
         profile = workload_profile(row, snapshot["organization"])
         open_weights = models.get(row.get("model") or "", {}).get("open_weights")
         key = "/".join(
@@ -65,10 +58,63 @@ def eligibility_screen(snapshot: dict, library: Library | None = None) -> None:
                 {True: "open", False: "closed", None: "weights-unknown"}[open_weights],
             )
         )  # fmt: skip
-        if key not in profiles:
-            owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
-            screened = screen(profile, candidates, owned=owned, open_weights=open_weights,
-                              library=library, policy=policy)  # fmt: skip
-            profiles[key] = screened.as_document()
-        workload["eligibility"] = key
-    scenario["eligibility"] = profiles
+        profiles.setdefault(key, (profile, open_weights))
+        keys[workload_id] = key
+    return profiles, keys
+
+
+class RuleScreen:
+    """The rules of a snapshot's workloads, each verdict on a party and place reached once:
+    the scenario build asks which rules admit a place (to compare offers across places admitted
+    alike) before any offer is read, and the eligibility screen then reuses those verdicts."""
+
+    def __init__(self, snapshot: dict, library: Library | None = None):
+        self.library = library or shipped_library()
+        self.policy = sovereignty_policy(snapshot, self.library)
+        self.providers = provider_profiles(snapshot)
+        ids = [row["external_id"] for row in snapshot["workloads"]]
+        self.profiles, _ = _rule_profiles(snapshot, ids)
+        self._verdicts: dict[str, dict] = {key: {} for key in self.profiles}
+
+    def admits(self, place: OfferPlace) -> frozenset[str]:
+        """The profile keys whose rules admit a cloud GPU offer of this provider and region."""
+        candidate = Candidate(
+            offer_id="place",
+            deployment="cloud_gpu",
+            provider=self.providers.get(place.provider) or ProviderProfile(name=place.provider),
+            region=place.region,
+            data_location=data_location(place.provider, place.region),
+        )
+        return frozenset(
+            key
+            for key, (profile, open_weights) in self.profiles.items()
+            if not self.screen(
+                key, profile, [candidate], owned={}, open_weights=open_weights
+            ).refused_offers
+        )
+
+    def screen(self, key: str, profile, candidates, *, owned, open_weights) -> Screened:
+        return screen(profile, candidates, owned=owned, open_weights=open_weights,
+                      library=self.library, policy=self.policy,
+                      verdicts=self._verdicts.setdefault(key, {}))  # fmt: skip
+
+
+def eligibility_screen(snapshot: dict, rules: RuleScreen | None = None) -> None:
+    """Write into the snapshot's scenario what each workload's rules refuse (offers by id and
+    owned options), one profile per distinct set of rules, so the engine prices every option
+    at its cheapest permitted offer."""
+    rules = rules or RuleScreen(snapshot)
+    scenario = snapshot["scenario"]
+    candidates = _candidates(scenario, rules.providers)
+    profiles, keys = _rule_profiles(snapshot, [w["id"] for w in scenario["workloads"]])
+    # Owned options a workload's rules can refuse as a whole (the burst of hybrid is a cloud
+    # offer and is screened as one).
+    owned_options = [o for o in scenario["options"] if o in OWNED]
+    documents: dict[str, dict] = {}
+    for key, (profile, open_weights) in profiles.items():
+        owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
+        screened = rules.screen(key, profile, candidates, owned=owned, open_weights=open_weights)
+        documents[key] = screened.as_document()
+    for workload in scenario["workloads"]:
+        workload["eligibility"] = keys[workload["id"]]
+    scenario["eligibility"] = documents

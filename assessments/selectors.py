@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from assessments.eligibility_step import eligibility_screen
+from assessments.eligibility_step import RuleScreen, eligibility_screen
 from assessments.inputs import SNAPSHOT_SCHEMA_VERSION, RunSnapshot
 from assessments.models import (
     Assessment,
@@ -241,8 +241,8 @@ def _offer_filter(offer_locations: str, country: str, dropped: list[str]):
         place = data_location(offer.provider, offer.region or "")
         if inside(place):
             return ""
-        if kind == "cloud_gpu":
-            label = f"{offer.provider} {offer.name} ({offer.region})"
+        if kind == "cloud_gpu":  # asked once per provider and region
+            label = f"{offer.provider} cloud GPU offers in {offer.region or 'an unnamed region'}"
         else:
             label = f"{offer.provider} {offer.name} (API)"
         if label not in named:
@@ -270,21 +270,6 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "This assessment selects no workload: choose workloads or tags that exist, "
             "or add workloads to the inventory."
         )
-    dropped: list[str] = []
-    document, excluded = scenario_build(
-        organization=organization,
-        workloads=workloads,
-        options=assessment.options,
-        horizon_years=assessment.horizon_years,
-        as_of=on,
-        offer_refusal=_offer_filter(assessment.offer_locations, organization.country.code, dropped),
-    )
-    _assumptions(document, assessment.assumption_overrides)
-    document["uncertainty"] = {
-        **document.get("uncertainty", {}),
-        "samples": assessment.monte_carlo_samples or 1,
-        "seed": assessment.random_seed,
-    }
     library = shipped_library()
     catalogs = current_catalogs(organization=organization, on=on)
     snapshot = {
@@ -323,9 +308,9 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "min_seal_by_classification": organization.min_seal_by_classification(),
         },
         "workloads": [_workload_row(w) for w in workloads],
-        "excluded": [left._asdict() for left in excluded],
-        "offers_left_out": dropped,
-        "scenario": document,
+        "excluded": [],
+        "offers_left_out": [],
+        "scenario": {},
         "providers": _provider_profiles(organization),
         "models": {
             w.model.name: {"open_weights": w.model.open_weights, "licence": w.model.license}
@@ -348,7 +333,27 @@ def run_snapshot(*, assessment: Assessment, on: date | None = None) -> dict:
             "library": {"urn": library.urn, "version": library.version},
         },
     }
+    rules = RuleScreen(snapshot, library)
+    document, excluded = scenario_build(
+        organization=organization,
+        workloads=workloads,
+        options=assessment.options,
+        horizon_years=assessment.horizon_years,
+        as_of=on,
+        offer_refusal=_offer_filter(
+            assessment.offer_locations, organization.country.code, snapshot["offers_left_out"]
+        ),
+        offer_admits=rules.admits,
+    )
+    _assumptions(document, assessment.assumption_overrides)
+    document["uncertainty"] = {
+        **document.get("uncertainty", {}),
+        "samples": assessment.monte_carlo_samples or 1,
+        "seed": assessment.random_seed,
+    }
+    snapshot["excluded"] = [left._asdict() for left in excluded]
+    snapshot["scenario"] = document
     # Sovereignty decides which offers each workload may use before the engine prices them.
-    eligibility_screen(snapshot, library)
+    eligibility_screen(snapshot, rules)
     RunSnapshot.load(snapshot)  # every key typed, or the run stops at its first step
     return snapshot

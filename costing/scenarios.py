@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from costing import scenario_offers
@@ -27,7 +29,7 @@ from costing.engine.deployment_options import OPTIONS
 from costing.engine.scenario import accelerators_from
 from costing.models import ApiUnit
 from costing.models.figures import FigureKind
-from costing.scenario_ranges import latest_per_key, range_gpu, uncertainty_block
+from costing.scenario_ranges import CLOUD_KEY, latest_per_key, range_gpu, uncertainty_block
 from costing.scenario_workloads import (
     ApiServing,
     WorkloadNotInOrganization,
@@ -48,6 +50,7 @@ def scenario_build(
     horizon_years: int | None = None,
     as_of: date | None = None,
     offer_refusal: Callable[[str, OfferPlace], str] | None = None,
+    offer_admits: Callable[[OfferPlace], frozenset[str]] | None = None,
 ) -> tuple[dict, list[tuple[str, str]]]:
     """The scenario document and the selected workloads it leaves out, each with the reason.
 
@@ -55,13 +58,17 @@ def scenario_build(
     name, saying why (e.g. where they process data; "" admits the row): a refused row neither
     prices an option nor widens an uncertainty range, and a workload whose model only refused
     API offers serve says so.
+
+    ``offer_admits(place)`` may name the rules (any labels) under which a cloud GPU offer of
+    that provider and region may serve the run; then offers are compared across providers and
+    regions too, not only within one (see ``_priced_candidates``).
     """
     on = as_of or timezone.localdate()
     catalogs_in_force(organization=organization, on=on)  # none in force: say from when
     options = list(options or OPTIONS)
     selected = selected_workloads(organization, workloads)
     cloud = offers_for(organization=organization, kind="cloud_gpu", on=on)
-    priced, admitted = _priced_candidates(cloud, offer_refusal)
+    priced, admitted_cloud = _priced_candidates(cloud, offer_refusal, offer_admits)
     cloud_rows = list(cloud.filter(pk__in=priced))
     api_rows = list(
         _serving(
@@ -102,7 +109,12 @@ def scenario_build(
         )
     # The cloud price range reads every dated row of one accelerator (costing.scenario_ranges).
     gpu = range_gpu(rows, parts)
-    ranged = list(cloud.filter(pk__in=[pk for pk, name in admitted if name == gpu]))
+    ranged = list(
+        cloud.filter(admitted_cloud, gpu__name=gpu)
+        .prefetch_related(None)
+        .prefetch_related("gpu")
+        .only(*CLOUD_KEY, "date", "gpu", "on_demand_per_hour", "currency")
+    )
     figures = list(
         rows_in_force(organization=organization, kind="figure", on=on).select_related("catalog")
     )
@@ -176,53 +188,109 @@ _CLOUD_PRICES = (
 
 
 def _priced_candidates(
-    rows: QuerySet, offer_refusal: Callable[[str, OfferPlace], str] | None
-) -> tuple[list[int], list[tuple[int, str]]]:
-    """The cloud rows an option can be priced at, and every admitted row with its accelerator,
-    decided in one pass over plain values before any row is read into memory.
+    rows: QuerySet,
+    offer_refusal: Callable[[str, OfferPlace], str] | None,
+    offer_admits: Callable[[OfferPlace], frozenset[str]] | None,
+) -> tuple[list[int], Q]:
+    """The cloud rows an option can be priced at, and the filter of the admitted ones; the
+    database chooses them, so a feed's thousands of offers are never read into Python.
 
-    Admitted: what ``offer_refusal`` admits, on provider, region and instance alone (for an
-    assessment kept in one country, most of a large catalog is not). Priced at: of each
-    admitted offer (provider, instance, region, GPU, count) its latest dated row; of those, the
-    ones no other offer of the same provider, region, GPU, count and currency undercuts. An
-    offer that costs at least as much as another on every price (a missing price counting as
-    none) and more on one is never the cheapest for any workload, and the two pass the same
-    rules, since rules read the provider and the region only. The older rows and the undercut
-    offers still widen the price range (``range_gpu``), through the admitted rows."""
-    fields = ("pk", "provider__name", "provider_id", "instance", "region", "gpu_name",
-              "gpu_count", "gpu_id", "gpu__name", "currency", "date", *_CLOUD_PRICES)  # fmt: skip
-    latest: dict[tuple, tuple] = {}
-    admitted: list[tuple[int, str]] = []
-    for values in rows.order_by().values_list(*fields):
-        head, prices = values[:11], values[11:]
-        pk, name, provider, instance, region, gpu_name, count, gpu, spec, currency, day = head
-        if offer_refusal is not None and offer_refusal(
-            "cloud_gpu", OfferPlace(name, region, instance)
-        ):
+    Admitted: what ``offer_refusal`` admits, asked once per provider and region (a rule reads
+    who runs an offer and where, never its instance). Priced at: of each admitted offer
+    (provider, instance, region, GPU, count) its latest dated row; of those, the ones no other
+    offer of the same GPU, count and currency undercuts where the rules cannot tell the two
+    apart: in the same provider and region or, given ``offer_admits``, in a place admitted
+    under every rule that admits the offer's own. An offer that costs at least as much as
+    another on every price (a missing price counting as none) and more on one is then never
+    the cheapest permitted for any workload, nor the cheapest regardless of the rules. The
+    older rows and the undercut offers still widen the price range (``range_gpu``), through
+    the admitted rows."""
+    rows = rows.order_by()
+    places = rows.values_list("provider_id", "provider__name", "region").distinct()
+    admitted_regions: dict[int, list[str]] = {}
+    classes: dict[frozenset[str], int] = {}
+    place_classes: list[tuple[int, str, int]] = []
+    refused_places = False
+    for provider, name, region in places:
+        place = OfferPlace(name, region, "")
+        if offer_refusal is not None and offer_refusal("cloud_gpu", place):
+            refused_places = True
             continue
-        admitted.append((pk, spec))
-        key = (provider, instance, region, gpu_name, count)
-        rank = (day or date.min, -pk)
-        if key not in latest or rank > latest[key][0]:
-            latest[key] = (rank, pk, (provider, region, gpu, count, currency), prices)
-    # Compared as floats (the order of two prices survives; no price is read from these).
-    none = float("inf")
-    groups: dict[tuple, list[tuple[tuple, int]]] = {}
-    for _, pk, group, prices in latest.values():
-        compared = tuple(none if p is None else float(p) for p in prices)
-        groups.setdefault(group, []).append((compared, pk))
-    keep = []
-    for members in groups.values():
-        # An offer's undercutter sorts before it, so comparing with those kept is enough.
-        frontier: list[tuple] = []
-        for prices, pk in sorted(members):
-            if not any(
-                kept != prices and all(k <= p for k, p in zip(kept, prices, strict=True))
-                for kept in frontier
-            ):
-                frontier.append(prices)
-                keep.append(pk)
-    return keep, admitted
+        admitted_regions.setdefault(provider, []).append(region)
+        if offer_admits is not None:
+            rules = frozenset(offer_admits(place))
+            place_classes.append((provider, region, classes.setdefault(rules, len(classes))))
+    if not admitted_regions:
+        return [], Q(pk__in=[])
+    admitted = Q()  # every place, unless one was refused
+    if refused_places:
+        for provider, regions in admitted_regions.items():
+            admitted |= Q(provider_id=provider, region__in=regions)
+    sql, params = _undercut_sql(rows.filter(admitted), place_classes, classes)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()], admitted
+
+
+def _undercut_sql(
+    admitted: QuerySet, place_classes: list[tuple[int, str, int]], classes: dict
+) -> tuple[str, list]:
+    """The query of ``_priced_candidates``: latest rows, then the ones not undercut in their
+    place, then (with rule classes) the ones not undercut by a place admitted as widely."""
+    # Prices compared as floats, as fast as the database compares: the order of two survives.
+    read = ("pk", "provider_id", "instance", "region", "gpu_name", "gpu_id", "gpu_count",
+            "currency", "date")  # fmt: skip
+    as_floats = {f"{name}_float": Cast(name, FloatField()) for name in _CLOUD_PRICES}
+    query = admitted.annotate(**as_floats).values(*read, *as_floats).query
+    visible, params = query.sql_with_params()
+    prices = list(_CLOUD_PRICES)
+
+    def undercuts(s: str, o: str) -> str:  # s costs at most o on each price, and not the same
+        at_most = " AND ".join(f"({o}.{p} IS NULL OR {s}.{p} <= {o}.{p})" for p in prices)
+        same = " AND ".join(f"({s}.{p} = {o}.{p} OR ({s}.{p} IS NULL AND {o}.{p} IS NULL))"
+                            for p in prices)  # fmt: skip
+        return (f"{s}.gpu_id = {o}.gpu_id AND {s}.gpu_count = {o}.gpu_count "
+                f"AND {s}.currency = {o}.currency AND {at_most} AND NOT ({same})")  # fmt: skip
+
+    newer = ("(n.date > v.date OR (n.date IS NOT NULL AND v.date IS NULL) OR ((n.date = v.date "
+             "OR (n.date IS NULL AND v.date IS NULL)) AND n.id < v.id))")  # fmt: skip
+    # Anti-joins throughout (no window): the planner then estimates each step's rows and
+    # hashes on the equal columns, where a window's output looks like a handful of rows.
+    sql = f"""
+        WITH visible (id, provider_id, instance, region, gpu_name, gpu_id, gpu_count,
+                      currency, date, {", ".join(prices)}) AS ({visible}
+        ), latest AS (
+            SELECT v.id, v.provider_id, v.region, v.gpu_id, v.gpu_count, v.currency,
+                   {", ".join(f"v.{p}" for p in prices)}
+            FROM visible v WHERE NOT EXISTS (
+                SELECT 1 FROM visible n WHERE n.provider_id = v.provider_id
+                AND n.instance = v.instance AND n.region = v.region
+                AND n.gpu_name = v.gpu_name AND n.gpu_count = v.gpu_count AND {newer}
+            )
+        ), in_place AS (
+            SELECT l.* FROM latest l WHERE NOT EXISTS (
+                SELECT 1 FROM latest s WHERE s.provider_id = l.provider_id
+                AND s.region = l.region AND {undercuts("s", "l")}
+            )
+        )"""  # noqa: S608 - table and column names come from the model, values are parameters
+    if not place_classes:
+        return sql + " SELECT id FROM in_place", params  # noqa: S608
+    covers = [(own, by) for rules, own in classes.items()
+              for wider, by in classes.items() if wider >= rules]  # fmt: skip
+    sql += f""", place(provider_id, region, rules) AS (
+            VALUES {", ".join(["(%s, %s, %s)"] * len(place_classes))}
+        ), covers(rules, by_rules) AS (
+            VALUES {", ".join(["(%s, %s)"] * len(covers))}
+        ), classed AS (
+            SELECT i.*, p.rules FROM in_place i
+            JOIN place p ON p.provider_id = i.provider_id AND p.region = i.region
+        )
+        SELECT c.id FROM classed c WHERE NOT EXISTS (
+            SELECT 1 FROM classed s JOIN covers v ON v.by_rules = s.rules
+            WHERE v.rules = c.rules AND {undercuts("s", "c")}
+        )"""  # noqa: S608
+    return sql, [*params, *(v for row in place_classes for v in row),
+                 *(v for row in covers for v in row)]  # fmt: skip
 
 
 def _serving(rows: QuerySet, models: set[str]) -> QuerySet:

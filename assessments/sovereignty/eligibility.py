@@ -80,18 +80,18 @@ def screen(
     open_weights: bool | None,
     library: Library,
     policy: SovereigntyPolicy,
+    verdicts: dict[tuple, Finding | None] | None = None,
 ) -> Screened:
-    """Refused offers (by id) and owned options (by engine option) for one workload profile."""
-    verdicts: dict[tuple, Finding | None] = {}
+    """Refused offers (by id) and owned options (by engine option) for one workload profile.
+
+    ``verdicts``: the verdicts already reached for this workload profile, filled in as more
+    are; a caller screening the same profile again passes the same dict."""
+    verdicts = {} if verdicts is None else verdicts
     refused_offers: dict[str, Finding] = {}
     for candidate in candidates:
         # One profile per provider name: hashing the name, not the whole profile, per offer.
-        key = (
-            candidate.deployment,
-            candidate.provider.name,
-            candidate.region,
-            candidate.data_location,
-        )
+        # No rule reads the region's name, only where it processes data.
+        key = (candidate.deployment, candidate.provider.name, candidate.data_location)
         if key not in verdicts:
             option = OptionProfile(
                 candidate.offer_id,

@@ -105,16 +105,27 @@ class ApiModels:
 
     def __init__(self, offers: Iterable[tuple[str, str]]):
         """``offers``: (provider, model name) of each API offer."""
-        self._offers = [(provider, model, ServedName.of(model)) for provider, model in offers]
+        # By significant words, and by name: a model is served by its own name or its words,
+        # so matching looks up two keys instead of reading a feed's thousands of names.
+        self._by_words: dict[frozenset[str], list[int]] = {}
+        self._by_name: dict[str, list[int]] = {}
+        self._offers = []
+        for index, (provider, model) in enumerate(offers):
+            served = ServedName.of(model)
+            self._offers.append((provider, model, served))
+            self._by_words.setdefault(served.words, []).append(index)
+            self._by_name.setdefault(model, []).append(index)
 
     def serving(self, model: str, precision: str = "") -> ApiMatch:
         """The offers' model names that serve ``model`` for work at ``precision``."""
         wanted = ServedName.of(model)
         found: list[tuple[str, str]] = []
         passed: list[str] = []
-        for provider, name, served in self._offers:
-            if name != model and (not wanted.words or served.words != wanted.words):
-                continue
+        matching = set(self._by_name.get(model, ()))
+        if wanted.words:
+            matching.update(self._by_words.get(wanted.words, ()))
+        for index in sorted(matching):  # in the offers' order, as given
+            provider, name, served = self._offers[index]
             have, need = _bytes(served.precision), _bytes(precision)
             if have is not None and need is not None and have < need:
                 passed.append(f"{provider} {name} serves it in {served.precision}, "

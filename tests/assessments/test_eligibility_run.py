@@ -89,6 +89,38 @@ def test_the_portfolio_placement_reports_its_unrestricted_twin(snapshot):
         assert row["unrestricted_option"] == price["unrestricted_assignment"][row["workload"]]
 
 
+def test_offers_compared_across_places_price_every_option_as_the_whole_catalog(
+    snapshot, demo, monkeypatch
+):
+    """The document leaves out offers undercut by one admitted under every rule that admits
+    them; the figures are those of the document that keeps every place's own cheapest."""
+    from assessments import selectors
+
+    class EveryPlaceApart(selectors.RuleScreen):
+        def admits(self, place):
+            return frozenset({f"{place.provider} {place.region}"})
+
+    monkeypatch.setattr(selectors, "RuleScreen", EveryPlaceApart)
+    assessment = Assessment.objects.for_organization(demo).get(name="Anywhere")
+    whole = run_snapshot(assessment=assessment)
+    pruned, kept = engine_section(snapshot), engine_section(whole)
+    assert len(snapshot["scenario"]["offers"]["cloud_gpu"]) < len(
+        whole["scenario"]["offers"]["cloud_gpu"]
+    )
+    priced = 0
+    for workload in pruned["workloads"]:
+        other = _workload(kept, workload["id"])
+        assert workload["suppliers"] == other["suppliers"], workload["id"]
+        for option, result in workload["options"].items():
+            assert result.get("npv") == pytest.approx(other["options"][option].get("npv"))
+            assert result.get("blocked_by") == other["options"][option].get("blocked_by")
+            priced += result.get("npv") is not None
+    assert priced > 10
+    assert pruned["sovereignty_price"]["difference"] == pytest.approx(
+        kept["sovereignty_price"]["difference"]
+    )
+
+
 def _row(price: dict, workload: str) -> dict:
     return next(row for row in price["workloads"] if row["workload"] == workload)
 

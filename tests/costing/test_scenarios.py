@@ -444,3 +444,34 @@ def test_an_offer_another_undercuts_on_every_price_never_enters_the_document(dem
     instances = {o["instance"] for o in document["offers"]["cloud_gpu"]}
     assert {"pod A", "pod B", "pod D"} <= instances
     assert "pod C" not in instances
+
+
+@pytest.mark.parametrize(
+    ("admitted_in", "kept"),
+    [
+        # Both places admitted by the same rules: D cannot be told from A, which undercuts it.
+        ({"CZ": {"eu"}, "SE": {"eu"}}, {"pod A"}),
+        # A's place admitted wherever D's is, and more: A still undercuts D for every rule.
+        ({"CZ": {"eu", "public"}, "SE": {"eu"}}, {"pod A"}),
+        # Rules that admit D but not A (or neither on one side): D is some workload's cheapest.
+        ({"CZ": {"public"}, "SE": {"eu"}}, {"pod A", "pod D"}),
+        ({"CZ": {"eu"}, "SE": {"eu", "public"}}, {"pod A", "pod D"}),
+        ({"CZ": set(), "SE": {"eu"}}, {"pod A", "pod D"}),
+    ],
+)
+def test_offers_admitted_alike_are_compared_across_places(demo, admitted_in, kept):
+    """Given which rules admit each place, an offer is left out only when one admitted under
+    every rule that admits it, and more, undercuts it: the cheapest permitted offer of every
+    rule, and the cheapest regardless of them, stay in the document."""
+    pods = {"pod A": ("CZ", "1.00", "0.50"), "pod D": ("SE", "1.20", "0.60")}
+    runpod_l40s_catalog(demo, pods)
+    admits = {("RunPod", region): rules for region, rules in admitted_in.items()}
+    document, _ = scenario_build(
+        organization=demo,
+        offer_admits=lambda place: frozenset(admits.get((place.provider, place.region), ())),
+    )
+    pod_instances = {o["instance"] for o in document["offers"]["cloud_gpu"]} & set(pods)
+    assert pod_instances == kept
+    # Without rules to tell places apart, offers are compared within their place alone.
+    document = scenario_document_for(organization=demo)
+    assert {o["instance"] for o in document["offers"]["cloud_gpu"]} >= set(pods)
