@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
-from portal.cache import counter_add_one
+from portal.cache import counters_add_one
 
 _PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -28,62 +28,42 @@ def rate_window(rate: str) -> tuple[int, int]:
     return int(count), _PERIOD_SECONDS[period[0]]
 
 
-class _CountingRateThrottle(BaseThrottle):
-    """A rate from ``SOVRA_API_THROTTLE_RATES`` (read per request, so a changed setting takes
-    effect), counted per ``scope`` and identity in windows of the rate's period."""
+class ApiRateThrottle(BaseThrottle):
+    """The API's rate limits (``SOVRA_API_THROTTLE_RATES``, read per request so that a changed
+    setting takes effect): each request counts against its user's rate ("user": every token
+    and the browser session together) and, when it carries a token, against that token's
+    ("token": each on its own, so one runaway integration cannot use up a user's budget).
+    Both counters are added to in one round trip; the request is refused if either is over."""
 
-    scope: str
-    cache_format = "sovra-throttle:%(scope)s:%(ident)s"
+    cache_format = "sovra-throttle:%(scope)s:%(ident)s:%(period)s:%(window)s"
 
     def timer(self) -> float:
         return time.time()
 
-    def get_rate(self) -> str | None:
-        return settings.SOVRA_API_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view) -> str | None:
-        raise NotImplementedError
-
     def allow_request(self, request, view) -> bool:
-        rate = self.get_rate()
-        if rate is None:
-            return True
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        allowed, period = rate_window(rate)
+        rates = settings.SOVRA_API_THROTTLE_RATES
+        user = request.user.pk if request.user and request.user.is_authenticated else None
+        identities = {"user": user, "token": getattr(request.auth, "pk", None)}
         now = self.timer()
-        window = int(now // period)
-        # Expires with its window (plus a margin for clocks that differ between processes).
-        # The backend itself: through the ``cache`` proxy, the Redis backend's one-round-trip
-        # counter would not be recognised.
-        count = counter_add_one(caches["default"], f"{key}:{period}:{window}", timeout=period + 5)
-        self.retry_after = (window + 1) * period - now
-        return count <= allowed
+        windows = {}
+        for scope, ident in identities.items():
+            if rates.get(scope) is None or ident is None:
+                continue  # no such limit, or not a token request (or refused anyway)
+            allowed, period = rate_window(rates[scope])
+            window = int(now // period)
+            key = self.cache_format % {"scope": scope, "ident": ident, "period": period,
+                                       "window": window}  # fmt: skip
+            windows[key] = (allowed, period, window)
+        if not windows:
+            return True
+        # Each expires with its window (plus a margin for clocks that differ between
+        # processes). The backend itself: through the ``cache`` proxy, the Redis backend's
+        # one-round-trip counters would not be recognised.
+        counts = counters_add_one(caches["default"], {k: p + 5 for k, (_, p, _) in windows.items()})
+        over = [(w + 1) * p - now for k, (a, p, w) in windows.items() if counts[k] > a]
+        self.retry_after = max(over, default=0.0)
+        return not over
 
     def wait(self) -> float:
-        """Seconds until the window that refused the request closes (Retry-After)."""
+        """Seconds until the windows that refused the request close (Retry-After)."""
         return max(1, math.ceil(self.retry_after))
-
-
-class PerUserRateThrottle(_CountingRateThrottle):
-    """All of a user's requests together: every token and the browser session."""
-
-    scope = "user"
-
-    def get_cache_key(self, request, view) -> str | None:
-        if not (request.user and request.user.is_authenticated):
-            return None  # refused by the permissions anyway
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
-class PerTokenRateThrottle(_CountingRateThrottle):
-    """Each API token on its own, so one runaway integration cannot use up a user's budget."""
-
-    scope = "token"
-
-    def get_cache_key(self, request, view) -> str | None:
-        token_pk = getattr(request.auth, "pk", None)
-        if token_pk is None:
-            return None  # not a token request: the per-user limit applies alone
-        return self.cache_format % {"scope": self.scope, "ident": token_pk}

@@ -114,6 +114,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'sovra.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's own, with a health check that needs no round trip (portal/postgresql).
+    DATABASES["default"]["ENGINE"] = "portal.postgresql"
 # Connections are kept between requests: opening one cost a small API request most of its
 # time. Each is checked before a request reuses it, so a database restart costs no error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -386,8 +389,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "portal.api.throttles.PerUserRateThrottle",
-        "portal.api.throttles.PerTokenRateThrottle",
+        "portal.api.throttles.ApiRateThrottle",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

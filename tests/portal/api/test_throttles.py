@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
-from portal.api.throttles import PerTokenRateThrottle, PerUserRateThrottle
-from portal.cache import RedisCache, counter_add_one
+from portal.api.throttles import ApiRateThrottle
+from portal.cache import RedisCache, counters_add_one
 from portal.models import ApiToken
 
 URL = "/api/v1/orgs/alice-media/workloads/"
@@ -56,8 +56,7 @@ def test_the_rate_frees_up_as_time_passes(settings, token_client, analyst, monke
     client, _ = token_client(analyst)
     assert statuses(client, 3) == [200, 200, 429]
     later = time.time() + 61
-    for throttle in (PerUserRateThrottle, PerTokenRateThrottle):
-        monkeypatch.setattr(throttle, "timer", lambda _self: later)
+    monkeypatch.setattr(ApiRateThrottle, "timer", lambda _self: later)
     assert client.get(URL).status_code == 200
 
 
@@ -93,7 +92,7 @@ def test_requests_at_the_same_time_are_each_counted(settings, analyst):
     def send():
         start.wait()
         for _ in range(25):
-            allowed.append(PerUserRateThrottle().allow_request(request, None))
+            allowed.append(ApiRateThrottle().allow_request(request, None))
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for thread in threads:
@@ -114,23 +113,26 @@ def test_the_shared_redis_cache_counts_in_one_round_trip_and_refuses_with_retry_
             "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
         }
     }
-    settings.SOVRA_API_THROTTLE_RATES = {"user": None, "token": "3/minute"}
+    settings.SOVRA_API_THROTTLE_RATES = {"user": "100/minute", "token": "3/minute"}
     backend = caches["default"]
     assert isinstance(backend, RedisCache)
     redis_client = backend._cache.get_client("k")
     assert backend._cache.get_client("k") is redis_client
-    # Counted by a pipeline: no command of its own through the client, where the generic path
-    # (add, then incr: EXISTS and INCR) would send three.
-    commands = []
-    send = redis_client.execute_command
+    # Both counters by one pipeline a request: no command of its own through the client, where
+    # the generic path (add, then incr: EXISTS and INCR) would send three per counter.
+    commands, pipelines = [], []
+    send, pipeline = redis_client.execute_command, redis_client.pipeline
     monkeypatch.setattr(
         redis_client, "execute_command", lambda *a, **k: commands.append(a[0]) or send(*a, **k)
+    )
+    monkeypatch.setattr(
+        redis_client, "pipeline", lambda *a, **k: pipelines.append(1) or pipeline(*a, **k)
     )
     client, _ = token_client(analyst)
     assert statuses(client, 3) == [200, 200, 200]
     refused = client.get(URL)
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
-    assert commands == []
+    assert commands == [] and len(pipelines) == 4
     assert _counted(ApiToken.objects.get(user=analyst).pk) == 4
-    assert counter_add_one(backend, "counter", timeout=5) == 1
-    assert counter_add_one(backend, "counter", timeout=5) == 2  # every key expires by itself
+    assert counters_add_one(backend, {"a": 5, "b": 5}) == {"a": 1, "b": 1}
+    assert counters_add_one(backend, {"a": 5}) == {"a": 2}  # every key expires by itself
