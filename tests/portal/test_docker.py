@@ -169,7 +169,7 @@ def test_web_environment_resolves_postgres_redis_and_separate_workers():
         compose_document()["services"]["web"]["environment"], {"DJANGO_SECRET_KEY": SECRET_KEY}
     )
     resolved = resolved_settings({key: str(value) for key, value in web_env.items()})
-    assert resolved["ENGINE"] == "django.db.backends.postgresql"
+    assert resolved["ENGINE"] == "portal.postgresql"  # Django's, with its health check
     assert resolved["HOST"] == "postgres"
     assert resolved["NAME"] == "sovra"
     assert resolved["CELERY_BROKER_URL"] == "redis://redis:6379/0"

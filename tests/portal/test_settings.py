@@ -141,7 +141,7 @@ def test_configured_database_and_broker_switch_to_postgres_and_workers():
             "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
         }
     )
-    assert resolved["ENGINE"] == "django.db.backends.postgresql"
+    assert resolved["ENGINE"] == "portal.postgresql"  # Django's, with its health check
     assert resolved["HOST"] == "db.internal"
     assert resolved["NAME"] == "sovra"
     assert resolved["CELERY_BROKER_URL"] == "amqp://guest:guest@127.0.0.1:5672//"
@@ -152,7 +152,7 @@ def test_database_alone_keeps_tasks_in_process():
     resolved = resolved_settings(
         {**EMBEDDED, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/sovra"}
     )
-    assert resolved["ENGINE"] == "django.db.backends.postgresql"
+    assert resolved["ENGINE"] == "portal.postgresql"  # Django's, with its health check
     assert resolved["CELERY_TASK_ALWAYS_EAGER"] is True
 
 
@@ -194,7 +194,7 @@ def test_a_hard_time_limit_not_above_the_soft_one_stops_startup_with_the_reason(
 
 
 def test_suite_runs_against_postgresql():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "portal.postgresql"
 
 
 def test_readme_documents_every_environment_variable_the_settings_read():
