@@ -24,8 +24,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # A transaction left open or failed is not reused, as Django's SELECT 1 would fail it.
         if connection.info.transaction_status != pq.TransactionStatus.IDLE:
             return False
+        # poll, not select: select refuses descriptors above 1023, which a busy worker reaches.
+        poller = select.poll()
         try:
-            waiting, _, _ = select.select([connection.fileno()], [], [], 0)
+            poller.register(connection.fileno(), select.POLLIN)
+            return not poller.poll(0)
         except (OSError, ValueError):
             return False
-        return not waiting

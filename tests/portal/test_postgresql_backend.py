@@ -76,3 +76,25 @@ def test_a_failed_transaction_is_not_reused():
     raw.rollback()
     raw.autocommit = True
     assert connection.is_usable()
+
+
+def test_a_connection_on_a_high_descriptor_is_checked_too():
+    """A busy worker's sockets pass descriptor 1023, where select() refuses to look."""
+    import os
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip("this process may not open 1,200 files")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        connection.close()
+        raw = _connected()
+        assert raw.fileno() > 1023
+        assert connection.is_usable()
+        _terminate_from_elsewhere(raw.info.backend_pid)
+        assert not connection.is_usable()
+    finally:
+        connection.close()
+        for descriptor in held:
+            os.close(descriptor)
