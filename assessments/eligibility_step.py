@@ -37,15 +37,13 @@ def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[C
     return found
 
 
-def _rule_profiles(snapshot: dict, workloads) -> tuple[dict[str, tuple], dict[str, str]]:
-    """One (workload profile, open weights) per distinct set of rules, by its key; each of
-    ``workloads`` (the inventory rows by id) mapped to its key."""
-    inventory = {row["external_id"]: row for row in snapshot["workloads"]}
+def _rule_profiles(snapshot: dict) -> tuple[dict[str, tuple], dict[str, str]]:
+    """One (workload profile, open weights) per distinct set of rules, by its key; each
+    inventory row's id mapped to its key."""
     models = snapshot.get("models", {})
     profiles: dict[str, tuple] = {}
     keys = {}
-    for workload_id in workloads:
-        row = inventory[workload_id]
+    for row in snapshot["workloads"]:
         profile = workload_profile(row, snapshot["organization"])
         open_weights = models.get(row.get("model") or "", {}).get("open_weights")
         key = "/".join(
@@ -59,7 +57,7 @@ def _rule_profiles(snapshot: dict, workloads) -> tuple[dict[str, tuple], dict[st
             )
         )  # fmt: skip
         profiles.setdefault(key, (profile, open_weights))
-        keys[workload_id] = key
+        keys[row["external_id"]] = key
     return profiles, keys
 
 
@@ -72,8 +70,7 @@ class RuleScreen:
         self.library = library or shipped_library()
         self.policy = sovereignty_policy(snapshot, self.library)
         self.providers = provider_profiles(snapshot)
-        ids = [row["external_id"] for row in snapshot["workloads"]]
-        self.profiles, _ = _rule_profiles(snapshot, ids)
+        self.profiles, self.keys = _rule_profiles(snapshot)
         self._verdicts: dict[str, dict] = {key: {} for key in self.profiles}
 
     def admits(self, place: OfferPlace) -> frozenset[str]:
@@ -86,35 +83,31 @@ class RuleScreen:
             data_location=data_location(place.provider, place.region),
         )
         return frozenset(
-            key
-            for key, (profile, open_weights) in self.profiles.items()
-            if not self.screen(
-                key, profile, [candidate], owned={}, open_weights=open_weights
-            ).refused_offers
+            key for key in self.profiles if not self.screen(key, [candidate]).refused_offers
         )
 
-    def screen(self, key: str, profile, candidates, *, owned, open_weights) -> Screened:
-        return screen(profile, candidates, owned=owned, open_weights=open_weights,
+    def screen(self, key: str, candidates, owned=None) -> Screened:
+        """``screen`` for the profile of ``key``, with the verdicts reached for it so far."""
+        profile, open_weights = self.profiles[key]
+        return screen(profile, candidates, owned=owned or {}, open_weights=open_weights,
                       library=self.library, policy=self.policy,
-                      verdicts=self._verdicts.setdefault(key, {}))  # fmt: skip
+                      verdicts=self._verdicts[key])  # fmt: skip
 
 
-def eligibility_screen(snapshot: dict, rules: RuleScreen | None = None) -> None:
+def eligibility_screen(snapshot: dict, rules: RuleScreen) -> None:
     """Write into the snapshot's scenario what each workload's rules refuse (offers by id and
     owned options), one profile per distinct set of rules, so the engine prices every option
     at its cheapest permitted offer."""
-    rules = rules or RuleScreen(snapshot)
     scenario = snapshot["scenario"]
     candidates = _candidates(scenario, rules.providers)
-    profiles, keys = _rule_profiles(snapshot, [w["id"] for w in scenario["workloads"]])
     # Owned options a workload's rules can refuse as a whole (the burst of hybrid is a cloud
     # offer and is screened as one).
     owned_options = [o for o in scenario["options"] if o in OWNED]
     documents: dict[str, dict] = {}
-    for key, (profile, open_weights) in profiles.items():
-        owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
-        screened = rules.screen(key, profile, candidates, owned=owned, open_weights=open_weights)
-        documents[key] = screened.as_document()
     for workload in scenario["workloads"]:
-        workload["eligibility"] = keys[workload["id"]]
+        key = workload["eligibility"] = rules.keys[workload["id"]]
+        if key not in documents:
+            _, open_weights = rules.profiles[key]
+            owned = {o: owned_profile(o, scenario, open_weights) for o in owned_options}
+            documents[key] = rules.screen(key, candidates, owned).as_document()
     scenario["eligibility"] = documents

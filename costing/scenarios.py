@@ -272,7 +272,7 @@ def _undercut_sql(
                 SELECT 1 FROM latest s WHERE s.provider_id = l.provider_id
                 AND s.region = l.region AND {undercuts("s", "l")}
             )
-        )"""  # noqa: S608 - table and column names come from the model, values are parameters
+        )"""  # noqa: S608 - column names are the model's fields, values are parameters
     if not place_classes:
         return sql + " SELECT id FROM in_place", params  # noqa: S608
     covers = [(own, by) for rules, own in classes.items()
