@@ -14,8 +14,8 @@ from assessments.sovereignty.library import Library
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.profiles import ProviderProfile
 from assessments.sovereignty.regions import data_location
+from costing.cloud_candidates import OfferPlace
 from costing.engine.choices import OWNED
-from costing.scenarios import OfferPlace
 
 
 def _candidates(scenario: dict, providers: dict[str, ProviderProfile]) -> list[Candidate]:
@@ -72,19 +72,25 @@ class RuleScreen:
         self.providers = provider_profiles(snapshot)
         self.profiles, self.keys = _rule_profiles(snapshot)
         self._verdicts: dict[str, dict] = {key: {} for key in self.profiles}
+        self._admitted: dict[tuple[str, str | None], frozenset[str]] = {}
 
     def admits(self, place: OfferPlace) -> frozenset[str]:
         """The profile keys whose rules admit a cloud GPU offer of this provider and region."""
-        candidate = Candidate(
-            offer_id="place",
-            deployment="cloud_gpu",
-            provider=self.providers.get(place.provider) or ProviderProfile(name=place.provider),
-            region=place.region,
-            data_location=data_location(place.provider, place.region),
-        )
-        return frozenset(
-            key for key in self.profiles if not self.screen(key, [candidate]).refused_offers
-        )
+        location = data_location(place.provider, place.region)
+        # Regions that process data in the same place share the verdicts (no rule reads the
+        # region's name): a feed lists a provider in dozens of regions of a few countries.
+        if (place.provider, location) not in self._admitted:
+            candidate = Candidate(
+                offer_id="place",
+                deployment="cloud_gpu",
+                provider=self.providers.get(place.provider) or ProviderProfile(name=place.provider),
+                region=place.region,
+                data_location=location,
+            )
+            self._admitted[place.provider, location] = frozenset(
+                key for key in self.profiles if not self.screen(key, [candidate]).refused_offers
+            )
+        return self._admitted[place.provider, location]
 
     def screen(self, key: str, candidates, owned=None) -> Screened:
         """``screen`` for the profile of ``key``, with the verdicts reached for it so far."""

@@ -27,9 +27,10 @@ from assessments.results import RESULTS_SCHEMA_VERSION, ResultsError, RunResults
 from assessments.sovereignty.loader import shipped_library
 from assessments.sovereignty.providers_csv import provider_from_row
 from assessments.sovereignty.regions import EU, data_location
+from costing.cloud_candidates import OfferPlace
 from costing.engine.results import ENGINE_VERSION
 from costing.models import Provider
-from costing.scenarios import OfferPlace, scenario_build
+from costing.scenarios import scenario_build
 from costing.selectors import current_catalogs
 from portal.models import Organization, Workload
 from portal.services.workload_rows import WORKLOAD_COLUMNS

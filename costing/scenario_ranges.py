@@ -48,6 +48,8 @@ DEFAULT_RANGES = {
 
 # Marketplace listings share one instance name across GPUs; the GPU keeps them apart.
 CLOUD_KEY = ("provider_id", "instance", "region", "gpu_name", "gpu_count")
+# What the cloud price range reads of each row (``gpu__name``: the accelerator it resolves to).
+RANGED_CLOUD = (*CLOUD_KEY, "pk", "date", "gpu__name", "on_demand_per_hour", "currency")
 
 
 def latest_per_key(rows, key: tuple[str, ...]) -> list:
@@ -88,10 +90,11 @@ def range_gpu(workloads, parts: Accelerators) -> str:
 
 
 def _cloud(rows, current, workloads, fx, parts: Accelerators) -> tuple[dict | None, str]:
+    """``rows``: cloud rows read as ``RANGED_CLOUD``."""
     gpu = range_gpu(workloads, parts)
 
     def per_gpu_hour(row):
-        if row.gpu is None or row.gpu.name != gpu or row.on_demand_per_hour is None:
+        if row.gpu__name != gpu or row.on_demand_per_hour is None:
             return None
         return _converted(fx, row.on_demand_per_hour / row.gpu_count, row.currency)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .library import Library
 from .profiles import OptionProfile, ProviderProfile, WorkloadProfile
-from .scoring import Finding, SovereigntyPolicy, refusals
+from .scoring import Finding, SovereigntyPolicy, first_refusal
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,6 @@ def _refusal(finding: Finding) -> dict:
     }
 
 
-def _first_refusal(
-    workload: WorkloadProfile, option: OptionProfile, library: Library, policy: SovereigntyPolicy
-) -> Finding | None:
-    findings = refusals(workload, option, library, policy)
-    return min(findings, key=lambda f: f.rule_id) if findings else None
-
-
 def screen(
     workload: WorkloadProfile,
     candidates: Iterable[Candidate],
@@ -101,12 +94,12 @@ def screen(
                 data_location=candidate.data_location,
                 open_weights=open_weights if candidate.deployment == "managed_api" else None,
             )
-            verdicts[key] = _first_refusal(workload, option, library, policy)
+            verdicts[key] = first_refusal(workload, option, library, policy)
         if verdicts[key] is not None:
             refused_offers[candidate.offer_id] = verdicts[key]
     refused_options = {}
     for option_id, option in owned.items():
-        finding = _first_refusal(workload, option, library, policy)
+        finding = first_refusal(workload, option, library, policy)
         if finding is not None:
             refused_options[option_id] = finding
     return Screened(refused_offers, refused_options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 
@@ -90,6 +91,13 @@ class Library:
 
     def rule(self, ref_id: str) -> BlockingRule:
         return next(r for r in self.blocking_rules if r.ref_id == ref_id)
+
+    @cached_property
+    def barring_rules(self) -> tuple[BlockingRule, ...]:
+        """The rules that bar an option (option scope), by rule id: eligibility asks for the
+        first that holds, for every party and workload profile."""
+        barring = (rule for rule in self.blocking_rules if rule.scope == "option")
+        return tuple(sorted(barring, key=lambda rule: rule.ref_id))
 
     def with_rules(self, ref_ids: Iterable[str]) -> Library:
         """The same library keeping only the named blocking rules (an organization's selection)."""

@@ -120,17 +120,25 @@ def score_option(
     )
 
 
-def refusals(
+def first_refusal(
     workload: WorkloadProfile,
     option: OptionProfile,
     library: Library,
     policy: SovereigntyPolicy | None = None,
-) -> tuple[Finding, ...]:
-    """The findings that bar ``option`` (option scope) and nothing else: what eligibility needs
-    for every offer, without scoring the criteria."""
+) -> Finding | None:
+    """The first, by rule id, of the findings that bar ``option`` (option scope), or None:
+    what eligibility needs for every offer. Neither the criteria nor the rules after the first
+    that holds are evaluated."""
     policy = policy or SovereigntyPolicy()
     seal = place_on_seal(option, Geo.of(library))
-    return tuple(_findings(workload, option, library, policy, seal, scopes=("option",)))
+    minimums = policy.min_seal_by_classification or library.seal_minimum_by_classification
+    ctx = RuleContext(Geo.of(library), seal, minimums.get(workload.classification, 0))
+    for rule in library.barring_rules:
+        if policy.enabled_rules is not None and rule.ref_id not in policy.enabled_rules:
+            continue
+        if (hit := EVALUATORS[rule.evaluator](workload, option, ctx)) is not None:
+            return _finding(rule, hit)
+    return None
 
 
 def _findings(workload, option, library, policy, seal, scopes=None) -> list[Finding]:

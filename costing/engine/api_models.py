@@ -54,6 +54,12 @@ def _normalised(name: str) -> str:
     return re.sub(r"([a-z])(\d)", r"\1 \2", text)  # llama3.1 = llama 3.1
 
 
+# How ``ServedName`` reads a name. Catalogs store each API row's reading when published
+# (costing.api_candidates); one published with another reading is matched name by name, so
+# bump this whenever a name would read differently.
+NAME_READING = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ServedName:
     """What a model name says: its significant words and the precision it states ("" if none)."""
@@ -64,6 +70,12 @@ class ServedName:
     @classmethod
     def of(cls, name: str) -> ServedName:
         return _served_name(name)
+
+    @property
+    def key(self) -> str:
+        """The significant words as one text: two names serve the same model (at some
+        precision) when their keys are equal and not empty."""
+        return " ".join(sorted(self.words))
 
 
 # A run reads the same model names again (offers in and out of the document, each workload's

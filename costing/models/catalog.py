@@ -68,6 +68,17 @@ class Catalog(SharedOrTenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    cloud_offers_compared = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Its cloud GPU offers were compared within each place when it was published "
+        "(their undercut_in_place marks); a version whose rows hold only on some days is not.",
+    )
+    api_names_read_with = models.PositiveSmallIntegerField(
+        null=True,
+        editable=False,
+        help_text="How its API model names were read when it was published (their served_as).",
+    )
 
     class Meta(SharedOrTenantModel.Meta):
         ordering = ["name", "-effective_date", "-created_at"]

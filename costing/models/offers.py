@@ -100,11 +100,26 @@ class CloudGpuOffer(OfferBase):
     egress_per_gb = models.DecimalField(
         null=True, blank=True, help_text="0 where the provider charges no egress.", **MONEY
     )
+    # Set when the version is published (costing.cloud_candidates): scenario builds then read
+    # the few offers that can price an option instead of comparing the version's thousands.
+    undercut_in_place = models.BooleanField(
+        null=True,
+        editable=False,
+        help_text="A newer row of the same offer, or an offer of the same provider, region, GPU, "
+        "count and currency, costs as much or less on every price; empty until published.",
+    )
 
     PRICE_FIELDS = CLOUD_PRICE_FIELDS
 
     class Meta(OfferBase.Meta):
         ordering = ["provider__name", "instance", "region", "date"]
+        indexes = [
+            models.Index(
+                fields=["catalog"],
+                condition=models.Q(undercut_in_place=False),
+                name="cloudgpuoffer_priced_in_place",
+            )
+        ]
         constraints = [
             *sourced_constraints("cloudgpuoffer"),
             *positive_when_present("cloudgpuoffer", *CLOUD_PRICE_FIELDS),
@@ -142,6 +157,13 @@ class ApiOffer(OfferBase):
 
     provider = models.ForeignKey("costing.Provider", on_delete=models.RESTRICT, related_name="+")
     model_name = models.CharField(max_length=160)
+    # Set when the version is published (costing.api_candidates).
+    served_as = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="The name's significant words, as the engine reads them: the model it serves.",
+    )
     unit = models.CharField(max_length=16, choices=ApiUnit.choices, default=ApiUnit.TOKENS_1M)
     input_price = models.DecimalField(null=True, blank=True, **MONEY)
     output_price = models.DecimalField(null=True, blank=True, **MONEY)

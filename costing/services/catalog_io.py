@@ -19,7 +19,7 @@ from portal.services.audit import audit_record
 from portal.services.exports import neutralise_formula, restore_formula
 
 # Columns never exchanged: the database's own keys and the catalog a row belongs to.
-_INTERNAL = {"id", "catalog", "gpu"}
+_INTERNAL = {"id", "catalog", "gpu", "undercut_in_place", "served_as"}
 
 
 @dataclass(frozen=True, slots=True)

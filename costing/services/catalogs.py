@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from costing.api_candidates import api_names_read
+from costing.cloud_candidates import cloud_offers_compare
 from costing.models import CATALOG_ROW_MODELS, Catalog, CatalogStatus, FeedImport, Provider
 from costing.services.gpu_specs import catalog_spec_names, link_gpu
 from portal.models import AuditAction, Organization
@@ -112,9 +114,19 @@ def catalog_publish(
                 confirmed_at=timezone.now(),
                 confirmed_by=confirmed_by if getattr(confirmed_by, "pk", None) else None,
             )
+        # What a scenario build would otherwise work out from the rows each time.
+        cloud_offers_compare(catalog)
+        api_names_read(catalog)
         catalog.status = CatalogStatus.PUBLISHED
         catalog.published_at = timezone.now()
-        catalog.save(update_fields=["status", "published_at"])
+        catalog.save(
+            update_fields=[
+                "status",
+                "published_at",
+                "cloud_offers_compared",
+                "api_names_read_with",
+            ]
+        )
         _supersede(catalog)
         catalog.refresh_from_db(fields=["valid_until"])
         audit_record(

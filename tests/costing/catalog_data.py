@@ -1,11 +1,14 @@
-"""Catalogs for the API and page tests: a public one, alice's drafts and versions, mallory's."""
+"""Catalogs for the API, page and scenario tests: a public one, alice's drafts and versions,
+mallory's, and RunPod L40S pods to add to any of them."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from costing.models import Catalog, FxRate, Provider
+from django.utils import timezone
+
+from costing.models import Catalog, FxRate, GpuSpec, Provider
 from costing.services import catalog_publish, catalog_row_add, private_catalog_create
 from tests.factories import GpuSpecFactory
 
@@ -104,3 +107,28 @@ def world_catalogs(org, other_org) -> dict:
         "gpu_spec": GpuSpecFactory(name="H100 SXM 80GB", vendor="NVIDIA", memory_gb=80),
         "own_gpu": GpuSpecFactory(organization=org, name="Alice own accelerator", vendor="Acme"),
     }
+
+
+def runpod_l40s_pod(
+    catalog, instance, region, on_demand, spot=None, *, organization=None, **fields
+):
+    """A RunPod L40S pod (one GPU, USD) added to a draft: its public provider and accelerator."""
+    return catalog_row_add(
+        catalog=catalog,
+        organization=organization,
+        kind="cloud_gpu",
+        fields={
+            "provider": Provider.objects.public().get(name="RunPod"),
+            "instance": instance,
+            "region": region,
+            "gpu_name": "L40S 48GB",
+            "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
+            "gpu_count": 1,
+            "on_demand_per_hour": Decimal(on_demand),
+            "spot_per_hour": Decimal(spot) if spot else None,
+            "currency": "USD",
+            "date": timezone.localdate(),
+            "source_url": "https://example.org/runpod-pods",
+            **fields,
+        },
+    )

@@ -26,6 +26,7 @@ from portal.models import ModelSpec, Workload
 from portal.models.workload import Residency
 from portal.services.demo import demo_organization_load
 from portal.services.model_specs import model_specs_seed_public
+from tests.costing.catalog_data import runpod_l40s_pod
 from tests.factories import OrganizationFactory, WorkloadFactory
 
 NEGOTIATED_URL = "https://example.org/northlight-runpod-contract"
@@ -61,24 +62,10 @@ def runpod_l40s_catalog(organization, pods: dict[str, tuple[str, str, str | None
         effective_date=timezone.localdate(),
     )
     for instance, (region, on_demand, spot) in pods.items():
-        catalog_row_add(
-            catalog=catalog,
-            organization=organization,
-            kind="cloud_gpu",
-            fields={
-                "provider": Provider.objects.public().get(name="RunPod"),
-                "instance": instance,
-                "region": region,
-                "gpu_name": "L40S 48GB",
-                "gpu": GpuSpec.objects.public().get(name="NVIDIA L40S"),
-                "gpu_count": 1,
-                "on_demand_per_hour": Decimal(on_demand),
-                "spot_per_hour": Decimal(spot) if spot else None,
-                "currency": "USD",
-                "date": timezone.localdate(),
-                "source_url": NEGOTIATED_URL,
-            },
-        )
+        runpod_l40s_pod(
+            catalog, instance, region, on_demand, spot,
+            organization=organization, source_url=NEGOTIATED_URL,
+        )  # fmt: skip
     return catalog_publish(catalog=catalog, organization=organization)
 
 

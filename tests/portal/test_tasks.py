@@ -1,9 +1,12 @@
-"""Portal tasks: an invitation e-mail is retried through a mail outage, failed on giving up."""
+"""Portal tasks: an invitation e-mail is retried through a mail outage, failed on giving up; a
+worker process sets what it loaded at start aside from the garbage collector."""
 
 from __future__ import annotations
 
+import gc
 import smtplib
 
+from celery.signals import worker_process_init
 from django.core import mail
 
 from portal.models import Invitation
@@ -48,3 +51,13 @@ def test_giving_up_marks_the_invitation_failed_with_the_reason(org):
     stored = _reload(invitation)
     assert stored.email_status == EmailStatus.FAILED
     assert "mail server gone" in stored.email_last_error
+
+
+def test_a_worker_process_sets_what_it_loaded_aside_from_the_garbage_collector():
+    gc.unfreeze()
+    try:
+        worker_process_init.send(sender=None)
+        # Django, the tasks and what they import: well over 50,000 long-lived objects.
+        assert gc.get_freeze_count() > 50_000
+    finally:
+        gc.unfreeze()

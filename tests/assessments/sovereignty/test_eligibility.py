@@ -8,7 +8,7 @@ import pytest
 from assessments.sovereignty.eligibility import Candidate, screen
 from assessments.sovereignty.profiles import OptionProfile, WorkloadProfile
 from assessments.sovereignty.regions import data_location
-from assessments.sovereignty.scoring import SovereigntyPolicy, refusals, score_option
+from assessments.sovereignty.scoring import SovereigntyPolicy, first_refusal, score_option
 
 # A media house's staff assistant: staff paste e-mails naming people; contracts keep it in the EU.
 ASSISTANT = WorkloadProfile(
@@ -86,9 +86,12 @@ def test_offers_of_one_party_in_one_place_share_one_verdict(library, providers):
         WorkloadProfile(classification="public", organization_country="DE"),
     ],
 )
-def test_screening_refuses_exactly_what_full_scoring_blocks(library, providers, name, workload):
+def test_screening_refuses_with_the_first_rule_full_scoring_blocks_on(
+    library, providers, name, workload
+):
     deployment = "managed_api" if name in ("OpenAI", "Mistral AI") else "cloud_gpu"
     option = OptionProfile("x", deployment, providers[name], region="somewhere",
                            data_location="FR" if name != "AWS" else "US")  # fmt: skip
     full = score_option(workload, option, library).blocking_findings
-    assert refusals(workload, option, library) == full
+    first = min(full, key=lambda finding: finding.rule_id) if full else None
+    assert first_refusal(workload, option, library) == first
