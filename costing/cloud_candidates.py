@@ -1,20 +1,22 @@
-"""Which cloud GPU offers can price an option; the database chooses them, so a feed's thousands
-of offers are never read into Python.
+"""Which cloud GPU offers can price an option.
 
 An offer that costs at least as much as another on every price (a missing price counting as
 none) and more on one is never the cheapest permitted for any workload, nor the cheapest
 regardless of the rules, when the rules cannot tell the two apart. Two comparisons follow:
-- within a place (the same provider and region), which no rule tells apart. This one depends
-  on the catalog version alone, so it is made once, when the version is published
-  (``cloud_offers_compare``), and a scenario build reads its marks;
-- across places a run's rules admit alike, made at each build (``priced_candidates``).
+- within a place (the same provider and region), which no rule tells apart. The database makes
+  it, so a feed's thousands of offers are never read into Python; it depends on the catalog
+  version alone, so it is made once, when the version is published (``cloud_offers_compare``),
+  and a scenario build reads its marks;
+- across places a run's rules admit alike, made at each build on the few thousand offers the
+  first leaves, at once per GPU, count and currency (``not_undercut_across``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection
 from django.db.models import FloatField, Q, QuerySet
 from django.db.models.functions import Cast
@@ -29,6 +31,7 @@ CLOUD_PRICES = (
     "spot_per_hour",
     "egress_per_gb",
 )
+_END = 6 + len(CLOUD_PRICES)  # a candidate row's prices end here (``not_undercut_across``)
 _MARK_CHUNK = 5_000  # ids per UPDATE: SQLite binds at most 32,766 parameters
 
 
@@ -59,10 +62,10 @@ def cloud_offers_compare(catalog: Catalog) -> None:
     if not catalog.cloud_offers_compared:
         rows.update(undercut_in_place=None)
         return
-    sql, params = _undercut_sql(rows, [], {})
+    sql, params = _in_place_sql(rows)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        kept = [pk for (pk,) in cursor.fetchall()]
+        kept = [row[0] for row in cursor.fetchall()]
     rows.update(undercut_in_place=True)
     for start in range(0, len(kept), _MARK_CHUNK):
         rows.filter(pk__in=kept[start : start + _MARK_CHUNK]).update(undercut_in_place=False)
@@ -97,99 +100,109 @@ def priced_candidates(
     compared = _compared(rows, catalogs)
     if compared:  # every place keeps at least one row its own place does not undercut
         rows = rows.filter(undercut_in_place=False)
-    places = rows.values_list("provider_id", "provider__name", "region").distinct()
+    sql, params = _in_place_sql(rows, compared)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     admitted_regions: dict[int, list[str]] = {}
-    classes: dict[frozenset[str], int] = {}
-    place_classes: list[tuple[int, str, int]] = []
-    refused_places = False
-    for provider, name, region in places:
+    rules_of: dict[tuple[int, str], frozenset[str]] = {}
+    refused: set[tuple[int, str]] = set()
+    for provider, region, name in sorted({(row[1], row[2], row[-1]) for row in found}):
         place = OfferPlace(name, region, "")
         if offer_refusal is not None and offer_refusal("cloud_gpu", place):
-            refused_places = True
+            refused.add((provider, region))
             continue
         admitted_regions.setdefault(provider, []).append(region)
         if offer_admits is not None:
-            rules = frozenset(offer_admits(place))
-            place_classes.append((provider, region, classes.setdefault(rules, len(classes))))
+            rules_of[provider, region] = frozenset(offer_admits(place))
     if not admitted_regions:
         return [], Q(pk__in=[])
     admitted = Q()  # every place, unless one was refused
-    if refused_places:
+    if refused:
+        found = [row for row in found if (row[1], row[2]) not in refused]
         for provider, regions in admitted_regions.items():
             admitted |= Q(provider_id=provider, region__in=regions)
-    sql, params = _undercut_sql(rows.filter(admitted), place_classes, classes, compared)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [pk for (pk,) in cursor.fetchall()], admitted
+    if offer_admits is None:
+        return [row[0] for row in found], admitted
+    return not_undercut_across(found, rules_of), admitted
 
 
-def _undercut_sql(
-    admitted: QuerySet, place_classes: list[tuple[int, str, int]], classes: dict,
-    compared: bool = False,
-) -> tuple[str, list]:  # fmt: skip
-    """The query of ``priced_candidates``: latest rows, then the ones not undercut in their
-    place (given, where ``compared``), then (with rule classes) the ones not undercut by a
-    place admitted as widely."""
+def not_undercut_across(
+    rows: list[tuple], rules_of: Mapping[tuple[int, str], frozenset[str]]
+) -> list[int]:
+    """The ids of the ``rows`` that no other row of the same GPU, count and currency undercuts
+    from a place admitted under every rule that admits the row's own place (``rules_of``, by
+    provider id and region). Each row: id, provider id, region, GPU id, GPU count, currency,
+    then the ``CLOUD_PRICES`` (None where missing), then anything.
+
+    "Undercuts": costs at most as much on each price the other row has (and has that price),
+    and is not the same on all of them. Rows of one GPU, count and currency are compared with
+    each other at once; a feed's few thousand such rows fall into a few hundred groups."""
+    classes: dict[frozenset[str], int] = {}
+    class_of = np.array(
+        [classes.setdefault(rules_of[row[1], row[2]], len(classes)) for row in rows], dtype=int
+    )
+    # covers[own, by]: class ``by`` is admitted under every rule that admits class ``own``.
+    covers = np.array([[by >= own for by in classes] for own in classes], dtype=bool)
+    prices = np.array(
+        [[np.nan if price is None else price for price in row[6:_END]] for row in rows],
+        dtype=float,
+    ).reshape(len(rows), len(CLOUD_PRICES))
+    groups: dict[tuple, list[int]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(row[3:6], []).append(index)
+    kept: list[int] = []
+    for members in groups.values():
+        at = np.array(members)
+        # [s, c]: s has each price c has, at most as high. Both ways round, the two are the
+        # same offer on every price, which undercuts neither.
+        at_most = np.ones((len(at), len(at)), dtype=bool)
+        for column in prices[at].T:
+            missing = np.isnan(column)
+            if not missing.all():  # a price no row of the group has tells none apart
+                at_most &= (column[:, None] <= column[None]) | missing[None]
+        admitted_as_widely = covers[np.ix_(class_of[at], class_of[at])].T
+        undercut = (at_most & ~at_most.T & admitted_as_widely).any(axis=0)
+        kept.extend(at[~undercut].tolist())
+    return [rows[index][0] for index in sorted(kept)]
+
+
+def _in_place_sql(admitted: QuerySet, compared: bool = False) -> tuple[str, list]:
+    """The query of the rows not undercut in their place (given, where ``compared``): of each
+    offer its latest row, then those no row of the same provider, region, GPU, count and
+    currency undercuts. Each row as ``not_undercut_across`` reads it, then the provider's name."""
     # Prices compared as floats, as fast as the database compares: the order of two survives.
     read = ("pk", "provider_id", "instance", "region", "gpu_name", "gpu_id", "gpu_count",
-            "currency", "date")  # fmt: skip
+            "currency", "date", "provider__name")  # fmt: skip
     as_floats = {f"{name}_float": Cast(name, FloatField()) for name in CLOUD_PRICES}
     query = admitted.annotate(**as_floats).values(*read, *as_floats).query
     visible, params = query.sql_with_params()
-    prices = list(CLOUD_PRICES)
-
-    def undercuts(s: str, o: str) -> str:  # s costs at most o on each price, and not the same
-        at_most = " AND ".join(f"({o}.{p} IS NULL OR {s}.{p} <= {o}.{p})" for p in prices)
-        same = " AND ".join(f"({s}.{p} = {o}.{p} OR ({s}.{p} IS NULL AND {o}.{p} IS NULL))"
-                            for p in prices)  # fmt: skip
-        return (f"{s}.gpu_id = {o}.gpu_id AND {s}.gpu_count = {o}.gpu_count "
-                f"AND {s}.currency = {o}.currency AND {at_most} AND NOT ({same})")  # fmt: skip
-
-    newer = ("(n.date > v.date OR (n.date IS NOT NULL AND v.date IS NULL) OR ((n.date = v.date "
-             "OR (n.date IS NULL AND v.date IS NULL)) AND n.id < v.id))")  # fmt: skip
-    columns = ", ".join(prices)
+    columns = ", ".join(CLOUD_PRICES)
+    returned = f"SELECT id, provider_id, region, gpu_id, gpu_count, currency, {columns}, name"
     # Column names are the model's fields; values are parameters.
     sql = f"""
         WITH visible (id, provider_id, instance, region, gpu_name, gpu_id, gpu_count,
-                      currency, date, {columns}) AS ({visible}
+                      currency, date, name, {columns}) AS ({visible}
         )"""
     if compared:
-        sql += f""", in_place AS (
-            SELECT id, provider_id, region, gpu_id, gpu_count, currency, {columns}
-            FROM visible
-        )"""  # noqa: S608
-    else:
-        # Anti-joins throughout (no window): the planner then estimates each step's rows and
-        # hashes on the equal columns, where a window's output looks like a handful of rows.
-        sql += f""", latest AS (
-            SELECT v.id, v.provider_id, v.region, v.gpu_id, v.gpu_count, v.currency,
-                   {", ".join(f"v.{p}" for p in prices)}
-            FROM visible v WHERE NOT EXISTS (
+        return f"{sql} {returned} FROM visible", params
+    at_most = " AND ".join(f"(l.{p} IS NULL OR s.{p} <= l.{p})" for p in CLOUD_PRICES)
+    same = " AND ".join(f"(s.{p} = l.{p} OR (s.{p} IS NULL AND l.{p} IS NULL))"
+                        for p in CLOUD_PRICES)  # fmt: skip
+    newer = ("(n.date > v.date OR (n.date IS NOT NULL AND v.date IS NULL) OR ((n.date = v.date "
+             "OR (n.date IS NULL AND v.date IS NULL)) AND n.id < v.id))")  # fmt: skip
+    # Anti-joins (no window): the planner then estimates each step's rows and hashes on the
+    # equal columns, where a window's output looks like a handful of rows.
+    sql += f""", latest AS (
+            SELECT v.* FROM visible v WHERE NOT EXISTS (
                 SELECT 1 FROM visible n WHERE n.provider_id = v.provider_id
                 AND n.instance = v.instance AND n.region = v.region
                 AND n.gpu_name = v.gpu_name AND n.gpu_count = v.gpu_count AND {newer}
             )
-        ), in_place AS (
-            SELECT l.* FROM latest l WHERE NOT EXISTS (
-                SELECT 1 FROM latest s WHERE s.provider_id = l.provider_id
-                AND s.region = l.region AND {undercuts("s", "l")}
-            )
-        )"""  # noqa: S608
-    if not place_classes:
-        return sql + " SELECT id FROM in_place", params  # noqa: S608
-    covers = [(own, by) for rules, own in classes.items()
-              for wider, by in classes.items() if wider >= rules]  # fmt: skip
-    sql += f""", place(provider_id, region, rules) AS (
-            VALUES {", ".join(["(%s, %s, %s)"] * len(place_classes))}
-        ), covers(rules, by_rules) AS (
-            VALUES {", ".join(["(%s, %s)"] * len(covers))}
-        ), classed AS (
-            SELECT i.*, p.rules FROM in_place i
-            JOIN place p ON p.provider_id = i.provider_id AND p.region = i.region
         )
-        SELECT c.id FROM classed c WHERE NOT EXISTS (
-            SELECT 1 FROM classed s JOIN covers v ON v.by_rules = s.rules
-            WHERE v.rules = c.rules AND {undercuts("s", "c")}
+        {returned} FROM latest l WHERE NOT EXISTS (
+            SELECT 1 FROM latest s WHERE s.provider_id = l.provider_id
+            AND s.region = l.region AND s.gpu_id = l.gpu_id AND s.gpu_count = l.gpu_count
+            AND s.currency = l.currency AND {at_most} AND NOT ({same})
         )"""  # noqa: S608
-    return sql, [*params, *(v for row in place_classes for v in row),
-                 *(v for row in covers for v in row)]  # fmt: skip
+    return sql, params

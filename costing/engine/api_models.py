@@ -51,13 +51,14 @@ def _normalised(name: str) -> str:
     text = re.sub(r"(\d)_(\d)", r"\1.\2", text)  # OVHcloud: 3_3 = 3.3
     text = re.sub(r"(\d+b)x(\d+e)\b", r"\1 \2", text)  # 17Bx16E = 17B, 16E
     text = re.sub(r"\bv(\d)", r"\1", text)  # v1.5 = 1.5
-    return re.sub(r"([a-z])(\d)", r"\1 \2", text)  # llama3.1 = llama 3.1
+    # llama3.1 = llama 3.1, but a stated precision (fp8, int4, bf16) stays one word.
+    return re.sub(r"(?<!\bfp)(?<!\bbf)(?<!\bint)(?<=[a-z])(?=\d)", " ", text)
 
 
 # How ``ServedName`` reads a name. Catalogs store each API row's reading when published
 # (costing.api_candidates); one published with another reading is matched name by name, so
 # bump this whenever a name would read differently.
-NAME_READING = 1
+NAME_READING = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,22 @@ def test_fp8_serving_is_the_same_model_only_for_work_at_fp8_or_below(shipped):
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Llama-3.3-70B-Instruct-FP8", "llama-3.3-70b-instruct-fp8-fast", "Llama-3.3-70B-int4"],
+)
+def test_a_precision_stated_in_the_name_is_read_as_one(name):
+    """ "-FP8" is the precision the API serves the weights in, not the words "fp" and "8" (which
+    would make it another model, never served)."""
+    precision = "int4" if "int4" in name else "fp8"
+    words = {"llama", "3.3", "70b"} | ({"fast"} if "fast" in name else set())
+    assert ServedName.of(name) == ServedName(frozenset(words), precision)
+    offers = [("Provider", name)]
+    if "fast" not in name:  # a serving tier the reading does not know stays another model
+        assert ApiModels(offers).serving("Llama 3.3 70B", precision).offers == tuple(offers)
+        assert ApiModels(offers).serving("Llama 3.3 70B", "bf16").passed_over
+
+
 def test_models_the_catalog_does_not_serve_find_nothing(shipped):
     for model in ("Llama 3.1 8B", "bge-large-en-v1.5 (embedding)", "Qwen2.5 72B"):
         assert shipped.serving(model, "bf16") == ApiMatch()
