@@ -8,8 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabase
+from django.db.utils import ConnectionHandler
 
-from costing.feeds import FeedError
+from costing.feeds import FeedError, ecb
 from costing.models import (
     ApiOffer,
     Catalog,
@@ -23,6 +26,7 @@ from costing.models.provider import CloudActExposure
 from costing.services import FeedNeedsConfirmation, catalog_publish, public_catalog_load
 from costing.services.catalog_io import CatalogImportError, catalog_import
 from costing.services.feed_sync import feed_rates_sync, feed_sync
+from costing.services.shipped_feeds import fx_rates_store
 from tests.costing.feeds.conftest import feed_bytes
 
 LITELLM = "litellm-model_prices_and_context_window.json"
@@ -197,6 +201,31 @@ def test_ecb_rates_are_stored_dated_and_rerunning_changes_nothing(db):
     assert FxRate.objects.get(quote="USD", date=date(2026, 4, 10)).rate == Decimal("1.1711")
     feed_rates_sync(data=feed_bytes("ecb-eurofxref-hist.zip"))
     assert FxRate.objects.count() == 217_555
+
+
+@pytest.fixture
+def embedded_database(db):
+    """An in-memory SQLite database with the FX table, as ``make demo`` stores rates in."""
+    alias = "embedded_fx"
+    embedded = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    settings = ConnectionHandler().configure_settings({"default": embedded, alias: embedded})[alias]
+    connections[alias] = SQLiteDatabase(settings, alias)
+    with connections[alias].schema_editor() as editor:
+        editor.create_model(FxRate)
+    yield alias
+    connections[alias].close()
+    del connections[alias]
+
+
+def test_ecb_rates_are_stored_and_merged_in_the_embedded_database_too(embedded_database):
+    rates = ecb.read(feed_bytes("ecb-eurofxref.csv"))
+    fx_rates_store(rates, using=embedded_database)
+    fx_rates_store(rates, using=embedded_database)  # the same again changes nothing
+    moved = [{**rates[0], "rate": rates[0]["rate"] * 2}]
+    fx_rates_store(moved, using=embedded_database)
+    stored = FxRate.objects.using(embedded_database)
+    assert stored.count() == len(rates) > 25
+    assert stored.get(quote=moved[0]["quote"]).rate == moved[0]["rate"]
 
 
 def test_feeds_imported_one_after_another_share_the_pending_draft(published):
