@@ -22,7 +22,7 @@ def api_names_read(catalog: Catalog) -> None:
     """Store how each API row of a version being published reads (``served_as``). The caller
     saves ``catalog.api_names_read_with``."""
     rows = ApiOffer.objects.in_catalog(catalog)
-    names = sorted(set(rows.values_list("model_name", flat=True)))
+    names = rows.order_by().values_list("model_name", flat=True).distinct()
     readings = [(name, ServedName.of(name).key) for name in names]
     table = connection.ops.quote_name(ApiOffer._meta.db_table)
     with connection.cursor() as cursor:

@@ -24,13 +24,7 @@ from django.db.models.functions import Cast
 from costing.models import Catalog, CloudGpuOffer
 
 # Prices that decide which cloud offer an option is priced at; a missing one never is.
-CLOUD_PRICES = (
-    "on_demand_per_hour",
-    "reserved_1y_per_hour",
-    "reserved_3y_per_hour",
-    "spot_per_hour",
-    "egress_per_gb",
-)
+CLOUD_PRICES = (*CloudGpuOffer.PRICE_FIELDS, "egress_per_gb")
 _END = 6 + len(CLOUD_PRICES)  # a candidate row's prices end here (``not_undercut_across``)
 _MARK_CHUNK = 5_000  # ids per UPDATE: SQLite binds at most 32,766 parameters
 

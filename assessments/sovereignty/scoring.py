@@ -130,9 +130,7 @@ def first_refusal(
     what eligibility needs for every offer. Neither the criteria nor the rules after the first
     that holds are evaluated."""
     policy = policy or SovereigntyPolicy()
-    seal = place_on_seal(option, Geo.of(library))
-    minimums = policy.min_seal_by_classification or library.seal_minimum_by_classification
-    ctx = RuleContext(Geo.of(library), seal, minimums.get(workload.classification, 0))
+    ctx = _rule_context(workload, library, policy, place_on_seal(option, Geo.of(library)))
     for rule in library.barring_rules:
         if policy.enabled_rules is not None and rule.ref_id not in policy.enabled_rules:
             continue
@@ -141,13 +139,16 @@ def first_refusal(
     return None
 
 
-def _findings(workload, option, library, policy, seal, scopes=None) -> list[Finding]:
+def _rule_context(workload, library, policy, seal) -> RuleContext:
     minimums = policy.min_seal_by_classification or library.seal_minimum_by_classification
-    ctx = RuleContext(Geo.of(library), seal, minimums.get(workload.classification, 0))
+    return RuleContext(Geo.of(library), seal, minimums.get(workload.classification, 0))
+
+
+def _findings(workload, option, library, policy, seal) -> list[Finding]:
+    ctx = _rule_context(workload, library, policy, seal)
     return [
         _finding(rule, hit)
         for rule in library.blocking_rules
-        if scopes is None or rule.scope in scopes
         if policy.enabled_rules is None or rule.ref_id in policy.enabled_rules
         if (hit := EVALUATORS[rule.evaluator](workload, option, ctx)) is not None
     ]
