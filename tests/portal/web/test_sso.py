@@ -146,7 +146,9 @@ def test_address_the_provider_did_not_verify_is_never_matched(client, org, provi
 def test_tampered_state_is_refused_before_the_provider_is_asked(client, org, provider):
     InvitationFactory(organization=org, email="frank@corp.example")
     path, query = _through_provider(client, provider, _claims("frank@corp.example"))
-    forged = {"code": query["code"][0], "state": query["state"][0][:-1] + "x"}
+    state = query["state"][0]
+    # Its last character changed (to "x", or "y" where it already was an "x").
+    forged = {"code": query["code"][0], "state": state[:-1] + ("y" if state[-1] == "x" else "x")}
     response = client.get(f"{path}?{urlencode(forged)}")
     assert response.status_code == 400
     assert "did not match the sign-in this browser started" in response.content.decode()
