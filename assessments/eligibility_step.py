@@ -3,6 +3,9 @@ scenario document before the engine prices anything."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
 from assessments.compute import (
     owned_profile,
     provider_profiles,
@@ -61,18 +64,55 @@ def _rule_profiles(snapshot: dict) -> tuple[dict[str, tuple], dict[str, str]]:
     return profiles, keys
 
 
+class _SharedVerdicts:
+    """The verdicts of the last few distinct sets of rule inputs, shared by the runs a process
+    builds: a verdict depends only on the library, the policy, the workload profile and the
+    provider's attributes and place, and a worker re-runs the same organization's assessments
+    (each run would otherwise reach the same verdicts on hundreds of parties again)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = Lock()
+
+    def of(self, library: Library, policy, providers: dict, profiles: dict) -> tuple[dict, dict]:
+        """The verdicts by profile key and the places admitted, for these inputs. The library
+        is compared by identity (the entry holds it, so its id is never another's)."""
+        inputs = (
+            id(library),
+            tuple(sorted((policy.min_seal_by_classification or {}).items())),
+            policy.enabled_rules,
+            frozenset(providers.items()),
+            frozenset(profiles.items()),
+        )
+        with self._lock:
+            entry = self._entries.get(inputs)
+            if entry is None or entry[0] is not library:
+                entry = (library, {key: {} for key in profiles}, {})
+                self._entries[inputs] = entry
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            self._entries.move_to_end(inputs)
+        return entry[1], entry[2]
+
+
+_SHARED = _SharedVerdicts(size=32)
+
+
 class RuleScreen:
     """The rules of a snapshot's workloads, each verdict on a party and place reached once:
     the scenario build asks which rules admit a place (to compare offers across places admitted
-    alike) before any offer is read, and the eligibility screen then reuses those verdicts."""
+    alike) before any offer is read, and the eligibility screen then reuses those verdicts, as
+    do later runs of the process with the same rule inputs."""
 
     def __init__(self, snapshot: dict, library: Library | None = None):
         self.library = library or shipped_library()
         self.policy = sovereignty_policy(snapshot, self.library)
         self.providers = provider_profiles(snapshot)
         self.profiles, self.keys = _rule_profiles(snapshot)
-        self._verdicts: dict[str, dict] = {key: {} for key in self.profiles}
-        self._admitted: dict[tuple[str, str | None], frozenset[str]] = {}
+        verdicts, admitted = _SHARED.of(self.library, self.policy, self.providers, self.profiles)
+        self._verdicts: dict[str, dict] = verdicts
+        self._admitted: dict[tuple[str, str | None], frozenset[str]] = admitted
 
     def admits(self, place: OfferPlace) -> frozenset[str]:
         """The profile keys whose rules admit a cloud GPU offer of this provider and region."""

@@ -138,9 +138,10 @@ def not_undercut_across(
     )
     # covers[own, by]: class ``by`` is admitted under every rule that admits class ``own``.
     covers = np.array([[by >= own for by in classes] for own in classes], dtype=bool)
-    prices = np.array(
-        [[np.nan if price is None else price for price in row[6:_END]] for row in rows],
+    prices = np.fromiter(
+        (np.nan if price is None else price for row in rows for price in row[6:_END]),
         dtype=float,
+        count=len(rows) * len(CLOUD_PRICES),
     ).reshape(len(rows), len(CLOUD_PRICES))
     groups: dict[tuple, list[int]] = {}
     for index, row in enumerate(rows):

@@ -145,3 +145,27 @@ def test_the_what_if_api_evaluates_the_snapshots_document_to_the_same_figures(
     assert answered["sovereignty_price"]["difference"] == pytest.approx(
         engine["sovereignty_price"]["difference"]
     )
+
+
+def test_a_later_run_shares_the_verdicts_until_a_providers_facts_change(snapshot, demo):
+    """Runs with the same rule inputs share their verdicts; a provider found to be under US
+    law is screened anew, and its offers refused where personal data must stay in the EU."""
+    from assessments.eligibility_step import RuleScreen
+    from costing.models import Provider
+
+    assert RuleScreen(snapshot)._verdicts is RuleScreen(snapshot)._verdicts
+
+    def refused_providers(snap: dict) -> set[str]:
+        scenario = snap["scenario"]
+        chat = next(w for w in scenario["workloads"] if w["id"] == "NL-CHAT-04")
+        offers = {o["id"]: o for o in scenario["offers"]["cloud_gpu"]}
+        refused = scenario["eligibility"][chat["eligibility"]]["refused_offers"]
+        return {offers[i]["provider"] for i in refused if i in offers}
+
+    assert "Scaleway" not in refused_providers(snapshot)
+    Provider.objects.unscoped().filter(organization=None, name="Scaleway").update(
+        headquarters_country="US", parent_company_country="US", us_cloud_act_exposure="yes"
+    )
+    later = run_snapshot(assessment=Assessment.objects.for_organization(demo).get(name="Anywhere"))
+    assert RuleScreen(later)._verdicts is not RuleScreen(snapshot)._verdicts
+    assert "Scaleway" in refused_providers(later)
