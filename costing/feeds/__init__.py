@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from costing.feeds import azure_retail, ecb, genai_prices, litellm, skypilot
+from costing.feeds import azure_retail, ecb, gcp_pricing, genai_prices, litellm, skypilot
 from costing.feeds.base import FeedError, FeedRows, Missing, Refusal
 
 SKYPILOT_SOURCES = tuple(f"skypilot-{cloud}" for cloud in skypilot.CLOUDS)
-CATALOG_SOURCES = (litellm.SOURCE, genai_prices.SOURCE, azure_retail.SOURCE, *SKYPILOT_SOURCES)
+CATALOG_SOURCES = (
+    litellm.SOURCE,
+    genai_prices.SOURCE,
+    azure_retail.SOURCE,
+    gcp_pricing.SOURCE,
+    *SKYPILOT_SOURCES,
+)
 SOURCES = (*CATALOG_SOURCES, ecb.SOURCE)
 
 __all__ = [
@@ -35,6 +41,8 @@ def read_feed(source: str, data: bytes, *, as_of: date, file_url: str = "") -> F
         return genai_prices.read(data, as_of=as_of, **url)
     if source == azure_retail.SOURCE:
         return azure_retail.read(data, as_of=as_of, **url)
+    if source == gcp_pricing.SOURCE:
+        return gcp_pricing.read(data, as_of=as_of, **url)
     if source in SKYPILOT_SOURCES:
         return skypilot.read(data, cloud=source.removeprefix("skypilot-"), as_of=as_of, **url)
     raise FeedError(f"unknown feed {source!r}; known: {', '.join(SOURCES)}")

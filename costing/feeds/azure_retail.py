@@ -15,10 +15,12 @@ from datetime import date
 from decimal import Decimal
 
 from costing.feeds.base import (
+    HOURLY_PRICES,
     FeedError,
     FeedRows,
     Missing,
     Refusal,
+    cloud_row,
     currency,
     load_json,
     price,
@@ -138,36 +140,23 @@ def read(data: bytes, *, as_of: date, file_url: str = API_URL) -> FeedRows:
                 "Committed hourly = whole-term price / hours in the term: " + "; ".join(terms) + "."
             )
         key = f"{sku}@{region}"
-        if all(
-            offer.get(name) is None
-            for name in (
-                "on_demand_per_hour",
-                "reserved_1y_per_hour",
-                "reserved_3y_per_hour",
-                "spot_per_hour",
-            )
-        ):
+        if all(offer.get(name) is None for name in HOURLY_PRICES):
             result.missing.append(Missing(key, "no price on this page"))
         result.rows.append(
-            {
-                "provider": PROVIDER,
-                "instance": sku,
-                "region": region,
-                "gpu_name": gpu,
-                "gpu_count": count,
-                "on_demand_per_hour": offer.get("on_demand_per_hour"),
-                "reserved_1y_per_hour": offer.get("reserved_1y_per_hour"),
-                "reserved_3y_per_hour": offer.get("reserved_3y_per_hour"),
-                "spot_per_hour": offer.get("spot_per_hour"),
-                "currency": offer["_currency"],
-                "egress_per_gb": None,
-                **sourced(
+            cloud_row(
+                provider=PROVIDER,
+                instance=sku,
+                region=region,
+                gpu=(gpu, count),
+                currency=offer["_currency"],
+                prices=offer,
+                source=sourced(
                     url=file_url,
                     as_of=as_of,
                     date_text=f"Azure retail prices as of {as_of.isoformat()}",
                     ref=source_row(SOURCE, key),
                     notes=" ".join(notes),
                 ),
-            }
+            )
         )
     return result

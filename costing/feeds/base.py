@@ -133,6 +133,46 @@ def sourced(*, url: str, as_of: date, date_text: str, ref: str, notes: str = "")
     }
 
 
+# A cloud GPU row's prices per hour (the row's egress price no feed gives).
+HOURLY_PRICES = (
+    "on_demand_per_hour",
+    "reserved_1y_per_hour",
+    "reserved_3y_per_hour",
+    "spot_per_hour",
+)
+
+
+def cloud_row(
+    *, provider: str, instance: str, region: str, gpu: tuple[str, int], currency: str,
+    prices: dict, source: dict,
+) -> dict:  # fmt: skip
+    """One cloud GPU offer as ``catalog_import`` reads it; a price not in ``prices`` is missing.
+    ``gpu``: the accelerator's name as the feed writes it, and how many the instance has."""
+    return {
+        "provider": provider,
+        "instance": instance,
+        "region": region,
+        "gpu_name": gpu[0],
+        "gpu_count": gpu[1],
+        **{name: prices.get(name) for name in HOURLY_PRICES},
+        "currency": currency,
+        "egress_per_gb": None,
+        **source,
+    }
+
+
+def whole_lines(data: bytes, *, encoding: str = "utf-8") -> str:
+    """The text of a feed whose writer ends every line, or FeedError: a file cut short by a
+    failed download does not end its last line."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FeedError("not UTF-8 text") from exc
+    if text and not text.endswith("\n"):
+        raise FeedError("the last line has no line end (truncated?)")
+    return text
+
+
 def load_json(data: bytes, kind: type, expected: str):
     """The JSON document of a feed, of the type the feed publishes, or FeedError saying why."""
     try:

@@ -16,7 +16,16 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from costing.feeds.base import FeedError, FeedRows, Missing, price, source_row, sourced
+from costing.feeds.base import (
+    FeedError,
+    FeedRows,
+    Missing,
+    cloud_row,
+    price,
+    source_row,
+    sourced,
+    whole_lines,
+)
 
 CATALOG_URL = "https://github.com/skypilot-org/skypilot-catalog/blob/master/catalogs"
 REQUIRED = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Region", "Price", "SpotPrice")
@@ -71,13 +80,7 @@ def _count(text: str, *, where: str) -> int | None:
 
 
 def _rows(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FeedError("not UTF-8 text") from exc
-    if text and not text.endswith("\n"):
-        # SkyPilot's writers (pandas and csv) end every line: a file cut short does not.
-        raise FeedError("the last line has no line end (truncated?)")
+    text = whole_lines(data, encoding="utf-8-sig")  # SkyPilot's writers end every line
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = list(reader.fieldnames or [])
     missing = [name for name in REQUIRED if name not in header]
@@ -171,25 +174,20 @@ def read(data: bytes, *, cloud: str, as_of: date, file_url: str = "") -> FeedRow
         elif on_demand is None and spot is not None:
             result.missing.append(Missing(key, "spot only: no on-demand price"))
         result.rows.append(
-            {
-                "provider": provider,
-                "instance": instance[:160],
-                "region": region,
-                "gpu_name": first["AcceleratorName"].strip(),
-                "gpu_count": first["_count"],
-                "on_demand_per_hour": on_demand,
-                "reserved_1y_per_hour": None,
-                "reserved_3y_per_hour": None,
-                "spot_per_hour": spot,
-                "currency": money,
-                "egress_per_gb": None,
-                **sourced(
+            cloud_row(
+                provider=provider,
+                instance=instance[:160],
+                region=region,
+                gpu=(first["AcceleratorName"].strip(), first["_count"]),
+                currency=money,
+                prices={"on_demand_per_hour": on_demand, "spot_per_hour": spot},
+                source=sourced(
                     url=file_url,
                     as_of=as_of,
                     date_text=f"SkyPilot catalog as of {as_of.isoformat()}",
                     ref=source_row(source, key),
                     notes=" ".join(notes),
                 ),
-            }
+            )
         )
     return result

@@ -163,6 +163,27 @@ def test_azure_reservations_bring_committed_prices(published):
     assert row.reserved_3y_per_hour == Decimal("2.726104")
 
 
+def test_gcp_committed_use_prices_land_in_the_draft_with_their_spec(published):
+    from tests.costing.feeds.test_gcp_pricing import cost, machine, pricing_file
+
+    data = pricing_file(
+        {"a3-highgpu-8g": machine("h100-80gb", 8, **{"europe-west4": cost(112.54, 44.1)})}
+    )
+    result = feed_sync(source="gcp-pricing", data=data, as_of=AS_OF)
+    row = CloudGpuOffer.objects.in_catalog(result.catalog).get(
+        source_row="gcp-pricing:a3-highgpu-8g@europe-west4"
+    )
+    assert (row.on_demand_per_hour, row.reserved_1y_per_hour, row.reserved_3y_per_hour) == (
+        Decimal("112.54"),
+        Decimal("7"),  # 5,110 a month / 730 h
+        Decimal("4.5"),  # 3,285 / 730
+    )
+    assert row.provider.name == "Google Cloud" and row.gpu.name == "NVIDIA H100 SXM"
+    assert row.date == date(2026, 7, 30)
+    assert result.diff["counts"]["added"] == 1
+    assert not result.diff["providers_review"]  # Google Cloud: known, US, exposed
+
+
 def test_a_bad_file_imports_nothing(published):
     before = Catalog.objects.public().count()
     with pytest.raises(FeedError, match="negative price"):
