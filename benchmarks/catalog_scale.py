@@ -204,20 +204,20 @@ def main(argv=None) -> int:
         verdict = "within" if big / base < TARGET_RATIO else "OVER"
         print(f"  {label}:")
         print(
-            f"    public catalog of {total:,} offers: {big:6.2f} s "
+            f"    public catalog of {total:,} offers: {big:6.3f} s "
             f"({offers[where, 'grown']:,} offers in the document)  runs: {_listed(big_s)}"
         )
         print(
-            f"    baseline, today's catalog:   {base:6.2f} s "
+            f"    baseline, today's catalog:   {base:6.3f} s "
             f"({offers[where, 'today']:,} offers in the document)  runs: {_listed(small_s)}"
         )
-        print(f"      (before the grown version existed: {statistics.median(before[where]):.2f} s)")
+        print(f"      (before the grown version existed: {statistics.median(before[where]):.3f} s)")
         print(f"    -> {big / base:.2f}x today's time ({verdict} the {TARGET_RATIO:.0f}x target)")
     return 0
 
 
 def _listed(seconds: list[float]) -> str:
-    return ", ".join(f"{s:.2f}" for s in seconds)
+    return ", ".join(f"{s:.3f}" for s in seconds)
 
 
 if __name__ == "__main__":
