@@ -149,3 +149,11 @@ def test_file_and_http_references_are_refused_and_the_pdf_still_renders(
     assert any(url.startswith("data:image/svg+xml") for url in served)
     assert b"root:x:0:0" not in pdf
     assert "root:" not in _run(["pdftotext", "-layout"], pdf, tmp_path)
+
+
+def test_appendix_tables_keep_each_column_apart(pdf_text):
+    """Headers on one line each, and no value running into the source beside it (the padding of
+    each column comes on top of its share of the width, so the shares leave the last its room)."""
+    assert "Price Value Source Date Used by" in pdf_text
+    assert "Offer Price Amount Source Date" in pdf_text
+    assert not re.search(r"(tokens|hour|month|kW|kWh|EUR|USD)Sovra", pdf_text)
