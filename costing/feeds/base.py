@@ -68,6 +68,8 @@ class FeedRows:
     refused: list[Refusal] = field(default_factory=list)
     # Feed provider id -> the provider name the rows carry (ours where we know it).
     providers: dict[str, str] = field(default_factory=dict)
+    # The day the file says its prices were taken, where it says (else the import's day).
+    stated_on: date | None = None
 
     @property
     def prefix(self) -> str:

@@ -105,7 +105,7 @@ def read(data: bytes, *, as_of: date, file_url: str = FILE_URL) -> FeedRows:
     instances = _mapping(_mapping(document, "compute", "file"), "instance", "compute")
     built = _generated(document)
     on = built or as_of
-    result = FeedRows(source=SOURCE, kind="cloud_gpu", providers={"gcp": PROVIDER})
+    result = FeedRows(source=SOURCE, kind="cloud_gpu", providers={"gcp": PROVIDER}, stated_on=built)
     for machine, spec in instances.items():
         if not isinstance(machine, str) or not _GPU_FAMILY.match(machine):
             continue

@@ -256,7 +256,7 @@ def feed_sync(
             source=source,
             file_name=(file_name or file_url)[:300],
             file_sha256=hashlib.sha256(data).hexdigest(),
-            as_of=as_of,
+            as_of=feed.stated_on or as_of,
             diff=diff,
             changed_share=share,
             flagged=share > Decimal(str(settings.SOVRA_FEED_MAX_CHANGED_SHARE)),

@@ -122,7 +122,10 @@ class FeedImportForm(forms.Form):
     )
     file = forms.FileField(help_text="The feed's file as its project publishes it.")
     as_of = forms.DateField(
-        required=False, widget=DATE_INPUT, help_text="Date of the prices; empty: today."
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Date of the prices; empty: today. A file that states its own date "
+        "(gcp-pricing) is dated by it.",
     )
 
     def clean_file(self):

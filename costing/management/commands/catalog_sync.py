@@ -32,7 +32,8 @@ class Command(BaseCommand):
             "--as-of",
             type=date.fromisoformat,
             default=None,
-            help="Date the prices are taken as of (YYYY-MM-DD); default today.",
+            help="Date the prices are taken as of (YYYY-MM-DD); default today. A file that "
+            "states its own date (gcp-pricing) is dated by it.",
         )
         parser.add_argument(
             "--catalog",

@@ -180,6 +180,9 @@ def test_gcp_committed_use_prices_land_in_the_draft_with_their_spec(published):
     )
     assert row.provider.name == "Google Cloud" and row.gpu.name == "NVIDIA H100 SXM"
     assert row.date == date(2026, 7, 30)
+    # The file's own date is the import's "prices as of"; the version is named by the import day.
+    assert result.as_of == date(2026, 7, 30)
+    assert result.catalog.version == "2026-11-20 gcp-pricing"
     assert result.diff["counts"]["added"] == 1
     assert not result.diff["providers_review"]  # Google Cloud: known, US, exposed
 
