@@ -134,9 +134,9 @@ def read(data: bytes, *, as_of: date, file_url: str = FILE_URL) -> FeedRows:
         for region, cost in _mapping(spec, "cost", where).items():
             row = _row(machine, accelerator, int(count), region, cost, file_url, on)
             result.rows.append(row)
-            for key in cost.keys() - _PRICES.keys() - _MONTHLY:
+            for key in sorted(map(str, cost.keys() - _PRICES.keys() - _MONTHLY)):
                 result.refused.append(
-                    Refusal(f"{where}.cost.{region}", str(key), "a price we have no column for")
+                    Refusal(f"{where}.cost.{region}", key, "a price we have no column for")
                 )
             if row["on_demand_per_hour"] is None:
                 result.missing.append(Missing(f"{machine}@{region}", "no on-demand price"))
