@@ -17,6 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 SMALLEST_CHART_TEXT_PX = 11
+# How much taller the organization's navigation is than its links (0 without one): on a phone it
+# is a strip above the page, whose extra height on a short page would push the page down.
+NAV_SLACK = """
+() => {
+  const nav = document.querySelector(".orgnav"), links = nav && nav.querySelector("ul");
+  return links ? nav.getBoundingClientRect().height - links.getBoundingClientRect().height : 0;
+}
+"""
 __all__ = ["world"]  # the route matrix's objects, as a fixture here too
 
 # The rendered size of every SVG text: its font size times the scale the chart is drawn at.
@@ -53,7 +61,7 @@ def test_no_page_is_wider_than_the_window_and_chart_text_stays_legible(
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
-    too_wide, too_small = [], []
+    too_wide, too_small, tall_nav = [], [], []
     for viewport in (LAPTOP, PHONE):
         page.set_viewport_size(viewport)
         for url in urls:
@@ -61,6 +69,8 @@ def test_no_page_is_wider_than_the_window_and_chart_text_stays_legible(
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > viewport["width"]:
                 too_wide.append(f"{url} at {viewport['width']} px: {width} px wide")
+            if viewport is PHONE and (slack := page.evaluate(NAV_SLACK)) > 2:
+                tall_nav.append(f"{url}: navigation {slack:.0f} px taller than its links")
             if viewport is LAPTOP:
                 small = [
                     (round(size, 1), text)
@@ -71,3 +81,4 @@ def test_no_page_is_wider_than_the_window_and_chart_text_stays_legible(
                     too_small.append(f"{url}: {len(small)} texts, e.g. {small[:3]}")
     assert not too_wide, too_wide
     assert not too_small, too_small
+    assert not tall_nav, tall_nav
