@@ -76,6 +76,8 @@ def _document(data: bytes) -> dict:
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise FeedError(f"not a YAML document (truncated?): {exc}") from exc
+    except RecursionError as exc:  # libyaml stops at 1,000 levels; the pure-Python loader may not
+        raise FeedError("nested deeper than any price file") from exc
     if not isinstance(document, dict):
         raise FeedError(f"expected a mapping, got {type(document).__name__}")
     return document

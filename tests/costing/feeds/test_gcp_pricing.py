@@ -178,6 +178,7 @@ def test_catalog_sync_reads_it_by_its_source_name():
         (pricing_file({"g2-standard-4": machine("l4", 1)})[:-20], "truncated"),
         (b"compute:\n  instance:\n    a: {cost: {eu: {hour: [1\n", "not a YAML document"),
         (b"a: &x [1, 2]\nb: [*x, *x]\n", "anchors and aliases"),
+        (b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "nesting depth"),
         (b"\xff\xfe", "not UTF-8"),
     ],
 )
