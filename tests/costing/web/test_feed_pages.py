@@ -51,6 +51,20 @@ def test_staff_import_a_feed_into_a_new_public_draft_and_see_its_diff(
     assert "Import a price feed" in page and ">Publish</a>" in page
 
 
+def test_googles_price_file_is_dated_by_the_day_it_was_built(client_for, org, catalogs, staff):
+    from tests.costing.feeds.test_gcp_pricing import machine, pricing_file
+
+    data = pricing_file({"g2-standard-4": machine("l4", 1)})
+    response = upload(client_for(staff), org, catalogs["public_catalog"], data, "gcp-pricing")
+    page = client_for(staff).get(response["Location"]).content.decode()
+    assert "Feed import: gcp-pricing" in page
+    assert "prices as of 30 Jul 2026" in page
+    assert "1 offer from the feed" in page and "1 provider." in page
+    draft = FeedImport.objects.get().catalog
+    row = CloudGpuOffer.objects.in_catalog(draft).get(source_row__startswith="gcp-pricing:")
+    assert (row.on_demand_per_hour, row.reserved_1y_per_hour) == (Decimal("10"), Decimal("7"))
+
+
 def test_an_admin_who_is_not_staff_cannot_import_into_the_public_catalog(
     client_for, org, catalogs, admin_user
 ):
