@@ -87,7 +87,7 @@ class _SharedVerdicts:
         )
         with self._lock:
             entry = self._entries.get(inputs)
-            if entry is None or entry[0] is not library:
+            if entry is None:
                 entry = (library, {key: {} for key in profiles}, {})
                 self._entries[inputs] = entry
                 while len(self._entries) > self.size:

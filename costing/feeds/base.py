@@ -135,7 +135,8 @@ def sourced(*, url: str, as_of: date, date_text: str, ref: str, notes: str = "")
     }
 
 
-# A cloud GPU row's prices per hour (the row's egress price no feed gives).
+# A cloud GPU row's prices per hour (the row's egress price no feed gives): the catalog's
+# CLOUD_PRICE_FIELDS, named again because settings import the feeds before any model loads.
 HOURLY_PRICES = (
     "on_demand_per_hour",
     "reserved_1y_per_hour",

@@ -11,35 +11,9 @@ import pytest
 import yaml
 
 from costing.feeds import FeedError, gcp_pricing, read_feed
+from tests.costing.feeds.conftest import cost, machine, pricing_file
 
 AS_OF = date(2026, 12, 1)
-BUILT = 1785391997  # 2026-07-30 06:13:17 UTC
-
-
-def machine(accelerator: str | None, count, **costs) -> dict:
-    spec = {"cpu": 208, "ram": 1872, "cost": costs or {"europe-west4": cost()}}
-    if accelerator:
-        spec[accelerator] = count
-    return spec
-
-
-def cost(hour=10.0, spot=4.0, month_1y=5110.0, month_3y=3285.0) -> dict:
-    prices = {"hour": hour, "hour_spot": spot, "month": hour * 730, "month_spot": spot * 730}
-    if month_1y is not None:
-        prices["month_1y"] = month_1y
-    if month_3y is not None:
-        prices["month_3y"] = month_3y
-    return prices
-
-
-def pricing_file(instances: dict, **top) -> bytes:
-    document = {
-        "about": {"generated": "Thu Jul 30 06:13:17 2026", "timestamp": BUILT},
-        "compute": {"instance": instances, "storage": {}},
-        "region": {"europe-west4": {"location": "Netherlands"}},
-        **top,
-    }
-    return yaml.safe_dump(document, sort_keys=True).encode()
 
 
 def read(data: bytes):

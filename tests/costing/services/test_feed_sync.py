@@ -164,7 +164,7 @@ def test_azure_reservations_bring_committed_prices(published):
 
 
 def test_gcp_committed_use_prices_land_in_the_draft_with_their_spec(published):
-    from tests.costing.feeds.test_gcp_pricing import cost, machine, pricing_file
+    from tests.costing.feeds.conftest import cost, machine, pricing_file
 
     data = pricing_file(
         {"a3-highgpu-8g": machine("h100-80gb", 8, **{"europe-west4": cost(112.54, 44.1)})}

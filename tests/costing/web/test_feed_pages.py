@@ -52,7 +52,7 @@ def test_staff_import_a_feed_into_a_new_public_draft_and_see_its_diff(
 
 
 def test_googles_price_file_is_dated_by_the_day_it_was_built(client_for, org, catalogs, staff):
-    from tests.costing.feeds.test_gcp_pricing import machine, pricing_file
+    from tests.costing.feeds.conftest import machine, pricing_file
 
     data = pricing_file({"g2-standard-4": machine("l4", 1)})
     response = upload(client_for(staff), org, catalogs["public_catalog"], data, "gcp-pricing")
